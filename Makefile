@@ -1,0 +1,119 @@
+# nfqd: plain GNU make + pkg-config.
+#
+#   make            build every program into bin/
+#   make check      install missing Debian packages, build, run every test,
+#                   then the whole suite again under ASan+UBSan
+#   make demo       replay the bundled campus day with the sample config
+#   make SAN=1      sanitizer build (objects and programs under build/asan/)
+#   make CC=clang   any C11 compiler; V=1 shows the commands
+
+CC		?= cc
+CFLAGS		?= -O2 -g
+PKG_CONFIG	?= pkg-config
+PREFIX		?= /usr/local
+SAN		?=
+
+ifeq ($(SAN),1)
+BUILD		:= build/asan
+BIN		:= build/asan/bin
+CFLAGS		+= -fsanitize=address,undefined -fno-sanitize-recover=all \
+		   -fno-omit-frame-pointer
+LDFLAGS		+= -fsanitize=address,undefined
+else
+BUILD		:= build/obj
+BIN		:= bin
+endif
+
+WARN		:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+		   -Wmissing-prototypes -Wpointer-arith -Wformat=2
+PKGS		:= libpcap libcjson
+# Recursive (=) so pkg-config runs when a recipe needs it, after deps.
+PKG_CFLAGS	 = $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS	 = $(shell $(PKG_CONFIG) --libs $(PKGS))
+ALL_CFLAGS	 = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+LIB_SRCS	:= $(filter-out nfqd/main.c,$(wildcard nfqd/*.c))
+LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB		:= $(BUILD)/libnfqd.a
+UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
+UNIT_BINS	:= $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+PROGS		:= $(BIN)/nfqd $(BIN)/nfqd-pcapgen
+
+.PHONY: all check check-build test test-unit test-replay test-pcaps \
+	check-san deps demo pcaps install clean
+.DELETE_ON_ERROR:
+
+all: $(PROGS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(BIN)/nfqd: $(BUILD)/nfqd/main.o $(LIB)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BIN)/nfqd-pcapgen: $(BUILD)/tools/pcapgen.o
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
+
+# ---- tests ----
+
+deps:
+	@tools/deps.sh
+
+check: deps
+	@$(MAKE) --no-print-directory test
+	@$(MAKE) --no-print-directory SAN=1 test
+	@echo "make check: all suites passed (plain and ASan+UBSan)"
+
+test: all $(UNIT_BINS)
+	@tests/run-unit.sh $(UNIT_BINS)
+	@NFQD=$(BIN)/nfqd tests/replay/run.sh
+	@PCAPGEN=$(BIN)/nfqd-pcapgen tests/pcaps-reproducible.sh
+
+test-unit: $(UNIT_BINS)
+	@tests/run-unit.sh $(UNIT_BINS)
+
+test-replay: $(BIN)/nfqd
+	@NFQD=$(BIN)/nfqd tests/replay/run.sh
+
+# ---- the bundled captures ----
+
+pcaps: $(BIN)/nfqd-pcapgen
+	$(BIN)/nfqd-pcapgen -o test-pcaps
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@tools/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)/etc/nfqd
+	install -m 0755 bin/nfqd $(DESTDIR)$(PREFIX)/sbin/nfqd
+	install -m 0644 nfqd/nfqd.conf $(DESTDIR)/etc/nfqd/nfqd.conf.sample
+	install -m 0644 nfqd/exceptions.conf \
+	    $(DESTDIR)/etc/nfqd/exceptions.conf.sample
+
+clean:
+	rm -rf build bin
+
+-include $(LIB_OBJS:.o=.d) $(BUILD)/nfqd/main.d

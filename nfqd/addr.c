@@ -1,0 +1,122 @@
+/*
+ * Addresses and prefixes, IPv4 and IPv6 in one 17-byte form.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nfqd.h"
+
+int
+addr_parse(const char *s, struct ip_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, s, a->b) == 1) {
+		a->af = 4;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, a->b) == 1) {
+		a->af = 6;
+		return 0;
+	}
+	return -1;
+}
+
+void
+addr_format(const struct ip_addr *a, char *buf, size_t len)
+{
+	if (inet_ntop(a->af == 4 ? AF_INET : AF_INET6, a->b, buf, len) == NULL)
+		snprintf(buf, len, "?");
+}
+
+bool
+addr_equal(const struct ip_addr *a, const struct ip_addr *b)
+{
+	return a->af == b->af && memcmp(a->b, b->b, 16) == 0;
+}
+
+void
+addr_mask(struct ip_addr *a, unsigned len)
+{
+	unsigned	 i;
+
+	for (i = 0; i < 16; i++) {
+		if (len >= 8)
+			len -= 8;
+		else {
+			a->b[i] &= (uint8_t)(0xff00 >> len);
+			len = 0;
+		}
+	}
+}
+
+bool
+prefix_contains(const struct prefix *p, const struct ip_addr *a)
+{
+	struct ip_addr	 m;
+
+	if (p->addr.af != a->af)
+		return false;
+	m = *a;
+	addr_mask(&m, p->len);
+	return memcmp(m.b, p->addr.b, 16) == 0;
+}
+
+/*
+ * "ADDR" or "ADDR/LEN". A prefix with host bits set is refused with the
+ * network address suggested: 10.20.9.1/24 is most likely a typo, and
+ * silently masking it would widen what the entry covers.
+ */
+int
+prefix_parse(const char *s, struct prefix *p, char *err, size_t errlen)
+{
+	char		 buf[PREFIX_STRLEN + 8], *slash, *end, net[PREFIX_STRLEN];
+	unsigned long	 len;
+	unsigned	 max;
+	struct prefix	 masked;
+
+	if (strlen(s) >= sizeof(buf)) {
+		snprintf(err, errlen, "address too long: '%.40s...'", s);
+		return -1;
+	}
+	strcpy(buf, s);
+	if ((slash = strchr(buf, '/')) != NULL)
+		*slash++ = '\0';
+	if (addr_parse(buf, &p->addr) == -1) {
+		snprintf(err, errlen, "bad address '%s'", buf);
+		return -1;
+	}
+	max = p->addr.af == 4 ? 32 : 128;
+	if (slash == NULL) {
+		p->len = (uint8_t)max;
+		return 0;
+	}
+	errno = 0;
+	len = strtoul(slash, &end, 10);
+	if (*slash < '0' || *slash > '9' || *end != '\0' || len > max) {
+		snprintf(err, errlen, "bad prefix length '%s' in '%s' (0-%u)",
+		    slash, s, max);
+		return -1;
+	}
+	p->len = (uint8_t)len;
+	masked = *p;
+	addr_mask(&masked.addr, p->len);
+	if (memcmp(masked.addr.b, p->addr.b, 16) != 0) {
+		prefix_format(&masked, net, sizeof(net));
+		snprintf(err, errlen, "host bits set in '%s' (did you mean %s?)",
+		    s, net);
+		return -1;
+	}
+	return 0;
+}
+
+void
+prefix_format(const struct prefix *p, char *buf, size_t len)
+{
+	char	 a[ADDR_STRLEN];
+
+	addr_format(&p->addr, a, sizeof(a));
+	snprintf(buf, len, "%s/%u", a, p->len);
+}

@@ -1,0 +1,369 @@
+/*
+ * nfqd.conf: "key = value" lines, '#' comments.  Every error names
+ * file:line and what is wrong; nothing is half-loaded.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nfqd.h"
+
+#define LINE_MAX_LEN	4096
+
+struct conf_key {
+	const char	*name;
+	int		(*set)(struct conf *, char *, char *, size_t);
+	bool		 required;
+};
+
+/* Split a comma list in place; empty items are an error. */
+static int
+conf_split(char *v, char **items, int max, char *err, size_t errlen)
+{
+	int	 n = 0;
+	char	*p, *e;
+
+	for (p = v;; p = e + 1) {
+		if ((e = strchr(p, ',')) != NULL)
+			*e = '\0';
+		while (isspace((unsigned char)*p))
+			p++;
+		for (char *t = p + strlen(p); t > p && isspace((unsigned char)t[-1]);)
+			*--t = '\0';
+		if (*p == '\0') {
+			snprintf(err, errlen, "empty item in list");
+			return -1;
+		}
+		if (n == max) {
+			snprintf(err, errlen, "too many items (at most %d)", max);
+			return -1;
+		}
+		items[n++] = p;
+		if (e == NULL)
+			return n;
+	}
+}
+
+/* A number with an optional s/m/h/d suffix when `duration`. */
+static int
+conf_number(const char *v, bool duration, uint64_t min, uint64_t max,
+    uint64_t *out, char *err, size_t errlen)
+{
+	char			*end;
+	unsigned long long	 n;
+	uint64_t		 mul = 1;
+
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (duration && end != v && end[0] != '\0' && end[1] == '\0') {
+		switch (*end) {
+		case 's': mul = 1; end++; break;
+		case 'm': mul = 60; end++; break;
+		case 'h': mul = 3600; end++; break;
+		case 'd': mul = 86400; end++; break;
+		}
+	}
+	if (!isdigit((unsigned char)*v) || *end != '\0' || errno != 0 ||
+	    n > max / mul || n * mul < min || n * mul > max) {
+		snprintf(err, errlen, "bad %s '%s' (%llu-%llu%s)",
+		    duration ? "duration" : "number", v,
+		    (unsigned long long)min, (unsigned long long)max,
+		    duration ? " seconds, or with s/m/h/d" : "");
+		return -1;
+	}
+	*out = n * mul;
+	return 0;
+}
+
+static int
+set_internal(struct conf *c, char *v, char *err, size_t errlen)
+{
+	char	*items[MAX_INTERNAL], perr[ERRLEN];
+	int	 i, n;
+	size_t	 dup[2];
+	char	 a[PREFIX_STRLEN];
+
+	if ((n = conf_split(v, items, MAX_INTERNAL, err, errlen)) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (prefix_parse(items[i], &c->internal[i], perr,
+		    sizeof(perr)) == -1) {
+			snprintf(err, errlen, "internal-networks: %s", perr);
+			return -1;
+		}
+	c->ninternal = (size_t)n;
+	switch (lpm_build(&c->internal_lpm, c->internal, c->ninternal,
+	    sizeof(struct prefix), dup)) {
+	case -1:
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	case 1:
+		prefix_format(&c->internal[dup[1]], a, sizeof(a));
+		snprintf(err, errlen, "internal-networks: %s listed twice", a);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+set_ports(struct conf *c, char *v, char *err, size_t errlen)
+{
+	char		*items[64];
+	int		 i, n;
+	uint64_t	 port;
+
+	if ((n = conf_split(v, items, 64, err, errlen)) == -1)
+		return -1;
+	memset(c->smtp_port, 0, sizeof(c->smtp_port));
+	c->nports = 0;
+	for (i = 0; i < n; i++) {
+		if (conf_number(items[i], false, 1, 65535, &port, err,
+		    errlen) == -1)
+			return -1;
+		if (conf_is_smtp_port(c, (uint16_t)port)) {
+			snprintf(err, errlen, "port %s listed twice", items[i]);
+			return -1;
+		}
+		c->smtp_port[port >> 3] |= (uint8_t)(1 << (port & 7));
+		c->ports[c->nports++] = (uint16_t)port;
+	}
+	return 0;
+}
+
+/* A path relative to the configuration file's folder. */
+static int
+conf_path(const struct conf *c, const char *v, char *out, size_t len,
+    char *err, size_t errlen)
+{
+	const char	*slash = strrchr(c->path, '/');
+	int		 n;
+
+	if (v[0] == '/' || slash == NULL)
+		n = snprintf(out, len, "%s", v);
+	else
+		n = snprintf(out, len, "%.*s/%s", (int)(slash - c->path),
+		    c->path, v);
+	if (n < 0 || (size_t)n >= len) {
+		snprintf(err, errlen, "path too long");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+set_exceptions(struct conf *c, char *v, char *err, size_t errlen)
+{
+	return conf_path(c, v, c->exceptions, sizeof(c->exceptions), err,
+	    errlen);
+}
+
+static int
+set_mode(struct conf *c, char *v, char *err, size_t errlen)
+{
+	if (strcmp(v, "enforce") == 0)
+		c->mode = MODE_ENFORCE;
+	else if (strcmp(v, "monitor") == 0)
+		c->mode = MODE_MONITOR;
+	else {
+		snprintf(err, errlen,
+		    "bad mode '%s' (expected enforce or monitor)", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+set_transit(struct conf *c, char *v, char *err, size_t errlen)
+{
+	if (strcmp(v, "allow") == 0)
+		c->transit = TRANSIT_ALLOW;
+	else if (strcmp(v, "block") == 0)
+		c->transit = TRANSIT_BLOCK;
+	else {
+		snprintf(err, errlen,
+		    "bad transit '%s' (expected allow or block)", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+set_events(struct conf *c, char *v, char *err, size_t errlen)
+{
+	char	*items[MAX_SINKS];
+	int	 i, n;
+
+	if ((n = conf_split(v, items, MAX_SINKS, err, errlen)) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (strcmp(items[i], "stdout") == 0)
+			snprintf(c->events[i], sizeof(c->events[i]), "stdout");
+		else if (strncmp(items[i], "file:", 5) == 0 && items[i][5]) {
+			memcpy(c->events[i], "file:", 5);
+			if (conf_path(c, items[i] + 5, c->events[i] + 5,
+			    sizeof(c->events[i]) - 5, err, errlen) == -1)
+				return -1;
+		} else {
+			snprintf(err, errlen, "bad event sink '%s' "
+			    "(expected stdout or file:PATH)", items[i]);
+			return -1;
+		}
+	}
+	c->nevents = (size_t)n;
+	return 0;
+}
+
+#define NUMBER_KEY(fn, field, dur, min, max)				\
+static int								\
+fn(struct conf *c, char *v, char *err, size_t errlen)			\
+{									\
+	uint64_t n;							\
+	if (conf_number(v, dur, min, max, &n, err, errlen) == -1)	\
+		return -1;						\
+	c->field = (uint32_t)n;						\
+	return 0;							\
+}
+NUMBER_KEY(set_max_flows, max_flows, false, 16, 100000000)
+NUMBER_KEY(set_timeout_new, timeout_new, true, 1, 86400)
+NUMBER_KEY(set_timeout_est, timeout_established, true, 1, 30 * 86400)
+NUMBER_KEY(set_timeout_closed, timeout_closed, true, 1, 86400)
+NUMBER_KEY(set_stats_interval, stats_interval, true, 0, 86400)
+
+static const struct conf_key conf_keys[] = {
+	{ "internal-networks",		set_internal,		true },
+	{ "smtp-ports",			set_ports,		false },
+	{ "exceptions",			set_exceptions,		true },
+	{ "mode",			set_mode,		false },
+	{ "transit",			set_transit,		false },
+	{ "events",			set_events,		false },
+	{ "max-flows",			set_max_flows,		false },
+	{ "timeout-new",		set_timeout_new,	false },
+	{ "timeout-established",	set_timeout_est,	false },
+	{ "timeout-closed",		set_timeout_closed,	false },
+	{ "stats-interval",		set_stats_interval,	false },
+};
+#define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
+
+static void
+conf_defaults(struct conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->smtp_port[25 >> 3] |= 1 << (25 & 7);
+	c->ports[0] = 25;
+	c->nports = 1;
+	c->mode = MODE_ENFORCE;
+	c->transit = TRANSIT_ALLOW;
+	strcpy(c->events[0], "stdout");
+	c->nevents = 1;
+	c->max_flows = 262144;
+	c->timeout_new = 30;
+	c->timeout_established = 3600;
+	c->timeout_closed = 10;
+	c->stats_interval = 60;
+}
+
+/* Trim, drop the comment; NULL for a blank line. */
+static char *
+conf_strip(char *s)
+{
+	char	*e;
+
+	if ((e = strchr(s, '#')) != NULL)
+		*e = '\0';
+	while (isspace((unsigned char)*s))
+		s++;
+	for (e = s + strlen(s); e > s && isspace((unsigned char)e[-1]);)
+		*--e = '\0';
+	return *s ? s : NULL;
+}
+
+int
+conf_load(const char *path, struct conf *c, char *err, size_t errlen)
+{
+	FILE		*f;
+	char		*line = NULL, *s, *k, *v, *eq, msg[ERRLEN];
+	size_t		 cap = 0, i;
+	ssize_t		 len;
+	unsigned	 lineno = 0, seen[NKEYS] = { 0 };
+
+	conf_defaults(c);
+	if (snprintf(c->path, sizeof(c->path), "%s", path) >=
+	    (int)sizeof(c->path)) {
+		snprintf(err, errlen, "%.64s...: path too long", path);
+		return -1;
+	}
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((len = getline(&line, &cap, f)) != -1) {
+		lineno++;
+		if (len > LINE_MAX_LEN) {
+			snprintf(msg, sizeof(msg), "line too long");
+			goto bad;
+		}
+		if (memchr(line, '\0', (size_t)len) != NULL) {
+			snprintf(msg, sizeof(msg), "NUL byte in line");
+			goto bad;
+		}
+		if ((s = conf_strip(line)) == NULL)
+			continue;
+		if ((eq = strchr(s, '=')) == NULL) {
+			snprintf(msg, sizeof(msg),
+			    "expected 'key = value', got '%.80s'", s);
+			goto bad;
+		}
+		*eq = '\0';
+		k = conf_strip(s);
+		v = conf_strip(eq + 1);
+		if (k == NULL || v == NULL) {
+			snprintf(msg, sizeof(msg), "%s", k == NULL ?
+			    "missing key before '='" : "missing value after '='");
+			goto bad;
+		}
+		for (i = 0; i < NKEYS; i++)
+			if (strcmp(k, conf_keys[i].name) == 0)
+				break;
+		if (i == NKEYS) {
+			snprintf(msg, sizeof(msg), "unknown key '%.80s'", k);
+			goto bad;
+		}
+		if (seen[i]) {
+			snprintf(msg, sizeof(msg), "%s set twice "
+			    "(first on line %u)", k, seen[i]);
+			goto bad;
+		}
+		seen[i] = lineno;
+		if (conf_keys[i].set(c, v, msg, sizeof(msg)) == -1)
+			goto bad;
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	for (i = 0; i < NKEYS; i++)
+		if (conf_keys[i].required && !seen[i]) {
+			snprintf(err, errlen, "%s: %s is not set", path,
+			    conf_keys[i].name);
+			goto fail;
+		}
+	free(line);
+	fclose(f);
+	return 0;
+bad:
+	snprintf(err, errlen, "%s:%u: %s", path, lineno, msg);
+fail:
+	free(line);
+	fclose(f);
+	conf_free(c);
+	return -1;
+}
+
+void
+conf_free(struct conf *c)
+{
+	lpm_free(&c->internal_lpm);
+}

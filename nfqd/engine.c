@@ -1,0 +1,342 @@
+/*
+ * The packet pipeline, the same for pcap replay and NFQUEUE: parse, find
+ * or create the connection, decide it once by policy, count, and return
+ * the verdict.  Per-packet code allocates nothing, never exits, and every
+ * packet it is given gets exactly one verdict: anything it cannot parse is
+ * accepted and counted (the kernel rules only queue SMTP ports, and a
+ * parser's doubt must never stop campus mail).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nfqd.h"
+
+struct engine {
+	struct flowtab	*flows;
+	struct stats	 st;
+	emit_cb		 emit;
+	void		*emit_arg;
+	int64_t		 now;
+};
+
+static void
+engine_emit(struct engine *e, const struct event *ev)
+{
+	e->st.events++;
+	e->emit(e->emit_arg, ev);
+}
+
+/* The originator's end of the key as src, the server's as dst. */
+static void
+event_tuple(struct event *ev, const struct flow_key *k, uint8_t client)
+{
+	uint8_t	 server = client ^ 1;
+
+	ev->src.af = ev->dst.af = k->af;
+	memcpy(ev->src.b, k->addr[client], 16);
+	memcpy(ev->dst.b, k->addr[server], 16);
+	ev->sport = k->port[client];
+	ev->dport = k->port[server];
+}
+
+static void
+engine_flow_end(void *arg, struct flow *f)
+{
+	struct engine	*e = arg;
+	struct event	 ev;
+
+	switch (f->end) {
+	case FE_FIN:
+	case FE_RST:
+		e->st.flows_closed++;
+		break;
+	case FE_TIMEOUT:
+		e->st.flows_timeout++;
+		break;
+	case FE_EVICTED:
+		e->st.flows_evicted++;
+		break;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EV_FLOW;
+	ev.ts_us = e->now;
+	ev.flow_id = f->id;
+	event_tuple(&ev, &f->key, f->client);
+	memcpy(ev.flow.pkts, f->pkts, sizeof(f->pkts));
+	memcpy(ev.flow.bytes, f->bytes, sizeof(f->bytes));
+	ev.flow.start_us = f->first_us;
+	ev.flow.end_us = f->last_us;
+	ev.flow.state = f->state;
+	ev.flow.end = f->end;
+	ev.flow.action = f->action;
+	ev.flow.direction = f->direction;
+	engine_emit(e, &ev);
+}
+
+struct engine *
+engine_new(const struct policy *p, uint64_t seed, emit_cb emit, void *arg)
+{
+	struct engine	*e;
+	uint32_t	 timeouts[3];
+
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return NULL;
+	timeouts[FS_NEW] = p->conf.timeout_new;
+	timeouts[FS_ESTABLISHED] = p->conf.timeout_established;
+	timeouts[FS_CLOSED] = p->conf.timeout_closed;
+	e->flows = flowtab_new(p->conf.max_flows, timeouts, seed,
+	    engine_flow_end, e);
+	if (e->flows == NULL) {
+		free(e);
+		return NULL;
+	}
+	e->emit = emit;
+	e->emit_arg = arg;
+	e->st.start_us = -1;
+	return e;
+}
+
+void
+engine_free(struct engine *e)
+{
+	if (e == NULL)
+		return;
+	flowtab_free(e->flows);
+	free(e);
+}
+
+static void
+engine_policy_event(struct engine *e, const struct policy *pol,
+    const struct flow_key *k, uint8_t client, uint64_t id,
+    const struct decision *d)
+{
+	struct event	 ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EV_POLICY;
+	ev.ts_us = e->now;
+	ev.flow_id = id;
+	event_tuple(&ev, k, client);
+	ev.policy.action = d->action;
+	ev.policy.direction = d->direction;
+	ev.policy.reason = d->reason;
+	ev.policy.mode = (uint8_t)pol->conf.mode;
+	if (d->exc != NULL) {
+		prefix_format(&d->exc->pfx, ev.policy.exc.entry,
+		    sizeof(ev.policy.exc.entry));
+		ev.policy.exc.dir = d->exc->dir;
+		memcpy(ev.policy.exc.ticket, d->exc->ticket, EXC_TEXTLEN);
+		memcpy(ev.policy.exc.owner, d->exc->owner, EXC_TEXTLEN);
+		memcpy(ev.policy.exc.expires, d->exc->expires, 11);
+	}
+	engine_emit(e, &ev);
+}
+
+/*
+ * Which key end opened the connection: the SYN sender; the receiver of a
+ * SYN-ACK; otherwise (capture started mid-connection) the end that is not
+ * on an SMTP port.
+ */
+static uint8_t
+engine_client(const struct policy *pol, const struct pkt *p, uint8_t from)
+{
+	if ((p->flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN)
+		return from;
+	if ((p->flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK))
+		return from ^ 1;
+	return conf_is_smtp_port(&pol->conf, p->dport) ? from : from ^ 1;
+}
+
+static uint64_t
+engine_flow_id(const struct flow_key *k, int64_t first)
+{
+	uint64_t	 id;
+
+	/* 51 bits, so that JSON consumers keep every digit. */
+	id = hash64(k, sizeof(*k), (uint64_t)first) & ((1ULL << 51) - 1);
+	return id ? id : 1;
+}
+
+/* Track the TCP handshake and teardown, seen from direction `dir`. */
+static void
+engine_tcp(struct flow *f, const struct pkt *p, int dir)
+{
+	uint8_t	 fl = p->flags;
+
+	if (f->state == FS_CLOSED)
+		return;
+	if (fl & TH_RST) {
+		f->state = FS_CLOSED;
+		f->end = FE_RST;
+		return;
+	}
+	if ((fl & (TH_SYN | TH_ACK)) == TH_SYN && dir == 0)
+		f->tcp |= TF_SYN;
+	else if ((fl & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK) && dir == 1)
+		f->tcp |= TF_SYNACK;
+	else if (f->state == FS_NEW && (f->tcp & TF_SYNACK) && dir == 0 &&
+	    (fl & (TH_SYN | TH_ACK)) == TH_ACK)
+		f->state = FS_ESTABLISHED;
+	if (fl & TH_FIN)
+		f->tcp |= dir == 0 ? TF_FIN_C : TF_FIN_S;
+	if ((f->tcp & (TF_FIN_C | TF_FIN_S)) == (TF_FIN_C | TF_FIN_S)) {
+		f->state = FS_CLOSED;
+		f->end = FE_FIN;
+	}
+}
+
+static int
+engine_verdict(struct engine *e, const struct policy *pol, uint8_t action)
+{
+	if (action == A_ALLOWED || pol->conf.mode == MODE_MONITOR) {
+		e->st.pkts_accepted++;
+		return V_BYPASS;
+	}
+	e->st.pkts_dropped++;
+	return V_DROP;
+}
+
+int
+engine_packet(struct engine *e, const struct policy *pol, enum link link,
+    const uint8_t *data, uint32_t cap, uint32_t wire, int64_t ts)
+{
+	struct pkt	 p;
+	struct flow_key	 k;
+	struct flow	*f;
+	struct decision	 d;
+	uint32_t	 h;
+	uint8_t		 from, client;
+	int		 r, cmp, dir;
+
+	if (ts > e->now)
+		e->now = ts;
+	if (e->st.start_us == -1)
+		e->st.start_us = e->now;
+	flowtab_expire(e->flows, e->now);
+	e->st.pkts++;
+	e->st.bytes += wire > cap ? wire : cap;
+
+	r = pkt_parse(link, data, cap, wire, &p);
+	if (p.vlans)
+		e->st.vlan++;
+	if (r != PKT_INVALID && p.src.af == 4)
+		e->st.ipv4++;
+	else if (r != PKT_INVALID && p.src.af == 6)
+		e->st.ipv6++;
+	switch (r) {
+	case PKT_OK:
+		break;
+	case PKT_FRAGMENT:
+		e->st.fragments++;
+		goto accept;
+	case PKT_NOT_IP:
+		e->st.not_ip++;
+		goto accept;
+	case PKT_NOT_TCP:
+		e->st.not_tcp++;
+		goto accept;
+	default:
+		e->st.invalid++;
+		goto accept;
+	}
+	if (!conf_is_smtp_port(&pol->conf, p.dport) &&
+	    !conf_is_smtp_port(&pol->conf, p.sport)) {
+		e->st.other_port++;
+		goto accept;
+	}
+
+	memset(&k, 0, sizeof(k));
+	k.af = p.src.af;
+	cmp = memcmp(p.src.b, p.dst.b, 16);
+	from = cmp < 0 || (cmp == 0 && p.sport <= p.dport) ? 0 : 1;
+	memcpy(k.addr[from], p.src.b, 16);
+	memcpy(k.addr[from ^ 1], p.dst.b, 16);
+	k.port[from] = p.sport;
+	k.port[from ^ 1] = p.dport;
+	h = flow_hash(e->flows, &k);
+	f = flowtab_lookup(e->flows, &k, h);
+
+	/* A new SYN from the client of a closed connection: port reuse. */
+	if (f != NULL && f->state == FS_CLOSED && from == f->client &&
+	    (p.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN) {
+		flowtab_end(e->flows, f, FE_NONE);
+		f = NULL;
+	}
+	if (f == NULL) {
+		struct ip_addr	 ca, sa;
+
+		client = engine_client(pol, &p, from);
+		ca.af = sa.af = k.af;
+		memcpy(ca.b, k.addr[client], 16);
+		memcpy(sa.b, k.addr[client ^ 1], 16);
+		policy_decide(pol, &ca, &sa, e->now / 1000000, &d);
+		if (d.action == A_ALLOWED)
+			e->st.allowed++;
+		else
+			e->st.blocked++;
+		if ((f = flowtab_insert(e->flows, &k, h, e->now)) == NULL) {
+			/* Full of established connections: decide untracked. */
+			e->st.flows_untracked++;
+			engine_policy_event(e, pol, &k, client,
+			    engine_flow_id(&k, e->now), &d);
+			return engine_verdict(e, pol, d.action);
+		}
+		e->st.flows_created++;
+		f->client = client;
+		f->action = d.action;
+		f->direction = d.direction;
+		f->id = engine_flow_id(&k, e->now);
+		if ((p.flags & TH_SYN) == 0) {
+			f->tcp |= TF_MIDSTREAM;
+			f->state = FS_ESTABLISHED;
+		}
+		engine_policy_event(e, pol, &k, client, f->id, &d);
+	}
+	dir = from == f->client ? 0 : 1;
+	f->pkts[dir]++;
+	f->bytes[dir] += p.ip_len;
+	f->last_us = e->now;
+	engine_tcp(f, &p, dir);
+	flowtab_touch(e->flows, f);
+	return engine_verdict(e, pol, f->action);
+accept:
+	e->st.pkts_accepted++;
+	return V_ACCEPT;
+}
+
+void
+engine_tick(struct engine *e, int64_t now)
+{
+	if (now > e->now)
+		e->now = now;
+	flowtab_expire(e->flows, e->now);
+}
+
+void
+engine_flush(struct engine *e, uint8_t reason)
+{
+	flowtab_flush(e->flows, reason);
+}
+
+const struct stats *
+engine_stats(const struct engine *e)
+{
+	return &e->st;
+}
+
+void
+engine_stats_event(struct engine *e)
+{
+	struct event	 ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EV_STATS;
+	ev.ts_us = e->now;
+	ev.stats = e->st;
+	ev.stats.flows_active = flowtab_count(e->flows);
+	if (ev.stats.start_us == -1)
+		ev.stats.start_us = e->now;
+	e->st.events++;
+	ev.stats.events = e->st.events;
+	e->emit(e->emit_arg, &ev);
+}

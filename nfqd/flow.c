@@ -1,0 +1,266 @@
+/*
+ * The connection table: a fixed array of max-flows entries (allocated
+ * once, pages touched only as used), chained hash buckets of indexes, and
+ * one list per TCP state ordered by last packet.  Since every list has a
+ * single timeout its head is always the next to expire, so expiry costs
+ * nothing per packet.  When the table is full a closed flow is reused
+ * first, then the oldest un-established one: a SYN flood recycles its own
+ * entries and never pushes out an established connection.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nfqd.h"
+
+#define NIL	UINT32_MAX
+
+struct flowlist {
+	uint32_t	 head, tail;
+};
+
+struct flowtab {
+	struct flow	*flows;
+	uint32_t	*buckets;
+	uint32_t	 bmask;
+	uint32_t	 max, used, hiwater, freelist;
+	struct flowlist	 lists[3];
+	int64_t		 timeout_us[3];
+	uint64_t	 seed;
+	flow_end_cb	 end;
+	void		*arg;
+};
+
+static inline uint64_t
+mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+uint64_t
+hash64(const void *p, size_t n, uint64_t seed)
+{
+	const uint8_t	*b = p;
+	uint64_t	 h = seed ^ (n * 0x9e3779b97f4a7c15ULL), w;
+
+	for (; n >= 8; b += 8, n -= 8) {
+		memcpy(&w, b, 8);
+		h = (h ^ mix64(w)) * 0x9e3779b97f4a7c15ULL;
+		h = h << 31 | h >> 33;
+	}
+	w = 0;
+	memcpy(&w, b, n);
+	return mix64(h ^ mix64(w ^ n));
+}
+
+const char *
+flow_state_name(uint8_t s)
+{
+	static const char *names[] = { "new", "established", "closed" };
+	return s < 3 ? names[s] : "?";
+}
+
+const char *
+flow_end_name(uint8_t e)
+{
+	static const char *names[] = { "none", "fin", "rst", "timeout",
+	    "evicted", "end-of-capture", "shutdown" };
+	return e < sizeof(names) / sizeof(names[0]) ? names[e] : "?";
+}
+
+struct flowtab *
+flowtab_new(uint32_t max, const uint32_t timeouts[3], uint64_t seed,
+    flow_end_cb end, void *arg)
+{
+	struct flowtab	*t;
+	uint32_t	 nb = 1024, i;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	while (nb < max && nb < (1u << 31))
+		nb <<= 1;
+	t->flows = calloc(max, sizeof(*t->flows));
+	t->buckets = malloc(nb * sizeof(*t->buckets));
+	if (t->flows == NULL || t->buckets == NULL) {
+		flowtab_free(t);
+		return NULL;
+	}
+	memset(t->buckets, 0xff, nb * sizeof(*t->buckets));
+	t->bmask = nb - 1;
+	t->max = max;
+	t->freelist = NIL;
+	for (i = 0; i < 3; i++) {
+		t->lists[i].head = t->lists[i].tail = NIL;
+		t->timeout_us[i] = (int64_t)timeouts[i] * 1000000;
+	}
+	t->seed = seed;
+	t->end = end;
+	t->arg = arg;
+	return t;
+}
+
+void
+flowtab_free(struct flowtab *t)
+{
+	if (t == NULL)
+		return;
+	free(t->flows);
+	free(t->buckets);
+	free(t);
+}
+
+uint32_t
+flowtab_count(const struct flowtab *t)
+{
+	return t->used;
+}
+
+uint32_t
+flow_hash(const struct flowtab *t, const struct flow_key *k)
+{
+	return (uint32_t)hash64(k, sizeof(*k), t->seed);
+}
+
+struct flow *
+flowtab_lookup(struct flowtab *t, const struct flow_key *k, uint32_t h)
+{
+	uint32_t	 i;
+	struct flow	*f;
+
+	for (i = t->buckets[h & t->bmask]; i != NIL; i = f->hnext) {
+		f = &t->flows[i];
+		if (memcmp(&f->key, k, sizeof(*k)) == 0)
+			return f;
+	}
+	return NULL;
+}
+
+static void
+list_unlink(struct flowtab *t, struct flow *f)
+{
+	struct flowlist	*l = &t->lists[f->inlist];
+
+	if (f->prev != NIL)
+		t->flows[f->prev].next = f->next;
+	else
+		l->head = f->next;
+	if (f->next != NIL)
+		t->flows[f->next].prev = f->prev;
+	else
+		l->tail = f->prev;
+}
+
+static void
+list_append(struct flowtab *t, struct flow *f, uint8_t which)
+{
+	struct flowlist	*l = &t->lists[which];
+	uint32_t	 i = (uint32_t)(f - t->flows);
+
+	f->inlist = which;
+	f->next = NIL;
+	f->prev = l->tail;
+	if (l->tail != NIL)
+		t->flows[l->tail].next = i;
+	else
+		l->head = i;
+	l->tail = i;
+}
+
+/* Move to the tail of the list of its (possibly new) state. */
+void
+flowtab_touch(struct flowtab *t, struct flow *f)
+{
+	if (t->lists[f->inlist].tail == (uint32_t)(f - t->flows) &&
+	    f->inlist == f->state)
+		return;
+	list_unlink(t, f);
+	list_append(t, f, f->state);
+}
+
+void
+flowtab_remove(struct flowtab *t, struct flow *f)
+{
+	uint32_t	 i = (uint32_t)(f - t->flows), *pp;
+	uint32_t	 h = flow_hash(t, &f->key);
+
+	for (pp = &t->buckets[h & t->bmask]; *pp != i;
+	    pp = &t->flows[*pp].hnext)
+		;
+	*pp = f->hnext;
+	list_unlink(t, f);
+	f->hnext = t->freelist;
+	t->freelist = i;
+	t->used--;
+}
+
+/* Report a flow's end to the owner, then free its entry. */
+void
+flowtab_end(struct flowtab *t, struct flow *f, uint8_t reason)
+{
+	if (f->end == FE_NONE)
+		f->end = reason;
+	t->end(t->arg, f);
+	flowtab_remove(t, f);
+}
+
+struct flow *
+flowtab_insert(struct flowtab *t, const struct flow_key *k, uint32_t h,
+    int64_t now)
+{
+	struct flow	*f;
+	uint32_t	 i;
+
+	if (t->freelist == NIL && t->hiwater == t->max) {
+		if (t->lists[FS_CLOSED].head != NIL)
+			flowtab_end(t, &t->flows[t->lists[FS_CLOSED].head],
+			    FE_EVICTED);
+		else if (t->lists[FS_NEW].head != NIL)
+			flowtab_end(t, &t->flows[t->lists[FS_NEW].head],
+			    FE_EVICTED);
+		else
+			return NULL;
+	}
+	if (t->freelist != NIL) {
+		i = t->freelist;
+		t->freelist = t->flows[i].hnext;
+	} else
+		i = t->hiwater++;
+	f = &t->flows[i];
+	memset(f, 0, sizeof(*f));
+	f->key = *k;
+	f->first_us = f->last_us = now;
+	f->hnext = t->buckets[h & t->bmask];
+	t->buckets[h & t->bmask] = i;
+	list_append(t, f, FS_NEW);
+	t->used++;
+	return f;
+}
+
+void
+flowtab_expire(struct flowtab *t, int64_t now)
+{
+	int		 s;
+	struct flow	*f;
+
+	for (s = 0; s < 3; s++)
+		while (t->lists[s].head != NIL) {
+			f = &t->flows[t->lists[s].head];
+			if (now - f->last_us < t->timeout_us[s])
+				break;
+			flowtab_end(t, f, FE_TIMEOUT);
+		}
+}
+
+void
+flowtab_flush(struct flowtab *t, uint8_t reason)
+{
+	int	 s;
+
+	for (s = 0; s < 3; s++)
+		while (t->lists[s].head != NIL)
+			flowtab_end(t, &t->flows[t->lists[s].head], reason);
+}

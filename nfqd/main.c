@@ -1,0 +1,91 @@
+/*
+ * nfqd: enforce the campus SMTP policy on the packet path.
+ *
+ *	nfqd [-v] [-c CONF] -n			check configuration
+ *	nfqd [-v] [-c CONF] --replay FILE	run the pipeline on a capture
+ *
+ * Exit status: 0 success, 1 unreadable or truncated capture / runtime
+ * failure, 2 configuration error.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nfqd.h"
+
+#define DEFAULT_CONF	"/etc/nfqd/nfqd.conf"
+
+static void __attribute__((noreturn))
+usage(int rc)
+{
+	fprintf(rc ? stderr : stdout,
+	    "usage: nfqd [-v] [-c CONF] -n\n"
+	    "       nfqd [-v] [-c CONF] --replay FILE\n"
+	    "  -c, --config CONF   configuration file (default %s)\n"
+	    "  -n, --check         check the configuration and exception "
+	    "list, then exit\n"
+	    "  -r, --replay FILE   run the pipeline on a pcap/pcapng capture\n"
+	    "  -v, --verbose       more log output\n"
+	    "  -V, --version       print the version\n", DEFAULT_CONF);
+	exit(rc);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config",	required_argument,	NULL, 'c' },
+		{ "check",	no_argument,		NULL, 'n' },
+		{ "replay",	required_argument,	NULL, 'r' },
+		{ "verbose",	no_argument,		NULL, 'v' },
+		{ "version",	no_argument,		NULL, 'V' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*conf = DEFAULT_CONF, *replay = NULL;
+	char		 err[ERRLEN];
+	int		 ch, check = 0, verbose = 0, rc;
+	struct policy	*pol;
+	struct sinks	*sinks;
+
+	while ((ch = getopt_long(argc, argv, "c:nr:vVh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': conf = optarg; break;
+		case 'n': check = 1; break;
+		case 'r': replay = optarg; break;
+		case 'v': verbose++; break;
+		case 'V': printf("nfqd %s\n", NFQD_VERSION); return 0;
+		case 'h': usage(0);
+		default: usage(2);
+		}
+	}
+	if (optind != argc)
+		usage(2);
+	log_init(0, verbose);
+
+	if ((pol = policy_load(conf, err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		return 2;
+	}
+	if (check) {
+		printf("configuration OK\n");
+		policy_free(pol);
+		return 0;
+	}
+	if (replay == NULL) {
+		log_warnx("live NFQUEUE mode is not available in this build; "
+		    "use --replay FILE or -n");
+		policy_free(pol);
+		return 2;
+	}
+	if ((sinks = sinks_open(&pol->conf, err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		policy_free(pol);
+		return 2;
+	}
+	rc = replay_run(pol, replay, sinks);
+	sinks_close(sinks);
+	policy_free(pol);
+	return rc;
+}

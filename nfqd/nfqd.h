@@ -1,0 +1,337 @@
+/*
+ * nfqd: campus border SMTP policy on the packet path.
+ *
+ * One internal header, prototypes grouped by the file that defines them.
+ * The packet pipeline is: source (pcap replay or NFQUEUE) -> pkt_parse ->
+ * engine_packet (flow table, policy) -> verdict + events.
+ */
+#ifndef NFQD_H
+#define NFQD_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NFQD_VERSION	"0.1.0"
+#define ERRLEN		512	/* room for "file:line: message" */
+
+/* ---- addr.c: addresses and prefixes ---- */
+
+struct ip_addr {
+	uint8_t		af;		/* 4 or 6 */
+	uint8_t		b[16];		/* IPv4 in b[0..3], rest zero */
+};
+
+struct prefix {
+	struct ip_addr	addr;		/* host bits are zero */
+	uint8_t		len;
+};
+
+#define ADDR_STRLEN	46		/* INET6_ADDRSTRLEN */
+#define PREFIX_STRLEN	(ADDR_STRLEN + 4)
+
+int	 addr_parse(const char *, struct ip_addr *);
+void	 addr_format(const struct ip_addr *, char *, size_t);
+bool	 addr_equal(const struct ip_addr *, const struct ip_addr *);
+int	 prefix_parse(const char *, struct prefix *, char *, size_t);
+void	 prefix_format(const struct prefix *, char *, size_t);
+bool	 prefix_contains(const struct prefix *, const struct ip_addr *);
+void	 addr_mask(struct ip_addr *, unsigned);
+
+/* ---- lpm.c: longest-prefix match (one hash table per prefix length) ---- */
+
+struct lpm_slot;
+struct lpm {
+	struct lpm_slot	*slots;		/* open addressing, power of two */
+	uint32_t	 mask;
+	uint32_t	 count;
+	uint8_t		 lens4[33], nlens4;	/* distinct lengths, longest first */
+	uint8_t		 lens6[129], nlens6;
+};
+
+int	 lpm_build(struct lpm *, const void *, size_t, size_t, size_t[2]);
+void	 lpm_free(struct lpm *);
+int	 lpm_lookup(const struct lpm *, const struct ip_addr *, uint32_t *, int);
+bool	 lpm_match(const struct lpm *, const struct ip_addr *);
+
+/* ---- conf.c: nfqd.conf ---- */
+
+enum mode { MODE_ENFORCE, MODE_MONITOR };
+enum transit { TRANSIT_ALLOW, TRANSIT_BLOCK };
+
+#define MAX_INTERNAL	256
+#define MAX_PATH	1024
+#define MAX_SINKS	8
+
+struct conf {
+	char		 path[MAX_PATH];
+	char		 exceptions[MAX_PATH];	/* resolved path */
+	struct prefix	 internal[MAX_INTERNAL];
+	size_t		 ninternal;
+	struct lpm	 internal_lpm;
+	uint8_t		 smtp_port[65536 / 8];	/* bitmap */
+	uint16_t	 ports[64];		/* the same, as a list */
+	size_t		 nports;
+	enum mode	 mode;
+	enum transit	 transit;
+	char		 events[MAX_SINKS][MAX_PATH];
+	size_t		 nevents;
+	uint32_t	 max_flows;
+	uint32_t	 timeout_new;		/* seconds */
+	uint32_t	 timeout_established;
+	uint32_t	 timeout_closed;
+	uint32_t	 stats_interval;	/* seconds, live only */
+};
+
+int	 conf_load(const char *, struct conf *, char *, size_t);
+void	 conf_free(struct conf *);
+static inline bool
+conf_is_smtp_port(const struct conf *c, uint16_t port)
+{
+	return (c->smtp_port[port >> 3] >> (port & 7)) & 1;
+}
+
+/* ---- exceptions.c: exceptions.conf ---- */
+
+enum dir { DIR_INBOUND = 1, DIR_OUTBOUND = 2, DIR_BOTH = 3 };
+
+#define EXC_TEXTLEN	64
+
+struct exc_entry {
+	struct prefix	 pfx;
+	uint8_t		 dir;			/* enum dir */
+	int64_t		 expires_at;		/* unix s, 0 = never */
+	char		 ticket[EXC_TEXTLEN];
+	char		 owner[EXC_TEXTLEN];
+	char		 expires[11];		/* YYYY-MM-DD or "" */
+	char		 added[11];
+	unsigned	 line;
+};
+
+struct exc_list {
+	struct exc_entry *v;
+	size_t		  n;
+	struct lpm	  lpm;
+};
+
+int	 exc_load(const char *, struct exc_list *, char *, size_t);
+int	 exc_parse_line(const char *, struct exc_entry *, char *, size_t);
+void	 exc_free(struct exc_list *);
+const char *dir_name(uint8_t);
+int	 date_parse(const char *, int64_t *);
+
+/* ---- policy.c: the Case ITS rules ---- */
+
+enum direction { D_INBOUND, D_OUTBOUND, D_INTERNAL, D_TRANSIT };
+enum action { A_ALLOWED, A_BLOCKED };
+enum reason {
+	R_EXCEPTION,		/* allowed by an active exception */
+	R_INTERNAL,		/* both ends on campus */
+	R_TRANSIT,		/* neither end on campus */
+	R_NO_EXCEPTION,		/* nothing in the list matched */
+	R_EXCEPTION_EXPIRED,	/* only expired entries matched */
+	R_EXCEPTION_DIRECTION,	/* deciding entry is for the other direction */
+};
+
+/* An immutable snapshot: configuration plus exception list. */
+struct policy {
+	struct conf	 conf;
+	struct exc_list	 exc;
+};
+
+struct decision {
+	uint8_t			 action, direction, reason;
+	const struct exc_entry	*exc;		/* matched entry or NULL */
+};
+
+struct policy	*policy_load(const char *, char *, size_t);
+void		 policy_free(struct policy *);
+void		 policy_decide(const struct policy *, const struct ip_addr *,
+		    const struct ip_addr *, int64_t, struct decision *);
+const char	*direction_name(uint8_t);
+const char	*action_name(uint8_t);
+const char	*reason_name(uint8_t);
+
+/* ---- pkt.c: packet parsing from raw bytes ---- */
+
+enum link { LINK_ETH, LINK_SLL, LINK_SLL2, LINK_RAW, LINK_NULL };
+
+enum pkt_result {
+	PKT_OK, PKT_INVALID, PKT_NOT_IP, PKT_NOT_TCP, PKT_FRAGMENT
+};
+
+#define TH_FIN	0x01
+#define TH_SYN	0x02
+#define TH_RST	0x04
+#define TH_PSH	0x08
+#define TH_ACK	0x10
+
+struct pkt {
+	struct ip_addr	 src, dst;
+	uint16_t	 sport, dport;
+	uint8_t		 flags;		/* TCP flags */
+	uint8_t		 vlans;		/* VLAN tags seen */
+	uint32_t	 seq, ack;
+	uint32_t	 ip_len;	/* IP header + payload, from the header */
+	uint32_t	 payload_len;	/* TCP payload on the wire */
+	const uint8_t	*payload;	/* captured part of it */
+	uint32_t	 payload_caplen;
+};
+
+int	 pkt_parse(enum link, const uint8_t *, uint32_t, uint32_t, struct pkt *);
+
+/* ---- flow.c: the connection table ---- */
+
+enum flow_state { FS_NEW, FS_ESTABLISHED, FS_CLOSED };
+enum flow_end {
+	FE_NONE, FE_FIN, FE_RST, FE_TIMEOUT, FE_EVICTED, FE_END_OF_CAPTURE,
+	FE_SHUTDOWN
+};
+
+/* Key with the lower (address, port) end first, so both directions match. */
+struct flow_key {
+	uint8_t		 af;
+	uint8_t		 pad;
+	uint16_t	 port[2];
+	uint8_t		 addr[2][16];
+};
+
+struct flow {
+	struct flow_key	 key;
+	uint64_t	 id;
+	int64_t		 first_us, last_us;
+	uint64_t	 bytes[2];	/* [0] to server, [1] to client */
+	uint32_t	 pkts[2];
+	uint32_t	 hnext;		/* hash chain */
+	uint32_t	 prev, next;	/* list of its state, oldest first */
+	uint8_t		 client;	/* key end (0/1) that is the originator */
+	uint8_t		 state;		/* enum flow_state */
+	uint8_t		 end;		/* enum flow_end */
+	uint8_t		 tcp;		/* TF_* below */
+	uint8_t		 action, direction;
+	uint8_t		 inlist;
+};
+
+#define TF_SYN		0x01	/* client SYN seen */
+#define TF_SYNACK	0x02	/* server SYN-ACK seen */
+#define TF_FIN_C	0x04
+#define TF_FIN_S	0x08
+#define TF_MIDSTREAM	0x10	/* first packet was not a SYN */
+
+struct flowtab;
+typedef void (*flow_end_cb)(void *, struct flow *);
+
+struct flowtab	*flowtab_new(uint32_t, const uint32_t[3], uint64_t,
+		    flow_end_cb, void *);
+void		 flowtab_free(struct flowtab *);
+uint32_t	 flow_hash(const struct flowtab *, const struct flow_key *);
+struct flow	*flowtab_lookup(struct flowtab *, const struct flow_key *,
+		    uint32_t);
+struct flow	*flowtab_insert(struct flowtab *, const struct flow_key *,
+		    uint32_t, int64_t);
+void		 flowtab_touch(struct flowtab *, struct flow *);
+void		 flowtab_remove(struct flowtab *, struct flow *);
+void		 flowtab_end(struct flowtab *, struct flow *, uint8_t);
+void		 flowtab_expire(struct flowtab *, int64_t);
+void		 flowtab_flush(struct flowtab *, uint8_t);
+uint32_t	 flowtab_count(const struct flowtab *);
+uint64_t	 hash64(const void *, size_t, uint64_t);
+const char	*flow_state_name(uint8_t);
+const char	*flow_end_name(uint8_t);
+
+/* ---- event.c: EVE-shaped JSON events ---- */
+
+enum ev_type { EV_POLICY, EV_FLOW, EV_STATS };
+
+struct stats {
+	uint64_t	 pkts, bytes;
+	uint64_t	 invalid, fragments, not_ip, not_tcp;
+	uint64_t	 ipv4, ipv6, vlan;
+	uint64_t	 other_port;
+	uint64_t	 allowed, blocked;		/* connections */
+	uint64_t	 pkts_accepted, pkts_dropped;	/* verdicts */
+	uint64_t	 flows_created, flows_closed, flows_timeout;
+	uint64_t	 flows_evicted, flows_untracked;
+	uint64_t	 flows_active;
+	uint64_t	 events, events_dropped;
+	int64_t		 start_us;
+};
+
+struct ev_exc {
+	char		 entry[PREFIX_STRLEN];	/* "" when none */
+	uint8_t		 dir;
+	char		 ticket[EXC_TEXTLEN];
+	char		 owner[EXC_TEXTLEN];
+	char		 expires[11];
+};
+
+struct event {
+	uint8_t		 type;		/* enum ev_type */
+	int64_t		 ts_us;
+	uint64_t	 flow_id;
+	struct ip_addr	 src, dst;
+	uint16_t	 sport, dport;
+	union {
+		struct {
+			uint8_t		 action, direction, reason, mode;
+			struct ev_exc	 exc;
+		} policy;
+		struct {
+			uint64_t	 bytes[2];
+			uint32_t	 pkts[2];
+			int64_t		 start_us, end_us;
+			uint8_t		 state, end, action, direction;
+		} flow;
+		struct stats	 stats;
+	};
+};
+
+int	 event_format(const struct event *, char *, size_t);
+void	 ts_format(int64_t, char *, size_t);
+
+/* ---- sink.c: where formatted events go ---- */
+
+struct sinks;
+struct sinks	*sinks_open(const struct conf *, char *, size_t);
+void		 sinks_write(struct sinks *, const char *, size_t);
+void		 sinks_flush(struct sinks *);
+void		 sinks_close(struct sinks *);
+
+/* ---- engine.c: one packet pipeline for every source ---- */
+
+/*
+ * V_BYPASS: accept, and the connection needs no more inspection (live, the
+ * packet gets the bypass mark, which the rules save into the conntrack mark).
+ */
+enum verdict { V_ACCEPT, V_BYPASS, V_DROP };
+
+struct engine;
+typedef void (*emit_cb)(void *, const struct event *);
+
+struct engine	*engine_new(const struct policy *, uint64_t, emit_cb, void *);
+void		 engine_free(struct engine *);
+int		 engine_packet(struct engine *, const struct policy *, enum link,
+		    const uint8_t *, uint32_t, uint32_t, int64_t);
+void		 engine_tick(struct engine *, int64_t);
+void		 engine_flush(struct engine *, uint8_t);
+void		 engine_stats_event(struct engine *);
+const struct stats *engine_stats(const struct engine *);
+
+/* ---- replay.c: pcap source ---- */
+
+int	 replay_run(const struct policy *, const char *, struct sinks *);
+
+/* ---- log.c ---- */
+
+void	 log_init(int, int);
+void	 log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 fatal(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+void	 fatalx(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+
+#endif

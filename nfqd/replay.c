@@ -1,0 +1,206 @@
+/*
+ * pcap replay: the second packet source.  Frames from a pcap or pcapng
+ * file go through the same engine_packet() as NFQUEUE packets; the clock
+ * is the capture's timestamps, so expiry and timeouts are deterministic.
+ * At the end every remaining flow is flushed, a stats event written, and a
+ * one-screen summary printed to stderr.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pcap/pcap.h>
+
+#include "nfqd.h"
+
+#define TOP_HOSTS	10
+#define HOST_SLOTS	65536		/* campus hosts counted for the summary */
+
+struct host_count {
+	struct ip_addr	 addr;
+	uint64_t	 n[2];		/* blocked inbound, outbound */
+};
+
+struct replay {
+	struct sinks		*sinks;
+	char			 buf[65536];
+	uint64_t		 conns[4][2];	/* direction x action */
+	struct host_count	*hosts;
+	uint32_t		 nhosts;
+	uint64_t		 hosts_dropped;
+};
+
+static void
+replay_count_host(struct replay *r, const struct ip_addr *a, int dir)
+{
+	uint32_t		 i;
+	struct host_count	*h;
+
+	if (r->hosts == NULL)
+		return;
+	i = (uint32_t)hash64(a, sizeof(*a), 0) & (HOST_SLOTS - 1);
+	for (;; i = (i + 1) & (HOST_SLOTS - 1)) {
+		h = &r->hosts[i];
+		if (h->addr.af == 0) {
+			if (r->nhosts == HOST_SLOTS / 2) {
+				r->hosts_dropped++;
+				return;
+			}
+			h->addr = *a;
+			r->nhosts++;
+			break;
+		}
+		if (addr_equal(&h->addr, a))
+			break;
+	}
+	h->n[dir]++;
+}
+
+static void
+replay_emit(void *arg, const struct event *ev)
+{
+	struct replay	*r = arg;
+	int		 len;
+
+	if (ev->type == EV_POLICY) {
+		r->conns[ev->policy.direction][ev->policy.action]++;
+		if (ev->policy.action == A_BLOCKED &&
+		    ev->policy.direction == D_INBOUND)
+			replay_count_host(r, &ev->dst, 0);
+		else if (ev->policy.action == A_BLOCKED &&
+		    ev->policy.direction == D_OUTBOUND)
+			replay_count_host(r, &ev->src, 1);
+	}
+	if ((len = event_format(ev, r->buf, sizeof(r->buf))) == -1) {
+		log_warnx("event too large to format, dropped");
+		return;
+	}
+	sinks_write(r->sinks, r->buf, (size_t)len);
+}
+
+static int
+host_cmp(const void *a, const void *b)
+{
+	const struct host_count	*x = a, *y = b;
+	uint64_t		 nx = x->n[0] + x->n[1], ny = y->n[0] + y->n[1];
+
+	if (nx != ny)
+		return nx < ny ? 1 : -1;
+	if (x->addr.af != y->addr.af)
+		return x->addr.af - y->addr.af;
+	return memcmp(x->addr.b, y->addr.b, 16);
+}
+
+static void
+replay_summary(struct replay *r, const char *file, const struct stats *st)
+{
+	static const char	*dirs[] = { "inbound", "outbound", "internal",
+				    "transit" };
+	uint64_t		 total = 0;
+	uint32_t		 i, n = 0;
+	char			 a[ADDR_STRLEN];
+
+	for (i = 0; i < 4; i++)
+		total += r->conns[i][0] + r->conns[i][1];
+	fprintf(stderr, "nfqd: replay of %s\n", file);
+	fprintf(stderr, "  %llu packets, %llu SMTP-port connections "
+	    "(%llu allowed, %llu blocked)\n", (unsigned long long)st->pkts,
+	    (unsigned long long)total, (unsigned long long)st->allowed,
+	    (unsigned long long)st->blocked);
+	fprintf(stderr, "  %-10s %9s %9s\n", "direction", "allowed",
+	    "blocked");
+	for (i = 0; i < 4; i++)
+		fprintf(stderr, "  %-10s %9llu %9llu\n", dirs[i],
+		    (unsigned long long)r->conns[i][A_ALLOWED],
+		    (unsigned long long)r->conns[i][A_BLOCKED]);
+	if (r->hosts != NULL) {
+		for (i = 0; i < HOST_SLOTS; i++)
+			if (r->hosts[i].addr.af != 0)
+				r->hosts[n++] = r->hosts[i];
+		qsort(r->hosts, n, sizeof(*r->hosts), host_cmp);
+	}
+	if (n > 0)
+		fprintf(stderr, "  top blocked campus hosts:\n");
+	for (i = 0; i < n && i < TOP_HOSTS; i++) {
+		addr_format(&r->hosts[i].addr, a, sizeof(a));
+		fprintf(stderr, "    %-39s %6llu  (inbound %llu, outbound "
+		    "%llu)\n", a, (unsigned long long)(r->hosts[i].n[0] +
+		    r->hosts[i].n[1]), (unsigned long long)r->hosts[i].n[0],
+		    (unsigned long long)r->hosts[i].n[1]);
+	}
+	fprintf(stderr, "  other traffic: %llu other ports, %llu not TCP, "
+	    "%llu not IP, %llu fragments, %llu invalid\n",
+	    (unsigned long long)st->other_port,
+	    (unsigned long long)st->not_tcp, (unsigned long long)st->not_ip,
+	    (unsigned long long)st->fragments,
+	    (unsigned long long)st->invalid);
+}
+
+static int
+replay_link(int dlt, enum link *link)
+{
+	switch (dlt) {
+	case DLT_EN10MB:	*link = LINK_ETH; return 0;
+	case DLT_LINUX_SLL:	*link = LINK_SLL; return 0;
+	case DLT_LINUX_SLL2:	*link = LINK_SLL2; return 0;
+	case DLT_RAW:
+	case DLT_IPV4:
+	case DLT_IPV6:		*link = LINK_RAW; return 0;
+	case DLT_NULL:
+	case DLT_LOOP:		*link = LINK_NULL; return 0;
+	}
+	return -1;
+}
+
+/* Returns 0, or 1 for an unreadable or truncated capture. */
+int
+replay_run(const struct policy *pol, const char *file, struct sinks *sinks)
+{
+	char			 errbuf[PCAP_ERRBUF_SIZE];
+	pcap_t			*pc;
+	struct pcap_pkthdr	*hdr;
+	const u_char		*data;
+	struct replay		*r;
+	struct engine		*e;
+	enum link		 link;
+	int			 rc = 0, n;
+
+	pc = pcap_open_offline_with_tstamp_precision(file,
+	    PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+	if (pc == NULL) {
+		log_warnx("%s: %s", file, errbuf);
+		return 1;
+	}
+	if (replay_link(pcap_datalink(pc), &link) == -1) {
+		log_warnx("%s: unsupported link type %s", file,
+		    pcap_datalink_val_to_name(pcap_datalink(pc)) ?
+		    pcap_datalink_val_to_name(pcap_datalink(pc)) : "unknown");
+		pcap_close(pc);
+		return 1;
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (e = engine_new(pol, 0, replay_emit, r)) == NULL) {
+		free(r);
+		pcap_close(pc);
+		log_warnx("out of memory");
+		return 1;
+	}
+	r->sinks = sinks;
+	r->hosts = calloc(HOST_SLOTS, sizeof(*r->hosts));
+	while ((n = pcap_next_ex(pc, &hdr, &data)) == 1)
+		engine_packet(e, pol, link, data, hdr->caplen, hdr->len,
+		    (int64_t)hdr->ts.tv_sec * 1000000 + hdr->ts.tv_usec);
+	if (n != PCAP_ERROR_BREAK) {
+		log_warnx("%s: %s", file, pcap_geterr(pc));
+		rc = 1;
+	}
+	engine_flush(e, FE_END_OF_CAPTURE);
+	engine_stats_event(e);
+	sinks_flush(sinks);
+	replay_summary(r, file, engine_stats(e));
+	engine_free(e);
+	free(r->hosts);
+	free(r);
+	pcap_close(pc);
+	return rc;
+}
