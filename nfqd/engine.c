@@ -170,12 +170,16 @@ engine_tcp(struct flow *f, const struct pkt *p, int dir)
 		f->end = FE_RST;
 		return;
 	}
+	/*
+	 * Established at the first ACK after the handshake started, from
+	 * either end: a border with asymmetric routing may see only one
+	 * direction, and a dropped SYN is never followed by an ACK.
+	 */
 	if ((fl & (TH_SYN | TH_ACK)) == TH_SYN && dir == 0)
 		f->tcp |= TF_SYN;
 	else if ((fl & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK) && dir == 1)
 		f->tcp |= TF_SYNACK;
-	else if (f->state == FS_NEW && (f->tcp & TF_SYNACK) && dir == 0 &&
-	    (fl & (TH_SYN | TH_ACK)) == TH_ACK)
+	else if (f->state == FS_NEW && (fl & (TH_SYN | TH_ACK)) == TH_ACK)
 		f->state = FS_ESTABLISHED;
 	if (fl & TH_FIN)
 		f->tcp |= dir == 0 ? TF_FIN_C : TF_FIN_S;
