@@ -26,7 +26,7 @@ endif
 
 WARN		:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 		   -Wmissing-prototypes -Wpointer-arith -Wformat=2
-PKGS		:= libpcap libcjson
+PKGS		:= libpcap libcjson libmnl libnetfilter_queue
 # Recursive (=) so pkg-config runs when a recipe needs it, after deps.
 PKG_CFLAGS	 = $(shell $(PKG_CONFIG) --cflags $(PKGS))
 PKG_LIBS	 = $(shell $(PKG_CONFIG) --libs $(PKGS))
@@ -44,9 +44,9 @@ LIB		:= $(BUILD)/libnfqd.a
 UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
 UNIT_BINS	:= $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-PROGS		:= $(BIN)/nfqd $(BIN)/nfqd-pcapgen
+PROGS		:= $(BIN)/nfqd $(BIN)/nfqd-rules $(BIN)/nfqd-pcapgen
 
-.PHONY: all check check-build test test-unit test-replay test-pcaps \
+.PHONY: all check check-build test test-unit test-replay test-pcaps test-e2e test-rules \
 	check-san deps demo pcaps install clean
 .DELETE_ON_ERROR:
 
@@ -62,6 +62,11 @@ $(LIB): $(LIB_OBJS)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(BIN)/nfqd: $(BUILD)/nfqd/main.o $(LIB)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+
+$(BIN)/nfqd-rules: $(BUILD)/rules/nfqd-rules.o $(LIB)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -82,14 +87,23 @@ deps:
 	@tools/deps.sh
 
 check: deps
+	@$(MAKE) --no-print-directory CC=clang BUILD=build/clang BIN=build/clang/bin all
 	@$(MAKE) --no-print-directory test
 	@$(MAKE) --no-print-directory SAN=1 test
-	@echo "make check: all suites passed (plain and ASan+UBSan)"
+	@echo "make check: all suites passed (plain and ASan+UBSan; clang build clean)"
 
 test: all $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
 	@NFQD=$(BIN)/nfqd tests/replay/run.sh
 	@PCAPGEN=$(BIN)/nfqd-pcapgen tests/pcaps-reproducible.sh
+	@NFQD_RULES=$(BIN)/nfqd-rules tests/rules/run.sh
+	@NFQD=$(BIN)/nfqd NFQD_RULES=$(BIN)/nfqd-rules tests/e2e/run.sh
+
+test-e2e: all
+	@NFQD=$(BIN)/nfqd NFQD_RULES=$(BIN)/nfqd-rules tests/e2e/run.sh
+
+test-rules: all
+	@NFQD_RULES=$(BIN)/nfqd-rules tests/rules/run.sh
 
 test-unit: $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
@@ -109,6 +123,7 @@ demo: deps
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)/etc/nfqd
 	install -m 0755 bin/nfqd $(DESTDIR)$(PREFIX)/sbin/nfqd
+	install -m 0755 bin/nfqd-rules $(DESTDIR)$(PREFIX)/sbin/nfqd-rules
 	install -m 0644 nfqd/nfqd.conf $(DESTDIR)/etc/nfqd/nfqd.conf.sample
 	install -m 0644 nfqd/exceptions.conf \
 	    $(DESTDIR)/etc/nfqd/exceptions.conf.sample

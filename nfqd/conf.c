@@ -232,6 +232,111 @@ NUMBER_KEY(set_timeout_est, timeout_established, true, 1, 30 * 86400)
 NUMBER_KEY(set_timeout_closed, timeout_closed, true, 1, 86400)
 NUMBER_KEY(set_stats_interval, stats_interval, true, 0, 86400)
 
+NUMBER_KEY(set_queue_maxlen, queue_maxlen, false, 1, 1000000)
+NUMBER_KEY(set_copy_range, copy_range, false, 128, 65531)
+NUMBER_KEY(set_event_queue, event_queue, false, 64, 1048576)
+
+static int
+set_bool(bool *out, const char *key, const char *v, char *err, size_t errlen)
+{
+	if (strcmp(v, "yes") == 0)
+		*out = true;
+	else if (strcmp(v, "no") == 0)
+		*out = false;
+	else {
+		snprintf(err, errlen, "bad %s '%s' (expected yes or no)", key,
+		    v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+set_fail_open(struct conf *c, char *v, char *err, size_t errlen)
+{
+	return set_bool(&c->fail_open, "fail-open", v, err, errlen);
+}
+
+static int
+set_reject(struct conf *c, char *v, char *err, size_t errlen)
+{
+	return set_bool(&c->reject, "reject", v, err, errlen);
+}
+
+/* queues = N or N-M: one worker per queue, --queue-balance N:M. */
+static int
+set_queues(struct conf *c, char *v, char *err, size_t errlen)
+{
+	char		*dash;
+	uint64_t	 lo, hi;
+
+	if ((dash = strchr(v, '-')) != NULL)
+		*dash++ = '\0';
+	if (conf_number(v, false, 0, 65535, &lo, err, errlen) == -1)
+		return -1;
+	hi = lo;
+	if (dash != NULL &&
+	    conf_number(dash, false, 0, 65535, &hi, err, errlen) == -1)
+		return -1;
+	if (hi < lo || hi - lo >= 64) {
+		snprintf(err, errlen, "bad queues '%s-%s' (N or N-M, at most "
+		    "64 queues)", v, dash);
+		return -1;
+	}
+	c->queue_first = (uint16_t)lo;
+	c->queue_count = (uint16_t)(hi - lo + 1);
+	return 0;
+}
+
+/* A packet mark bit: 0x... with exactly one bit set. */
+static int
+set_mark(uint32_t *out, const char *key, const char *v, char *err,
+    size_t errlen)
+{
+	char			*end;
+	unsigned long long	 m;
+
+	errno = 0;
+	m = strtoull(v, &end, 0);
+	if (*end != '\0' || errno != 0 || m == 0 || m > UINT32_MAX ||
+	    (m & (m - 1)) != 0) {
+		snprintf(err, errlen, "bad %s '%s' (one bit, e.g. 0x10000000)",
+		    key, v);
+		return -1;
+	}
+	*out = (uint32_t)m;
+	return 0;
+}
+
+static int
+set_mark_bypass(struct conf *c, char *v, char *err, size_t errlen)
+{
+	return set_mark(&c->mark_bypass, "mark-bypass", v, err, errlen);
+}
+
+static int
+set_mark_reject(struct conf *c, char *v, char *err, size_t errlen)
+{
+	return set_mark(&c->mark_reject, "mark-reject", v, err, errlen);
+}
+
+static int
+set_ipset_prefix(struct conf *c, char *v, char *err, size_t errlen)
+{
+	size_t	 i, len = strlen(v);
+
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)v[i]) && v[i] != '-' && v[i] != '_')
+			break;
+	if (len == 0 || len >= sizeof(c->ipset_prefix) || i != len) {
+		snprintf(err, errlen, "bad ipset-prefix '%s' (1-%zu letters, "
+		    "digits, - or _)", v, sizeof(c->ipset_prefix) - 1);
+		return -1;
+	}
+	memcpy(c->ipset_prefix, v, len + 1);
+	return 0;
+}
+
 static const struct conf_key conf_keys[] = {
 	{ "internal-networks",		set_internal,		true },
 	{ "smtp-ports",			set_ports,		false },
@@ -244,6 +349,15 @@ static const struct conf_key conf_keys[] = {
 	{ "timeout-established",	set_timeout_est,	false },
 	{ "timeout-closed",		set_timeout_closed,	false },
 	{ "stats-interval",		set_stats_interval,	false },
+	{ "queues",			set_queues,		false },
+	{ "fail-open",			set_fail_open,		false },
+	{ "reject",			set_reject,		false },
+	{ "queue-maxlen",		set_queue_maxlen,	false },
+	{ "copy-range",			set_copy_range,		false },
+	{ "mark-bypass",		set_mark_bypass,	false },
+	{ "mark-reject",		set_mark_reject,	false },
+	{ "event-queue",		set_event_queue,	false },
+	{ "ipset-prefix",		set_ipset_prefix,	false },
 };
 #define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
 
@@ -263,6 +377,16 @@ conf_defaults(struct conf *c)
 	c->timeout_established = 3600;
 	c->timeout_closed = 10;
 	c->stats_interval = 60;
+	c->queue_first = 0;
+	c->queue_count = 1;
+	c->fail_open = true;
+	c->reject = false;
+	c->queue_maxlen = 4096;
+	c->copy_range = 1536;
+	c->mark_bypass = 0x10000000;
+	c->mark_reject = 0x20000000;
+	c->event_queue = 16384;
+	strcpy(c->ipset_prefix, "nfqd");
 }
 
 /* Trim, drop the comment; NULL for a blank line. */
@@ -342,6 +466,11 @@ conf_load(const char *path, struct conf *c, char *err, size_t errlen)
 	}
 	if (ferror(f)) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (c->mark_bypass == c->mark_reject) {
+		snprintf(err, errlen, "%s: mark-bypass and mark-reject are the "
+		    "same bit", path);
 		goto fail;
 	}
 	for (i = 0; i < NKEYS; i++)

@@ -17,6 +17,9 @@ struct engine {
 	emit_cb		 emit;
 	void		*emit_arg;
 	int64_t		 now;
+	bool		 bypass;	/* the source honours V_BYPASS */
+	uint64_t	 conns;		/* connections seen, for flow ids */
+	uint64_t	 salt;
 };
 
 static void
@@ -76,15 +79,24 @@ engine_flow_end(void *arg, struct flow *f)
 struct engine *
 engine_new(const struct policy *p, uint64_t seed, emit_cb emit, void *arg)
 {
+	return engine_new_sized(p, p->conf.max_flows, seed, emit, arg);
+}
+
+/* An engine tracking at most max_flows (a share of max-flows per queue). */
+struct engine *
+engine_new_sized(const struct policy *p, uint32_t max_flows, uint64_t seed,
+    emit_cb emit, void *arg)
+{
 	struct engine	*e;
-	uint32_t	 timeouts[3];
+	uint32_t	 timeouts[FS_COUNT];
 
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return NULL;
 	timeouts[FS_NEW] = p->conf.timeout_new;
 	timeouts[FS_ESTABLISHED] = p->conf.timeout_established;
 	timeouts[FS_CLOSED] = p->conf.timeout_closed;
-	e->flows = flowtab_new(p->conf.max_flows, timeouts, seed,
+	timeouts[FS_BYPASSED] = p->conf.timeout_closed;
+	e->flows = flowtab_new(max_flows, timeouts, seed,
 	    engine_flow_end, e);
 	if (e->flows == NULL) {
 		free(e);
@@ -92,8 +104,19 @@ engine_new(const struct policy *p, uint64_t seed, emit_cb emit, void *arg)
 	}
 	e->emit = emit;
 	e->emit_arg = arg;
+	e->salt = seed;
 	e->st.start_us = -1;
 	return e;
+}
+
+/*
+ * Live, a bypassed connection's later packets never reach nfqd; replay
+ * sees them all, so there a flow stays in its TCP state.
+ */
+void
+engine_set_bypass(struct engine *e, bool on)
+{
+	e->bypass = on;
 }
 
 void
@@ -147,13 +170,20 @@ engine_client(const struct policy *pol, const struct pkt *p, uint8_t from)
 	return conf_is_smtp_port(&pol->conf, p->dport) ? from : from ^ 1;
 }
 
+/*
+ * The tuple, the start time and the engine's connection count: two
+ * connections on one tuple in the same microsecond (a RST and a new SYN in
+ * one receive) still differ.  51 bits, so JSON consumers keep every digit.
+ */
 static uint64_t
-engine_flow_id(const struct flow_key *k, int64_t first)
+engine_flow_id(struct engine *e, const struct flow_key *k)
 {
 	uint64_t	 id;
 
-	/* 51 bits, so that JSON consumers keep every digit. */
-	id = hash64(k, sizeof(*k), (uint64_t)first) & ((1ULL << 51) - 1);
+	id = hash64(k, sizeof(*k), (uint64_t)e->now ^
+	    hash64(&e->conns, sizeof(e->conns), e->salt));
+	e->conns++;
+	id &= (1ULL << 51) - 1;
 	return id ? id : 1;
 }
 
@@ -163,7 +193,7 @@ engine_tcp(struct flow *f, const struct pkt *p, int dir)
 {
 	uint8_t	 fl = p->flags;
 
-	if (f->state == FS_CLOSED)
+	if (f->state == FS_CLOSED || f->state == FS_BYPASSED)
 		return;
 	if (fl & TH_RST) {
 		f->state = FS_CLOSED;
@@ -243,11 +273,10 @@ engine_packet(struct engine *e, const struct policy *pol, enum link link,
 		e->st.invalid++;
 		goto accept;
 	}
+	/* Cheap filter first; the server's port is checked below. */
 	if (!conf_is_smtp_port(&pol->conf, p.dport) &&
-	    !conf_is_smtp_port(&pol->conf, p.sport)) {
-		e->st.other_port++;
-		goto accept;
-	}
+	    !conf_is_smtp_port(&pol->conf, p.sport))
+		goto other_port;
 
 	memset(&k, 0, sizeof(k));
 	k.af = p.src.af;
@@ -269,7 +298,13 @@ engine_packet(struct engine *e, const struct policy *pol, enum link link,
 	if (f == NULL) {
 		struct ip_addr	 ca, sa;
 
+		/*
+		 * The policy covers connections *to* an SMTP port: one from
+		 * port 25 to a campus web server is not its business.
+		 */
 		client = engine_client(pol, &p, from);
+		if (!conf_is_smtp_port(&pol->conf, k.port[client ^ 1]))
+			goto other_port;
 		ca.af = sa.af = k.af;
 		memcpy(ca.b, k.addr[client], 16);
 		memcpy(sa.b, k.addr[client ^ 1], 16);
@@ -282,14 +317,14 @@ engine_packet(struct engine *e, const struct policy *pol, enum link link,
 			/* Full of established connections: decide untracked. */
 			e->st.flows_untracked++;
 			engine_policy_event(e, pol, &k, client,
-			    engine_flow_id(&k, e->now), &d);
+			    engine_flow_id(e, &k), &d);
 			return engine_verdict(e, pol, d.action);
 		}
 		e->st.flows_created++;
 		f->client = client;
 		f->action = d.action;
 		f->direction = d.direction;
-		f->id = engine_flow_id(&k, e->now);
+		f->id = engine_flow_id(e, &k);
 		if ((p.flags & TH_SYN) == 0) {
 			f->tcp |= TF_MIDSTREAM;
 			f->state = FS_ESTABLISHED;
@@ -301,8 +336,13 @@ engine_packet(struct engine *e, const struct policy *pol, enum link link,
 	f->bytes[dir] += p.ip_len;
 	f->last_us = e->now;
 	engine_tcp(f, &p, dir);
+	r = engine_verdict(e, pol, f->action);
+	if (r == V_BYPASS && e->bypass && f->state != FS_CLOSED)
+		f->state = FS_BYPASSED;
 	flowtab_touch(e->flows, f);
-	return engine_verdict(e, pol, f->action);
+	return r;
+other_port:
+	e->st.other_port++;
 accept:
 	e->st.pkts_accepted++;
 	return V_ACCEPT;

@@ -127,12 +127,32 @@ event_stats(cJSON *o, const struct event *ev)
 	N(x, "timeout", s->flows_timeout);
 	N(x, "evicted", s->flows_evicted);
 	N(x, "untracked", s->flows_untracked);
+	x = cJSON_AddObjectToObject(st, "nfq");
+	N(x, "queue_dropped", s->queue_dropped);
+	N(x, "user_dropped", s->user_dropped);
 	x = cJSON_AddObjectToObject(st, "events");
 	N(x, "written", s->events);
 	N(x, "dropped", s->events_dropped);
 }
 
-static const char *ev_names[] = { "policy", "flow", "stats" };
+static void
+event_reload(cJSON *o, const struct event *ev)
+{
+	cJSON	*r;
+
+	r = cJSON_AddObjectToObject(o, "reload");
+	cJSON_AddStringToObject(r, "status", ev->reload.ok ? "ok" : "failed");
+	if (!ev->reload.ok)
+		cJSON_AddStringToObject(r, "error", ev->reload.error);
+	N(r, "exceptions", ev->reload.entries);
+	if (ev->reload.ok) {
+		N(r, "added", ev->reload.added);
+		N(r, "removed", ev->reload.removed);
+		N(r, "changed", ev->reload.changed);
+	}
+}
+
+static const char *ev_names[] = { "policy", "flow", "stats", "reload" };
 
 /* Format into buf; returns the length, or -1 if it did not fit. */
 int
@@ -144,10 +164,10 @@ event_format(const struct event *ev, char *buf, size_t len)
 	if ((o = cJSON_CreateObject()) == NULL)
 		return -1;
 	add_ts(o, "timestamp", ev->ts_us);
-	if (ev->type != EV_STATS)
+	if (ev->type == EV_POLICY || ev->type == EV_FLOW)
 		N(o, "flow_id", ev->flow_id);
 	cJSON_AddStringToObject(o, "event_type", ev_names[ev->type]);
-	if (ev->type != EV_STATS) {
+	if (ev->type == EV_POLICY || ev->type == EV_FLOW) {
 		add_addr(o, "src_ip", &ev->src);
 		N(o, "src_port", ev->sport);
 		add_addr(o, "dest_ip", &ev->dst);
@@ -163,6 +183,9 @@ event_format(const struct event *ev, char *buf, size_t len)
 		break;
 	case EV_STATS:
 		event_stats(o, ev);
+		break;
+	case EV_RELOAD:
+		event_reload(o, ev);
 		break;
 	}
 	ok = cJSON_PrintPreallocated(o, buf, (int)len, 0);

@@ -105,7 +105,7 @@ int
 exc_parse_line(const char *line, struct exc_entry *e, char *err,
     size_t errlen)
 {
-	char		 buf[1024], *tok[16], *p, *v;
+	char		 buf[4096], *tok[16], *p, *v;
 	int		 n = 0, i, r;
 	int64_t		 t = 0;
 

@@ -3,8 +3,8 @@
  * once, pages touched only as used), chained hash buckets of indexes, and
  * one list per TCP state ordered by last packet.  Since every list has a
  * single timeout its head is always the next to expire, so expiry costs
- * nothing per packet.  When the table is full a closed flow is reused
- * first, then the oldest un-established one: a SYN flood recycles its own
+ * nothing per packet.  When the table is full a closed (or bypassed) flow
+ * is reused first, then the oldest un-established one: a SYN flood recycles its own
  * entries and never pushes out an established connection.
  */
 #include <stdlib.h>
@@ -23,8 +23,8 @@ struct flowtab {
 	uint32_t	*buckets;
 	uint32_t	 bmask;
 	uint32_t	 max, used, hiwater, freelist;
-	struct flowlist	 lists[3];
-	int64_t		 timeout_us[3];
+	struct flowlist	 lists[FS_COUNT];
+	int64_t		 timeout_us[FS_COUNT];
 	uint64_t	 seed;
 	flow_end_cb	 end;
 	void		*arg;
@@ -60,8 +60,9 @@ hash64(const void *p, size_t n, uint64_t seed)
 const char *
 flow_state_name(uint8_t s)
 {
-	static const char *names[] = { "new", "established", "closed" };
-	return s < 3 ? names[s] : "?";
+	static const char *names[] = { "new", "established", "closed",
+	    "bypassed" };
+	return s < FS_COUNT ? names[s] : "?";
 }
 
 const char *
@@ -73,7 +74,7 @@ flow_end_name(uint8_t e)
 }
 
 struct flowtab *
-flowtab_new(uint32_t max, const uint32_t timeouts[3], uint64_t seed,
+flowtab_new(uint32_t max, const uint32_t timeouts[FS_COUNT], uint64_t seed,
     flow_end_cb end, void *arg)
 {
 	struct flowtab	*t;
@@ -93,7 +94,7 @@ flowtab_new(uint32_t max, const uint32_t timeouts[3], uint64_t seed,
 	t->bmask = nb - 1;
 	t->max = max;
 	t->freelist = NIL;
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < FS_COUNT; i++) {
 		t->lists[i].head = t->lists[i].tail = NIL;
 		t->timeout_us[i] = (int64_t)timeouts[i] * 1000000;
 	}
@@ -218,6 +219,9 @@ flowtab_insert(struct flowtab *t, const struct flow_key *k, uint32_t h,
 		if (t->lists[FS_CLOSED].head != NIL)
 			flowtab_end(t, &t->flows[t->lists[FS_CLOSED].head],
 			    FE_EVICTED);
+		else if (t->lists[FS_BYPASSED].head != NIL)
+			flowtab_end(t, &t->flows[t->lists[FS_BYPASSED].head],
+			    FE_EVICTED);
 		else if (t->lists[FS_NEW].head != NIL)
 			flowtab_end(t, &t->flows[t->lists[FS_NEW].head],
 			    FE_EVICTED);
@@ -246,7 +250,7 @@ flowtab_expire(struct flowtab *t, int64_t now)
 	int		 s;
 	struct flow	*f;
 
-	for (s = 0; s < 3; s++)
+	for (s = 0; s < FS_COUNT; s++)
 		while (t->lists[s].head != NIL) {
 			f = &t->flows[t->lists[s].head];
 			if (now - f->last_us < t->timeout_us[s])
@@ -260,7 +264,7 @@ flowtab_flush(struct flowtab *t, uint8_t reason)
 {
 	int	 s;
 
-	for (s = 0; s < 3; s++)
+	for (s = 0; s < FS_COUNT; s++)
 		while (t->lists[s].head != NIL)
 			flowtab_end(t, &t->flows[t->lists[s].head], reason);
 }

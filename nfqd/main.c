@@ -1,6 +1,7 @@
 /*
  * nfqd: enforce the campus SMTP policy on the packet path.
  *
+ *	nfqd [-v] [-s] [-c CONF]		run on the configured queues
  *	nfqd [-v] [-c CONF] -n			check configuration
  *	nfqd [-v] [-c CONF] --replay FILE	run the pipeline on a capture
  *
@@ -20,12 +21,14 @@ static void __attribute__((noreturn))
 usage(int rc)
 {
 	fprintf(rc ? stderr : stdout,
-	    "usage: nfqd [-v] [-c CONF] -n\n"
+	    "usage: nfqd [-v] [-s] [-c CONF]\n"
+	    "       nfqd [-v] [-c CONF] -n\n"
 	    "       nfqd [-v] [-c CONF] --replay FILE\n"
 	    "  -c, --config CONF   configuration file (default %s)\n"
 	    "  -n, --check         check the configuration and exception "
 	    "list, then exit\n"
 	    "  -r, --replay FILE   run the pipeline on a pcap/pcapng capture\n"
+	    "  -s, --syslog        log to syslog instead of stderr\n"
 	    "  -v, --verbose       more log output\n"
 	    "  -V, --version       print the version\n", DEFAULT_CONF);
 	exit(rc);
@@ -38,6 +41,7 @@ main(int argc, char **argv)
 		{ "config",	required_argument,	NULL, 'c' },
 		{ "check",	no_argument,		NULL, 'n' },
 		{ "replay",	required_argument,	NULL, 'r' },
+		{ "syslog",	no_argument,		NULL, 's' },
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ "help",	no_argument,		NULL, 'h' },
@@ -45,15 +49,16 @@ main(int argc, char **argv)
 	};
 	const char	*conf = DEFAULT_CONF, *replay = NULL;
 	char		 err[ERRLEN];
-	int		 ch, check = 0, verbose = 0, rc;
+	int		 ch, check = 0, verbose = 0, use_syslog = 0, rc;
 	struct policy	*pol;
 	struct sinks	*sinks;
 
-	while ((ch = getopt_long(argc, argv, "c:nr:vVh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:nr:svVh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': conf = optarg; break;
 		case 'n': check = 1; break;
 		case 'r': replay = optarg; break;
+		case 's': use_syslog = 1; break;
 		case 'v': verbose++; break;
 		case 'V': printf("nfqd %s\n", NFQD_VERSION); return 0;
 		case 'h': usage(0);
@@ -62,7 +67,7 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage(2);
-	log_init(0, verbose);
+	log_init(use_syslog && !check && replay == NULL, verbose);
 
 	if ((pol = policy_load(conf, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
@@ -73,12 +78,8 @@ main(int argc, char **argv)
 		policy_free(pol);
 		return 0;
 	}
-	if (replay == NULL) {
-		log_warnx("live NFQUEUE mode is not available in this build; "
-		    "use --replay FILE or -n");
-		policy_free(pol);
-		return 2;
-	}
+	if (replay == NULL)
+		return live_run(pol, conf);
 	if ((sinks = sinks_open(&pol->conf, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		policy_free(pol);

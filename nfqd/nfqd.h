@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define NFQD_VERSION	"0.1.0"
 #define ERRLEN		512	/* room for "file:line: message" */
@@ -82,6 +83,16 @@ struct conf {
 	uint32_t	 timeout_established;
 	uint32_t	 timeout_closed;
 	uint32_t	 stats_interval;	/* seconds, live only */
+	/* live datapath */
+	uint16_t	 queue_first, queue_count;	/* queues = 0 or 0-3 */
+	bool		 fail_open;
+	bool		 reject;
+	uint32_t	 queue_maxlen;
+	uint32_t	 copy_range;
+	uint32_t	 mark_bypass;		/* one bit: saved to connmark */
+	uint32_t	 mark_reject;		/* one bit: REJECT on repeat */
+	uint32_t	 event_queue;		/* events buffered per worker */
+	char		 ipset_prefix[16];	/* degraded-mode sets */
 };
 
 int	 conf_load(const char *, struct conf *, char *, size_t);
@@ -149,6 +160,8 @@ struct policy	*policy_load(const char *, char *, size_t);
 void		 policy_free(struct policy *);
 void		 policy_decide(const struct policy *, const struct ip_addr *,
 		    const struct ip_addr *, int64_t, struct decision *);
+void		 policy_diff(const struct policy *, const struct policy *,
+		    uint32_t *, uint32_t *, uint32_t *);
 const char	*direction_name(uint8_t);
 const char	*action_name(uint8_t);
 const char	*reason_name(uint8_t);
@@ -183,7 +196,13 @@ int	 pkt_parse(enum link, const uint8_t *, uint32_t, uint32_t, struct pkt *);
 
 /* ---- flow.c: the connection table ---- */
 
-enum flow_state { FS_NEW, FS_ESTABLISHED, FS_CLOSED };
+/*
+ * FS_BYPASSED (live only): the kernel no longer queues the connection, so
+ * nfqd will not see its end; the entry lives on for timeout-closed to catch
+ * packets already in flight, then reports what nfqd saw.
+ */
+enum flow_state { FS_NEW, FS_ESTABLISHED, FS_CLOSED, FS_BYPASSED };
+#define FS_COUNT	4
 enum flow_end {
 	FE_NONE, FE_FIN, FE_RST, FE_TIMEOUT, FE_EVICTED, FE_END_OF_CAPTURE,
 	FE_SHUTDOWN
@@ -222,7 +241,7 @@ struct flow {
 struct flowtab;
 typedef void (*flow_end_cb)(void *, struct flow *);
 
-struct flowtab	*flowtab_new(uint32_t, const uint32_t[3], uint64_t,
+struct flowtab	*flowtab_new(uint32_t, const uint32_t[FS_COUNT], uint64_t,
 		    flow_end_cb, void *);
 void		 flowtab_free(struct flowtab *);
 uint32_t	 flow_hash(const struct flowtab *, const struct flow_key *);
@@ -242,7 +261,7 @@ const char	*flow_end_name(uint8_t);
 
 /* ---- event.c: EVE-shaped JSON events ---- */
 
-enum ev_type { EV_POLICY, EV_FLOW, EV_STATS };
+enum ev_type { EV_POLICY, EV_FLOW, EV_STATS, EV_RELOAD };
 
 struct stats {
 	uint64_t	 pkts, bytes;
@@ -255,6 +274,8 @@ struct stats {
 	uint64_t	 flows_evicted, flows_untracked;
 	uint64_t	 flows_active;
 	uint64_t	 events, events_dropped;
+	uint64_t	 queue_dropped, user_dropped;	/* kernel's counts */
+	uint64_t	 verdict_errors;
 	int64_t		 start_us;
 };
 
@@ -284,6 +305,11 @@ struct event {
 			uint8_t		 state, end, action, direction;
 		} flow;
 		struct stats	 stats;
+		struct {
+			uint8_t		 ok;
+			uint32_t	 entries, added, removed, changed;
+			char		 error[256];
+		} reload;
 	};
 };
 
@@ -296,6 +322,7 @@ struct sinks;
 struct sinks	*sinks_open(const struct conf *, char *, size_t);
 void		 sinks_write(struct sinks *, const char *, size_t);
 void		 sinks_flush(struct sinks *);
+void		 sinks_reopen(struct sinks *);
 void		 sinks_close(struct sinks *);
 
 /* ---- engine.c: one packet pipeline for every source ---- */
@@ -310,7 +337,10 @@ struct engine;
 typedef void (*emit_cb)(void *, const struct event *);
 
 struct engine	*engine_new(const struct policy *, uint64_t, emit_cb, void *);
+struct engine	*engine_new_sized(const struct policy *, uint32_t, uint64_t,
+		    emit_cb, void *);
 void		 engine_free(struct engine *);
+void		 engine_set_bypass(struct engine *, bool);
 int		 engine_packet(struct engine *, const struct policy *, enum link,
 		    const uint8_t *, uint32_t, uint32_t, int64_t);
 void		 engine_tick(struct engine *, int64_t);
@@ -318,9 +348,44 @@ void		 engine_flush(struct engine *, uint8_t);
 void		 engine_stats_event(struct engine *);
 const struct stats *engine_stats(const struct engine *);
 
+/* ---- evq.c: single-producer single-consumer event ring ---- */
+
+struct evq;
+struct evq	*evq_new(uint32_t);
+void		 evq_free(struct evq *);
+bool		 evq_push(struct evq *, const struct event *);
+bool		 evq_pop(struct evq *, struct event *);
+
+/* ---- queue.c: the NFQUEUE source (libmnl + libnetfilter_queue) ---- */
+
+struct queue;
+struct queue	*queue_open(uint16_t, const struct conf *, char *, size_t);
+void		 queue_close(struct queue *);
+int		 queue_run(struct queue *, struct engine *, const struct policy *,
+		    int64_t *);
+
+/* ---- live.c: the daemon: workers, writer, signals, reload ---- */
+
+int	 live_run(struct policy *, const char *);
+
 /* ---- replay.c: pcap source ---- */
 
 int	 replay_run(const struct policy *, const char *, struct sinks *);
+
+/* ---- ipset.c: degraded-mode sets mirroring the policy ---- */
+
+/*
+ * Sets <prefix>-int4/6 (internal networks), <prefix>-in4/6 and
+ * <prefix>-out4/6 (exceptions active at `now`, the other direction's
+ * entries as nomatch so the most specific entry decides, as in the policy).
+ */
+int	 ipset_script(const struct policy *, int64_t, FILE *);
+int	 ipset_sync(const struct policy *, int64_t, char *, size_t);
+
+/* ---- rules.c: nfqd's own iptables/ip6tables chains ---- */
+
+int	 rules_script(const struct conf *, int, FILE *);	/* 4 or 6 */
+int	 rules_nft(const struct conf *, FILE *);
 
 /* ---- log.c ---- */
 

@@ -72,7 +72,7 @@ policy_decide(const struct policy *p, const struct ip_addr *client,
 {
 	bool			 cin, sin;
 	const struct ip_addr	*campus;
-	const struct exc_entry	*e, *expired = NULL;
+	const struct exc_entry	*e, *expired = NULL, *lapsed = NULL;
 	uint32_t		 idx[129];
 	int			 i, n;
 	uint8_t			 need;
@@ -104,6 +104,8 @@ policy_decide(const struct policy *p, const struct ip_addr *client,
 		if (e->expires_at != 0 && now >= e->expires_at) {
 			if (expired == NULL)
 				expired = e;
+			if (lapsed == NULL && (e->dir & need))
+				lapsed = e;
 			continue;
 		}
 		d->exc = e;
@@ -114,8 +116,51 @@ policy_decide(const struct policy *p, const struct ip_addr *client,
 			d->reason = R_EXCEPTION_DIRECTION;
 		return;
 	}
-	if (expired != NULL) {
-		d->exc = expired;
+	/*
+	 * Say "expired" only of an entry that would have allowed this
+	 * direction; an expired entry for the other direction is reported,
+	 * but the reason stays no-exception.
+	 */
+	if (lapsed != NULL) {
+		d->exc = lapsed;
 		d->reason = R_EXCEPTION_EXPIRED;
+	} else if (expired != NULL)
+		d->exc = expired;
+}
+
+/* Same prefix in `p`, or NULL. */
+static const struct exc_entry *
+policy_find(const struct policy *p, const struct prefix *pfx)
+{
+	uint32_t	 idx[129];
+	int		 i, n;
+
+	n = lpm_lookup(&p->exc.lpm, &pfx->addr, idx, 129);
+	for (i = 0; i < n; i++)
+		if (p->exc.v[idx[i]].pfx.len == pfx->len)
+			return &p->exc.v[idx[i]];
+	return NULL;
+}
+
+/* What a reload changes in the exception list, entry by entry. */
+void
+policy_diff(const struct policy *old, const struct policy *new,
+    uint32_t *added, uint32_t *removed, uint32_t *changed)
+{
+	const struct exc_entry	*a, *b;
+	size_t			 i;
+
+	*added = *removed = *changed = 0;
+	for (i = 0; i < new->exc.n; i++) {
+		b = &new->exc.v[i];
+		if ((a = policy_find(old, &b->pfx)) == NULL)
+			(*added)++;
+		else if (a->dir != b->dir || a->expires_at != b->expires_at ||
+		    strcmp(a->ticket, b->ticket) != 0 ||
+		    strcmp(a->owner, b->owner) != 0)
+			(*changed)++;
 	}
+	for (i = 0; i < old->exc.n; i++)
+		if (policy_find(new, &old->exc.v[i].pfx) == NULL)
+			(*removed)++;
 }

@@ -12,7 +12,7 @@
 
 struct sink {
 	FILE		*fp;
-	const char	*name;
+	char		 name[MAX_PATH];	/* a copy: reloads free the conf */
 	uint64_t	 written, failed;
 	bool		 own;
 };
@@ -35,7 +35,7 @@ sinks_open(const struct conf *c, char *err, size_t errlen)
 	}
 	for (i = 0; i < c->nevents; i++) {
 		k = &s->v[s->n];
-		k->name = c->events[i];
+		memcpy(k->name, c->events[i], sizeof(k->name));
 		if (strcmp(c->events[i], "stdout") == 0)
 			k->fp = stdout;
 		else if (strncmp(c->events[i], "file:", 5) == 0) {
@@ -64,6 +64,26 @@ sinks_write(struct sinks *s, const char *line, size_t len)
 			s->v[i].failed++;
 		else
 			s->v[i].written++;
+	}
+}
+
+/* After logrotate moved the files: reopen them under their names. */
+void
+sinks_reopen(struct sinks *s)
+{
+	size_t	 i;
+	FILE	*fp;
+
+	for (i = 0; i < s->n; i++) {
+		if (!s->v[i].own)
+			continue;
+		if ((fp = fopen(s->v[i].name + 5, "a")) == NULL) {
+			log_warn("event sink %s: reopen", s->v[i].name);
+			continue;
+		}
+		fclose(s->v[i].fp);
+		s->v[i].fp = fp;
+		setvbuf(fp, NULL, _IOFBF, 1 << 16);
 	}
 }
 

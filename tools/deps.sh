@@ -26,6 +26,28 @@ need_pkg cmocka libcmocka-dev
 need_pkg libndpi libndpi-dev
 need_pkg libnetfilter_queue libnetfilter-queue-dev
 need_pkg libmnl libmnl-dev
+# tests/e2e: network namespaces, real SMTP servers and clients
+need_cmd ip iproute2
+need_cmd iptables iptables
+need_cmd ip6tables iptables
+need_cmd ipset ipset
+need_cmd conntrack conntrack
+need_cmd pgrep procps
+need_cmd swaks swaks
+/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || want python3-aiosmtpd
+# swaks speaks IPv6 only with IO::Socket::INET6 (a Recommends, not a Depends)
+perl -MIO::Socket::INET6 -e 1 2>/dev/null || want libio-socket-inet6-perl
+
+# nfqd-rules (runs these) and tests/rules
+need_cmd iptables-restore iptables
+need_cmd ip6tables-restore iptables
+need_cmd ip6tables-save iptables
+need_cmd ipset ipset
+need_cmd nft nftables
+need_cmd ip iproute2
+need_cmd conntrack conntrack
+# tests/docs: man page lint
+need_cmd mandoc mandoc
 
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then

@@ -1,0 +1,273 @@
+/*
+ * nfqd's own netfilter rules, as `iptables-restore --noflush` input (one
+ * family at a time) and as the equivalent nftables ruleset.
+ *
+ * A queue rule with --queue-bypass and no process bound to the queue does
+ * not fall through to the next rule: the kernel accepts the packet in that
+ * hook and goes on with the next hook (nf_queue() returns 1,
+ * nf_hook_slow() `continue`s; measured here: a DROP rule right after the
+ * NFQUEUE rule was never reached and the packet showed up in the security
+ * table).  So the queue sits in the mangle table (FORWARD, priority -150)
+ * and everything that decides sits in the filter table (priority 0), which
+ * every queued packet reaches afterwards -- whether the daemon accepted it
+ * or nobody was bound:
+ *
+ *  mangle FORWARD     -A ... --ports <smtp> -j NFQD-QUEUE   (appended, so
+ *                     the site's own mangle rules, e.g. TCPMSS, run first)
+ *  mangle NFQD-QUEUE  connmark B -> RETURN       allowed connection
+ *                     mark R -> RETURN           the daemon's NF_REPEAT of
+ *                                                a blocked packet
+ *                     NFQUEUE --queue-bypass
+ *  filter FORWARD     -I 1 ... --ports <smtp> -j NFQD
+ *  filter NFQD        mark R -> REJECT tcp-reset (reject = yes)
+ *                     connmark B, mark B -> ACCEPT   nfqd allowed it
+ *                     -> NFQD-DEGRADED           anything else: nobody
+ *                                                gave a verdict
+ *  filter NFQD-DEGRADED  the policy from the ipsets (ipset.c)
+ *  mangle POSTROUTING -I 1 -j NFQD-SAVE
+ *  mangle NFQD-SAVE   mark B -> CONNMARK --save-mark --mask B
+ *
+ * The jumps are not part of the restore input (--noflush cannot check
+ * for a rule): they are listed as "# jump: TABLE CHAIN first|last RULE"
+ * comment lines, which nfqd-rules reads and applies with -C and -I/-A.
+ *
+ * Rules are written exactly as iptables-save 1.8.9 prints them, so that
+ * `nfqd-rules status` can compare what is installed with the config.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "nfqd.h"
+
+#define MULTIPORT_MAX	15	/* ports in one multiport match */
+
+/* The SMTP ports in multiport lists of at most 15; returns how many. */
+static int
+port_lists(const struct conf *c, char lists[][MULTIPORT_MAX * 6 + 1])
+{
+	int	 n = 0;
+	size_t	 i, len = 0;
+
+	for (i = 0; i < c->nports; i++) {
+		if (i % MULTIPORT_MAX == 0) {
+			n++;
+			len = 0;
+			lists[n - 1][0] = '\0';
+		}
+		len += (size_t)snprintf(lists[n - 1] + len,
+		    MULTIPORT_MAX * 6 + 1 - len, "%s%u", len ? "," : "",
+		    c->ports[i]);
+	}
+	return n;
+}
+
+static void
+queue_target(const struct conf *c, char *buf, size_t len)
+{
+	if (c->queue_count <= 1)
+		snprintf(buf, len, "--queue-num %u", c->queue_first);
+	else
+		snprintf(buf, len, "--queue-balance %u:%u", c->queue_first,
+		    c->queue_first + c->queue_count - 1);
+}
+
+int
+rules_script(const struct conf *c, int family, FILE *f)
+{
+	char		 ports[64 / MULTIPORT_MAX + 1][MULTIPORT_MAX * 6 + 1];
+	char		 q[64], B[16], R[16], ints[40], in[40], out[40];
+	const char	*p = c->ipset_prefix, *block, *final;
+	int		 np, i;
+	bool		 monitor = c->mode == MODE_MONITOR;
+
+	if ((family != 4 && family != 6) || c->nports == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	np = port_lists(c, ports);
+	queue_target(c, q, sizeof(q));
+	snprintf(B, sizeof(B), "0x%x", c->mark_bypass);
+	snprintf(R, sizeof(R), "0x%x", c->mark_reject);
+	snprintf(ints, sizeof(ints), "%s-int%d", p, family);
+	snprintf(in, sizeof(in), "%s-in%d", p, family);
+	snprintf(out, sizeof(out), "%s-out%d", p, family);
+	/* What the kernel does to a connection the policy refuses. */
+	final = monitor ? "-j ACCEPT" : "-j DROP";
+	block = monitor ? "-j ACCEPT" : c->reject ?
+	    "-j REJECT --reject-with tcp-reset" : "-j DROP";
+
+	fprintf(f, "# nfqd rules for IPv%d: %s --noflush input, from %s\n",
+	    family, family == 4 ? "iptables-restore" : "ip6tables-restore",
+	    c->path);
+	fprintf(f, "# Applied by `nfqd-rules install`, which then adds these "
+	    "jumps (with -C first):\n");
+	for (i = 0; i < np; i++)
+		fprintf(f, "# jump: filter FORWARD first -p tcp -m multiport "
+		    "--ports %s -j NFQD\n", ports[i]);
+	for (i = 0; i < np; i++)
+		fprintf(f, "# jump: mangle FORWARD last -p tcp -m multiport "
+		    "--ports %s -j NFQD-QUEUE\n", ports[i]);
+	fprintf(f, "# jump: mangle POSTROUTING first -j NFQD-SAVE\n");
+
+	fprintf(f, "*mangle\n"
+	    ":NFQD-QUEUE - [0:0]\n"
+	    ":NFQD-SAVE - [0:0]\n");
+	fprintf(f, "-A NFQD-QUEUE -m connmark --mark %s/%s -j RETURN\n", B, B);
+	fprintf(f, "-A NFQD-QUEUE -m mark --mark %s/%s -j RETURN\n", R, R);
+	fprintf(f, "-A NFQD-QUEUE -j NFQUEUE %s --queue-bypass\n", q);
+	fprintf(f, "-A NFQD-SAVE -m mark --mark %s/%s -j CONNMARK --save-mark "
+	    "--nfmask %s --ctmask %s\n", B, B, B, B);
+	fprintf(f, "COMMIT\n");
+
+	fprintf(f, "*filter\n"
+	    ":NFQD - [0:0]\n"
+	    ":NFQD-DEGRADED - [0:0]\n");
+	if (c->reject)
+		fprintf(f, "-A NFQD -p tcp -m mark --mark %s/%s -j REJECT "
+		    "--reject-with tcp-reset\n", R, R);
+	fprintf(f, "-A NFQD -m connmark --mark %s/%s -j ACCEPT\n", B, B);
+	fprintf(f, "-A NFQD -m mark --mark %s/%s -j ACCEPT\n", B, B);
+	fprintf(f, "-A NFQD -j NFQD-DEGRADED\n");
+	fprintf(f, "-A NFQD-DEGRADED -m conntrack --ctstate RELATED,ESTABLISHED "
+	    "-j ACCEPT\n");
+	fprintf(f, "-A NFQD-DEGRADED -p tcp");
+	for (i = 0; i < np; i++)
+		fprintf(f, " -m multiport ! --dports %s", ports[i]);
+	fprintf(f, " -j ACCEPT\n");
+	fprintf(f, "-A NFQD-DEGRADED -m set --match-set %s src -m set "
+	    "--match-set %s dst -j ACCEPT\n", ints, ints);
+	/* iptables-save puts -p first: so do we, for status to compare. */
+	fprintf(f, "-A NFQD-DEGRADED %s-m set ! --match-set %s src -m set "
+	    "! --match-set %s dst %s\n",
+	    c->transit == TRANSIT_BLOCK && c->reject && !monitor ?
+	    "-p tcp " : "", ints, ints,
+	    c->transit == TRANSIT_ALLOW ? "-j ACCEPT" : block);
+	fprintf(f, "-A NFQD-DEGRADED -m set ! --match-set %s src -m set "
+	    "--match-set %s dst -j ACCEPT\n", ints, in);
+	fprintf(f, "-A NFQD-DEGRADED -m set --match-set %s src -m set "
+	    "! --match-set %s dst -j ACCEPT\n", out, ints);
+	if (c->reject && !monitor)
+		fprintf(f, "-A NFQD-DEGRADED -p tcp -j REJECT --reject-with "
+		    "tcp-reset\n");
+	fprintf(f, "-A NFQD-DEGRADED %s\n", final);
+	fprintf(f, "COMMIT\n");
+	if (fflush(f) == EOF || ferror(f))
+		return -1;
+	return 0;
+}
+
+/*
+ * The same for nftables, one table for both families.  Its exception sets
+ * are declared here and filled by `nfqd-rules print --nft` (nftables sets
+ * have no nomatch: the most specific entry is resolved into plain
+ * intervals there).  As with iptables, `queue ... bypass` with nobody bound
+ * accepts in that hook, so the queue is in a chain of its own at mangle
+ * priority and the decision in one at filter priority.
+ */
+int
+rules_nft(const struct conf *c, FILE *f)
+{
+	char		 B[16], R[16], ports[64 * 6 + 1], a[PREFIX_STRLEN];
+	const char	*final, *block;
+	size_t		 i, len = 0;
+	bool		 monitor = c->mode == MODE_MONITOR, first;
+
+	if (c->nports == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (i = 0; i < c->nports; i++)
+		len += (size_t)snprintf(ports + len, sizeof(ports) - len, "%s%u",
+		    i ? ", " : "", c->ports[i]);
+	snprintf(B, sizeof(B), "0x%08x", c->mark_bypass);
+	snprintf(R, sizeof(R), "0x%08x", c->mark_reject);
+	final = monitor ? "accept" : "drop";
+	block = monitor ? "accept" : c->reject ?
+	    "meta l4proto tcp reject with tcp reset" : "drop";
+
+	fprintf(f, "# nfqd rules for nftables (nft -f), from %s\n", c->path);
+	fprintf(f, "# Loading this file replaces table inet nfqd.\n");
+	fprintf(f, "table inet nfqd\ndelete table inet nfqd\n\n");
+	fprintf(f, "table inet nfqd {\n");
+	for (int af = 4; af <= 6; af += 2) {
+		fprintf(f, "\tset int%d {\n\t\ttype %s\n"
+		    "\t\tflags interval\n\t\tauto-merge\n", af,
+		    af == 4 ? "ipv4_addr" : "ipv6_addr");
+		first = true;
+		for (i = 0; i < c->ninternal; i++) {
+			if (c->internal[i].addr.af != af)
+				continue;
+			prefix_format(&c->internal[i], a, sizeof(a));
+			fprintf(f, "%s%s", first ? "\t\telements = { " : ", ",
+			    a);
+			first = false;
+		}
+		if (!first)
+			fprintf(f, " }\n");
+		fprintf(f, "\t}\n\n");
+	}
+	for (int af = 4; af <= 6; af += 2)
+		for (int k = 0; k < 2; k++)
+			fprintf(f, "\tset %s%d {\n\t\ttype %s\n"
+			    "\t\tflags interval, timeout\n\t}\n\n",
+			    k ? "out" : "in", af,
+			    af == 4 ? "ipv4_addr" : "ipv6_addr");
+
+	/* Queue: every port-25 packet not yet decided. */
+	fprintf(f, "\tchain forward_mangle {\n"
+	    "\t\ttype filter hook forward priority mangle; policy accept;\n"
+	    "\t\ttcp dport { %s } goto enqueue\n"
+	    "\t\ttcp sport { %s } goto enqueue\n"
+	    "\t}\n\n", ports, ports);
+	fprintf(f, "\tchain enqueue {\n"
+	    "\t\tct mark & %s == %s return\n"
+	    "\t\tmeta mark & %s == %s return\n", B, B, R, R);
+	if (c->queue_count <= 1)
+		fprintf(f, "\t\tqueue num %u bypass\n", c->queue_first);
+	else
+		fprintf(f, "\t\tqueue num %u-%u fanout,bypass\n",
+		    c->queue_first, c->queue_first + c->queue_count - 1);
+	fprintf(f, "\t}\n\n");
+
+	/* Decision: what the daemon said, else the degraded policy. */
+	fprintf(f, "\tchain forward_filter {\n"
+	    "\t\ttype filter hook forward priority filter; policy accept;\n"
+	    "\t\ttcp dport { %s } goto decide\n"
+	    "\t\ttcp sport { %s } goto decide\n"
+	    "\t}\n\n", ports, ports);
+	fprintf(f, "\tchain decide {\n");
+	if (c->reject)
+		fprintf(f, "\t\tmeta mark & %s == %s meta l4proto tcp reject "
+		    "with tcp reset\n", R, R);
+	fprintf(f, "\t\tct mark & %s == %s accept\n"
+	    "\t\tmeta mark & %s == %s accept\n"
+	    "\t\tgoto degraded\n\t}\n\n", B, B, B, B);
+	fprintf(f, "\tchain degraded {\n"
+	    "\t\tct state established,related accept\n"
+	    "\t\ttcp dport != { %s } accept\n", ports);
+	for (int af = 4; af <= 6; af += 2) {
+		const char *ip = af == 4 ? "ip" : "ip6";
+
+		fprintf(f, "\t\t%s saddr @int%d %s daddr @int%d accept\n",
+		    ip, af, ip, af);
+		fprintf(f, "\t\t%s saddr != @int%d %s daddr != @int%d %s\n",
+		    ip, af, ip, af,
+		    c->transit == TRANSIT_ALLOW ? "accept" : block);
+		fprintf(f, "\t\t%s saddr != @int%d %s daddr @in%d accept\n",
+		    ip, af, ip, af);
+		fprintf(f, "\t\t%s saddr @out%d %s daddr != @int%d accept\n",
+		    ip, af, ip, af);
+	}
+	if (c->reject && !monitor)
+		fprintf(f, "\t\tmeta l4proto tcp reject with tcp reset\n");
+	fprintf(f, "\t\t%s\n\t}\n\n", final);
+
+	fprintf(f, "\tchain postrouting {\n"
+	    "\t\ttype filter hook postrouting priority mangle; policy accept;\n"
+	    "\t\tmeta mark & %s == %s ct mark set ct mark | %s\n"
+	    "\t}\n}\n", B, B, B);
+	if (fflush(f) == EOF || ferror(f))
+		return -1;
+	return 0;
+}
