@@ -1,0 +1,174 @@
+#!/usr/bin/python3
+"""Checks for the e2e tests (run with Debian's /usr/bin/python3).
+
+  check.py maillog LOG FROM SRC DST
+      exit 0 if LOG (smtpd.py's) holds a message with envelope sender FROM
+      whose peer is SRC and local address DST; 2 if it is there with other
+      addresses; 1 if it is not there.
+
+  check.py count EVE TYPE [KEY=VALUE ...]
+      print how many events of event_type TYPE in EVE match every
+      KEY=VALUE (KEY is a dotted path, e.g. policy.action=blocked; IP
+      addresses compare as addresses).
+
+  check.py policy EVE ATTEMPTS TAG[,TAG...]
+      for every (src, dst) pair of the attempts with those tags: exactly as
+      many policy events src_ip=src dest_ip=dst dest_port=25 as attempts,
+      each with action allowed (deliver) / blocked (refused) and the
+      attempt's direction ("-" = any).  Prints one line per pair.
+
+  check.py reload EVE STATUS
+      print how many reload events have status STATUS (reload.status or a
+      top-level status).
+"""
+import ipaddress
+import json
+import sys
+
+
+def norm_ip(s):
+    try:
+        return str(ipaddress.ip_address(str(s).split("%")[0]))
+    except ValueError:
+        return str(s)
+
+
+def load_jsonl(path):
+    out = []
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    out.append(json.loads(line))
+                except ValueError:
+                    out.append({"event_type": "__unparsable__", "raw": line})
+    except FileNotFoundError:
+        pass
+    return out
+
+
+def get(ev, path):
+    cur = ev
+    for part in path.split("."):
+        if not isinstance(cur, dict) or part not in cur:
+            return None
+        cur = cur[part]
+    return cur
+
+
+def same(v, want):
+    if v is None:
+        return False
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        try:
+            return float(v) == float(want)
+        except ValueError:
+            return False
+    # IP addresses compare as addresses; other strings as they are
+    return norm_ip(str(v)) == norm_ip(want)
+
+
+def cmd_maillog(log, frm, src, dst):
+    found_wrong = False
+    for rec in load_jsonl(log):
+        if rec.get("mail_from") != frm:
+            continue
+        peer = norm_ip((rec.get("peer") or ["?"])[0])
+        local = norm_ip((rec.get("local") or ["?"])[0])
+        if peer == norm_ip(src) and local == norm_ip(dst):
+            return 0
+        found_wrong = True
+        print("message %s: peer %s local %s, expected %s -> %s"
+              % (frm, peer, local, src, dst), file=sys.stderr)
+    return 2 if found_wrong else 1
+
+
+def cmd_count(eve, etype, conds):
+    n = 0
+    for ev in load_jsonl(eve):
+        if ev.get("event_type") != etype:
+            continue
+        ok = True
+        for c in conds:
+            k, _, v = c.partition("=")
+            if not same(get(ev, k), v):
+                ok = False
+                break
+        n += ok
+    print(n)
+    return 0
+
+
+def cmd_policy(eve, attempts, tags):
+    tags = set(tags.split(","))
+    want = {}
+    with open(attempts) as f:
+        for line in f:
+            p = line.split()
+            if len(p) < 6 or p[0] not in tags:
+                continue
+            _, aid, kind, src, dst, direction = p[:6]
+            action = {"deliver": "allowed", "refused": "blocked"}[kind]
+            key = (norm_ip(src), norm_ip(dst))
+            want.setdefault(key, []).append((aid, action, direction))
+    events = [e for e in load_jsonl(eve) if e.get("event_type") == "policy"]
+    bad = 0
+    for (src, dst), atts in sorted(want.items()):
+        evs = [e for e in events
+               if norm_ip(e.get("src_ip")) == src
+               and norm_ip(e.get("dest_ip")) == dst
+               and str(e.get("dest_port")) == "25"]
+        action = atts[0][1]
+        direction = atts[0][2]
+        problems = []
+        if len(evs) != len(atts):
+            problems.append("%d policy event(s) for %d attempt(s)"
+                            % (len(evs), len(atts)))
+        for e in evs:
+            a = get(e, "policy.action")
+            d = get(e, "policy.direction")
+            if a != action or (direction != "-" and d != direction):
+                problems.append("event says %s/%s (reason %s)"
+                                % (a, d, get(e, "policy.reason")))
+        desc = "%s %s -> %s" % (action, src, dst)
+        if direction != "-":
+            desc += " " + direction
+        if problems:
+            bad += 1
+            print("  FAIL eve: %s: %s" % (desc, "; ".join(problems)))
+        else:
+            print("  ok   eve: %s" % desc)
+    return 1 if bad else 0
+
+
+def cmd_reload(eve, status):
+    n = 0
+    for ev in load_jsonl(eve):
+        if ev.get("event_type") != "reload":
+            continue
+        st = get(ev, "reload.status")
+        if st is None:
+            st = ev.get("status")
+        n += str(st) == status
+    print(n)
+    return 0
+
+
+def main(argv):
+    if len(argv) >= 6 and argv[1] == "maillog":
+        return cmd_maillog(*argv[2:6])
+    if len(argv) >= 4 and argv[1] == "count":
+        return cmd_count(argv[2], argv[3], argv[4:])
+    if len(argv) == 5 and argv[1] == "policy":
+        return cmd_policy(*argv[2:5])
+    if len(argv) == 4 and argv[1] == "reload":
+        return cmd_reload(*argv[2:4])
+    print(__doc__, file=sys.stderr)
+    return 64
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

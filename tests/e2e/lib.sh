@@ -1,0 +1,525 @@
+# tests/e2e/lib.sh: a throwaway campus in network namespaces, real SMTP
+# servers and clients, and nfqd on the router between them.
+#
+# Sourced (bash) by tests/e2e/test_*.sh.  Everything it creates is named
+# nfqdt-<pid>-* (namespaces) or lives in $T (/tmp/nfqdt-<pid>.XXXX) and is
+# torn down by an EXIT/INT/TERM trap, pass or fail, unless KEEP=1.
+#
+#   campus side                     router                 Internet side
+#   gw    10.20.1.25  ::20:1::25 --  r-gw  \                / r-mta -- mta 198.51.100.7  2001:db8:99::7
+#   ws    10.20.3.44  ::20:3::44 --  r-ws   |  ip_forward  |
+#   gen   10.20.5.10             --  r-gen  |  v4 + v6     |
+#   old   10.20.7.7              --  r-old  |  iptables,   |
+#   phys  10.20.8.15, 10.20.8.66 --  r-phys/   nfqd        \ r-cli -- cli 203.0.113.66  2001:db8:99::66
+#
+# One namespace per host (two addresses on phys), so that campus-to-campus
+# and outside-to-outside traffic crosses the router too.  Every leaf
+# namespace runs tests/e2e/smtpd.py on port 25 of its addresses.
+#
+# Knobs (environment): NFQD, NFQD_RULES (programs, default bin/ of the
+# tree), KEEP=1 (leave namespaces, processes and $T for debugging),
+# SMTP_TIMEOUT (swaks --timeout, default 5), E2E_VERBOSE=1.
+
+set -u
+
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP=$(cd "$E2E_DIR/../.." && pwd)
+NFQD=${NFQD:-$TOP/bin/nfqd}
+NFQD_RULES=${NFQD_RULES:-$TOP/bin/nfqd-rules}
+case $NFQD in /*) ;; *) NFQD=$TOP/$NFQD ;; esac
+case $NFQD_RULES in /*) ;; *) NFQD_RULES=$TOP/$NFQD_RULES ;; esac
+PY=/usr/bin/python3		# Debian's, with python3-aiosmtpd (not pyenv's)
+SMTP_TIMEOUT=${SMTP_TIMEOUT:-5}
+KEEP=${KEEP:-0}
+E2E_VERBOSE=${E2E_VERBOSE:-0}
+export PATH="$PATH:/usr/sbin:/sbin"
+
+P="nfqdt-$$-"			# namespace prefix
+R="${P}router"			# the router namespace
+TEST_NAME=$(basename "$0" .sh)
+T=""				# scratch dir, made by e2e_init
+FAILS=0
+NEXT_ID=0
+NFQD_PID=""
+STARTED_PIDS=()			# every background process this test started
+NAMESPACES=()			# every namespace this test made
+
+# The sample campus (nfqd/nfqd.conf + nfqd/exceptions.conf).
+GW4=10.20.1.25			GW6=2001:db8:20:1::25	# exception both
+WS4=10.20.3.44			WS6=2001:db8:20:3::44	# plain workstation
+PHYS4=10.20.8.15					# 10.20.8.0/24 inbound
+PHYS66=10.20.8.66					# outbound only
+GEN4=10.20.5.10						# outbound
+OLD4=10.20.7.7						# expired both
+MTA4=198.51.100.7		MTA6=2001:db8:99::7	# outside MTA
+CLI4=203.0.113.66		CLI6=2001:db8:99::66	# outside client
+
+# Address -> host namespace (without the prefix).
+declare -A HOST_NS=(
+	[$GW4]=gw [$GW6]=gw [$WS4]=ws [$WS6]=ws [$GEN4]=gen [$OLD4]=old
+	[$PHYS4]=phys [$PHYS66]=phys [$MTA4]=mta [$MTA6]=mta
+	[$CLI4]=cli [$CLI6]=cli
+)
+
+# ---- reporting -------------------------------------------------------
+
+say()	{ printf '%s\n' "$*"; }
+vsay()	{ [ "$E2E_VERBOSE" = 1 ] && printf '    %s\n' "$*"; return 0; }
+pass()	{ printf '  ok   %s\n' "$*"; }
+fail()	{ printf '  FAIL %s\n' "$*"; FAILS=$((FAILS + 1)); }
+# A failure after which the test cannot go on: report and stop (the trap
+# tears everything down).
+fatal()	{ printf '  FAIL %s\n' "$*"; FAILS=$((FAILS + 1)); exit 1; }
+skip_test() { printf '  skip %s\n' "$*"; exit 77; }
+
+# Last lines of a file, indented, for a failure report.
+show_tail() {	# FILE [N] [LABEL]
+	[ -s "$1" ] || return 0
+	printf '    --- %s (last %s lines)\n' "${3:-$1}" "${2:-15}"
+	tail -n "${2:-15}" "$1" | sed 's/^/    | /'
+}
+
+finish() {
+	if [ "$FAILS" -gt 0 ]; then
+		say "$TEST_NAME: $FAILS check(s) failed"
+		exit 1
+	fi
+	exit 0
+}
+
+# ---- setup and teardown ----------------------------------------------
+
+e2e_require() {
+	[ "$(id -u)" = 0 ] || skip_test "not root (network namespaces need root)"
+	local c missing=""
+	for c in ip iptables ip6tables ipset conntrack swaks timeout; do
+		command -v "$c" >/dev/null 2>&1 || missing="$missing $c"
+	done
+	"$PY" -c 'import aiosmtpd' 2>/dev/null || missing="$missing python3-aiosmtpd"
+	perl -MIO::Socket::INET6 -e 1 2>/dev/null ||
+	    missing="$missing libio-socket-inet6-perl"
+	[ -z "$missing" ] ||
+	    fatal "missing:$missing (run tools/deps.sh as root)"
+}
+
+# Kill what we started, delete our namespaces (which removes their veths,
+# iptables rules, ipsets and conntrack tables), remove $T.
+e2e_cleanup() {
+	local rc=$? ns pid pids=""
+	trap - EXIT INT TERM
+	if [ "$KEEP" = 1 ]; then
+		say "KEEP=1: left namespaces ${NAMESPACES[*]:-none}"
+		say "        scratch dir $T; processes ${STARTED_PIDS[*]:-none}"
+		say "        enter: ip netns exec ${R} bash"
+		say "        clean: $E2E_DIR/cleanup.sh $$"
+		exit "$rc"
+	fi
+	if [ "$FAILS" -gt 0 ] || [ "$rc" != 0 ]; then
+		[ -n "$T" ] && show_tail "$T/nfqd.err" 20 "nfqd stderr"
+	fi
+	# Our own children first, then anything still inside our namespaces.
+	pids="${STARTED_PIDS[*]:-} $(jobs -p 2>/dev/null | tr '\n' ' ')"
+	for ns in "${NAMESPACES[@]}"; do
+		pids="$pids $(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')"
+	done
+	for pid in $pids; do kill -TERM "$pid" 2>/dev/null; done
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		local alive=""
+		for pid in $pids; do
+			kill -0 "$pid" 2>/dev/null && alive="$alive $pid"
+		done
+		pids=$alive
+		[ -z "$pids" ] && break
+		sleep 0.1
+	done
+	for pid in $pids; do kill -KILL "$pid" 2>/dev/null; done
+	for ns in "${NAMESPACES[@]}"; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+		ip netns del "$ns" 2>/dev/null
+	done
+	[ -n "$T" ] && [ -d "$T" ] && rm -rf "$T"
+	exit "$rc"
+}
+
+e2e_init() {
+	e2e_require
+	T=$(mktemp -d "/tmp/nfqdt-$$.XXXXXX") || fatal "mktemp failed"
+	trap e2e_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	: >"$T/mail.log"
+	: >"$T/nfqd.err"
+}
+
+ns_add() {	# SHORTNAME
+	local ns="$P$1"
+	# A leftover of an earlier process with our pid: ours to remove.
+	ip netns del "$ns" 2>/dev/null
+	ip netns add "$ns" || fatal "ip netns add $ns failed"
+	NAMESPACES+=("$ns")
+	ip -n "$ns" link set lo up
+	# No DAD: addresses are usable at once (no tentative flakes).
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+	    net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.dad_transmits=0 \
+	    net.ipv6.conf.default.dad_transmits=0 >/dev/null
+}
+
+# Link host namespace NAME to the router (router side r-NAME, host side
+# eth0), with the router's v4 address, host addresses, and fe80::1 on the
+# router side as the hosts' IPv6 default gateway.  ROUTER_V6 may be - (none:
+# the hosts' /128 addresses get host routes instead).
+link_host() {	# NAME ROUTER_V4/LEN HOST_V4/LEN... [-- ROUTER_V6/LEN|- HOST_V6/LEN...]
+	local name=$1 rv4=$2 hns="$P$1" a
+	shift 2
+	ip -n "$R" link add "r-$name" type veth peer name eth0 netns "$hns" ||
+	    fatal "veth r-$name failed"
+	ip -n "$R" addr add "$rv4" dev "r-$name"
+	ip -n "$R" addr add fe80::1/64 dev "r-$name" nodad
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		ip -n "$hns" addr add "$1" dev eth0
+		shift
+	done
+	[ $# -gt 0 ] && shift
+	if [ $# -gt 0 ]; then
+		[ "$1" = - ] || ip -n "$R" addr add "$1" dev "r-$name" nodad
+		shift
+	fi
+	for a in "$@"; do
+		ip -n "$hns" addr add "$a" dev eth0 nodad
+	done
+	ip -n "$R" link set "r-$name" up
+	ip -n "$hns" link set eth0 up
+	for a in "$@"; do
+		# A /128 host address: the router needs a host route to it.
+		case $a in
+		*/128) ip -n "$R" -6 route add "$a" dev "r-$name" ||
+		    fatal "route to $a failed" ;;
+		esac
+	done
+	ip -n "$hns" route add default via "${rv4%/*}" dev eth0
+	ip -n "$hns" -6 route add default via fe80::1 dev eth0
+}
+
+topo_up() {
+	local n
+	ns_add router
+	ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=1 \
+	    net.ipv6.conf.all.forwarding=1 net.ipv6.conf.default.forwarding=1 \
+	    >/dev/null || fatal "cannot turn on forwarding in $R"
+	for n in gw ws gen old phys mta cli; do ns_add "$n"; done
+	link_host gw   10.20.1.1/24 "$GW4/24" -- 2001:db8:20:1::1/64 "$GW6/64"
+	link_host ws   10.20.3.1/24 "$WS4/24" -- 2001:db8:20:3::1/64 "$WS6/64"
+	link_host gen  10.20.5.1/24 "$GEN4/24"
+	link_host old  10.20.7.1/24 "$OLD4/24"
+	link_host phys 10.20.8.1/24 "$PHYS4/24" "$PHYS66/24"
+	# 2001:db8:99::7 and ::66 share a /64 but sit behind different router
+	# ports: /128 host addresses with host routes on the router.
+	link_host mta  198.51.100.1/24 "$MTA4/24" -- - "$MTA6/128"
+	link_host cli  203.0.113.1/24 "$CLI4/24" -- - "$CLI6/128"
+	vsay "topology up: ${NAMESPACES[*]}"
+}
+
+# Start PROGRAM ARGS... in namespace NS (full name) in the background;
+# its pid (ip netns exec execs, so it is the program's pid) in $BG_PID.
+bg_ns() {	# NS OUT ERR PROGRAM ARGS...
+	local ns=$1 out=$2 err=$3
+	shift 3
+	ip netns exec "$ns" "$@" >>"$out" 2>>"$err" &
+	BG_PID=$!
+	STARTED_PIDS+=("$BG_PID")
+}
+
+servers_up() {
+	local name addrs ready
+	local -A spid=()
+	for name in gw ws gen old phys mta cli; do
+		addrs=""
+		for a in "${!HOST_NS[@]}"; do
+			[ "${HOST_NS[$a]}" = "$name" ] && addrs="$addrs $a"
+		done
+		# shellcheck disable=SC2086
+		bg_ns "$P$name" "$T/smtpd-$name.log" "$T/smtpd-$name.log" \
+		    "$PY" "$E2E_DIR/smtpd.py" --log "$T/mail.log" \
+		    --ready "$T/smtpd-$name.ready" $addrs
+		spid[$name]=$BG_PID
+	done
+	for _ in $(seq 1 100); do	# 10 s at most
+		ready=1
+		for name in gw ws gen old phys mta cli; do
+			[ -s "$T/smtpd-$name.ready" ] && continue
+			ready=0
+			kill -0 "${spid[$name]}" 2>/dev/null && continue
+			show_tail "$T/smtpd-$name.log" 10 "smtpd $name"
+			fatal "SMTP server in $P$name exited"
+		done
+		[ $ready = 1 ] && { vsay "SMTP servers listening"; return 0; }
+		sleep 0.1
+	done
+	for name in gw ws gen old phys mta cli; do
+		[ -s "$T/smtpd-$name.ready" ] ||
+		    show_tail "$T/smtpd-$name.log" 10 "smtpd $name"
+	done
+	fatal "SMTP servers not listening after 10 s"
+}
+
+# The usual start: fresh topology with servers.
+e2e_setup() {
+	e2e_init
+	topo_up
+	servers_up
+}
+
+# ---- SMTP: real deliveries ------------------------------------------
+
+ns_of() {	# ADDR -> full namespace name
+	local n=${HOST_NS[$1]:-}
+	[ -n "$n" ] || fatal "no test host has address $1"
+	printf '%s%s' "$P" "$n"
+}
+
+bracket() { case $1 in *:*) printf '[%s]' "$1" ;; *) printf '%s' "$1" ;; esac; }
+
+# One swaks session SRC -> DST:25 with envelope sender e2e-<pid>-<id>@...
+# Output in $T/swaks-<id>.log; returns swaks' exit status (bounded by
+# timeout(1) as well as swaks' own --timeout).
+attempt() {	# ID SRC DST
+	local id=$1 src=$2 dst=$3 ns
+	ns=$(ns_of "$src") || return 99
+	timeout -k 2 $((SMTP_TIMEOUT * 4 + 5)) \
+	    ip netns exec "$ns" swaks --server "$(bracket "$dst"):25" \
+	    --local-interface "$(bracket "$src")" \
+	    --from "e2e-$$-$id@sender.e2e.test" --to "postmaster@e2e.test" \
+	    --helo "h$id.e2e.test" --header "Subject: e2e $id $src -> $dst" \
+	    --timeout "$SMTP_TIMEOUT" >"$T/swaks-$id.log" 2>&1
+}
+
+# Did message ID arrive, from SRC at DST?  0 yes, 1 no, 2 yes but the
+# addresses are wrong (a harness bug: source selection or routing).
+in_maillog() {	# ID SRC DST
+	"$PY" "$E2E_DIR/check.py" maillog "$T/mail.log" \
+	    "e2e-$$-$1@sender.e2e.test" "$2" "$3"
+}
+
+new_id() { NEXT_ID=$((NEXT_ID + 1)); ID=$NEXT_ID; }
+
+# deliver SRC DST: 0 when the message reached the server's log.
+deliver() {
+	local src=$1 dst=$2 rc
+	new_id
+	attempt "$ID" "$src" "$dst"
+	rc=$?
+	in_maillog "$ID" "$src" "$dst"
+	case $? in
+	0) return 0 ;;
+	2) say "    (message $ID arrived with wrong addresses)"; return 1 ;;
+	esac
+	vsay "message $ID not delivered (swaks exit $rc)"
+	return 1
+}
+
+# refused SRC DST: 0 when swaks failed AND the server did not log it.
+refused() {
+	local src=$1 dst=$2 rc
+	new_id
+	attempt "$ID" "$src" "$dst"
+	rc=$?
+	in_maillog "$ID" "$src" "$dst"
+	[ $? = 1 ] && [ $rc != 0 ]
+}
+
+# Run many cases at once (a dropped SYN costs SMTP_TIMEOUT seconds; in
+# parallel the whole batch costs that once).  Reads lines on stdin:
+#     deliver|refused SRC DST [DIRECTION] [# comment]
+# Reports each with pass/fail; appends "TAG ID KIND SRC DST DIRECTION" to
+# $T/attempts for the event checks.
+run_cases() {	# TAG < cases
+	local tag=$1 kind src dst dir rest i
+	local -a ids=() kinds=() srcs=() dsts=() pids=()
+	while read -r kind src dst dir rest; do
+		case $kind in ''|'#'*) continue ;; esac
+		case $dir in ''|'#'*) dir=- ;; esac
+		new_id
+		( attempt "$ID" "$src" "$dst"; echo $? >"$T/rc-$ID" ) &
+		pids+=($!)
+		ids+=("$ID") kinds+=("$kind") srcs+=("$src") dsts+=("$dst")
+		printf '%s %s %s %s %s %s\n' "$tag" "$ID" "$kind" "$src" \
+		    "$dst" "$dir" >>"$T/attempts"
+	done
+	for i in "${pids[@]}"; do wait "$i"; done
+	for i in "${!ids[@]}"; do
+		local id=${ids[$i]} rc got desc
+		rc=$(cat "$T/rc-$id" 2>/dev/null || echo 99)
+		in_maillog "$id" "${srcs[$i]}" "${dsts[$i]}"
+		got=$?
+		desc="${kinds[$i]} ${srcs[$i]} -> ${dsts[$i]}"
+		case ${kinds[$i]} in
+		deliver)
+			if [ $got = 0 ]; then pass "$tag: $desc"
+			else
+				fail "$tag: $desc (swaks exit $rc, in server log: $([ $got = 2 ] && echo 'wrong addresses' || echo no))"
+				show_tail "$T/swaks-$id.log" 6 "swaks $id"
+			fi ;;
+		refused)
+			if [ $got = 1 ] && [ "$rc" != 0 ]; then pass "$tag: $desc"
+			else
+				fail "$tag: $desc (swaks exit $rc, in server log: $([ $got = 1 ] && echo no || echo YES))"
+				show_tail "$T/swaks-$id.log" 6 "swaks $id"
+			fi ;;
+		*) fail "bad case kind ${kinds[$i]}" ;;
+		esac
+	done
+}
+
+# ---- nfqd and nfqd-rules on the router -------------------------------
+
+# A copy of the sample config in $T/conf (or DIR) with events to EVE.
+make_conf() {	# [DIR] [EVE]  -> sets CONF, EXC
+	local dir=${1:-$T/conf} eve=${2:-$T/eve.json}
+	mkdir -p "$dir"
+	cp "$TOP/nfqd/exceptions.conf" "$dir/exceptions.conf"
+	sed -e "s|^[[:space:]]*events[[:space:]]*=.*|events = file:$eve|" \
+	    -e "s|^[[:space:]]*exceptions[[:space:]]*=.*|exceptions = $dir/exceptions.conf|" \
+	    "$TOP/nfqd/nfqd.conf" >"$dir/nfqd.conf"
+	grep -q "^events = file:$eve" "$dir/nfqd.conf" ||
+	    echo "events = file:$eve" >>"$dir/nfqd.conf"
+	CONF=$dir/nfqd.conf
+	EXC=$dir/exceptions.conf
+}
+
+# The queue numbers CONF binds (queues = N or N-M; default 0).
+conf_queues() {	# CONF
+	local q lo hi
+	q=$(sed -n 's/^[[:space:]]*queues[[:space:]]*=[[:space:]]*\([0-9-]*\).*/\1/p' "$1" | tail -n 1)
+	[ -n "$q" ] || q=0
+	lo=${q%-*} hi=${q#*-}
+	seq "$lo" "$hi"
+}
+
+# Queues of CONF bound in the router (per /proc/net/netfilter/nfnetlink_queue).
+queues_bound() {	# CONF -> 0 if every queue is bound
+	local q table
+	table=$(ip netns exec "$R" cat /proc/net/netfilter/nfnetlink_queue 2>/dev/null)
+	for q in $(conf_queues "$1"); do
+		printf '%s\n' "$table" | awk -v q="$q" '$1 == q { f = 1 } END { exit !f }' ||
+		    return 1
+	done
+	return 0
+}
+
+queues_unbound() {	# CONF -> 0 if no queue of CONF is bound
+	local q table
+	table=$(ip netns exec "$R" cat /proc/net/netfilter/nfnetlink_queue 2>/dev/null)
+	for q in $(conf_queues "$1"); do
+		printf '%s\n' "$table" | awk -v q="$q" '$1 == q { f = 1 } END { exit !f }' &&
+		    return 1
+	done
+	return 0
+}
+
+rules_install() {	# CONF
+	[ -x "$NFQD_RULES" ] || fatal "$NFQD_RULES is not built (make)"
+	if ! timeout 30 ip netns exec "$R" "$NFQD_RULES" -c "$1" install \
+	    >"$T/rules-install.log" 2>&1; then
+		show_tail "$T/rules-install.log" 20 "nfqd-rules install"
+		fatal "nfqd-rules -c $1 install failed"
+	fi
+	vsay "rules installed"
+	if [ "$E2E_VERBOSE" = 1 ]; then
+		ip netns exec "$R" iptables-save | sed 's/^/    | /'
+	fi
+}
+
+rules_dump() {	# for a failure report
+	{
+		echo "== nfqd-rules status"
+		timeout 10 ip netns exec "$R" "$NFQD_RULES" -c "${CONF:-/dev/null}" status 2>&1
+		echo "== iptables-save"; ip netns exec "$R" iptables-save -c 2>&1
+		echo "== ip6tables-save"; ip netns exec "$R" ip6tables-save -c 2>&1
+		echo "== ipset list"; ip netns exec "$R" ipset list 2>&1
+		echo "== nfnetlink_queue"
+		ip netns exec "$R" cat /proc/net/netfilter/nfnetlink_queue 2>&1
+	} >"$T/rules-dump.txt" 2>&1
+	show_tail "$T/rules-dump.txt" 80 "router netfilter state"
+}
+
+# Start nfqd -c CONF in the router; wait (bounded) until its queues are
+# bound.  Fails the test at once, with nfqd's stderr, if it exits first.
+nfqd_start() {	# CONF [WAIT_SECONDS]
+	local conf=$1 wait=${2:-10} i rc
+	[ -x "$NFQD" ] || fatal "$NFQD is not built (make)"
+	echo "--- nfqd start $(date +%T.%N)" >>"$T/nfqd.err"
+	bg_ns "$R" "$T/nfqd.out" "$T/nfqd.err" "$NFQD" -c "$conf"
+	NFQD_PID=$BG_PID
+	for i in $(seq 1 $((wait * 10))); do
+		if ! kill -0 "$NFQD_PID" 2>/dev/null; then
+			wait "$NFQD_PID"
+			rc=$?
+			NFQD_PID=""
+			fatal "nfqd exited (status $rc) before binding queue(s) $(conf_queues "$conf" | xargs)"
+		fi
+		if queues_bound "$conf"; then
+			vsay "nfqd $NFQD_PID bound its queue(s) after ${i}00 ms"
+			return 0
+		fi
+		sleep 0.1
+	done
+	fatal "nfqd did not bind queue(s) $(conf_queues "$conf" | xargs) within ${wait} s"
+}
+
+# Stop nfqd with SIGNAL (default TERM), bounded; NFQD_RC gets its status.
+nfqd_stop() {	# [SIGNAL] [WAIT_SECONDS]
+	local sig=${1:-TERM} wait=${2:-10}
+	NFQD_RC=""
+	[ -n "$NFQD_PID" ] || return 0
+	kill -"$sig" "$NFQD_PID" 2>/dev/null
+	for _ in $(seq 1 $((wait * 10))); do
+		kill -0 "$NFQD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$NFQD_PID" 2>/dev/null; then
+		kill -KILL "$NFQD_PID" 2>/dev/null
+		wait "$NFQD_PID" 2>/dev/null
+		NFQD_RC=timeout
+		NFQD_PID=""
+		return 1
+	fi
+	wait "$NFQD_PID" 2>/dev/null
+	NFQD_RC=$?
+	NFQD_PID=""
+	return 0
+}
+
+nfqd_alive() { [ -n "$NFQD_PID" ] && kill -0 "$NFQD_PID" 2>/dev/null; }
+
+# Wait (bounded) until CONF's queues are no longer bound.
+wait_unbound() {	# CONF [SECONDS]
+	for _ in $(seq 1 $((${2:-5} * 10))); do
+		queues_unbound "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Number of EVE lines that are events of TYPE (0 if none / no file).
+eve_count() {	# EVE TYPE [KEY=VALUE ...]
+	"$PY" "$E2E_DIR/check.py" count "$@"
+}
+
+# Wait (bounded) until eve_count EVE TYPE ... >= N.
+eve_wait() {	# SECONDS N EVE TYPE [KEY=VALUE ...]
+	local secs=$1 n=$2
+	shift 2
+	for _ in $(seq 1 $((secs * 10))); do
+		[ "$(eve_count "$@")" -ge "$n" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# One policy event per attempt of TAG in $T/attempts, with the action
+# (allowed for deliver, blocked for refused) and direction of the case.
+eve_check_attempts() {	# EVE TAG
+	"$PY" "$E2E_DIR/check.py" policy "$1" "$T/attempts" "$2"
+}

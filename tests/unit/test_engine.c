@@ -1,0 +1,798 @@
+/*
+ * The packet pipeline end to end: engine_new / engine_packet /
+ * engine_flush with an emit callback that records every event.
+ */
+#include "util.h"
+
+#define SEC	INT64_C(1000000)
+#define T0	(INT64_C(1790000000) * SEC)	/* 2026-09-21T14:13:20Z */
+#define T_0901	(INT64_C(1788220800) * SEC)	/* 2026-09-01T00:00:00Z */
+
+#define OUT	"198.51.100.7"
+#define OUT2	"203.0.113.9"
+#define OUT6	"2001:db8:ff::7"
+#define MAXEV	512
+
+static const char *const exc_text =
+    "10.20.1.25 both ticket=NET-1001 owner=its-mail\n"
+    "10.20.8.0/24 inbound ticket=NET-1187\n"
+    "10.20.7.7 both expires=2026-08-31\n"
+    "2001:db8:20:1::25 both\n";
+
+struct fx {
+	struct tmpdir	 dir;
+	struct policy	*pol;
+	struct engine	*e;
+	struct event	*ev;		/* everything emitted, in order */
+	size_t		 nev, cap;
+};
+
+static void
+record(void *arg, const struct event *ev)
+{
+	struct fx	*f = arg;
+
+	struct event	*v;
+
+	if (f->nev == f->cap) {
+		f->cap *= 2;
+		if ((v = realloc(f->ev, f->cap * sizeof(*v))) == NULL)
+			fail_msg("out of memory");
+		f->ev = v;
+	}
+	f->ev[f->nev++] = *ev;
+}
+
+/* (Re)load the policy from `extra` config lines and start an engine. */
+static void
+start(struct fx *f, const char *extra)
+{
+	char	 conf[1024], path[MAX_PATH], err[ERRLEN] = "";
+
+	engine_free(f->e);
+	policy_free(f->pol);
+	f->nev = 0;
+	snprintf(conf, sizeof(conf),
+	    "internal-networks = 10.20.0.0/16, 2001:db8:20::/48\n"
+	    "exceptions = exceptions.conf\n%s", extra);
+	write_file(&f->dir, "exceptions.conf", exc_text, path);
+	write_file(&f->dir, "nfqd.conf", conf, path);
+	if ((f->pol = policy_load(path, err, sizeof(err))) == NULL)
+		fail_msg("policy_load: %s", err);
+	f->e = engine_new(f->pol, 42, record, f);
+	assert_non_null(f->e);
+}
+
+static int
+setup(void **state)
+{
+	struct fx	*f = calloc(1, sizeof(*f));
+
+	if (f == NULL || (f->ev = calloc(MAXEV, sizeof(*f->ev))) == NULL) {
+		free(f);
+		return -1;
+	}
+	f->cap = MAXEV;
+	tmpdir_new(&f->dir);
+	start(f, "");
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx	*f = *state;
+
+	engine_free(f->e);
+	policy_free(f->pol);
+	tmpdir_rm(&f->dir);
+	free(f->ev);
+	free(f);
+	return 0;
+}
+
+/* One TCP packet as raw IP through the engine. */
+static int
+tcp(struct fx *f, int64_t ts, const char *src, uint16_t sport,
+    const char *dst, uint16_t dport, uint8_t flags, size_t paylen)
+{
+	uint8_t	 b[2048];
+	size_t	 n;
+
+	n = build_ip_tcp(b, src, sport, dst, dport, flags, paylen);
+	return engine_packet(f->e, f->pol, LINK_RAW, b, (uint32_t)n,
+	    (uint32_t)n, ts);
+}
+
+static size_t
+count(const struct fx *f, uint8_t type)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < f->nev; i++)
+		if (f->ev[i].type == type)
+			n++;
+	return n;
+}
+
+/* The k-th event of a type. */
+static const struct event *
+nth(const struct fx *f, uint8_t type, size_t k)
+{
+	size_t	 i, left = k;
+
+	for (i = 0; i < f->nev; i++)
+		if (f->ev[i].type == type && left-- == 0)
+			return &f->ev[i];
+	fail_msg("no event %zu of type %d", k, type);
+	return NULL;
+}
+
+static void
+check_tuple(const struct event *ev, const char *src, uint16_t sport,
+    const char *dst, uint16_t dport)
+{
+	char	 s[ADDR_STRLEN], d[ADDR_STRLEN];
+
+	addr_format(&ev->src, s, sizeof(s));
+	addr_format(&ev->dst, d, sizeof(d));
+	if (strcmp(s, src) != 0 || strcmp(d, dst) != 0 ||
+	    ev->sport != sport || ev->dport != dport)
+		fail_msg("tuple %s:%u -> %s:%u, expected %s:%u -> %s:%u", s,
+		    ev->sport, d, ev->dport, src, sport, dst, dport);
+}
+
+/* A full handshake c -> s, returns the last verdict. */
+static int
+handshake(struct fx *f, int64_t ts, const char *c, uint16_t cp,
+    const char *s, uint16_t sp)
+{
+	tcp(f, ts, c, cp, s, sp, TH_SYN, 0);
+	tcp(f, ts + 1000, s, sp, c, cp, TH_SYN | TH_ACK, 0);
+	return tcp(f, ts + 2000, c, cp, s, sp, TH_ACK, 0);
+}
+
+static void
+test_syn_retransmissions_one_decision(void **state)
+{
+	struct fx		*f = *state;
+	const struct event	*ev;
+
+	assert_int_equal(tcp(f, T0, "10.20.3.3", 40000, OUT, 25, TH_SYN, 0),
+	    V_DROP);
+	assert_int_equal(tcp(f, T0 + 1 * SEC, "10.20.3.3", 40000, OUT, 25,
+	    TH_SYN, 0), V_DROP);
+	assert_int_equal(tcp(f, T0 + 3 * SEC, "10.20.3.3", 40000, OUT, 25,
+	    TH_SYN, 0), V_DROP);
+	assert_int_equal(count(f, EV_POLICY), 1);
+	assert_int_equal(count(f, EV_FLOW), 0);
+	ev = nth(f, EV_POLICY, 0);
+	check_tuple(ev, "10.20.3.3", 40000, OUT, 25);
+	assert_int_equal(ev->ts_us, T0);
+	assert_int_equal(ev->policy.action, A_BLOCKED);
+	assert_int_equal(ev->policy.direction, D_OUTBOUND);
+	assert_int_equal(ev->policy.reason, R_NO_EXCEPTION);
+	assert_int_equal(ev->policy.mode, MODE_ENFORCE);
+	assert_string_equal(ev->policy.exc.entry, "");
+	assert_true(ev->flow_id != 0 && ev->flow_id < (1ULL << 51));
+
+	engine_flush(f->e, FE_END_OF_CAPTURE);
+	assert_int_equal(count(f, EV_FLOW), 1);
+	ev = nth(f, EV_FLOW, 0);
+	assert_int_equal(ev->flow_id, nth(f, EV_POLICY, 0)->flow_id);
+	check_tuple(ev, "10.20.3.3", 40000, OUT, 25);
+	assert_int_equal(ev->flow.pkts[0], 3);
+	assert_int_equal(ev->flow.pkts[1], 0);
+	assert_int_equal(ev->flow.bytes[0], 3 * 40);
+	assert_int_equal(ev->flow.start_us, T0);
+	assert_int_equal(ev->flow.end_us, T0 + 3 * SEC);
+	assert_int_equal(ev->flow.state, FS_NEW);
+	assert_int_equal(ev->flow.end, FE_END_OF_CAPTURE);
+	assert_int_equal(ev->flow.action, A_BLOCKED);
+	assert_int_equal(ev->flow.direction, D_OUTBOUND);
+	assert_int_equal(engine_stats(f->e)->blocked, 1);
+	assert_int_equal(engine_stats(f->e)->pkts_dropped, 3);
+	assert_int_equal(engine_stats(f->e)->flows_created, 1);
+}
+
+static void
+test_port_reuse_after_rst(void **state)
+{
+	struct fx		*f = *state;
+	const struct event	*ev;
+
+	assert_int_equal(handshake(f, T0, OUT, 50000, "10.20.1.25", 25),
+	    V_BYPASS);
+	tcp(f, T0 + SEC, OUT, 50000, "10.20.1.25", 25, TH_ACK | TH_PSH, 30);
+	tcp(f, T0 + 2 * SEC, "10.20.1.25", 25, OUT, 50000, TH_RST, 0);
+	/* packets after the RST belong to the closed connection */
+	tcp(f, T0 + 2 * SEC + 1, OUT, 50000, "10.20.1.25", 25, TH_ACK, 0);
+	assert_int_equal(count(f, EV_POLICY), 1);
+	assert_int_equal(count(f, EV_FLOW), 0);
+
+	/* the same four-tuple opens again */
+	assert_int_equal(tcp(f, T0 + 4 * SEC, OUT, 50000, "10.20.1.25", 25,
+	    TH_SYN, 0), V_BYPASS);
+	assert_int_equal(count(f, EV_POLICY), 2);
+	assert_int_equal(count(f, EV_FLOW), 1);
+	/* the old one is reported first, ended by its RST */
+	assert_int_equal(f->ev[1].type, EV_FLOW);
+	ev = &f->ev[1];
+	assert_int_equal(ev->flow_id, f->ev[0].flow_id);
+	assert_int_equal(ev->flow.end, FE_RST);
+	assert_int_equal(ev->flow.state, FS_CLOSED);
+	assert_int_equal(ev->flow.pkts[0], 4);
+	assert_int_equal(ev->flow.pkts[1], 2);
+	assert_int_equal(ev->flow.bytes[0], 40 * 3 + 70);
+	ev = nth(f, EV_POLICY, 1);
+	assert_int_equal(f->ev[2].type, EV_POLICY);
+	assert_true(ev->flow_id != f->ev[0].flow_id);
+	check_tuple(ev, OUT, 50000, "10.20.1.25", 25);
+	assert_int_equal(ev->policy.action, A_ALLOWED);
+	assert_int_equal(ev->policy.reason, R_EXCEPTION);
+	assert_string_equal(ev->policy.exc.entry, "10.20.1.25/32");
+	assert_string_equal(ev->policy.exc.ticket, "NET-1001");
+
+	engine_flush(f->e, FE_END_OF_CAPTURE);
+	assert_int_equal(count(f, EV_FLOW), 2);
+	ev = nth(f, EV_FLOW, 1);
+	assert_int_equal(ev->flow_id, nth(f, EV_POLICY, 1)->flow_id);
+	assert_int_equal(ev->flow.pkts[0], 1);
+	assert_int_equal(ev->flow.end, FE_END_OF_CAPTURE);
+	assert_int_equal(engine_stats(f->e)->allowed, 2);
+	assert_int_equal(engine_stats(f->e)->flows_closed, 1);
+
+	/* same after a client RST and a FIN close */
+	start(f, "");
+	handshake(f, T0, "10.20.3.3", 41000, OUT, 25);
+	tcp(f, T0 + SEC, "10.20.3.3", 41000, OUT, 25, TH_RST | TH_ACK, 0);
+	tcp(f, T0 + 2 * SEC, "10.20.3.3", 41000, OUT, 25, TH_SYN, 0);
+	assert_int_equal(count(f, EV_POLICY), 2);
+	assert_int_equal(count(f, EV_FLOW), 1);
+	start(f, "");
+	handshake(f, T0, "10.20.1.25", 41000, OUT, 25);
+	tcp(f, T0 + SEC, "10.20.1.25", 41000, OUT, 25, TH_FIN | TH_ACK, 0);
+	tcp(f, T0 + SEC, OUT, 25, "10.20.1.25", 41000, TH_FIN | TH_ACK, 0);
+	tcp(f, T0 + SEC, "10.20.1.25", 41000, OUT, 25, TH_ACK, 0);
+	assert_int_equal(tcp(f, T0 + 2 * SEC, "10.20.1.25", 41000, OUT, 25,
+	    TH_SYN, 0), V_BYPASS);
+	assert_int_equal(count(f, EV_POLICY), 2);
+	assert_int_equal(count(f, EV_FLOW), 1);
+	assert_int_equal(nth(f, EV_FLOW, 0)->flow.end, FE_FIN);
+}
+
+static void
+test_midstream_originator_by_smtp_port(void **state)
+{
+	struct fx		*f = *state;
+	const struct event	*ev;
+
+	/* first packet from the server's side, port 25 */
+	assert_int_equal(tcp(f, T0, OUT, 25, "10.20.3.3", 40001,
+	    TH_ACK | TH_PSH, 50), V_DROP);
+	ev = nth(f, EV_POLICY, 0);
+	check_tuple(ev, "10.20.3.3", 40001, OUT, 25);
+	assert_int_equal(ev->policy.direction, D_OUTBOUND);
+	assert_int_equal(ev->policy.action, A_BLOCKED);
+
+	/* first packet from the client's side */
+	tcp(f, T0, "10.20.3.4", 40002, OUT, 25, TH_ACK, 0);
+	ev = nth(f, EV_POLICY, 1);
+	check_tuple(ev, "10.20.3.4", 40002, OUT, 25);
+	assert_int_equal(ev->policy.direction, D_OUTBOUND);
+
+	/* inbound, seen from the campus server's reply */
+	assert_int_equal(tcp(f, T0, "10.20.1.25", 25, OUT2, 50000,
+	    TH_ACK, 0), V_BYPASS);
+	ev = nth(f, EV_POLICY, 2);
+	check_tuple(ev, OUT2, 50000, "10.20.1.25", 25);
+	assert_int_equal(ev->policy.direction, D_INBOUND);
+	assert_int_equal(ev->policy.action, A_ALLOWED);
+
+	/* IPv6, address order the other way round */
+	tcp(f, T0, OUT6, 25, "2001:db8:20:1::25", 40003, TH_ACK, 0);
+	ev = nth(f, EV_POLICY, 3);
+	check_tuple(ev, "2001:db8:20:1::25", 40003, OUT6, 25);
+	assert_int_equal(ev->policy.direction, D_OUTBOUND);
+	assert_int_equal(ev->policy.action, A_ALLOWED);
+
+	/* more packets of the first one: no new decision; to/from split */
+	tcp(f, T0 + SEC, "10.20.3.3", 40001, OUT, 25, TH_ACK, 0);
+	tcp(f, T0 + SEC, OUT, 25, "10.20.3.3", 40001, TH_ACK, 10);
+	assert_int_equal(count(f, EV_POLICY), 4);
+	engine_flush(f->e, FE_END_OF_CAPTURE);
+	assert_int_equal(count(f, EV_FLOW), 4);
+	for (size_t i = 0; i < 4; i++) {
+		ev = nth(f, EV_FLOW, i);
+		assert_int_equal(ev->flow.state, FS_ESTABLISHED);
+		if (ev->flow_id == nth(f, EV_POLICY, 0)->flow_id) {
+			check_tuple(ev, "10.20.3.3", 40001, OUT, 25);
+			assert_int_equal(ev->flow.pkts[0], 1);
+			assert_int_equal(ev->flow.pkts[1], 2);
+			assert_int_equal(ev->flow.bytes[1], 90 + 50);
+		}
+	}
+}
+
+static void
+test_monitor_bypasses_blocked(void **state)
+{
+	struct fx		*f = *state;
+	const struct event	*ev;
+
+	/* enforce: a blocked flow is dropped, an allowed one bypassed */
+	assert_int_equal(tcp(f, T0, OUT2, 50000, "10.20.3.3", 25, TH_SYN, 0),
+	    V_DROP);
+	assert_int_equal(tcp(f, T0 + SEC, OUT2, 50000, "10.20.3.3", 25,
+	    TH_SYN, 0), V_DROP);
+	assert_int_equal(tcp(f, T0, OUT2, 50001, "10.20.8.8", 25, TH_SYN, 0),
+	    V_BYPASS);
+	assert_int_equal(engine_stats(f->e)->pkts_dropped, 2);
+	assert_int_equal(engine_stats(f->e)->pkts_accepted, 1);
+
+	start(f, "mode = monitor\n");
+	assert_int_equal(tcp(f, T0, OUT2, 50000, "10.20.3.3", 25, TH_SYN, 0),
+	    V_BYPASS);
+	assert_int_equal(tcp(f, T0 + SEC, OUT2, 50000, "10.20.3.3", 25,
+	    TH_SYN, 0), V_BYPASS);
+	assert_int_equal(tcp(f, T0, OUT2, 50001, "10.20.8.8", 25, TH_SYN, 0),
+	    V_BYPASS);
+	ev = nth(f, EV_POLICY, 0);
+	/* the event still says what enforce would have done */
+	assert_int_equal(ev->policy.action, A_BLOCKED);
+	assert_int_equal(ev->policy.reason, R_NO_EXCEPTION);
+	assert_int_equal(ev->policy.mode, MODE_MONITOR);
+	assert_int_equal(engine_stats(f->e)->pkts_dropped, 0);
+	assert_int_equal(engine_stats(f->e)->pkts_accepted, 3);
+	assert_int_equal(engine_stats(f->e)->blocked, 1);
+	assert_int_equal(engine_stats(f->e)->allowed, 1);
+
+	/* transit block, in both modes */
+	start(f, "transit = block\n");
+	assert_int_equal(tcp(f, T0, OUT2, 50000, OUT, 25, TH_SYN, 0), V_DROP);
+	start(f, "transit = block\nmode = monitor\n");
+	assert_int_equal(tcp(f, T0, OUT2, 50000, OUT, 25, TH_SYN, 0),
+	    V_BYPASS);
+	assert_int_equal(nth(f, EV_POLICY, 0)->policy.direction, D_TRANSIT);
+}
+
+/* Many connections of every shape: one flow event each at the end. */
+static void
+test_one_flow_event_per_connection(void **state)
+{
+	struct fx	*f = *state;
+	char		 c[64];
+	uint16_t	 i;
+	size_t		 a, b, seen;
+
+	for (i = 0; i < 60; i++) {
+		int64_t	 t = T0 + i * 1000;
+
+		snprintf(c, sizeof(c), "10.20.%u.%u", 3 + i % 7, 1 + i);
+		switch (i % 6) {
+		case 0:		/* SYN only */
+			tcp(f, t, c, 40000 + i, OUT, 25, TH_SYN, 0);
+			break;
+		case 1:		/* established, data */
+			handshake(f, t, OUT, 40000 + i, c, 25);
+			tcp(f, t + 5000, OUT, 40000 + i, c, 25, TH_ACK, 100);
+			break;
+		case 2:		/* FIN close */
+			handshake(f, t, c, 40000 + i, OUT, 25);
+			tcp(f, t + 5000, c, 40000 + i, OUT, 25, TH_FIN | TH_ACK,
+			    0);
+			tcp(f, t + 6000, OUT, 25, c, 40000 + i, TH_FIN | TH_ACK,
+			    0);
+			break;
+		case 3:		/* refused */
+			tcp(f, t, c, 40000 + i, OUT, 25, TH_SYN, 0);
+			tcp(f, t + 10, OUT, 25, c, 40000 + i, TH_RST | TH_ACK,
+			    0);
+			break;
+		case 4:		/* mid-stream */
+			tcp(f, t, OUT, 25, c, 40000 + i, TH_ACK, 20);
+			break;
+		case 5:		/* IPv6 */
+			snprintf(c, sizeof(c), "2001:db8:20::%x", i);
+			handshake(f, t, OUT6, 40000 + i, c, 25);
+			break;
+		}
+	}
+	assert_int_equal(count(f, EV_POLICY), 60);
+	assert_int_equal(count(f, EV_FLOW), 0);
+	engine_flush(f->e, FE_END_OF_CAPTURE);
+	assert_int_equal(count(f, EV_FLOW), 60);
+	for (a = 0; a < 60; a++) {
+		const struct event *pe = nth(f, EV_POLICY, a);
+
+		seen = 0;
+		for (b = 0; b < 60; b++)
+			if (nth(f, EV_FLOW, b)->flow_id == pe->flow_id)
+				seen++;
+		assert_int_equal(seen, 1);
+	}
+	for (b = 0; b < 60; b++) {
+		const struct event *fe = nth(f, EV_FLOW, b);
+
+		if (fe->flow.state == FS_CLOSED)
+			assert_true(fe->flow.end == FE_FIN ||
+			    fe->flow.end == FE_RST);
+		else
+			assert_int_equal(fe->flow.end, FE_END_OF_CAPTURE);
+	}
+	assert_int_equal(engine_stats(f->e)->flows_created, 60);
+	/* a second flush has nothing left */
+	engine_flush(f->e, FE_SHUTDOWN);
+	assert_int_equal(count(f, EV_FLOW), 60);
+}
+
+static void
+test_not_smtp_not_tcp_invalid(void **state)
+{
+	struct fx		*f = *state;
+	const struct stats	*st = engine_stats(f->e);
+	uint8_t			 b[256], u[8] = { 0 };
+	size_t			 n;
+
+	assert_int_equal(tcp(f, T0, "10.20.3.3", 40000, OUT, 80, TH_SYN, 0),
+	    V_ACCEPT);
+	/* from port 25 to a web server: not an SMTP connection */
+	assert_int_equal(tcp(f, T0, "10.20.3.3", 25, OUT, 443, TH_SYN, 0),
+	    V_ACCEPT);
+	assert_int_equal(st->other_port, 2);
+	n = build_ipv4(b, "10.20.3.3", OUT, 17, u, 8, 0, 0);
+	assert_int_equal(engine_packet(f->e, f->pol, LINK_RAW, b, (uint32_t)n,
+	    (uint32_t)n, T0), V_ACCEPT);
+	assert_int_equal(st->not_tcp, 1);
+	assert_int_equal(engine_packet(f->e, f->pol, LINK_RAW, b, 10, 10, T0),
+	    V_ACCEPT);
+	assert_int_equal(st->invalid, 1);
+	n = build_ip_tcp(b, "10.20.3.3", 40000, OUT, 25, TH_SYN, 0);
+	put16(b + 6, 100);		/* a non-first fragment */
+	assert_int_equal(engine_packet(f->e, f->pol, LINK_RAW, b, (uint32_t)n,
+	    (uint32_t)n, T0), V_ACCEPT);
+	assert_int_equal(st->fragments, 1);
+	assert_int_equal(f->nev, 0);
+	assert_int_equal(st->pkts, 5);
+	assert_int_equal(st->pkts_accepted, 5);
+	assert_int_equal(st->ipv4, 4);
+	assert_int_equal(st->flows_created, 0);
+}
+
+static void
+test_directions_and_exceptions(void **state)
+{
+	struct fx		*f = *state;
+	const struct event	*ev;
+
+	tcp(f, T0, "10.20.3.3", 40000, "10.20.4.4", 25, TH_SYN, 0);
+	tcp(f, T0, OUT, 40000, OUT2, 25, TH_SYN, 0);
+	tcp(f, T0, OUT, 40000, "10.20.8.66", 25, TH_SYN, 0);
+	tcp(f, T0, "10.20.8.66", 40000, OUT, 25, TH_SYN, 0);
+	ev = nth(f, EV_POLICY, 0);
+	assert_int_equal(ev->policy.direction, D_INTERNAL);
+	assert_int_equal(ev->policy.reason, R_INTERNAL);
+	ev = nth(f, EV_POLICY, 1);
+	assert_int_equal(ev->policy.direction, D_TRANSIT);
+	assert_int_equal(ev->policy.action, A_ALLOWED);
+	ev = nth(f, EV_POLICY, 2);
+	assert_int_equal(ev->policy.direction, D_INBOUND);
+	assert_int_equal(ev->policy.action, A_ALLOWED);
+	assert_string_equal(ev->policy.exc.entry, "10.20.8.0/24");
+	assert_int_equal(ev->policy.exc.dir, DIR_INBOUND);
+	assert_string_equal(ev->policy.exc.ticket, "NET-1187");
+	ev = nth(f, EV_POLICY, 3);
+	assert_int_equal(ev->policy.direction, D_OUTBOUND);
+	assert_int_equal(ev->policy.action, A_BLOCKED);
+	assert_int_equal(ev->policy.reason, R_EXCEPTION_DIRECTION);
+	assert_string_equal(ev->policy.exc.entry, "10.20.8.0/24");
+}
+
+static void
+test_expiry_boundary_by_packet_time(void **state)
+{
+	struct fx		*f = *state;
+	const struct event	*ev;
+
+	assert_int_equal(tcp(f, T_0901 - 1, OUT, 50000, "10.20.7.7", 25,
+	    TH_SYN, 0), V_BYPASS);
+	assert_int_equal(tcp(f, T_0901, OUT, 50001, "10.20.7.7", 25, TH_SYN,
+	    0), V_DROP);
+	ev = nth(f, EV_POLICY, 0);
+	assert_int_equal(ev->policy.reason, R_EXCEPTION);
+	ev = nth(f, EV_POLICY, 1);
+	assert_int_equal(ev->policy.reason, R_EXCEPTION_EXPIRED);
+	assert_string_equal(ev->policy.exc.entry, "10.20.7.7/32");
+	assert_string_equal(ev->policy.exc.expires, "2026-08-31");
+	/* an allowed connection keeps its decision past the boundary */
+	assert_int_equal(tcp(f, T_0901 + SEC, OUT, 50000, "10.20.7.7", 25,
+	    TH_ACK, 0), V_BYPASS);
+}
+
+static void
+test_timeouts_by_tick_and_packets(void **state)
+{
+	struct fx		*f = *state;
+	const struct event	*ev;
+
+	tcp(f, T0, "10.20.3.3", 40000, OUT, 25, TH_SYN, 0);
+	engine_tick(f->e, T0 + 29 * SEC);
+	assert_int_equal(count(f, EV_FLOW), 0);
+	engine_tick(f->e, T0 + 30 * SEC);
+	assert_int_equal(count(f, EV_FLOW), 1);
+	ev = nth(f, EV_FLOW, 0);
+	assert_int_equal(ev->flow.end, FE_TIMEOUT);
+	assert_int_equal(ev->ts_us, T0 + 30 * SEC);
+	assert_int_equal(engine_stats(f->e)->flows_timeout, 1);
+	/* the retry is a new connection, decided again */
+	tcp(f, T0 + 31 * SEC, "10.20.3.3", 40000, OUT, 25, TH_SYN, 0);
+	assert_int_equal(count(f, EV_POLICY), 2);
+
+	/* an established connection lives an hour; a packet expires others */
+	handshake(f, T0 + 40 * SEC, OUT, 50000, "10.20.1.25", 25);
+	tcp(f, T0 + 3641 * SEC, OUT2, 50000, "10.20.1.25", 25, TH_SYN, 0);
+	assert_int_equal(count(f, EV_FLOW), 3);
+	ev = nth(f, EV_FLOW, 2);
+	check_tuple(ev, OUT, 50000, "10.20.1.25", 25);
+	assert_int_equal(ev->flow.state, FS_ESTABLISHED);
+	assert_int_equal(ev->flow.end, FE_TIMEOUT);
+	/* time never runs backwards */
+	tcp(f, T0, OUT2, 50000, "10.20.1.25", 25, TH_ACK, 0);
+	engine_flush(f->e, FE_END_OF_CAPTURE);
+	ev = nth(f, EV_FLOW, 3);
+	check_tuple(ev, OUT2, 50000, "10.20.1.25", 25);
+	assert_int_equal(ev->flow.end_us, T0 + 3641 * SEC);
+}
+
+static void
+test_full_table_never_evicts_established(void **state)
+{
+	struct fx		*f = *state;
+	char			 c[32];
+	uint16_t		 i;
+
+	start(f, "max-flows = 16\n");
+	for (i = 0; i < 16; i++) {
+		snprintf(c, sizeof(c), "10.20.1.%u", 100 + i);
+		handshake(f, T0, c, 40000, OUT, 25);
+	}
+	assert_int_equal(count(f, EV_POLICY), 16);
+	/* no room: decided and reported, but not tracked */
+	assert_int_equal(tcp(f, T0 + SEC, OUT, 40000, "10.20.1.25", 25,
+	    TH_SYN, 0), V_BYPASS);
+	assert_int_equal(tcp(f, T0 + SEC, "10.20.3.3", 40000, OUT, 25,
+	    TH_SYN, 0), V_DROP);
+	assert_int_equal(count(f, EV_POLICY), 18);
+	assert_int_equal(count(f, EV_FLOW), 0);
+	assert_int_equal(engine_stats(f->e)->flows_untracked, 2);
+	engine_flush(f->e, FE_SHUTDOWN);
+	assert_int_equal(count(f, EV_FLOW), 16);
+
+	/* new (SYN-only) flows are recycled for newcomers */
+	start(f, "max-flows = 16\n");
+	for (i = 0; i < 17; i++) {
+		snprintf(c, sizeof(c), "10.20.1.%u", 100 + i);
+		tcp(f, T0 + i, c, 40000, OUT, 25, TH_SYN, 0);
+	}
+	assert_int_equal(count(f, EV_FLOW), 1);
+	assert_int_equal(nth(f, EV_FLOW, 0)->flow.end, FE_EVICTED);
+	check_tuple(nth(f, EV_FLOW, 0), "10.20.1.100", 40000, OUT, 25);
+	assert_int_equal(engine_stats(f->e)->flows_evicted, 1);
+}
+
+static void
+test_stats_event(void **state)
+{
+	struct fx		*f = *state;
+	const struct event	*ev;
+
+	handshake(f, T0, OUT, 50000, "10.20.1.25", 25);
+	tcp(f, T0 + SEC, "10.20.3.3", 40000, OUT, 25, TH_SYN, 0);
+	tcp(f, T0 + 2 * SEC, "2001:db8:20::5", 40000, OUT6, 25, TH_SYN, 0);
+	engine_stats_event(f->e);
+	ev = &f->ev[f->nev - 1];
+	assert_int_equal(ev->type, EV_STATS);
+	assert_int_equal(ev->ts_us, T0 + 2 * SEC);
+	assert_int_equal(ev->stats.start_us, T0);
+	assert_int_equal(ev->stats.pkts, 5);
+	assert_int_equal(ev->stats.ipv4, 4);
+	assert_int_equal(ev->stats.ipv6, 1);
+	assert_int_equal(ev->stats.allowed, 1);
+	assert_int_equal(ev->stats.blocked, 2);
+	assert_int_equal(ev->stats.flows_created, 3);
+	assert_int_equal(ev->stats.flows_active, 3);
+	assert_int_equal(ev->stats.events, 4);	/* 3 policy + this one */
+}
+
+static void
+test_bypass_source(void **state)
+{
+	struct fx	*f = *state;
+
+	engine_set_bypass(f->e, true);
+	handshake(f, T0, OUT, 50000, "10.20.1.25", 25);
+	assert_int_equal(tcp(f, T0, OUT, 50001, "10.20.3.3", 25, TH_SYN, 0),
+	    V_DROP);
+	engine_flush(f->e, FE_SHUTDOWN);
+	assert_int_equal(count(f, EV_FLOW), 2);
+	assert_int_equal(nth(f, EV_FLOW, 0)->flow.state, FS_NEW);
+	assert_int_equal(nth(f, EV_FLOW, 1)->flow.state, FS_BYPASSED);
+}
+
+/*
+ * Two connections on one four-tuple that start in the same microsecond
+ * (a RST and the client's next SYN in one capture tick, or timestamps
+ * that go backwards, which the engine clamps) are still two flows.
+ */
+static void
+test_flow_ids_unique_within_one_microsecond(void **state)
+{
+	struct fx	*f = *state;
+	uint64_t	 id0, id1;
+
+	tcp(f, T0, OUT, 50000, "10.20.1.25", 25, TH_SYN, 0);
+	tcp(f, T0, "10.20.1.25", 25, OUT, 50000, TH_RST | TH_ACK, 0);
+	tcp(f, T0, OUT, 50000, "10.20.1.25", 25, TH_SYN, 0);
+	assert_int_equal(count(f, EV_POLICY), 2);
+	assert_int_equal(count(f, EV_FLOW), 1);
+	id0 = nth(f, EV_POLICY, 0)->flow_id;
+	id1 = nth(f, EV_POLICY, 1)->flow_id;
+	assert_int_equal(nth(f, EV_FLOW, 0)->flow_id, id0);
+	if (id0 == id1)
+		fail_msg("both connections got flow_id %llu",
+		    (unsigned long long)id0);
+
+	/* the same with the capture clock stepping backwards */
+	start(f, "");
+	tcp(f, T0 + SEC, OUT2, 50000, "10.20.1.25", 25, TH_SYN, 0);
+	tcp(f, T0, OUT, 50001, "10.20.1.25", 25, TH_SYN, 0);
+	tcp(f, T0, "10.20.1.25", 25, OUT, 50001, TH_RST | TH_ACK, 0);
+	tcp(f, T0 + 1, OUT, 50001, "10.20.1.25", 25, TH_SYN, 0);
+	assert_int_equal(count(f, EV_POLICY), 3);
+	id0 = nth(f, EV_POLICY, 1)->flow_id;
+	id1 = nth(f, EV_POLICY, 2)->flow_id;
+	if (id0 == id1)
+		fail_msg("both connections got flow_id %llu",
+		    (unsigned long long)id0);
+}
+
+static uint64_t rng_state = 0x853c49e6748fea9bULL;
+
+static uint32_t
+rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state >> 16);
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t	 x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Random traffic over a few hosts and ports, with timeouts and a table
+ * small enough to evict: every tracked connection's policy event gets
+ * exactly one flow event, and the counters add up.
+ */
+static void
+test_random_traffic_invariants(void **state)
+{
+	static const char *const hosts[] = { "10.20.1.25", "10.20.3.3",
+	    "10.20.8.8", OUT, OUT2 };
+	static const uint8_t flags[] = { TH_SYN, TH_SYN, TH_SYN | TH_ACK,
+	    TH_ACK, TH_ACK | TH_PSH, TH_FIN | TH_ACK, TH_RST,
+	    TH_RST | TH_ACK };
+	struct fx		*f = *state;
+	const struct stats	*st;
+	uint64_t		*pol, *flw;
+	size_t			 npol, nflw, i, j;
+	int64_t			 t = T0;
+	int			 mode, r, drops, others;
+	unsigned		 k;
+
+	for (mode = 0; mode < 2; mode++) {
+		start(f, mode ? "max-flows = 16\nmode = monitor\n"
+		    "timeout-new = 5\ntimeout-established = 60\n"
+		    "timeout-closed = 2\n" :
+		    "max-flows = 16\ntimeout-new = 5\ntimeout-closed = 2\n");
+		drops = others = 0;
+		for (k = 0; k < 20000; k++) {
+			const char	*a = hosts[rng() % NELEM(hosts)];
+			const char	*b = hosts[rng() % NELEM(hosts)];
+			uint16_t	 pa = (uint16_t)(40000 + rng() % 8);
+
+			if (a == b)
+				continue;
+			/* strictly later: same-microsecond ids are tested apart */
+			t += 1 + (rng() % 4 == 0 ? (int64_t)(rng() % 3000) * 1000 :
+			    0);
+			if (rng() % 2)
+				r = tcp(f, t, a, pa, b, 25,
+				    flags[rng() % NELEM(flags)], rng() % 3);
+			else
+				r = tcp(f, t, b, 25, a, pa,
+				    flags[rng() % NELEM(flags)], rng() % 3);
+			assert_in_range(r, V_ACCEPT, V_DROP);
+			if (r == V_DROP)
+				drops++;
+			/* e.g. a first SYN from port 25 to a high port */
+			if (r == V_ACCEPT)
+				others++;
+		}
+		engine_flush(f->e, FE_END_OF_CAPTURE);
+		st = engine_stats(f->e);
+		assert_int_equal(st->pkts, st->pkts_accepted + st->pkts_dropped);
+		assert_int_equal(st->pkts_dropped, drops);
+		assert_int_equal(st->other_port, others);
+		if (mode == 1)
+			assert_int_equal(drops, 0);
+		else
+			assert_true(drops > 0);
+		npol = count(f, EV_POLICY);
+		nflw = count(f, EV_FLOW);
+		assert_int_equal(npol, st->flows_created + st->flows_untracked);
+		assert_int_equal(nflw, st->flows_created);
+		assert_int_equal(st->allowed + st->blocked, npol);
+		assert_true(st->flows_evicted > 0);
+		assert_true(st->flows_timeout > 0);
+		assert_true(st->flows_closed > 0);
+		assert_int_equal(st->events, f->nev);
+
+		/* flow ids: each flow event matches one policy event */
+		pol = malloc(npol * sizeof(*pol));
+		flw = malloc(nflw * sizeof(*flw));
+		assert_non_null(pol);
+		assert_non_null(flw);
+		for (i = j = 0; i < f->nev; i++)
+			if (f->ev[i].type == EV_POLICY)
+				pol[j++] = f->ev[i].flow_id;
+		for (i = j = 0; i < f->nev; i++)
+			if (f->ev[i].type == EV_FLOW) {
+				flw[j++] = f->ev[i].flow_id;
+				assert_true(f->ev[i].flow.pkts[0] +
+				    f->ev[i].flow.pkts[1] > 0);
+				assert_true(f->ev[i].flow.end != FE_NONE);
+			}
+		qsort(pol, npol, sizeof(*pol), cmp_u64);
+		qsort(flw, nflw, sizeof(*flw), cmp_u64);
+		for (i = 1; i < nflw; i++)
+			assert_true(flw[i] != flw[i - 1]);
+		for (i = 0; i < nflw; i++)
+			assert_non_null(bsearch(&flw[i], pol, npol,
+			    sizeof(*pol), cmp_u64));
+		free(pol);
+		free(flw);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn)	cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(test_syn_retransmissions_one_decision),
+		T(test_port_reuse_after_rst),
+		T(test_midstream_originator_by_smtp_port),
+		T(test_monitor_bypasses_blocked),
+		T(test_one_flow_event_per_connection),
+		T(test_not_smtp_not_tcp_invalid),
+		T(test_directions_and_exceptions),
+		T(test_expiry_boundary_by_packet_time),
+		T(test_timeouts_by_tick_and_packets),
+		T(test_full_table_never_evicts_established),
+		T(test_stats_event),
+		T(test_bypass_source),
+		T(test_flow_ids_unique_within_one_microsecond),
+		T(test_random_traffic_invariants),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
