@@ -47,7 +47,7 @@ UNIT_BINS	:= $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 PROGS		:= $(BIN)/nfqd $(BIN)/nfqd-rules $(BIN)/nfqd-pcapgen
 
 .PHONY: all check check-build test test-unit test-replay test-pcaps test-e2e test-rules \
-	check-san deps demo pcaps install clean
+	check-san deps demo demo-replay pcaps install clean
 .DELETE_ON_ERROR:
 
 all: $(PROGS)
@@ -118,7 +118,13 @@ pcaps: $(BIN)/nfqd-pcapgen
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@tools/demo.sh
+	@if [ "$$(id -u)" = 0 ]; then tools/demo.sh; else \
+	    echo "make demo: the live campus needs root; replaying instead"; \
+	    tools/demo-replay.sh; fi
+
+demo-replay: deps
+	@$(MAKE) --no-print-directory all
+	@tools/demo-replay.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)/etc/nfqd
