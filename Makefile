@@ -26,9 +26,10 @@ endif
 
 WARN		:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 		   -Wmissing-prototypes -Wpointer-arith -Wformat=2
-PKGS		:= libpcap libcjson libmnl libnetfilter_queue
+PKGS		:= libpcap libcjson libmnl libnetfilter_queue libndpi
 # Recursive (=) so pkg-config runs when a recipe needs it, after deps.
-PKG_CFLAGS	 = $(shell $(PKG_CONFIG) --cflags $(PKGS))
+# -isystem: warnings in the libraries' headers are theirs, not ours.
+PKG_CFLAGS	 = $(patsubst -I%,-isystem %,$(shell $(PKG_CONFIG) --cflags $(PKGS)))
 PKG_LIBS	 = $(shell $(PKG_CONFIG) --libs $(PKGS))
 ALL_CFLAGS	 = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
 
@@ -38,13 +39,16 @@ else
 Q := @
 endif
 
-LIB_SRCS	:= $(filter-out nfqd/main.c,$(wildcard nfqd/*.c))
+MAIN_SRCS	:= nfqd/main.c nfqd/nfqctl.c
+LIB_SRCS	:= $(filter-out $(MAIN_SRCS),$(wildcard nfqd/*.c))
 LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB		:= $(BUILD)/libnfqd.a
 UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
 UNIT_BINS	:= $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-PROGS		:= $(BIN)/nfqd $(BIN)/nfqd-rules $(BIN)/nfqd-pcapgen
+PROGS		:= $(BIN)/nfqd $(BIN)/nfqd-rules $(BIN)/nfqd-pcapgen \
+		   $(if $(wildcard nfqd/nfqctl.c),$(BIN)/nfqctl) \
+		   $(if $(wildcard tools/collect.c),$(BIN)/nfqd-collect)
 
 .PHONY: all check check-build test test-unit test-replay test-pcaps test-e2e test-rules \
 	check-san deps demo demo-replay pcaps install clean
@@ -71,6 +75,16 @@ $(BIN)/nfqd-rules: $(BUILD)/rules/nfqd-rules.o $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+$(BIN)/nfqctl: $(BUILD)/nfqd/nfqctl.o $(LIB)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+
+$(BIN)/nfqd-collect: $(BUILD)/tools/collect.o $(LIB)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+
 $(BIN)/nfqd-pcapgen: $(BUILD)/tools/pcapgen.o
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
@@ -79,7 +93,7 @@ $(BIN)/nfqd-pcapgen: $(BUILD)/tools/pcapgen.o
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread $(shell $(PKG_CONFIG) --libs cmocka)
 
 # ---- tests ----
 
@@ -137,4 +151,4 @@ install: all
 clean:
 	rm -rf build bin
 
--include $(LIB_OBJS:.o=.d) $(BUILD)/nfqd/main.d
+-include $(LIB_OBJS:.o=.d) $(MAIN_SRCS:%.c=$(BUILD)/%.d)

@@ -1,0 +1,110 @@
+/*
+ * smtp.c: an allocation-free SMTP command/reply stream parser.
+ *
+ * The engine reassembles TCP and feeds each direction's payload in order
+ * (dir 0 = client->server, 1 = server->client); the parser keeps what the
+ * policy events want to say about a session (banner, HELO, envelope
+ * addresses, counts) and never the message or any credential.
+ *
+ * Rules worth knowing (details in smtp.c):
+ *  - Lines end at LF; a CR before it is dropped.  Only the first
+ *    SMTP_CLINE (client) / SMTP_SLINE (server) bytes of a line are looked
+ *    at; the rest of a longer line is skipped up to its LF.
+ *  - Commands and replies are matched by position (the n-th final reply
+ *    answers the n-th client request, the greeting aside), so pipelining
+ *    works.  After the client's DATA its next lines are message content
+ *    unless the server's reply to that DATA is 4xx/5xx; a 354 is not
+ *    needed, so client-only captures work.
+ *  - data_bytes is the message as the server stores it: dot-unstuffed,
+ *    including the CRLF that ends the last line, excluding the ".CRLF"
+ *    terminator (RFC 5321 4.1.1.4); so a message sent with DATA counts the
+ *    same as when sent with BDAT (whose chunks carry that CRLF), and
+ *    compares with SIZE= (RFC 1870).
+ *  - Feed each direction from the start of the connection: the first
+ *    line of each decides SMTP_NOT_SMTP.  Once smtp_feed() has returned
+ *    SMTP_TLS or SMTP_NOT_SMTP nothing more is parsed.
+ *  - One struct smtp per connection, no locking, no global state.
+ */
+#ifndef NFQD_SMTP_H
+#define NFQD_SMTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum smtp_addr_mode { SMTP_ADDR_NONE, SMTP_ADDR_DOMAIN, SMTP_ADDR_FULL };
+
+/* smtp_feed() results; sticky: once TLS or NOT_SMTP, always that. */
+enum smtp_status {
+	SMTP_MORE,		/* keep feeding */
+	SMTP_TLS,		/* STARTTLS accepted: the rest is TLS */
+	SMTP_NOT_SMTP		/* the stream clearly is not SMTP */
+};
+
+#define SMTP_MAX_ADDRS	16	/* mail_from and rcpt_to kept, each */
+#define SMTP_ADDRLEN	128
+#define SMTP_CLINE	512	/* client line bytes looked at (RFC 5321) */
+#define SMTP_SLINE	80	/* server: "220-" + 63 banner bytes + slack */
+
+/*
+ * Strings are NUL-terminated printable ASCII: bytes outside 0x21-0x7e
+ * become '?'.  Addresses are kept once each (no duplicates), the first
+ * SMTP_MAX_ADDRS distinct ones; SMTP_ADDR_DOMAIN keeps the part after the
+ * last '@', lower-cased ("" when there is none, as for "<>" or
+ * "<postmaster>").  Counters saturate.
+ */
+struct smtp_meta {
+	char		 banner[64];	/* first word after "220 "/"220-" of the greeting */
+	char		 helo[64];	/* last non-empty HELO/EHLO/LHLO argument, first word */
+	bool		 starttls;	/* STARTTLS answered 220 (or TLS followed it) */
+	bool		 auth;		/* an AUTH command was sent */
+	uint32_t	 transactions;	/* MAIL FROM commands */
+	uint32_t	 rcpts;		/* RCPT TO commands */
+	uint64_t	 data_bytes;	/* message bytes, DATA and BDAT (see above) */
+	uint32_t	 replies[4];	/* final reply lines by class 2xx..5xx */
+	uint32_t	 n_mail_from, n_rcpt_to;	/* how many kept */
+	char		 mail_from[SMTP_MAX_ADDRS][SMTP_ADDRLEN];
+	char		 rcpt_to[SMTP_MAX_ADDRS][SMTP_ADDRLEN];
+	uint32_t	 commands;	/* recognised command verbs */
+	uint32_t	 max_message;	/* largest completed message, bytes */
+	uint32_t	 messages;	/* DATA ended or BDAT LAST */
+};
+
+/*
+ * Parser state; plain data, so the engine can embed or pool it (call
+ * smtp_init first).  4928 bytes on x86-64: the meta 4288 (of which 4096
+ * are the kept addresses), the two line buffers 592, counters and flags
+ * 48.
+ */
+struct smtp {
+	struct smtp_meta meta;
+	uint64_t	 bdat_left;	/* chunk bytes still to come */
+	uint64_t	 msg_bytes;	/* the message in progress */
+	uint32_t	 c_seq;		/* client requests sent (lines, chunks) */
+	uint32_t	 s_seq;		/* final replies matched to them */
+	uint32_t	 data_seq;	/* c_seq of the last DATA */
+	uint32_t	 tls_seq;	/* c_seq of the last STARTTLS */
+	uint16_t	 clen, slen;	/* bytes held in cbuf, sbuf */
+	uint16_t	 scode;		/* code of an open multi-line reply */
+	uint16_t	 flags;		/* SF_* in smtp.c */
+	uint8_t		 addr_mode;	/* enum smtp_addr_mode */
+	uint8_t		 status;	/* enum smtp_status */
+	uint8_t		 cmode;		/* client: command, DATA or BDAT */
+	uint8_t		 dstate;	/* where in a DATA line */
+	uint8_t		 first[2];	/* first line per direction: ok/bad */
+	uint8_t		 cbuf[SMTP_CLINE];
+	uint8_t		 sbuf[SMTP_SLINE];
+};
+
+void	 smtp_init(struct smtp *, enum smtp_addr_mode);
+int	 smtp_feed(struct smtp *, int, const uint8_t *, size_t);
+/*
+ * `lost` bytes of direction `dir` are missing (0: not known).  The partial
+ * line is dropped and parsing resumes after the next LF; inside DATA or a
+ * BDAT chunk a known count is added to the message.
+ */
+void	 smtp_gap(struct smtp *, int, size_t);
+const struct smtp_meta *smtp_meta(const struct smtp *);
+const char *smtp_status_name(int);
+
+#endif
