@@ -337,6 +337,27 @@ set_ipset_prefix(struct conf *c, char *v, char *err, size_t errlen)
 	return 0;
 }
 
+static int
+set_classify(struct conf *c, char *v, char *err, size_t errlen)
+{
+	return set_bool(&c->classify, "classify", v, err, errlen);
+}
+
+static int
+set_smtp_addresses(struct conf *c, char *v, char *err, size_t errlen)
+{
+	static const char *names[] = { "none", "domain", "full" };
+
+	for (uint8_t i = 0; i < 3; i++)
+		if (strcmp(v, names[i]) == 0) {
+			c->smtp_addresses = i;
+			return 0;
+		}
+	snprintf(err, errlen, "bad smtp-addresses '%s' (expected none, "
+	    "domain or full)", v);
+	return -1;
+}
+
 static const struct conf_key conf_keys[] = {
 	{ "internal-networks",		set_internal,		true },
 	{ "smtp-ports",			set_ports,		false },
@@ -358,6 +379,8 @@ static const struct conf_key conf_keys[] = {
 	{ "mark-reject",		set_mark_reject,	false },
 	{ "event-queue",		set_event_queue,	false },
 	{ "ipset-prefix",		set_ipset_prefix,	false },
+	{ "classify",			set_classify,		false },
+	{ "smtp-addresses",		set_smtp_addresses,	false },
 };
 #define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
 
@@ -387,6 +410,8 @@ conf_defaults(struct conf *c)
 	c->mark_reject = 0x20000000;
 	c->event_queue = 16384;
 	strcpy(c->ipset_prefix, "nfqd");
+	c->classify = true;
+	c->smtp_addresses = 1;		/* domain: FERPA, see nfqd.conf(5) */
 }
 
 /* Trim, drop the comment; NULL for a blank line. */

@@ -247,8 +247,8 @@ copy_clean(char *out, size_t outlen, const char *s, size_t slen)
 	out[n] = '\0';
 }
 
-static void
-risk_names(uint64_t risk, char *out, size_t outlen)
+void
+dpi_risk_names(uint64_t risk, char *out, size_t outlen)
 {
 	size_t		 n = 0;
 	int		 i, w;
@@ -289,7 +289,7 @@ dpi_result(struct dpi *d, struct dpi_flow *f, struct dpi_result *r)
 	    (const char *)f->nf.host_server_name,
 	    sizeof(f->nf.host_server_name));
 	r->risk = f->nf.risk;
-	risk_names(r->risk, r->risks, sizeof(r->risks));
+	dpi_risk_names(r->risk, r->risks, sizeof(r->risks));
 	if (!dpi_known(f))
 		return;		/* unknown, or only guessed */
 	/* detected_protocol_stack: [0] the app, [1] its master, if any. */

@@ -79,5 +79,7 @@ int		 dpi_packet(struct dpi *, struct dpi_flow *, const uint8_t *,
  */
 void		 dpi_result(struct dpi *, struct dpi_flow *,
 		    struct dpi_result *);
+/* nDPI's names of the risks in a bitmap, comma-separated, whole names only. */
+void		 dpi_risk_names(uint64_t, char *, size_t);
 
 #endif

@@ -6,10 +6,12 @@
  * accepted and counted (the kernel rules only queue SMTP ports, and a
  * parser's doubt must never stop campus mail).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nfqd.h"
+#include "dpi.h"
 
 struct engine {
 	struct flowtab	*flows;
@@ -20,6 +22,8 @@ struct engine {
 	bool		 bypass;	/* the source honours V_BYPASS */
 	uint64_t	 conns;		/* connections seen, for flow ids */
 	uint64_t	 salt;
+	struct dpi	*dpi;		/* NULL: no classification */
+	uint8_t		 addr_mode;	/* smtp-addresses */
 };
 
 static void
@@ -42,11 +46,16 @@ event_tuple(struct event *ev, const struct flow_key *k, uint8_t client)
 	ev->dport = k->port[server];
 }
 
+static void	engine_cls_finish(struct engine *, struct flow *);
+
 static void
 engine_flow_end(void *arg, struct flow *f)
 {
 	struct engine	*e = arg;
 	struct event	 ev;
+
+	if (f->cls != NULL)
+		engine_cls_finish(e, f);
 
 	switch (f->end) {
 	case FE_FIN:
@@ -73,7 +82,78 @@ engine_flow_end(void *arg, struct flow *f)
 	ev.flow.end = f->end;
 	ev.flow.action = f->action;
 	ev.flow.direction = f->direction;
+	ev.flow.risk = f->risk;
+	memcpy(ev.app_proto, f->app_proto, sizeof(ev.app_proto));
 	engine_emit(e, &ev);
+}
+
+/* The protocol expected on a server port: implicit TLS on 465. */
+static bool
+engine_expected_proto(uint16_t port, const char *proto)
+{
+	if (port == 465)
+		return strcmp(proto, "tls") == 0 || strcmp(proto, "smtps") == 0;
+	return strcmp(proto, "smtp") == 0;
+}
+
+static void
+engine_alert(struct engine *e, const struct flow *f, uint32_t sid,
+    const char *what)
+{
+	struct event	 ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EV_ALERT;
+	ev.ts_us = e->now;
+	ev.flow_id = f->id;
+	event_tuple(&ev, &f->key, f->client);
+	memcpy(ev.app_proto, f->app_proto, sizeof(ev.app_proto));
+	ev.alert.sid = sid;
+	ev.alert.severity = 2;
+	ev.alert.action = f->action;
+	snprintf(ev.alert.signature, sizeof(ev.alert.signature), "%s", what);
+	engine_emit(e, &ev);
+}
+
+/*
+ * Inspection is over (both nDPI and the SMTP parser are done, or the
+ * connection ended): keep the protocol's name, write the smtp event, and
+ * alert when the port carried something other than mail.
+ */
+static void
+engine_cls_finish(struct engine *e, struct flow *f)
+{
+	struct cls_result	 r;
+	struct event		 ev;
+	char			 sig[128];
+	uint16_t		 sport = f->key.port[f->client ^ 1];
+
+	cls_result(e->dpi, f->cls, &r);
+	cls_free(f->cls);
+	f->cls = NULL;
+	memcpy(f->app_proto, r.app_proto, sizeof(f->app_proto));
+	f->risk = r.risk;
+	if (r.smtp != NULL) {
+		memset(&ev, 0, sizeof(ev));
+		ev.type = EV_SMTP;
+		ev.ts_us = e->now;
+		ev.flow_id = f->id;
+		event_tuple(&ev, &f->key, f->client);
+		memcpy(ev.app_proto, f->app_proto, sizeof(ev.app_proto));
+		ev.smtp.meta = r.smtp;
+		ev.smtp.addr_mode = e->addr_mode;
+		engine_emit(e, &ev);
+	}
+	if (f->app_proto[0] != '\0' &&
+	    !engine_expected_proto(sport, f->app_proto)) {
+		snprintf(sig, sizeof(sig), "nfqd: %s on SMTP port %u",
+		    f->app_proto, sport);
+		engine_alert(e, f, SID_NON_SMTP, sig);
+	} else if (r.unknown_payload) {
+		snprintf(sig, sizeof(sig), "nfqd: unidentified non-SMTP "
+		    "payload on SMTP port %u", sport);
+		engine_alert(e, f, SID_UNKNOWN_PAYLOAD, sig);
+	}
 }
 
 struct engine *
@@ -105,6 +185,10 @@ engine_new_sized(const struct policy *p, uint32_t max_flows, uint64_t seed,
 	e->emit = emit;
 	e->emit_arg = arg;
 	e->salt = seed;
+	e->addr_mode = p->conf.smtp_addresses;
+	if (p->conf.classify && (e->dpi = dpi_new()) == NULL)
+		log_warnx("nDPI did not start: connections are decided but "
+		    "not classified");
 	e->st.start_us = -1;
 	return e;
 }
@@ -124,7 +208,9 @@ engine_free(struct engine *e)
 {
 	if (e == NULL)
 		return;
+	flowtab_flush(e->flows, FE_SHUTDOWN);	/* no-op after a flush */
 	flowtab_free(e->flows);
+	dpi_free(e->dpi);
 	free(e);
 }
 
@@ -330,13 +416,22 @@ engine_packet(struct engine *e, const struct policy *pol, enum link link,
 			f->state = FS_ESTABLISHED;
 		}
 		engine_policy_event(e, pol, &k, client, f->id, &d);
+		/* What passes is classified: allowed, or anything monitored. */
+		if (e->dpi != NULL && (d.action == A_ALLOWED ||
+		    pol->conf.mode == MODE_MONITOR))
+			f->cls = cls_new(e->dpi, e->addr_mode, true);
 	}
 	dir = from == f->client ? 0 : 1;
 	f->pkts[dir]++;
 	f->bytes[dir] += p.ip_len;
 	f->last_us = e->now;
 	engine_tcp(f, &p, dir);
+	if (f->cls != NULL && !cls_packet(e->dpi, f->cls, &p, dir, e->now))
+		engine_cls_finish(e, f);
 	r = engine_verdict(e, pol, f->action);
+	/* Keep the connection in the queue while it is being inspected. */
+	if (r == V_BYPASS && f->cls != NULL)
+		r = V_ACCEPT;
 	if (r == V_BYPASS && e->bypass && f->state != FS_CLOSED)
 		f->state = FS_BYPASSED;
 	flowtab_touch(e->flows, f);

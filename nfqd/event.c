@@ -3,13 +3,17 @@
  * header (timestamp, flow_id, event_type, src/dest ip and port, proto)
  * then one object named after the event type.  src is the originator.
  */
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <cjson/cJSON.h>
 
 #include "nfqd.h"
+#include "dpi.h"
+#include "smtp.h"
 
 void
 ts_format(int64_t us, char *buf, size_t len)
@@ -48,6 +52,21 @@ add_addr(cJSON *o, const char *key, const struct ip_addr *a)
 	cJSON_AddStringToObject(o, key, s);
 }
 
+/*
+ * Integers as integers: cJSON keeps numbers as doubles and prints some
+ * 16-digit values in exponent form, which EVE consumers do not expect.
+ */
+static void
+add_u64(cJSON *o, const char *key, uint64_t v)
+{
+	char	 buf[24];
+
+	snprintf(buf, sizeof(buf), "%" PRIu64, v);
+	cJSON_AddRawToObject(o, key, buf);
+}
+
+#define N(obj, name, v)	add_u64(obj, name, (uint64_t)(v))
+
 static void
 event_policy(cJSON *o, const struct event *ev)
 {
@@ -73,28 +92,44 @@ event_policy(cJSON *o, const struct event *ev)
 		cJSON_AddStringToObject(x, "expires", ev->policy.exc.expires);
 }
 
+/* nDPI's risks as an array of names, when there are any. */
+static void
+add_risks(cJSON *o, uint64_t risk)
+{
+	char	 names[512], *p, *save = NULL;
+	cJSON	*a;
+
+	if (risk == 0)
+		return;
+	dpi_risk_names(risk, names, sizeof(names));
+	a = cJSON_AddArrayToObject(o, "risks");
+	for (p = strtok_r(names, ",", &save); p != NULL;
+	    p = strtok_r(NULL, ",", &save))
+		cJSON_AddItemToArray(a, cJSON_CreateString(p));
+}
+
 static void
 event_flow(cJSON *o, const struct event *ev)
 {
 	cJSON	*f;
 
 	f = cJSON_AddObjectToObject(o, "flow");
-	cJSON_AddNumberToObject(f, "pkts_toserver", ev->flow.pkts[0]);
-	cJSON_AddNumberToObject(f, "pkts_toclient", ev->flow.pkts[1]);
-	cJSON_AddNumberToObject(f, "bytes_toserver", (double)ev->flow.bytes[0]);
-	cJSON_AddNumberToObject(f, "bytes_toclient", (double)ev->flow.bytes[1]);
+	N(f, "pkts_toserver", ev->flow.pkts[0]);
+	N(f, "pkts_toclient", ev->flow.pkts[1]);
+	N(f, "bytes_toserver", ev->flow.bytes[0]);
+	N(f, "bytes_toclient", ev->flow.bytes[1]);
 	add_ts(f, "start", ev->flow.start_us);
 	add_ts(f, "end", ev->flow.end_us);
-	cJSON_AddNumberToObject(f, "age",
-	    (double)((ev->flow.end_us - ev->flow.start_us) / 1000000));
+	N(f, "age", (ev->flow.end_us - ev->flow.start_us) / 1000000);
 	cJSON_AddStringToObject(f, "state", flow_state_name(ev->flow.state));
 	cJSON_AddStringToObject(f, "reason", flow_end_name(ev->flow.end));
 	cJSON_AddStringToObject(f, "action", action_name(ev->flow.action));
 	cJSON_AddStringToObject(f, "direction",
 	    direction_name(ev->flow.direction));
+	add_risks(f, ev->flow.risk);
 }
 
-#define N(obj, name, v)	cJSON_AddNumberToObject(obj, name, (double)(v))
+
 
 static void
 event_stats(cJSON *o, const struct event *ev)
@@ -152,7 +187,80 @@ event_reload(cJSON *o, const struct event *ev)
 	}
 }
 
-static const char *ev_names[] = { "policy", "flow", "stats", "reload" };
+static void
+add_addrs(cJSON *o, const char *key, char list[][SMTP_ADDRLEN], uint32_t n)
+{
+	cJSON	*a = cJSON_AddArrayToObject(o, key);
+
+	for (uint32_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(list[i]));
+}
+
+static void
+event_smtp(cJSON *o, const struct event *ev)
+{
+	const struct smtp_meta	*m = ev->smtp.meta;
+	cJSON			*s, *r;
+
+	s = cJSON_AddObjectToObject(o, "smtp");
+	if (m->banner[0])
+		cJSON_AddStringToObject(s, "banner", m->banner);
+	if (m->helo[0])
+		cJSON_AddStringToObject(s, "helo", m->helo);
+	cJSON_AddBoolToObject(s, "starttls", m->starttls);
+	cJSON_AddBoolToObject(s, "auth", m->auth);
+	N(s, "transactions", m->transactions);
+	N(s, "rcpts", m->rcpts);
+	N(s, "messages", m->messages);
+	N(s, "data_bytes", m->data_bytes);
+	N(s, "max_message", m->max_message);
+	r = cJSON_AddObjectToObject(s, "replies");
+	N(r, "2xx", m->replies[0]);
+	N(r, "3xx", m->replies[1]);
+	N(r, "4xx", m->replies[2]);
+	N(r, "5xx", m->replies[3]);
+	/* smtp-addresses = none: counts only (FERPA). */
+	if (ev->smtp.addr_mode == SMTP_ADDR_NONE)
+		return;
+	add_addrs(s, "mail_from", (char (*)[SMTP_ADDRLEN])m->mail_from,
+	    m->n_mail_from);
+	add_addrs(s, "rcpt_to", (char (*)[SMTP_ADDRLEN])m->rcpt_to,
+	    m->n_rcpt_to);
+}
+
+static void
+event_alert(cJSON *o, const struct event *ev)
+{
+	cJSON	*a = cJSON_AddObjectToObject(o, "alert");
+
+	cJSON_AddStringToObject(a, "action", action_name(ev->alert.action));
+	N(a, "gid", 1);
+	N(a, "signature_id", ev->alert.sid);
+	N(a, "rev", 1);
+	cJSON_AddStringToObject(a, "signature", ev->alert.signature);
+	cJSON_AddStringToObject(a, "category",
+	    "Potential Corporate Privacy Violation");
+	N(a, "severity", ev->alert.severity);
+}
+
+static const char *ev_names[] = { "policy", "flow", "stats", "reload",
+    "smtp", "alert" };
+
+static bool
+ev_has_tuple(uint8_t type)
+{
+	return type != EV_STATS && type != EV_RELOAD;
+}
+
+/* Free what an event owns; after formatting it, or instead of it. */
+void
+event_release(struct event *ev)
+{
+	if (ev->type == EV_SMTP) {
+		free(ev->smtp.meta);
+		ev->smtp.meta = NULL;
+	}
+}
 
 /* Format into buf; returns the length, or -1 if it did not fit. */
 int
@@ -164,15 +272,17 @@ event_format(const struct event *ev, char *buf, size_t len)
 	if ((o = cJSON_CreateObject()) == NULL)
 		return -1;
 	add_ts(o, "timestamp", ev->ts_us);
-	if (ev->type == EV_POLICY || ev->type == EV_FLOW)
+	if (ev_has_tuple(ev->type))
 		N(o, "flow_id", ev->flow_id);
 	cJSON_AddStringToObject(o, "event_type", ev_names[ev->type]);
-	if (ev->type == EV_POLICY || ev->type == EV_FLOW) {
+	if (ev_has_tuple(ev->type)) {
 		add_addr(o, "src_ip", &ev->src);
 		N(o, "src_port", ev->sport);
 		add_addr(o, "dest_ip", &ev->dst);
 		N(o, "dest_port", ev->dport);
 		cJSON_AddStringToObject(o, "proto", "TCP");
+		if (ev->app_proto[0] != '\0')
+			cJSON_AddStringToObject(o, "app_proto", ev->app_proto);
 	}
 	switch (ev->type) {
 	case EV_POLICY:
@@ -186,6 +296,13 @@ event_format(const struct event *ev, char *buf, size_t len)
 		break;
 	case EV_RELOAD:
 		event_reload(o, ev);
+		break;
+	case EV_SMTP:
+		if (ev->smtp.meta != NULL)
+			event_smtp(o, ev);
+		break;
+	case EV_ALERT:
+		event_alert(o, ev);
 		break;
 	}
 	ok = cJSON_PrintPreallocated(o, buf, (int)len, 0);

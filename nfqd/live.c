@@ -81,6 +81,9 @@ worker_emit(void *arg, const struct event *ev)
 	while (!evq_push(w->evq, ev)) {
 		/* At shutdown the flush may wait for the writer; never before. */
 		if (!atomic_load(&w->flushing)) {
+			struct event	 lost = *ev;
+
+			event_release(&lost);
 			atomic_fetch_add(&w->ev_dropped, 1);
 			return;
 		}
@@ -131,11 +134,13 @@ worker_main(void *arg)
 }
 
 static void
-writer_one(struct live *l, const struct event *ev, char *buf, size_t len)
+writer_one(struct live *l, struct event *ev, char *buf, size_t len)
 {
 	int	 n;
 
-	if ((n = event_format(ev, buf, len)) == -1)
+	n = event_format(ev, buf, len);
+	event_release(ev);
+	if (n == -1)
 		log_warnx("event too large to format, dropped");
 	else
 		sinks_write(l->sinks, buf, (size_t)n);
@@ -270,9 +275,18 @@ live_restart_only(const struct conf *a, const struct conf *b)
 	    memcmp(a->events, b->events, sizeof(a->events)) != 0)
 		log_warnx("reload: events changed; takes effect at restart");
 	if (a->copy_range != b->copy_range ||
-	    a->queue_maxlen != b->queue_maxlen || a->fail_open != b->fail_open)
+	    a->queue_maxlen != b->queue_maxlen || a->fail_open != b->fail_open ||
+	    a->reject != b->reject || a->mark_bypass != b->mark_bypass ||
+	    a->mark_reject != b->mark_reject || a->event_queue != b->event_queue)
 		log_warnx("reload: queue settings changed; take effect at "
 		    "restart");
+	if (a->timeout_new != b->timeout_new ||
+	    a->timeout_established != b->timeout_established ||
+	    a->timeout_closed != b->timeout_closed)
+		log_warnx("reload: timeouts changed; take effect at restart");
+	if (a->classify != b->classify || a->smtp_addresses != b->smtp_addresses)
+		log_warnx("reload: classification settings changed; take "
+		    "effect at restart");
 }
 
 static void
@@ -473,11 +487,11 @@ live_run(struct policy *pol, const char *conf_path)
 	atomic_store(&live_stop, 1);
 	for (i = 0; i < l.nw; i++)
 		pthread_join(l.w[i].thread, NULL);
+	live_stats_event(&l);		/* while the kernel still has counters */
 	for (i = 0; i < l.nw; i++) {
 		queue_close(l.w[i].q);	/* unbind: --queue-bypass takes over */
 		l.w[i].q = NULL;
 	}
-	live_stats_event(&l);
 	atomic_store(&l.writer_stop, 1);
 	pthread_join(l.writer, NULL);
 	live_log_stats(&l);

@@ -93,6 +93,9 @@ struct conf {
 	uint32_t	 mark_reject;		/* one bit: REJECT on repeat */
 	uint32_t	 event_queue;		/* events buffered per worker */
 	char		 ipset_prefix[16];	/* degraded-mode sets */
+	/* classification */
+	bool		 classify;		/* nDPI + SMTP metadata */
+	uint8_t		 smtp_addresses;	/* enum smtp_addr_mode */
 };
 
 int	 conf_load(const char *, struct conf *, char *, size_t);
@@ -190,6 +193,8 @@ struct pkt {
 	uint32_t	 payload_len;	/* TCP payload on the wire */
 	const uint8_t	*payload;	/* captured part of it */
 	uint32_t	 payload_caplen;
+	const uint8_t	*l3;		/* the IP header */
+	uint32_t	 l3_caplen;	/* captured bytes of the IP packet */
 };
 
 int	 pkt_parse(enum link, const uint8_t *, uint32_t, uint32_t, struct pkt *);
@@ -230,6 +235,9 @@ struct flow {
 	uint8_t		 tcp;		/* TF_* below */
 	uint8_t		 action, direction;
 	uint8_t		 inlist;
+	char		 app_proto[32];	/* from payload; "" unknown */
+	uint64_t	 risk;		/* nDPI risk bits */
+	struct cls	*cls;		/* while being classified */
 };
 
 #define TF_SYN		0x01	/* client SYN seen */
@@ -261,7 +269,11 @@ const char	*flow_end_name(uint8_t);
 
 /* ---- event.c: EVE-shaped JSON events ---- */
 
-enum ev_type { EV_POLICY, EV_FLOW, EV_STATS, EV_RELOAD };
+enum ev_type { EV_POLICY, EV_FLOW, EV_STATS, EV_RELOAD, EV_SMTP, EV_ALERT };
+
+/* Alert signature ids (gid 1, as Suricata's rules use). */
+#define SID_NON_SMTP		9250001	/* a known non-SMTP protocol */
+#define SID_UNKNOWN_PAYLOAD	9250002	/* payload that is not SMTP */
 
 struct stats {
 	uint64_t	 pkts, bytes;
@@ -287,12 +299,15 @@ struct ev_exc {
 	char		 expires[11];
 };
 
+struct smtp_meta;
+
 struct event {
 	uint8_t		 type;		/* enum ev_type */
 	int64_t		 ts_us;
 	uint64_t	 flow_id;
 	struct ip_addr	 src, dst;
 	uint16_t	 sport, dport;
+	char		 app_proto[32];	/* "" when not known */
 	union {
 		struct {
 			uint8_t		 action, direction, reason, mode;
@@ -303,7 +318,17 @@ struct event {
 			uint32_t	 pkts[2];
 			int64_t		 start_us, end_us;
 			uint8_t		 state, end, action, direction;
+			uint64_t	 risk;
 		} flow;
+		struct {
+			struct smtp_meta *meta;	/* owned: event_release() */
+			uint8_t		 addr_mode;
+		} smtp;
+		struct {
+			uint32_t	 sid;
+			uint8_t		 severity, action;
+			char		 signature[128];
+		} alert;
 		struct stats	 stats;
 		struct {
 			uint8_t		 ok;
@@ -314,7 +339,25 @@ struct event {
 };
 
 int	 event_format(const struct event *, char *, size_t);
+void	 event_release(struct event *);
 void	 ts_format(int64_t, char *, size_t);
+
+/* ---- classify.c: protocol and SMTP metadata of allowed connections ---- */
+
+struct cls;
+struct dpi;
+struct cls_result {
+	char			 app_proto[32];
+	uint64_t		 risk;
+	struct smtp_meta	*smtp;		/* malloc'ed copy or NULL */
+	bool			 unknown_payload;
+};
+
+struct cls	*cls_new(struct dpi *, int, bool);
+void		 cls_free(struct cls *);
+bool		 cls_packet(struct dpi *, struct cls *, const struct pkt *, int,
+		    int64_t);
+void		 cls_result(struct dpi *, struct cls *, struct cls_result *);
 
 /* ---- sink.c: where formatted events go ---- */
 

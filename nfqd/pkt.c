@@ -75,6 +75,8 @@ pkt_ipv4(const uint8_t *h, uint32_t cap, uint32_t wire, struct pkt *p)
 	if (h[9] != 6)
 		return PKT_NOT_TCP;
 	avail = cap < total ? cap : total;
+	p->l3 = h;
+	p->l3_caplen = avail;
 	return pkt_tcp(h + ihl, avail - ihl, total - ihl, p);
 }
 
@@ -110,6 +112,8 @@ pkt_ipv6(const uint8_t *h, uint32_t cap, uint32_t wire, struct pkt *p)
 		case 51:	/* AH */
 			break;
 		case 6:
+			p->l3 = h;
+			p->l3_caplen = avail;
 			return pkt_tcp(h + off, avail - off, total - off, p);
 		default:
 			return PKT_NOT_TCP;

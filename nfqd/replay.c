@@ -57,9 +57,10 @@ replay_count_host(struct replay *r, const struct ip_addr *a, int dir)
 }
 
 static void
-replay_emit(void *arg, const struct event *ev)
+replay_emit(void *arg, const struct event *cev)
 {
 	struct replay	*r = arg;
+	struct event	 ev_copy = *cev, *ev = &ev_copy;
 	int		 len;
 
 	if (ev->type == EV_POLICY) {
@@ -71,7 +72,9 @@ replay_emit(void *arg, const struct event *ev)
 		    ev->policy.direction == D_OUTBOUND)
 			replay_count_host(r, &ev->src, 1);
 	}
-	if ((len = event_format(ev, r->buf, sizeof(r->buf))) == -1) {
+	len = event_format(ev, r->buf, sizeof(r->buf));
+	event_release(ev);
+	if (len == -1) {
 		log_warnx("event too large to format, dropped");
 		return;
 	}

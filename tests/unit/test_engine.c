@@ -3,6 +3,7 @@
  * engine_flush with an emit callback that records every event.
  */
 #include "util.h"
+#include "../../nfqd/smtp.h"
 
 #define SEC	INT64_C(1000000)
 #define T0	(INT64_C(1790000000) * SEC)	/* 2026-09-21T14:13:20Z */
@@ -43,6 +44,15 @@ record(void *arg, const struct event *ev)
 	f->ev[f->nev++] = *ev;
 }
 
+/* Events own memory (smtp metadata): give it back. */
+static void
+release_all(struct fx *f)
+{
+	for (size_t i = 0; i < f->nev; i++)
+		event_release(&f->ev[i]);
+	f->nev = 0;
+}
+
 /* (Re)load the policy from `extra` config lines and start an engine. */
 static void
 start(struct fx *f, const char *extra)
@@ -51,10 +61,12 @@ start(struct fx *f, const char *extra)
 
 	engine_free(f->e);
 	policy_free(f->pol);
-	f->nev = 0;
+	release_all(f);
+	/* The decision path alone, unless a test asks for classification. */
 	snprintf(conf, sizeof(conf),
 	    "internal-networks = 10.20.0.0/16, 2001:db8:20::/48\n"
-	    "exceptions = exceptions.conf\n%s", extra);
+	    "exceptions = exceptions.conf\n%s%s", extra,
+	    strstr(extra, "classify") ? "" : "classify = no\n");
 	write_file(&f->dir, "exceptions.conf", exc_text, path);
 	write_file(&f->dir, "nfqd.conf", conf, path);
 	if ((f->pol = policy_load(path, err, sizeof(err))) == NULL)
@@ -86,6 +98,7 @@ teardown(void **state)
 
 	engine_free(f->e);
 	policy_free(f->pol);
+	release_all(f);
 	tmpdir_rm(&f->dir);
 	free(f->ev);
 	free(f);
@@ -772,6 +785,214 @@ test_random_traffic_invariants(void **state)
 	}
 }
 
+/* One segment with this payload text and these sequence numbers. */
+static int
+seg(struct fx *f, int64_t ts, const char *src, uint16_t sport,
+    const char *dst, uint16_t dport, uint8_t flags, uint32_t seq,
+    uint32_t ack, const char *text)
+{
+	uint8_t		 s[2048], b[2048];
+	struct tcpspec	 t = { .sport = sport, .dport = dport, .seq = seq,
+			    .ack = ack, .flags = flags };
+	size_t		 n, len = strlen(text);
+
+	n = build_tcp(s, &t);
+	memcpy(s + n, text, len);
+	n = build_ipv4(b, src, dst, 6, s, n + len, 0, 0);
+	return engine_packet(f->e, f->pol, LINK_RAW, b, (uint32_t)n,
+	    (uint32_t)n, ts);
+}
+
+struct conv {
+	struct fx	*f;
+	const char	*c, *s;
+	uint16_t	 cp, sp;
+	uint32_t	 cseq, sseq;
+	int64_t		 ts;
+	int		 accepts, bypasses;
+};
+
+static int
+say_c(struct conv *v, const char *text)
+{
+	int	 r = seg(v->f, v->ts += 1000, v->c, v->cp, v->s, v->sp,
+		    TH_ACK | TH_PSH, v->cseq, v->sseq, text);
+
+	v->cseq += (uint32_t)strlen(text);
+	v->accepts += r == V_ACCEPT;
+	v->bypasses += r == V_BYPASS;
+	return r;
+}
+
+static int
+say_s(struct conv *v, const char *text)
+{
+	int	 r = seg(v->f, v->ts += 1000, v->s, v->sp, v->c, v->cp,
+		    TH_ACK | TH_PSH, v->sseq, v->cseq, text);
+
+	v->sseq += (uint32_t)strlen(text);
+	v->accepts += r == V_ACCEPT;
+	v->bypasses += r == V_BYPASS;
+	return r;
+}
+
+static void
+conv_open(struct conv *v, struct fx *f, const char *c, const char *s)
+{
+	memset(v, 0, sizeof(*v));
+	v->f = f;
+	v->c = c;
+	v->s = s;
+	v->cp = 40000;
+	v->sp = 25;
+	v->ts = T0;
+	/* Inspected: accepted, not bypassed, from the very first packet. */
+	assert_int_equal(seg(f, v->ts, c, v->cp, s, v->sp, TH_SYN, 99, 0, ""),
+	    V_ACCEPT);
+	assert_int_equal(seg(f, v->ts += 1000, s, v->sp, c, v->cp,
+	    TH_SYN | TH_ACK, 499, 100, ""), V_ACCEPT);
+	v->cseq = 100;
+	v->sseq = 500;
+}
+
+static void
+test_smtp_session_classified(void **state)
+{
+	struct fx		*f = *state;
+	struct conv		 v;
+	const struct event	*ev;
+
+	start(f, "classify = yes\n");
+	conv_open(&v, f, "10.20.1.25", OUT);
+	say_s(&v, "220 mx.example.net ESMTP\r\n");
+	say_c(&v, "EHLO smtp.campus.example\r\n");
+	say_s(&v, "250-mx.example.net\r\n250 PIPELINING\r\n");
+	say_c(&v, "MAIL FROM:<Alice@Campus.Example>\r\n");
+	say_s(&v, "250 ok\r\n");
+	say_c(&v, "RCPT TO:<bob@example.net>\r\n");
+	say_s(&v, "250 ok\r\n");
+	say_c(&v, "RCPT TO:<nobody@example.net>\r\n");
+	say_s(&v, "550 no such user\r\n");
+	say_c(&v, "DATA\r\n");
+	say_s(&v, "354 go ahead\r\n");
+	say_c(&v, "Subject: results\r\n\r\nhello\r\n.\r\n");
+	say_s(&v, "250 queued\r\n");
+	say_c(&v, "QUIT\r\n");
+	say_s(&v, "221 bye\r\n");
+	/* A cleartext session is followed to its end: never bypassed. */
+	assert_int_equal(v.bypasses, 0);
+	assert_int_equal(count(f, EV_SMTP), 0);
+	engine_flush(f->e, FE_END_OF_CAPTURE);
+
+	assert_int_equal(count(f, EV_SMTP), 1);
+	assert_int_equal(count(f, EV_ALERT), 0);
+	ev = nth(f, EV_SMTP, 0);
+	check_tuple(ev, "10.20.1.25", 40000, OUT, 25);
+	assert_string_equal(ev->app_proto, "smtp");
+	assert_non_null(ev->smtp.meta);
+	assert_string_equal(ev->smtp.meta->banner, "mx.example.net");
+	assert_string_equal(ev->smtp.meta->helo, "smtp.campus.example");
+	assert_int_equal(ev->smtp.meta->transactions, 1);
+	assert_int_equal(ev->smtp.meta->rcpts, 2);
+	assert_int_equal(ev->smtp.meta->messages, 1);
+	assert_int_equal(ev->smtp.meta->replies[3], 1);
+	assert_int_equal(ev->smtp.addr_mode, SMTP_ADDR_DOMAIN);
+	/* smtp-addresses defaults to domain: no local parts */
+	assert_string_equal(ev->smtp.meta->mail_from[0], "campus.example");
+	/* the smtp event comes before the flow event, same flow */
+	assert_int_equal(nth(f, EV_FLOW, 0)->flow_id, ev->flow_id);
+	assert_true(ev < nth(f, EV_FLOW, 0));
+	assert_string_equal(nth(f, EV_FLOW, 0)->app_proto, "smtp");
+}
+
+static void
+test_starttls_then_bypass(void **state)
+{
+	struct fx	*f = *state;
+	struct conv	 v;
+	int		 i, r = V_ACCEPT;
+
+	start(f, "classify = yes\n");
+	conv_open(&v, f, "10.20.1.25", OUT);
+	say_s(&v, "220 mx.example.net ESMTP\r\n");
+	say_c(&v, "EHLO smtp.campus.example\r\n");
+	say_s(&v, "250-mx.example.net\r\n250 STARTTLS\r\n");
+	say_c(&v, "STARTTLS\r\n");
+	say_s(&v, "220 ready\r\n");
+	/* TLS from here: once nDPI is done too, the flow is bypassed. */
+	for (i = 0; i < 24 && r != V_BYPASS; i++)
+		r = say_c(&v, "\x17\x03\x03\x00\x05hello");
+	assert_int_equal(r, V_BYPASS);
+	assert_int_equal(count(f, EV_SMTP), 1);
+	assert_true(nth(f, EV_SMTP, 0)->smtp.meta->starttls);
+	assert_string_equal(nth(f, EV_SMTP, 0)->app_proto, "smtp");
+}
+
+static void
+test_http_on_port_25_alerts(void **state)
+{
+	struct fx		*f = *state;
+	struct conv		 v;
+	const struct event	*a;
+
+	start(f, "classify = yes\n");
+	conv_open(&v, f, "10.20.1.25", OUT);
+	say_c(&v, "GET /index.html HTTP/1.1\r\nHost: www.example.net\r\n"
+	    "User-Agent: curl/7.88\r\nAccept: */*\r\n\r\n");
+	say_s(&v, "HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: "
+	    "text/html\r\nContent-Length: 5\r\n\r\nhello");
+	engine_flush(f->e, FE_END_OF_CAPTURE);
+	assert_int_equal(count(f, EV_SMTP), 0);
+	assert_int_equal(count(f, EV_ALERT), 1);
+	a = nth(f, EV_ALERT, 0);
+	assert_string_equal(a->app_proto, "http");
+	assert_int_equal(a->alert.sid, SID_NON_SMTP);
+	assert_contains(a->alert.signature, "http on SMTP port 25");
+	assert_int_equal(a->flow_id, nth(f, EV_POLICY, 0)->flow_id);
+}
+
+static void
+test_unknown_payload_alerts(void **state)
+{
+	struct fx	*f = *state;
+	struct conv	 v;
+	int		 i;
+
+	start(f, "classify = yes\n");
+	conv_open(&v, f, "10.20.1.25", OUT);
+	for (i = 0; i < 30; i++) {
+		say_c(&v, "\x01\x9a\x7f\x42\xee\x10\x03zz\x80");
+		say_s(&v, "\x02\x44\x90\x11\xfe\x31\x07yy\x81");
+	}
+	engine_flush(f->e, FE_END_OF_CAPTURE);
+	assert_int_equal(count(f, EV_SMTP), 0);
+	assert_int_equal(count(f, EV_ALERT), 1);
+	assert_int_equal(nth(f, EV_ALERT, 0)->alert.sid, SID_UNKNOWN_PAYLOAD);
+	assert_string_equal(nth(f, EV_FLOW, 0)->app_proto, "");
+}
+
+static void
+test_blocked_not_classified(void **state)
+{
+	struct fx	*f = *state;
+	struct conv	 v;
+
+	/* Enforced blocks drop the packets: nothing to classify. */
+	start(f, "classify = yes\n");
+	assert_int_equal(seg(f, T0, "10.20.3.44", 40000, OUT, 25, TH_SYN, 99,
+	    0, ""), V_DROP);
+	engine_flush(f->e, FE_END_OF_CAPTURE);
+	assert_int_equal(count(f, EV_SMTP) + count(f, EV_ALERT), 0);
+	/* In monitor mode it passes, so it is classified. */
+	start(f, "classify = yes\nmode = monitor\n");
+	conv_open(&v, f, "10.20.3.44", OUT);
+	say_s(&v, "220 mx.example.net ESMTP\r\n");
+	say_c(&v, "HELO ws.campus.example\r\n");
+	say_s(&v, "250 hi\r\n");
+	engine_flush(f->e, FE_END_OF_CAPTURE);
+	assert_int_equal(count(f, EV_SMTP), 1);
+}
+
 int
 main(void)
 {
@@ -791,6 +1012,11 @@ main(void)
 		T(test_bypass_source),
 		T(test_flow_ids_unique_within_one_microsecond),
 		T(test_random_traffic_invariants),
+		T(test_smtp_session_classified),
+		T(test_starttls_then_bypass),
+		T(test_http_on_port_25_alerts),
+		T(test_unknown_payload_alerts),
+		T(test_blocked_not_classified),
 #undef T
 	};
 
