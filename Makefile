@@ -50,7 +50,7 @@ PROGS		:= $(BIN)/nfqd $(BIN)/nfqd-rules $(BIN)/nfqd-pcapgen \
 		   $(if $(wildcard nfqd/nfqctl.c),$(BIN)/nfqctl) \
 		   $(if $(wildcard tools/collect.c),$(BIN)/nfqd-collect)
 
-.PHONY: all check check-build test test-unit test-replay test-pcaps test-e2e test-rules \
+.PHONY: all check check-build test test-unit test-replay test-pcaps test-e2e test-rules test-docs \
 	check-san deps demo demo-replay pcaps install clean
 .DELETE_ON_ERROR:
 
@@ -112,6 +112,7 @@ test: all $(UNIT_BINS)
 	@PCAPGEN=$(BIN)/nfqd-pcapgen tests/pcaps-reproducible.sh
 	@NFQD_RULES=$(BIN)/nfqd-rules tests/rules/run.sh
 	@NFQD=$(BIN)/nfqd NFQD_RULES=$(BIN)/nfqd-rules tests/e2e/run.sh
+	@NFQD=$(BIN)/nfqd tests/docs/run.sh
 
 test-e2e: all
 	@NFQD=$(BIN)/nfqd NFQD_RULES=$(BIN)/nfqd-rules tests/e2e/run.sh
@@ -140,13 +141,25 @@ demo-replay: deps
 	@$(MAKE) --no-print-directory all
 	@tools/demo-replay.sh
 
+MANDIR		?= $(PREFIX)/share/man
+UNITDIR		?= /lib/systemd/system
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)/etc/nfqd
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)/etc/nfqd \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
 	install -m 0755 bin/nfqd $(DESTDIR)$(PREFIX)/sbin/nfqd
 	install -m 0755 bin/nfqd-rules $(DESTDIR)$(PREFIX)/sbin/nfqd-rules
 	install -m 0644 nfqd/nfqd.conf $(DESTDIR)/etc/nfqd/nfqd.conf.sample
 	install -m 0644 nfqd/exceptions.conf \
 	    $(DESTDIR)/etc/nfqd/exceptions.conf.sample
+	install -m 0644 man/nfqd.8 man/nfqd-rules.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/nfqd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	sed 's|/usr/sbin/nfqd|$(PREFIX)/sbin/nfqd|g' nfqd/nfqd.service \
+	    >$(DESTDIR)$(UNITDIR)/nfqd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/nfqd.service
+
+test-docs: $(BIN)/nfqd
+	@NFQD=$(BIN)/nfqd tests/docs/run.sh
 
 clean:
 	rm -rf build bin

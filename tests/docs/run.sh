@@ -1,0 +1,189 @@
+#!/bin/sh
+# Documentation checks, one line per check:
+#  - every man page is clean under `mandoc -Tlint -Wwarning`;
+#  - every ```json block of docs/events.md parses (as one JSON document,
+#    or as one JSON document per line);
+#  - every dotted key path nfqd emits when replaying test-pcaps/campus-day
+#    and test-pcaps/malformed (with their tests/replay/*/nfqd.conf) is
+#    named in docs/events.md, as `path`;
+#  - every key name nfqd/event.c can write (reload ones included, which a
+#    replay never shows) is part of such a `path`;
+#  - every key of the key table in nfqd/conf.c has its `.It Ic key` entry
+#    in man/nfqd.conf.5.
+# Ends with "docs: N passed, N failed"; exits non-zero on any failure.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 1
+NFQD=${NFQD:-bin/nfqd}
+case $NFQD in /*) ;; *) NFQD=$top/$NFQD ;; esac
+PYTHON=${PYTHON:-python3}
+EVENTS=docs/events.md
+CONF5=man/nfqd.conf.5
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT INT TERM
+pass=0 fail=0
+
+ok()	{ echo "ok   $*"; pass=$((pass + 1)); }
+bad()	{ echo "FAIL $*"; fail=$((fail + 1)); }
+
+# ---- man pages -------------------------------------------------------
+
+if ! command -v mandoc >/dev/null 2>&1; then
+	bad "mandoc not installed (tools/deps.sh installs it)"
+else
+	for page in man/*.[1-9]; do
+		[ -f "$page" ] || continue
+		if mandoc -Tlint -Wwarning "$page" >"$out/lint" 2>&1 &&
+		    [ ! -s "$out/lint" ]; then
+			ok "mandoc lint $page"
+		else
+			bad "mandoc lint $page:"
+			sed 's/^/    /' "$out/lint"
+		fi
+	done
+fi
+
+# ---- docs/events.md: JSON examples -----------------------------------
+
+if [ ! -f "$EVENTS" ]; then
+	bad "$EVENTS is missing"
+else
+	"$PYTHON" - "$EVENTS" >"$out/json" <<'PY'
+import json, sys
+path = sys.argv[1]
+blocks, cur, start = [], None, 0
+for n, line in enumerate(open(path, encoding="utf-8"), 1):
+    s = line.strip()
+    if cur is None and s == "```json":
+        cur, start = [], n
+    elif cur is not None and s == "```":
+        blocks.append((start, "".join(cur)))
+        cur = None
+    elif cur is not None:
+        cur.append(line)
+if cur is not None:
+    print("FAIL %s:%d: ```json block never closed" % (path, start))
+if not blocks:
+    print("FAIL %s: no ```json examples" % path)
+for start, text in blocks:
+    try:
+        json.loads(text)
+        print("ok   %s:%d: JSON example parses" % (path, start))
+        continue
+    except ValueError as e:
+        # Where the document went wrong, as a line of the .md file.
+        err = "line %d: %s" % (start + e.lineno, e.msg)
+    lines = [l for l in text.splitlines() if l.strip()]
+    if lines and lines[0].strip().startswith("{") and \
+            lines[0].strip().endswith("}"):
+        # One event per line: each line on its own.
+        err = None
+        for i, line in enumerate(text.splitlines(), start + 1):
+            if line.strip():
+                try:
+                    json.loads(line)
+                except ValueError as e:
+                    err = "line %d: %s" % (i, e.msg)
+                    break
+    if err:
+        print("FAIL %s:%d: JSON example does not parse (%s)" % (path, start, err))
+    else:
+        print("ok   %s:%d: JSON example parses (one event per line)" % (path, start))
+PY
+	while IFS= read -r line; do
+		case $line in
+		"ok   "*) ok "${line#ok   }" ;;
+		*) bad "${line#FAIL }" ;;
+		esac
+	done <"$out/json"
+fi
+
+# ---- key paths nfqd emits --------------------------------------------
+
+replay() {	# CASE
+	dir=tests/replay/$1
+	pcap=$(head -n 1 "$dir/pcap")
+	want=0
+	[ -f "$dir/exit" ] && want=$(head -n 1 "$dir/exit")
+	"$NFQD" -c "$dir/nfqd.conf" --replay "$pcap" >"$out/$1.json" \
+	    2>"$out/$1.err"
+	rc=$?
+	if [ "$rc" = "$want" ] && [ -s "$out/$1.json" ]; then
+		ok "replay $1 for key paths ($(wc -l <"$out/$1.json") events)"
+		cat "$out/$1.json" >>"$out/all.json"
+	else
+		bad "replay $1: exit $rc (expected $want), $(wc -l <"$out/$1.json") events"
+		sed 's/^/    /' "$out/$1.err"
+	fi
+}
+
+if [ ! -x "$NFQD" ]; then
+	bad "$NFQD is not built (make)"
+else
+	: >"$out/all.json"
+	replay campus-day
+	replay malformed
+	"$PYTHON" - "$out/all.json" >"$out/paths" <<'PY'
+import json, sys
+paths = set()
+def walk(v, pfx):
+    if isinstance(v, dict):
+        for k, x in v.items():
+            walk(x, pfx + [k])
+    elif isinstance(v, list):
+        for x in v:
+            walk(x, pfx)
+    else:
+        paths.add(".".join(pfx))
+for line in open(sys.argv[1], encoding="utf-8"):
+    if line.strip():
+        walk(json.loads(line), [])
+print("\n".join(sorted(paths)))
+PY
+	[ -s "$out/paths" ] || bad "no key paths collected from the replays"
+	while IFS= read -r p; do
+		[ -n "$p" ] || continue
+		if grep -qF "\`$p\`" "$EVENTS" 2>/dev/null; then
+			ok "key path $p in $EVENTS"
+		else
+			bad "key path $p (emitted by nfqd) not in $EVENTS as \`$p\`"
+		fi
+	done <"$out/paths"
+fi
+
+# Key names event.c writes, whether or not a replay shows them.
+names=$(sed -n 's/.*\(cJSON_Add[A-Za-z]*ToObject\|N\|add_ts\|add_addr\)([a-z]*, "\([a-z_]*\)".*/\2/p' \
+    nfqd/event.c | sort -u)
+if [ -z "$names" ]; then
+	bad "no key names found in nfqd/event.c"
+else
+	missing=""
+	for k in $names; do
+		grep -qE "\`([a-z_]+\.)*$k(\.[a-z_]+)*\`" "$EVENTS" 2>/dev/null ||
+		    missing="$missing $k"
+	done
+	if [ -z "$missing" ]; then
+		ok "every key name in nfqd/event.c ($(echo $names | wc -w)) in $EVENTS"
+	else
+		bad "key names in nfqd/event.c not in $EVENTS:$missing"
+	fi
+fi
+
+# ---- configuration keys ----------------------------------------------
+
+keys=$(sed -n '/conf_keys\[\] = {/,/^};/s/^[[:space:]]*{[[:space:]]*"\([a-z0-9-]*\)".*/\1/p' \
+    nfqd/conf.c)
+if [ -z "$keys" ]; then
+	bad "no keys found in the key table of nfqd/conf.c"
+else
+	for k in $keys; do
+		if grep -qE "^\.It Ic $k( |\$)" "$CONF5" 2>/dev/null; then
+			ok "config key $k in $CONF5"
+		else
+			bad "config key $k (nfqd/conf.c) has no '.It Ic $k' in $CONF5"
+		fi
+	done
+fi
+
+echo "docs: $pass passed, $fail failed"
+[ $fail = 0 ]
