@@ -161,6 +161,13 @@ set_exceptions(struct conf *c, char *v, char *err, size_t errlen)
 }
 
 static int
+set_audit_log(struct conf *c, char *v, char *err, size_t errlen)
+{
+	return conf_path(c, v, c->audit_log, sizeof(c->audit_log), err,
+	    errlen);
+}
+
+static int
 set_mode(struct conf *c, char *v, char *err, size_t errlen)
 {
 	if (strcmp(v, "enforce") == 0)
@@ -321,6 +328,12 @@ set_mark_reject(struct conf *c, char *v, char *err, size_t errlen)
 }
 
 static int
+set_mark_allowed(struct conf *c, char *v, char *err, size_t errlen)
+{
+	return set_mark(&c->mark_allowed, "mark-allowed", v, err, errlen);
+}
+
+static int
 set_ipset_prefix(struct conf *c, char *v, char *err, size_t errlen)
 {
 	size_t	 i, len = strlen(v);
@@ -362,6 +375,7 @@ static const struct conf_key conf_keys[] = {
 	{ "internal-networks",		set_internal,		true },
 	{ "smtp-ports",			set_ports,		false },
 	{ "exceptions",			set_exceptions,		true },
+	{ "audit-log",			set_audit_log,		false },
 	{ "mode",			set_mode,		false },
 	{ "transit",			set_transit,		false },
 	{ "events",			set_events,		false },
@@ -377,6 +391,7 @@ static const struct conf_key conf_keys[] = {
 	{ "copy-range",			set_copy_range,		false },
 	{ "mark-bypass",		set_mark_bypass,	false },
 	{ "mark-reject",		set_mark_reject,	false },
+	{ "mark-allowed",		set_mark_allowed,	false },
 	{ "event-queue",		set_event_queue,	false },
 	{ "ipset-prefix",		set_ipset_prefix,	false },
 	{ "classify",			set_classify,		false },
@@ -408,6 +423,7 @@ conf_defaults(struct conf *c)
 	c->copy_range = 1536;
 	c->mark_bypass = 0x10000000;
 	c->mark_reject = 0x20000000;
+	c->mark_allowed = 0x40000000;
 	c->event_queue = 16384;
 	strcpy(c->ipset_prefix, "nfqd");
 	c->classify = true;
@@ -493,9 +509,11 @@ conf_load(const char *path, struct conf *c, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
-	if (c->mark_bypass == c->mark_reject) {
-		snprintf(err, errlen, "%s: mark-bypass and mark-reject are the "
-		    "same bit", path);
+	if (c->mark_bypass == c->mark_reject ||
+	    c->mark_bypass == c->mark_allowed ||
+	    c->mark_reject == c->mark_allowed) {
+		snprintf(err, errlen, "%s: mark-bypass, mark-reject and "
+		    "mark-allowed must be three different bits", path);
 		goto fail;
 	}
 	for (i = 0; i < NKEYS; i++)

@@ -318,7 +318,8 @@ engine_verdict(struct engine *e, const struct policy *pol, uint8_t action)
 
 int
 engine_packet(struct engine *e, const struct policy *pol, enum link link,
-    const uint8_t *data, uint32_t cap, uint32_t wire, int64_t ts)
+    const uint8_t *data, uint32_t cap, uint32_t wire, int64_t ts,
+    unsigned hints)
 {
 	struct pkt	 p;
 	struct flow_key	 k;
@@ -381,6 +382,16 @@ engine_packet(struct engine *e, const struct policy *pol, enum link link,
 		flowtab_end(e->flows, f, FE_NONE);
 		f = NULL;
 	}
+	/*
+	 * An earlier nfqd allowed this connection (the kernel kept the mark)
+	 * and was restarted while inspecting it: its decision and events
+	 * stand; let it go without deciding it twice.
+	 */
+	if (f == NULL && (hints & HINT_ALLOWED)) {
+		e->st.flows_resumed++;
+		e->st.pkts_accepted++;
+		return V_BYPASS;
+	}
 	if (f == NULL) {
 		struct ip_addr	 ca, sa;
 
@@ -430,8 +441,10 @@ engine_packet(struct engine *e, const struct policy *pol, enum link link,
 		engine_cls_finish(e, f);
 	r = engine_verdict(e, pol, f->action);
 	/* Keep the connection in the queue while it is being inspected. */
-	if (r == V_BYPASS && f->cls != NULL)
-		r = V_ACCEPT;
+	if (r == V_BYPASS && f->cls != NULL && f->action == A_ALLOWED)
+		r = V_ALLOWED;
+	else if (r == V_BYPASS && f->cls != NULL)
+		r = V_ACCEPT;		/* monitor mode: blocked, inspected */
 	if (r == V_BYPASS && e->bypass && f->state != FS_CLOSED)
 		f->state = FS_BYPASSED;
 	flowtab_touch(e->flows, f);

@@ -162,6 +162,7 @@ event_stats(cJSON *o, const struct event *ev)
 	N(x, "timeout", s->flows_timeout);
 	N(x, "evicted", s->flows_evicted);
 	N(x, "untracked", s->flows_untracked);
+	N(x, "resumed", s->flows_resumed);
 	x = cJSON_AddObjectToObject(st, "nfq");
 	N(x, "queue_dropped", s->queue_dropped);
 	N(x, "user_dropped", s->user_dropped);

@@ -68,6 +68,7 @@ enum transit { TRANSIT_ALLOW, TRANSIT_BLOCK };
 struct conf {
 	char		 path[MAX_PATH];
 	char		 exceptions[MAX_PATH];	/* resolved path */
+	char		 audit_log[MAX_PATH];	/* "" = <exceptions>.audit */
 	struct prefix	 internal[MAX_INTERNAL];
 	size_t		 ninternal;
 	struct lpm	 internal_lpm;
@@ -91,6 +92,7 @@ struct conf {
 	uint32_t	 copy_range;
 	uint32_t	 mark_bypass;		/* one bit: saved to connmark */
 	uint32_t	 mark_reject;		/* one bit: REJECT on repeat */
+	uint32_t	 mark_allowed;		/* one bit: nfqd allowed it */
 	uint32_t	 event_queue;		/* events buffered per worker */
 	char		 ipset_prefix[16];	/* degraded-mode sets */
 	/* classification */
@@ -283,7 +285,7 @@ struct stats {
 	uint64_t	 allowed, blocked;		/* connections */
 	uint64_t	 pkts_accepted, pkts_dropped;	/* verdicts */
 	uint64_t	 flows_created, flows_closed, flows_timeout;
-	uint64_t	 flows_evicted, flows_untracked;
+	uint64_t	 flows_evicted, flows_untracked, flows_resumed;
 	uint64_t	 flows_active;
 	uint64_t	 events, events_dropped;
 	uint64_t	 queue_dropped, user_dropped;	/* kernel's counts */
@@ -371,10 +373,16 @@ void		 sinks_close(struct sinks *);
 /* ---- engine.c: one packet pipeline for every source ---- */
 
 /*
- * V_BYPASS: accept, and the connection needs no more inspection (live, the
- * packet gets the bypass mark, which the rules save into the conntrack mark).
+ * V_ALLOWED: accept a connection the policy allowed that is still being
+ * inspected (live: the allowed mark, saved in the conntrack mark, so a
+ * restarted nfqd knows it).  V_BYPASS: accept, and the connection needs
+ * no more inspection (live: the allowed and bypass marks; the kernel stops
+ * queueing it).
  */
-enum verdict { V_ACCEPT, V_BYPASS, V_DROP };
+enum verdict { V_ACCEPT, V_BYPASS, V_DROP, V_ALLOWED };
+
+/* What the packet source knows about a packet (engine_packet hints). */
+#define HINT_ALLOWED	0x1	/* conntrack says nfqd allowed it before */
 
 struct engine;
 typedef void (*emit_cb)(void *, const struct event *);
@@ -385,7 +393,7 @@ struct engine	*engine_new_sized(const struct policy *, uint32_t, uint64_t,
 void		 engine_free(struct engine *);
 void		 engine_set_bypass(struct engine *, bool);
 int		 engine_packet(struct engine *, const struct policy *, enum link,
-		    const uint8_t *, uint32_t, uint32_t, int64_t);
+		    const uint8_t *, uint32_t, uint32_t, int64_t, unsigned);
 void		 engine_tick(struct engine *, int64_t);
 void		 engine_flush(struct engine *, uint8_t);
 void		 engine_stats_event(struct engine *);

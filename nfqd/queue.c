@@ -37,7 +37,7 @@ struct queue {
 	struct mnl_socket	*nl;
 	uint32_t		 portid;
 	uint16_t		 queue;
-	uint32_t		 mark_bypass, mark_reject;
+	uint32_t		 mark_bypass, mark_reject, mark_allowed;
 	bool			 reject;
 	char			*buf;
 	size_t			 buflen;
@@ -93,6 +93,7 @@ queue_open(uint16_t queue, const struct conf *c, char *err, size_t errlen)
 	q->queue = queue;
 	q->mark_bypass = c->mark_bypass;
 	q->mark_reject = c->mark_reject;
+	q->mark_allowed = c->mark_allowed;
 	q->reject = c->reject;
 	q->buflen = c->copy_range + MNL_SOCKET_BUFFER_SIZE;
 	if ((q->buf = malloc(q->buflen)) == NULL) {
@@ -225,9 +226,13 @@ queue_packet(const struct nlmsghdr *nlh, void *arg)
 	    ntohl(mnl_attr_get_u32(attr[NFQA_CAP_LEN])) : cap;
 
 	switch (engine_packet(q->engine, q->policy, LINK_RAW, data, cap, wire,
-	    q->now)) {
+	    q->now, mark & q->mark_allowed ? HINT_ALLOWED : 0)) {
 	case V_BYPASS:
-		queue_pend(q, id, NF_ACCEPT, mark | q->mark_bypass, 1);
+		queue_pend(q, id, NF_ACCEPT,
+		    mark | q->mark_allowed | q->mark_bypass, 1);
+		break;
+	case V_ALLOWED:
+		queue_pend(q, id, NF_ACCEPT, mark | q->mark_allowed, 1);
 		break;
 	case V_DROP:
 		/*

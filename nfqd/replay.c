@@ -192,7 +192,7 @@ replay_run(const struct policy *pol, const char *file, struct sinks *sinks)
 	r->hosts = calloc(HOST_SLOTS, sizeof(*r->hosts));
 	while ((n = pcap_next_ex(pc, &hdr, &data)) == 1)
 		engine_packet(e, pol, link, data, hdr->caplen, hdr->len,
-		    (int64_t)hdr->ts.tv_sec * 1000000 + hdr->ts.tv_usec);
+		    (int64_t)hdr->ts.tv_sec * 1000000 + hdr->ts.tv_usec, 0);
 	if (n != PCAP_ERROR_BREAK) {
 		log_warnx("%s: %s", file, pcap_geterr(pc));
 		rc = 1;

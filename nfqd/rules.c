@@ -17,6 +17,8 @@
  *  mangle NFQD-QUEUE  connmark B -> RETURN       allowed connection
  *                     mark R -> RETURN           the daemon's NF_REPEAT of
  *                                                a blocked packet
+ *                     connmark A -> mark A       tells a restarted nfqd
+ *                                                that it allowed this one
  *                     NFQUEUE --queue-bypass
  *  filter FORWARD     -I 1 ... --ports <smtp> -j NFQD
  *  filter NFQD        mark R -> REJECT tcp-reset (reject = yes)
@@ -26,6 +28,7 @@
  *  filter NFQD-DEGRADED  the policy from the ipsets (ipset.c)
  *  mangle POSTROUTING -I 1 -j NFQD-SAVE
  *  mangle NFQD-SAVE   mark B -> CONNMARK --save-mark --mask B
+ *                     mark A -> CONNMARK --save-mark --mask A
  *
  * The jumps are not part of the restore input (--noflush cannot check
  * for a rule): they are listed as "# jump: TABLE CHAIN first|last RULE"
@@ -76,7 +79,7 @@ int
 rules_script(const struct conf *c, int family, FILE *f)
 {
 	char		 ports[64 / MULTIPORT_MAX + 1][MULTIPORT_MAX * 6 + 1];
-	char		 q[64], B[16], R[16], ints[40], in[40], out[40];
+	char		 q[64], B[16], R[16], A[16], ints[40], in[40], out[40];
 	const char	*p = c->ipset_prefix, *block, *final;
 	int		 np, i;
 	bool		 monitor = c->mode == MODE_MONITOR;
@@ -89,6 +92,7 @@ rules_script(const struct conf *c, int family, FILE *f)
 	queue_target(c, q, sizeof(q));
 	snprintf(B, sizeof(B), "0x%x", c->mark_bypass);
 	snprintf(R, sizeof(R), "0x%x", c->mark_reject);
+	snprintf(A, sizeof(A), "0x%x", c->mark_allowed);
 	snprintf(ints, sizeof(ints), "%s-int%d", p, family);
 	snprintf(in, sizeof(in), "%s-in%d", p, family);
 	snprintf(out, sizeof(out), "%s-out%d", p, family);
@@ -115,9 +119,13 @@ rules_script(const struct conf *c, int family, FILE *f)
 	    ":NFQD-SAVE - [0:0]\n");
 	fprintf(f, "-A NFQD-QUEUE -m connmark --mark %s/%s -j RETURN\n", B, B);
 	fprintf(f, "-A NFQD-QUEUE -m mark --mark %s/%s -j RETURN\n", R, R);
+	fprintf(f, "-A NFQD-QUEUE -j CONNMARK --restore-mark --nfmask %s "
+	    "--ctmask %s\n", A, A);
 	fprintf(f, "-A NFQD-QUEUE -j NFQUEUE %s --queue-bypass\n", q);
 	fprintf(f, "-A NFQD-SAVE -m mark --mark %s/%s -j CONNMARK --save-mark "
 	    "--nfmask %s --ctmask %s\n", B, B, B, B);
+	fprintf(f, "-A NFQD-SAVE -m mark --mark %s/%s -j CONNMARK --save-mark "
+	    "--nfmask %s --ctmask %s\n", A, A, A, A);
 	fprintf(f, "COMMIT\n");
 
 	fprintf(f, "*filter\n"
@@ -168,7 +176,7 @@ rules_script(const struct conf *c, int family, FILE *f)
 int
 rules_nft(const struct conf *c, FILE *f)
 {
-	char		 B[16], R[16], ports[64 * 6 + 1], a[PREFIX_STRLEN];
+	char		 B[16], R[16], A[16], ports[64 * 6 + 1], a[PREFIX_STRLEN];
 	const char	*final, *block;
 	size_t		 i, len = 0;
 	bool		 monitor = c->mode == MODE_MONITOR, first;
@@ -182,6 +190,7 @@ rules_nft(const struct conf *c, FILE *f)
 		    i ? ", " : "", c->ports[i]);
 	snprintf(B, sizeof(B), "0x%08x", c->mark_bypass);
 	snprintf(R, sizeof(R), "0x%08x", c->mark_reject);
+	snprintf(A, sizeof(A), "0x%08x", c->mark_allowed);
 	final = monitor ? "accept" : "drop";
 	block = monitor ? "accept" : c->reject ?
 	    "meta l4proto tcp reject with tcp reset" : "drop";
@@ -222,7 +231,9 @@ rules_nft(const struct conf *c, FILE *f)
 	    "\t}\n\n", ports, ports);
 	fprintf(f, "\tchain enqueue {\n"
 	    "\t\tct mark & %s == %s return\n"
-	    "\t\tmeta mark & %s == %s return\n", B, B, R, R);
+	    "\t\tmeta mark & %s == %s return\n"
+	    "\t\tct mark & %s == %s meta mark set meta mark | %s\n",
+	    B, B, R, R, A, A, A);
 	if (c->queue_count <= 1)
 		fprintf(f, "\t\tqueue num %u bypass\n", c->queue_first);
 	else
@@ -266,7 +277,8 @@ rules_nft(const struct conf *c, FILE *f)
 	fprintf(f, "\tchain postrouting {\n"
 	    "\t\ttype filter hook postrouting priority mangle; policy accept;\n"
 	    "\t\tmeta mark & %s == %s ct mark set ct mark | %s\n"
-	    "\t}\n}\n", B, B, B);
+	    "\t\tmeta mark & %s == %s ct mark set ct mark | %s\n"
+	    "\t}\n}\n", B, B, B, A, A, A);
 	if (fflush(f) == EOF || ferror(f))
 		return -1;
 	return 0;

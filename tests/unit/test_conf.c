@@ -253,10 +253,22 @@ test_marks_must_differ(void **state)
 	    f->path);
 	assert_int_equal(conf_load(f->path, &f->c, f->err, sizeof(f->err)),
 	    -1);
-	snprintf(want, sizeof(want), "%s: mark-bypass and mark-reject are "
-	    "the same bit", f->path);
+	snprintf(want, sizeof(want), "%s: mark-bypass, mark-reject and "
+	    "mark-allowed must be three different bits", f->path);
 	assert_string_equal(f->err, want);
 	assert_null(f->c.internal_lpm.slots);
+	/* mark-allowed against the default bypass bit */
+	write_file(&f->dir, "nfqd.conf", BASE "mark-allowed = 0x10000000\n",
+	    f->path);
+	assert_int_equal(conf_load(f->path, &f->c, f->err, sizeof(f->err)),
+	    -1);
+	assert_string_equal(f->err, want);
+	write_file(&f->dir, "nfqd.conf", BASE "mark-allowed = 0x1\n",
+	    f->path);
+	assert_int_equal(conf_load(f->path, &f->c, f->err, sizeof(f->err)),
+	    0);
+	assert_int_equal(f->c.mark_allowed, 1);
+	conf_free(&f->c);
 }
 
 static void

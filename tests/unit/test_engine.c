@@ -115,7 +115,7 @@ tcp(struct fx *f, int64_t ts, const char *src, uint16_t sport,
 
 	n = build_ip_tcp(b, src, sport, dst, dport, flags, paylen);
 	return engine_packet(f->e, f->pol, LINK_RAW, b, (uint32_t)n,
-	    (uint32_t)n, ts);
+	    (uint32_t)n, ts, 0);
 }
 
 static size_t
@@ -456,15 +456,15 @@ test_not_smtp_not_tcp_invalid(void **state)
 	assert_int_equal(st->other_port, 2);
 	n = build_ipv4(b, "10.20.3.3", OUT, 17, u, 8, 0, 0);
 	assert_int_equal(engine_packet(f->e, f->pol, LINK_RAW, b, (uint32_t)n,
-	    (uint32_t)n, T0), V_ACCEPT);
+	    (uint32_t)n, T0, 0), V_ACCEPT);
 	assert_int_equal(st->not_tcp, 1);
-	assert_int_equal(engine_packet(f->e, f->pol, LINK_RAW, b, 10, 10, T0),
+	assert_int_equal(engine_packet(f->e, f->pol, LINK_RAW, b, 10, 10, T0, 0),
 	    V_ACCEPT);
 	assert_int_equal(st->invalid, 1);
 	n = build_ip_tcp(b, "10.20.3.3", 40000, OUT, 25, TH_SYN, 0);
 	put16(b + 6, 100);		/* a non-first fragment */
 	assert_int_equal(engine_packet(f->e, f->pol, LINK_RAW, b, (uint32_t)n,
-	    (uint32_t)n, T0), V_ACCEPT);
+	    (uint32_t)n, T0, 0), V_ACCEPT);
 	assert_int_equal(st->fragments, 1);
 	assert_int_equal(f->nev, 0);
 	assert_int_equal(st->pkts, 5);
@@ -800,7 +800,7 @@ seg(struct fx *f, int64_t ts, const char *src, uint16_t sport,
 	memcpy(s + n, text, len);
 	n = build_ipv4(b, src, dst, 6, s, n + len, 0, 0);
 	return engine_packet(f->e, f->pol, LINK_RAW, b, (uint32_t)n,
-	    (uint32_t)n, ts);
+	    (uint32_t)n, ts, 0);
 }
 
 struct conv {
@@ -819,7 +819,7 @@ say_c(struct conv *v, const char *text)
 		    TH_ACK | TH_PSH, v->cseq, v->sseq, text);
 
 	v->cseq += (uint32_t)strlen(text);
-	v->accepts += r == V_ACCEPT;
+	v->accepts += r == V_ALLOWED;
 	v->bypasses += r == V_BYPASS;
 	return r;
 }
@@ -831,7 +831,7 @@ say_s(struct conv *v, const char *text)
 		    TH_ACK | TH_PSH, v->sseq, v->cseq, text);
 
 	v->sseq += (uint32_t)strlen(text);
-	v->accepts += r == V_ACCEPT;
+	v->accepts += r == V_ALLOWED;
 	v->bypasses += r == V_BYPASS;
 	return r;
 }
@@ -839,6 +839,8 @@ say_s(struct conv *v, const char *text)
 static void
 conv_open(struct conv *v, struct fx *f, const char *c, const char *s)
 {
+	int	 want;
+
 	memset(v, 0, sizeof(*v));
 	v->f = f;
 	v->c = c;
@@ -846,11 +848,15 @@ conv_open(struct conv *v, struct fx *f, const char *c, const char *s)
 	v->cp = 40000;
 	v->sp = 25;
 	v->ts = T0;
-	/* Inspected: accepted, not bypassed, from the very first packet. */
+	/*
+	 * Inspected: accepted with the allowed mark, not bypassed, from the
+	 * very first packet (monitor mode: accepted, no mark).
+	 */
+	want = v->f->pol->conf.mode == MODE_MONITOR ? V_ACCEPT : V_ALLOWED;
 	assert_int_equal(seg(f, v->ts, c, v->cp, s, v->sp, TH_SYN, 99, 0, ""),
-	    V_ACCEPT);
+	    want);
 	assert_int_equal(seg(f, v->ts += 1000, s, v->sp, c, v->cp,
-	    TH_SYN | TH_ACK, 499, 100, ""), V_ACCEPT);
+	    TH_SYN | TH_ACK, 499, 100, ""), want);
 	v->cseq = 100;
 	v->sseq = 500;
 }
@@ -881,6 +887,7 @@ test_smtp_session_classified(void **state)
 	say_s(&v, "221 bye\r\n");
 	/* A cleartext session is followed to its end: never bypassed. */
 	assert_int_equal(v.bypasses, 0);
+	assert_int_equal(v.accepts, 15);
 	assert_int_equal(count(f, EV_SMTP), 0);
 	engine_flush(f->e, FE_END_OF_CAPTURE);
 
@@ -993,6 +1000,30 @@ test_blocked_not_classified(void **state)
 	assert_int_equal(count(f, EV_SMTP), 1);
 }
 
+static void
+test_restart_hint_resumes(void **state)
+{
+	struct fx	*f = *state;
+	uint8_t		 b[2048];
+	size_t		 n;
+
+	/*
+	 * A packet of a connection nfqd does not know, but that the kernel
+	 * says an earlier nfqd allowed (restart mid-session): no second
+	 * decision, no event, bypassed.  Even one the policy would block.
+	 */
+	start(f, "classify = yes\n");
+	n = build_ip_tcp(b, "10.20.3.44", 40000, OUT, 25, TH_ACK, 20);
+	assert_int_equal(engine_packet(f->e, f->pol, LINK_RAW, b, (uint32_t)n,
+	    (uint32_t)n, T0, HINT_ALLOWED), V_BYPASS);
+	assert_int_equal(f->nev, 0);
+	assert_int_equal(engine_stats(f->e)->flows_resumed, 1);
+	/* Without the hint the same packet is decided, and blocked. */
+	assert_int_equal(engine_packet(f->e, f->pol, LINK_RAW, b, (uint32_t)n,
+	    (uint32_t)n, T0, 0), V_DROP);
+	assert_int_equal(count(f, EV_POLICY), 1);
+}
+
 int
 main(void)
 {
@@ -1017,6 +1048,7 @@ main(void)
 		T(test_http_on_port_25_alerts),
 		T(test_unknown_payload_alerts),
 		T(test_blocked_not_classified),
+		T(test_restart_hint_resumes),
 #undef T
 	};
 
