@@ -47,10 +47,10 @@ UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
 UNIT_BINS	:= $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 PROGS		:= $(BIN)/nfqd $(BIN)/nfqd-rules $(BIN)/nfqd-pcapgen \
-		   $(if $(wildcard nfqd/nfqctl.c),$(BIN)/nfqctl) \
+		   $(BIN)/nfqctl \
 		   $(if $(wildcard tools/collect.c),$(BIN)/nfqd-collect)
 
-.PHONY: all check check-build test test-unit test-replay test-pcaps test-e2e test-rules test-docs \
+.PHONY: all check check-build test test-unit test-replay test-pcaps test-e2e test-rules test-docs test-nfqctl \
 	check-san deps demo demo-replay pcaps install clean
 .DELETE_ON_ERROR:
 
@@ -111,11 +111,15 @@ test: all $(UNIT_BINS)
 	@NFQD=$(BIN)/nfqd tests/replay/run.sh
 	@PCAPGEN=$(BIN)/nfqd-pcapgen tests/pcaps-reproducible.sh
 	@NFQD_RULES=$(BIN)/nfqd-rules tests/rules/run.sh
+	@NFQCTL=$(BIN)/nfqctl NFQD=$(BIN)/nfqd tests/nfqctl/run.sh
 	@NFQD=$(BIN)/nfqd NFQD_RULES=$(BIN)/nfqd-rules tests/e2e/run.sh
 	@NFQD=$(BIN)/nfqd tests/docs/run.sh
 
 test-e2e: all
 	@NFQD=$(BIN)/nfqd NFQD_RULES=$(BIN)/nfqd-rules tests/e2e/run.sh
+
+test-nfqctl: all
+	@NFQCTL=$(BIN)/nfqctl NFQD=$(BIN)/nfqd tests/nfqctl/run.sh
 
 test-rules: all
 	@NFQD_RULES=$(BIN)/nfqd-rules tests/rules/run.sh
@@ -149,10 +153,12 @@ install: all
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
 	install -m 0755 bin/nfqd $(DESTDIR)$(PREFIX)/sbin/nfqd
 	install -m 0755 bin/nfqd-rules $(DESTDIR)$(PREFIX)/sbin/nfqd-rules
+	install -m 0755 bin/nfqctl $(DESTDIR)$(PREFIX)/sbin/nfqctl
 	install -m 0644 nfqd/nfqd.conf $(DESTDIR)/etc/nfqd/nfqd.conf.sample
 	install -m 0644 nfqd/exceptions.conf \
 	    $(DESTDIR)/etc/nfqd/exceptions.conf.sample
-	install -m 0644 man/nfqd.8 man/nfqd-rules.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/nfqd.8 man/nfqd-rules.8 man/nfqctl.8 \
+	    $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 man/nfqd.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	sed 's|/usr/sbin/nfqd|$(PREFIX)/sbin/nfqd|g' nfqd/nfqd.service \
 	    >$(DESTDIR)$(UNITDIR)/nfqd.service
@@ -164,4 +170,5 @@ test-docs: $(BIN)/nfqd
 clean:
 	rm -rf build bin
 
--include $(LIB_OBJS:.o=.d) $(MAIN_SRCS:%.c=$(BUILD)/%.d)
+# Every object's header dependencies (the tools and tests include nfqd.h too).
+-include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d)

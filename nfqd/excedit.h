@@ -1,0 +1,96 @@
+/*
+ * excedit: validated, comment-preserving, atomic edits of exceptions.conf.
+ *
+ * An edit is a session:
+ *
+ *	x = excedit_open(&opts, err, errlen);	lock (opts.lock), read, parse
+ *	excedit_add(x, &req, err, errlen);	validate, change the copy
+ *	excedit_commit(x, err, errlen);		audit, write, rename
+ *	excedit_close(x);			unlock
+ *
+ * Nothing touches the file before excedit_commit(), so a refused edit
+ * (any -1 before it) leaves the file byte for byte as it was.  The file is
+ * kept as its lines: an edit inserts, deletes or replaces whole lines and
+ * every other byte is written back unchanged.
+ *
+ * Locking: flock(2) on "<file>.lock", next to the file (symlinks resolved),
+ * held from excedit_open() to excedit_close(); the file is read after the
+ * lock is taken, so concurrent sessions serialize and lose nothing.
+ * Writing: a temporary file in the same folder, fsync, checked with the
+ * daemon's own loader (exc_load), rename over the file, fsync the folder.
+ *
+ * Errors are one line, without file:line unless they are about a line of
+ * the file.  opts.msg gets what an edit did (EXCEDIT_INFO: show it once
+ * committed), warnings (EXCEDIT_WARN: the edit still happens) and, for an
+ * import, every problem found (EXCEDIT_ERROR).
+ */
+#ifndef NFQD_EXCEDIT_H
+#define NFQD_EXCEDIT_H
+
+#include "nfqd.h"
+
+#define EXCEDIT_COMMENTMAX	200	/* bytes of comment text add accepts */
+#define EXCEDIT_COMMENTLEN	1024	/* room for a hand-written one */
+
+enum excedit_level { EXCEDIT_INFO, EXCEDIT_WARN, EXCEDIT_ERROR };
+
+struct excedit_opts {
+	const char		*path;	/* exceptions.conf */
+	const char		*audit;	/* JSON-lines audit log; NULL: none */
+	const char		*who;	/* the audit log's "who" */
+	const struct conf	*conf;	/* internal-networks; NULL: no check */
+	int64_t			 now;	/* unix time: today, and what expired */
+	bool			 lock;	/* an edit session (else read only) */
+	void			(*msg)(void *, int, const char *);
+	void			*arg;	/* for msg */
+};
+
+/*
+ * One entry as add takes it: strings, validated by excedit_add().  NULL
+ * (or "") for an optional one: expires never, added today, no comment.
+ */
+struct excedit_req {
+	const char	*address;	/* ADDR or ADDR/LEN */
+	const char	*direction;	/* inbound, outbound, both */
+	const char	*ticket;
+	const char	*owner;
+	const char	*expires;	/* YYYY-MM-DD */
+	const char	*added;		/* YYYY-MM-DD */
+	const char	*comment;
+};
+
+/* One entry of the file, as list and export see it. */
+struct excedit_info {
+	struct exc_entry e;		/* e.line: its line in the file */
+	char		 comment[EXCEDIT_COMMENTLEN];	/* "" when none */
+	unsigned	 comment_line;	/* the comment's own line, or 0 */
+	char		 text[4096];	/* the line, without its line end */
+};
+
+struct excedit_stats {
+	unsigned	 added, removed, changed, kept;
+};
+
+struct excedit;
+
+struct excedit	*excedit_open(const struct excedit_opts *, char *, size_t);
+void		 excedit_close(struct excedit *);
+int		 excedit_add(struct excedit *, const struct excedit_req *,
+		    char *, size_t);
+int		 excedit_remove(struct excedit *, const char *, const char *,
+		    char *, size_t);
+int		 excedit_import(struct excedit *, const char *, size_t,
+		    const char *, struct excedit_stats *, char *, size_t);
+int		 excedit_commit(struct excedit *, char *, size_t);
+
+const char	*excedit_path(const struct excedit *);
+size_t		 excedit_count(const struct excedit *);
+void		 excedit_get(const struct excedit *, size_t,
+		    struct excedit_info *);
+char		*excedit_json(const struct excedit *, const bool *);
+void		 excedit_lint(const struct excedit *);
+
+void		 excedit_who(char *, size_t);
+void		 excedit_today(int64_t, char *, size_t);
+
+#endif

@@ -1,0 +1,887 @@
+/*
+ * nfqctl: the network team's tool for the exception list (add, remove,
+ * list, check, import, export through excedit.c), and the helpdesk's
+ * question "what does the policy do with this connection, and why".
+ *
+ * Data (tables, JSON, test results) goes to stdout; everything said to
+ * the user goes to stderr, starting with "nfqctl: ".  Exit 0: done,
+ * 1: refused or failed, 2: usage or configuration error.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nfqd.h"
+#include "excedit.h"
+
+#define DEFAULT_CONF	"/etc/nfqd/nfqd.conf"
+#define CONTROL_SOCKET	"/run/nfqd/control.sock"	/* not there yet */
+#define IMPORT_MAX	(64 << 20)
+
+enum { EX_OK = 0, EX_FAIL = 1, EX_USAGE = 2 };
+
+/* Options; the bit of each in struct cmd's mask. */
+enum {
+	OPT_CONFIG, OPT_NO_RELOAD, OPT_DIRECTION, OPT_TICKET, OPT_OWNER,
+	OPT_EXPIRES, OPT_COMMENT, OPT_JSON, OPT_EXPIRED, OPT_EXPIRING,
+	OPT_HELP, OPT_VERSION, NOPTS
+};
+#define B(o)	(1u << (o))
+
+static const struct option longopts[] = {
+	{ "config",	required_argument,	NULL, 'c' },
+	{ "no-reload",	no_argument,		NULL, 256 + OPT_NO_RELOAD },
+	{ "direction",	required_argument,	NULL, 256 + OPT_DIRECTION },
+	{ "ticket",	required_argument,	NULL, 256 + OPT_TICKET },
+	{ "owner",	required_argument,	NULL, 256 + OPT_OWNER },
+	{ "expires",	required_argument,	NULL, 256 + OPT_EXPIRES },
+	{ "comment",	required_argument,	NULL, 256 + OPT_COMMENT },
+	{ "json",	no_argument,		NULL, 256 + OPT_JSON },
+	{ "expired",	no_argument,		NULL, 256 + OPT_EXPIRED },
+	{ "expiring",	required_argument,	NULL, 256 + OPT_EXPIRING },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ "version",	no_argument,		NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+#define MAXPOS	8
+
+struct args {
+	const char	*config;
+	const char	*val[NOPTS];	/* option arguments */
+	unsigned	 seen;		/* B(OPT_*) given */
+	const char	*pos[MAXPOS];	/* after the command's words */
+	int		 npos;
+};
+
+struct cmd {
+	const char	*w1, *w2;	/* "exception", "add"; w2 NULL */
+	int		 minpos, maxpos;
+	unsigned	 opts;		/* allowed besides -c, -h */
+	int		(*fn)(const struct args *);
+	const char	*synopsis;
+};
+
+static struct conf	 conf;
+static unsigned		 nwarn;
+static char		*notes;		/* INFO messages, shown once written */
+static size_t		 noteslen;
+
+static void __attribute__((format(printf, 1, 2)))
+say(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fputs("nfqctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* excedit's messages: warnings and errors now, notes after the write. */
+static void
+on_msg(void *arg, int level, const char *text)
+{
+	size_t	 len = strlen(text);
+	char	*n;
+
+	(void)arg;
+	switch (level) {
+	case EXCEDIT_INFO:
+		if ((n = realloc(notes, noteslen + len + 2)) == NULL)
+			return;
+		notes = n;
+		memcpy(notes + noteslen, text, len);
+		notes[noteslen + len] = '\n';
+		noteslen += len + 1;
+		notes[noteslen] = '\0';
+		return;
+	case EXCEDIT_WARN:
+		nwarn++;
+		say("warning: %s", text);
+		return;
+	default:
+		say("%s", text);
+	}
+}
+
+static void
+notes_flush(bool show)
+{
+	char	*p, *e;
+
+	for (p = notes; show && p != NULL && p < notes + noteslen; p = e + 1) {
+		e = strchr(p, '\n');
+		say("%.*s", (int)(e - p), p);
+	}
+	free(notes);
+	notes = NULL;
+	noteslen = 0;
+}
+
+static const char usage_text[] =
+    "usage: nfqctl [-c CONF] exception add ADDR[/LEN] "
+    "--direction inbound|outbound|both\n"
+    "                  --ticket T --owner O [--expires YYYY-MM-DD] "
+    "[--comment TEXT] [--no-reload]\n"
+    "       nfqctl [-c CONF] exception remove ADDR[/LEN] [--ticket T] "
+    "[--no-reload]\n"
+    "       nfqctl [-c CONF] exception list [--json] [--expired] "
+    "[--expiring DAYS]\n"
+    "       nfqctl [-c CONF] exception check [FILE]\n"
+    "       nfqctl [-c CONF] exception import --json FILE|- "
+    "[--no-reload]\n"
+    "       nfqctl [-c CONF] exception export --json\n"
+    "       nfqctl [-c CONF] test SRC DST [PORT] [--json]\n"
+    "       nfqctl -h | -V\n"
+    "  -c, --config CONF   configuration file (default " DEFAULT_CONF ")\n"
+    "  --no-reload         edit the file only; do not ask the daemon to "
+    "reload\n";
+
+static const struct cmd	*cur;		/* the command, once known */
+
+/* A usage error: the problem, then the command's synopsis; exit 2. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+usage_exit(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fputs("nfqctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (cur != NULL)
+		fprintf(stderr, "nfqctl: usage: nfqctl [-c CONF] %s\n",
+		    cur->synopsis);
+	else
+		fputs("nfqctl: usage: see nfqctl -h\n", stderr);
+	exit(EX_USAGE);
+}
+
+static int
+load_conf(const struct args *a)
+{
+	char	 err[ERRLEN];
+
+	if (conf_load(a->config, &conf, err, sizeof(err)) == -1) {
+		say("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Ask the running daemon to load the edited list.  This is the one place
+ * for the control socket's client: until the daemon has a socket there is
+ * none to find, and the edit waits for the next reload of nfqd.
+ */
+static int
+request_reload(const struct args *a)
+{
+	struct stat	 st;
+
+	if (a->seen & B(OPT_NO_RELOAD))
+		return EX_OK;
+	if (stat(CONTROL_SOCKET, &st) == -1 || !S_ISSOCK(st.st_mode)) {
+		say("no running daemon: edited only");
+		return EX_OK;
+	}
+	say("%s: this nfqctl cannot reload through it yet: edited only",
+	    CONTROL_SOCKET);
+	return EX_OK;
+}
+
+/* An edit session on the configured list; NULL after saying why. */
+static struct excedit *
+edit_open(const char *path, bool lock, const struct conf *c)
+{
+	struct excedit_opts	 o;
+	struct excedit		*x;
+	static char		 who[256], audit[MAX_PATH + 16];
+	char			 real[MAX_PATH], err[ERRLEN];
+
+	memset(&o, 0, sizeof(o));
+	o.path = path;
+	o.conf = c;
+	o.now = (int64_t)time(NULL);
+	o.lock = lock;
+	o.msg = on_msg;
+	if (lock) {
+		excedit_who(who, sizeof(who));
+		o.who = who;
+		/* audit-log in nfqd.conf, else beside the real file. */
+		if (c != NULL && c->audit_log[0] != '\0')
+			o.audit = c->audit_log;
+		else if (realpath(path, real) != NULL) {
+			snprintf(audit, sizeof(audit), "%s.audit", real);
+			o.audit = audit;
+		}
+	}
+	if ((x = excedit_open(&o, err, sizeof(err))) == NULL)
+		say("%s", err);
+	return x;
+}
+
+/* Write a session's edit, say what it did; then the daemon reloads. */
+static int
+edit_commit(struct excedit *x, const struct args *a, const char *summary)
+{
+	char	 err[ERRLEN];
+
+	if (excedit_commit(x, err, sizeof(err)) == -1) {
+		notes_flush(false);
+		say("%s", err);
+		excedit_close(x);
+		return EX_FAIL;
+	}
+	excedit_close(x);
+	notes_flush(true);
+	if (summary != NULL)
+		say("%s", summary);
+	return request_reload(a);
+}
+
+static int
+edit_refused(struct excedit *x, const char *err)
+{
+	notes_flush(false);
+	say("%s", err);
+	excedit_close(x);
+	return EX_FAIL;
+}
+
+/* ---- exception add / remove ---- */
+
+static int
+cmd_add(const struct args *a)
+{
+	struct excedit_req	 r;
+	struct excedit		*x;
+	char			 err[ERRLEN];
+
+	if (!(a->seen & B(OPT_DIRECTION)) || !(a->seen & B(OPT_TICKET)) ||
+	    !(a->seen & B(OPT_OWNER)))
+		usage_exit("exception add needs --direction, --ticket and "
+		    "--owner");
+	if (load_conf(a) == -1)
+		return EX_USAGE;
+	memset(&r, 0, sizeof(r));
+	r.address = a->pos[0];
+	r.direction = a->val[OPT_DIRECTION];
+	r.ticket = a->val[OPT_TICKET];
+	r.owner = a->val[OPT_OWNER];
+	r.expires = a->val[OPT_EXPIRES];
+	r.comment = a->val[OPT_COMMENT];
+	if ((x = edit_open(conf.exceptions, true, &conf)) == NULL)
+		return EX_FAIL;
+	if (excedit_add(x, &r, err, sizeof(err)) == -1)
+		return edit_refused(x, err);
+	return edit_commit(x, a, NULL);
+}
+
+static int
+cmd_remove(const struct args *a)
+{
+	struct excedit	*x;
+	char		 err[ERRLEN];
+
+	if (load_conf(a) == -1)
+		return EX_USAGE;
+	if ((x = edit_open(conf.exceptions, true, &conf)) == NULL)
+		return EX_FAIL;
+	if (excedit_remove(x, a->pos[0], a->val[OPT_TICKET], err,
+	    sizeof(err)) == -1)
+		return edit_refused(x, err);
+	return edit_commit(x, a, NULL);
+}
+
+/* ---- exception list / export ---- */
+
+#define NCOLS	8
+
+static void
+list_row(const char *const *cell, const int *w)
+{
+	int	 i;
+
+	int	 n = NCOLS;
+
+	while (n > 1 && cell[n - 1][0] == '\0')	/* no trailing blanks */
+		n--;
+	for (i = 0; i < n - 1; i++)
+		printf("%-*s  ", w[i], cell[i]);
+	printf("%s\n", cell[n - 1]);
+}
+
+static void
+list_status(const struct exc_entry *e, int64_t now, char *buf, size_t len)
+{
+	int64_t	 days;
+
+	if (e->expires_at == 0)
+		snprintf(buf, len, "-");
+	else if (now >= e->expires_at)
+		snprintf(buf, len, "expired");
+	else if ((days = (e->expires_at - 86400 - (now - now % 86400)) /
+	    86400) == 0)
+		snprintf(buf, len, "last day");
+	else
+		snprintf(buf, len, "%lld day%s left", (long long)days,
+		    days == 1 ? "" : "s");
+}
+
+static void
+list_table(const struct excedit *x, const bool *sel, int64_t now)
+{
+	static const char *const head[NCOLS] = { "ADDRESS", "DIRECTION",
+	    "TICKET", "OWNER", "EXPIRES", "STATUS", "ADDED", "COMMENT" };
+	struct excedit_info	 in;
+	char			 a[PREFIX_STRLEN], st[32];
+	const char		*cell[NCOLS];
+	int			 w[NCOLS], pass, i;
+	size_t			 k;
+
+	for (i = 0; i < NCOLS; i++)
+		w[i] = (int)strlen(head[i]);
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 1)
+			list_row(head, w);
+		for (k = 0; k < excedit_count(x); k++) {
+			if (!sel[k])
+				continue;
+			excedit_get(x, k, &in);
+			if (in.e.pfx.len == (in.e.pfx.addr.af == 4 ? 32 : 128))
+				addr_format(&in.e.pfx.addr, a, sizeof(a));
+			else
+				prefix_format(&in.e.pfx, a, sizeof(a));
+			list_status(&in.e, now, st, sizeof(st));
+			cell[0] = a;
+			cell[1] = dir_name(in.e.dir);
+			cell[2] = in.e.ticket[0] ? in.e.ticket : "-";
+			cell[3] = in.e.owner[0] ? in.e.owner : "-";
+			cell[4] = in.e.expires[0] ? in.e.expires : "never";
+			cell[5] = st;
+			cell[6] = in.e.added[0] ? in.e.added : "-";
+			cell[7] = in.comment;
+			if (pass == 1) {
+				list_row(cell, w);
+				continue;
+			}
+			for (i = 0; i < NCOLS; i++)
+				if ((int)strlen(cell[i]) > w[i])
+					w[i] = (int)strlen(cell[i]);
+		}
+	}
+}
+
+static int
+cmd_list(const struct args *a)
+{
+	struct excedit		*x;
+	struct excedit_info	 in;
+	bool			*sel;
+	char			*json, *end;
+	int64_t			 now = (int64_t)time(NULL), today, last;
+	long			 days = 0;
+	size_t			 k, n = 0;
+	bool			 expired;
+
+	if (a->seen & B(OPT_EXPIRING)) {
+		errno = 0;
+		days = strtol(a->val[OPT_EXPIRING], &end, 10);
+		if (a->val[OPT_EXPIRING][0] == '\0' || *end != '\0' ||
+		    errno != 0 || days < 0 || days > 36500)
+			usage_exit("--expiring takes a number of days, not "
+			    "'%s'", a->val[OPT_EXPIRING]);
+	}
+	if (load_conf(a) == -1)
+		return EX_USAGE;
+	if ((x = edit_open(conf.exceptions, false, &conf)) == NULL)
+		return EX_FAIL;
+	if ((sel = calloc(excedit_count(x) + 1, sizeof(*sel))) == NULL) {
+		say("out of memory");
+		excedit_close(x);
+		return EX_FAIL;
+	}
+	today = now - now % 86400;
+	for (k = 0; k < excedit_count(x); k++) {
+		excedit_get(x, k, &in);
+		expired = in.e.expires_at != 0 && now >= in.e.expires_at;
+		last = in.e.expires_at - 86400;		/* its last day */
+		if (!(a->seen & (B(OPT_EXPIRED) | B(OPT_EXPIRING))))
+			sel[k] = true;
+		else
+			sel[k] = ((a->seen & B(OPT_EXPIRED)) && expired) ||
+			    ((a->seen & B(OPT_EXPIRING)) && !expired &&
+			    in.e.expires_at != 0 && last <= today + days * 86400);
+		n += sel[k];
+	}
+	if (a->seen & B(OPT_JSON)) {
+		if ((json = excedit_json(x, sel)) == NULL)
+			say("out of memory");
+		else
+			fputs(json, stdout);
+		free(json);
+	} else if (n > 0)
+		list_table(x, sel, now);
+	else
+		say("%s: no entries%s", excedit_path(x),
+		    (a->seen & (B(OPT_EXPIRED) | B(OPT_EXPIRING))) ?
+		    " match" : "");
+	free(sel);
+	excedit_close(x);
+	return fflush(stdout) == 0 ? EX_OK : EX_FAIL;
+}
+
+static int
+cmd_export(const struct args *a)
+{
+	struct excedit	*x;
+	char		*json;
+	int		 rc = EX_OK;
+
+	if (!(a->seen & B(OPT_JSON)))
+		usage_exit("exception export needs --json (the only format)");
+	if (load_conf(a) == -1)
+		return EX_USAGE;
+	if ((x = edit_open(conf.exceptions, false, &conf)) == NULL)
+		return EX_FAIL;
+	if ((json = excedit_json(x, NULL)) == NULL) {
+		say("out of memory");
+		rc = EX_FAIL;
+	} else
+		fputs(json, stdout);
+	free(json);
+	excedit_close(x);
+	if (fflush(stdout) != 0)
+		rc = EX_FAIL;
+	return rc;
+}
+
+/* ---- exception check / import ---- */
+
+static int
+cmd_check(const struct args *a)
+{
+	struct exc_list	 l;
+	struct excedit	*x;
+	const char	*path;
+	const struct conf *c = &conf;
+	char		 err[ERRLEN];
+	size_t		 n;
+
+	/*
+	 * A FILE of its own (a pre-commit hook, a CI job) needs no
+	 * configuration; with one, entries outside internal-networks are
+	 * reported too.
+	 */
+	if (a->npos == 1 && a->config == NULL) {
+		if (conf_load(DEFAULT_CONF, &conf, err, sizeof(err)) == -1)
+			c = NULL;
+	} else if (load_conf(a) == -1)
+		return EX_USAGE;
+	path = a->npos == 1 ? a->pos[0] : conf.exceptions;
+	/* The daemon's own loader decides what is valid. */
+	if (exc_load(path, &l, err, sizeof(err)) == -1) {
+		say("%s", err);
+		return EX_FAIL;
+	}
+	n = l.n;
+	exc_free(&l);
+	if ((x = edit_open(path, false, c)) == NULL)
+		return EX_FAIL;
+	excedit_lint(x);
+	excedit_close(x);
+	say("%s: %zu entr%s, OK%s", path, n, n == 1 ? "y" : "ies",
+	    nwarn ? " (see the warnings)" : "");
+	return EX_OK;
+}
+
+/* The whole of FILE, or of stdin for "-"; NULL after saying why. */
+static char *
+read_all(const char *path, size_t *len)
+{
+	FILE	*f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char	*buf = NULL, *nb;
+	size_t	 cap = 0, r;
+
+	*len = 0;
+	if (f == NULL) {
+		say("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		if (*len + 1 >= cap) {
+			cap = cap ? cap * 2 : 65536;
+			if (cap > IMPORT_MAX) {
+				say("%s: larger than %d MB", path,
+				    IMPORT_MAX >> 20);
+				goto fail;
+			}
+			if ((nb = realloc(buf, cap)) == NULL) {
+				say("%s: out of memory", path);
+				goto fail;
+			}
+			buf = nb;
+		}
+		r = fread(buf + *len, 1, cap - *len - 1, f);
+		*len += r;
+		if (r == 0)
+			break;
+	}
+	if (ferror(f)) {
+		say("%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	buf[*len] = '\0';
+	if (f != stdin)
+		fclose(f);
+	return buf;
+fail:
+	free(buf);
+	if (f != stdin)
+		fclose(f);
+	return NULL;
+}
+
+static int
+cmd_import(const struct args *a)
+{
+	struct excedit		*x;
+	struct excedit_stats	 st;
+	char			*text, err[ERRLEN], sum[256];
+	const char		*name;
+	size_t			 len;
+	int			 rc;
+
+	if (!(a->seen & B(OPT_JSON)))
+		usage_exit("exception import needs --json (the only format)");
+	if (load_conf(a) == -1)
+		return EX_USAGE;
+	name = strcmp(a->pos[0], "-") == 0 ? "(stdin)" : a->pos[0];
+	/* Read it before taking the lock: stdin may be slow. */
+	if ((text = read_all(a->pos[0], &len)) == NULL)
+		return EX_FAIL;
+	if ((x = edit_open(conf.exceptions, true, &conf)) == NULL) {
+		free(text);
+		return EX_FAIL;
+	}
+	rc = excedit_import(x, text, len, name, &st, err, sizeof(err));
+	free(text);
+	if (rc == -1)
+		return edit_refused(x, err);
+	if (st.added + st.removed + st.changed == 0) {
+		excedit_close(x);
+		notes_flush(false);
+		say("%s: nothing to change (%u entries as they are)",
+		    conf.exceptions, st.kept);
+		return EX_OK;
+	}
+	snprintf(sum, sizeof(sum), "imported %s: %u added, %u removed, %u "
+	    "changed, %u unchanged", name, st.added, st.removed, st.changed,
+	    st.kept);
+	return edit_commit(x, a, sum);
+}
+
+/* ---- test SRC DST [PORT] ---- */
+
+static const char *
+side_dir(const struct conf *c, const struct ip_addr *s,
+    const struct ip_addr *d)
+{
+	bool	 cin = lpm_match(&c->internal_lpm, s);
+	bool	 sin = lpm_match(&c->internal_lpm, d);
+
+	if (cin && sin)
+		return "internal";
+	if (!cin && !sin)
+		return "transit";
+	return sin ? "inbound" : "outbound";
+}
+
+/* Why, in a sentence. */
+static void
+test_why(const struct policy *p, const struct decision *d,
+    const struct ip_addr *campus, char *buf, size_t len)
+{
+	char			 a[ADDR_STRLEN], e[PREFIX_STRLEN];
+	const struct exc_entry	*x = d->exc;
+	const char		*want = d->direction == D_INBOUND ?
+				    "inbound" : "outbound";
+
+	addr_format(campus, a, sizeof(a));
+	if (x != NULL) {
+		if (x->pfx.len == (x->pfx.addr.af == 4 ? 32 : 128))
+			addr_format(&x->pfx.addr, e, sizeof(e));
+		else
+			prefix_format(&x->pfx, e, sizeof(e));
+	}
+	switch (d->reason) {
+	case R_INTERNAL:
+		snprintf(buf, len, "both ends are inside internal-networks; "
+		    "SMTP between campus hosts is not restricted");
+		break;
+	case R_TRANSIT:
+		snprintf(buf, len, "neither end is inside internal-networks "
+		    "(transit = %s)", p->conf.transit == TRANSIT_ALLOW ?
+		    "allow" : "block");
+		break;
+	case R_EXCEPTION:
+		snprintf(buf, len, "%s is covered by the active entry %s %s, "
+		    "which allows %s", a, e, dir_name(x->dir), want);
+		break;
+	case R_EXCEPTION_EXPIRED:
+		snprintf(buf, len, "the exception %s %s for %s expired at the "
+		    "end of %s (UTC)", e, dir_name(x->dir), a, x->expires);
+		break;
+	case R_EXCEPTION_DIRECTION:
+		snprintf(buf, len, "the most specific active exception for "
+		    "%s, %s %s, does not allow %s", a, e, dir_name(x->dir),
+		    want);
+		break;
+	default:
+		snprintf(buf, len, "%s SMTP %s campus host %s is blocked "
+		    "(Part %d) and no active exception lists it", want,
+		    d->direction == D_INBOUND ? "to" : "from", a,
+		    d->direction == D_INBOUND ? 1 : 2);
+	}
+}
+
+static int
+cmd_test(const struct args *a)
+{
+	struct ip_addr	 src, dst;
+	struct policy	*p;
+	struct decision	 d;
+	cJSON		*o, *x;
+	char		 err[ERRLEN], why[512], e[PREFIX_STRLEN], *s, *end;
+	char		 s_txt[ADDR_STRLEN], d_txt[ADDR_STRLEN];
+	const char	*action, *dir, *reason;
+	unsigned long	 port = 25;
+	bool		 smtp;
+
+	if (addr_parse(a->pos[0], &src) == -1)
+		usage_exit("bad address '%s'", a->pos[0]);
+	if (addr_parse(a->pos[1], &dst) == -1)
+		usage_exit("bad address '%s'", a->pos[1]);
+	addr_format(&src, s_txt, sizeof(s_txt));
+	addr_format(&dst, d_txt, sizeof(d_txt));
+	if (src.af != dst.af)
+		usage_exit("%s and %s are not the same address family",
+		    a->pos[0], a->pos[1]);
+	if (a->npos == 3) {
+		errno = 0;
+		port = strtoul(a->pos[2], &end, 10);
+		if (a->pos[2][0] < '0' || a->pos[2][0] > '9' || *end != '\0' ||
+		    errno != 0 || port < 1 || port > 65535)
+			usage_exit("bad port '%s' (1-65535)", a->pos[2]);
+	}
+	if ((p = policy_load(a->config, err, sizeof(err))) == NULL) {
+		say("%s", err);
+		return EX_USAGE;
+	}
+	memset(&d, 0, sizeof(d));
+	smtp = conf_is_smtp_port(&p->conf, (uint16_t)port);
+	if (smtp) {
+		policy_decide(p, &src, &dst, (int64_t)time(NULL), &d);
+		action = action_name(d.action);
+		dir = direction_name(d.direction);
+		reason = reason_name(d.reason);
+		test_why(p, &d, d.direction == D_INBOUND ? &dst : &src, why,
+		    sizeof(why));
+	} else {
+		action = "not-policy";
+		dir = side_dir(&p->conf, &src, &dst);
+		reason = "not-smtp-port";
+		snprintf(why, sizeof(why), "port %lu is not in smtp-ports: "
+		    "the kernel rules do not send it to nfqd", port);
+	}
+	if (d.exc != NULL)
+		prefix_format(&d.exc->pfx, e, sizeof(e));
+	if (a->seen & B(OPT_JSON)) {
+		if ((o = cJSON_CreateObject()) == NULL) {
+			policy_free(p);
+			say("out of memory");
+			return EX_FAIL;
+		}
+		cJSON_AddStringToObject(o, "src", s_txt);
+		cJSON_AddStringToObject(o, "dst", d_txt);
+		cJSON_AddNumberToObject(o, "port", (double)port);
+		cJSON_AddStringToObject(o, "action", action);
+		cJSON_AddStringToObject(o, "direction", dir);
+		cJSON_AddStringToObject(o, "reason", reason);
+		cJSON_AddStringToObject(o, "mode", p->conf.mode ==
+		    MODE_MONITOR ? "monitor" : "enforce");
+		if (d.exc != NULL) {
+			x = cJSON_AddObjectToObject(o, "exception");
+			cJSON_AddStringToObject(x, "entry", e);
+			cJSON_AddStringToObject(x, "direction",
+			    dir_name(d.exc->dir));
+			if (d.exc->ticket[0])
+				cJSON_AddStringToObject(x, "ticket",
+				    d.exc->ticket);
+			if (d.exc->owner[0])
+				cJSON_AddStringToObject(x, "owner",
+				    d.exc->owner);
+			if (d.exc->expires[0])
+				cJSON_AddStringToObject(x, "expires",
+				    d.exc->expires);
+			cJSON_AddNumberToObject(x, "line", d.exc->line);
+		}
+		cJSON_AddStringToObject(o, "why", why);
+		if ((s = cJSON_PrintUnformatted(o)) != NULL)
+			printf("%s\n", s);
+		cJSON_free(s);
+		cJSON_Delete(o);
+	} else {
+		printf("%s: %s %s -> %s port %lu\n", action, dir, s_txt, d_txt,
+		    port);
+		printf("  reason: %s: %s\n", reason, why);
+		if (d.exc != NULL)
+			printf("  exception: %s %s ticket=%s owner=%s "
+			    "expires=%s (%s:%u)\n", e, dir_name(d.exc->dir),
+			    d.exc->ticket[0] ? d.exc->ticket : "-",
+			    d.exc->owner[0] ? d.exc->owner : "-",
+			    d.exc->expires[0] ? d.exc->expires : "never",
+			    p->conf.exceptions, d.exc->line);
+		if (smtp && p->conf.mode == MODE_MONITOR)
+			printf("  mode: monitor: nfqd logs this decision and "
+			    "blocks nothing\n");
+	}
+	policy_free(p);
+	return fflush(stdout) == 0 ? EX_OK : EX_FAIL;
+}
+
+/* ---- main ---- */
+
+#define EDIT	B(OPT_NO_RELOAD)
+
+static const struct cmd cmds[] = {
+	{ "exception", "add", 1, 1, EDIT | B(OPT_DIRECTION) | B(OPT_TICKET) |
+	    B(OPT_OWNER) | B(OPT_EXPIRES) | B(OPT_COMMENT), cmd_add,
+	    "exception add ADDR[/LEN] --direction inbound|outbound|both "
+	    "--ticket T --owner O [--expires YYYY-MM-DD] [--comment TEXT] "
+	    "[--no-reload]" },
+	{ "exception", "remove", 1, 1, EDIT | B(OPT_TICKET), cmd_remove,
+	    "exception remove ADDR[/LEN] [--ticket T] [--no-reload]" },
+	{ "exception", "list", 0, 0, B(OPT_JSON) | B(OPT_EXPIRED) |
+	    B(OPT_EXPIRING), cmd_list,
+	    "exception list [--json] [--expired] [--expiring DAYS]" },
+	{ "exception", "check", 0, 1, 0, cmd_check,
+	    "exception check [FILE]" },
+	{ "exception", "import", 1, 1, EDIT | B(OPT_JSON), cmd_import,
+	    "exception import --json FILE|- [--no-reload]" },
+	{ "exception", "export", 0, 0, B(OPT_JSON), cmd_export,
+	    "exception export --json" },
+	{ "test", NULL, 2, 3, B(OPT_JSON), cmd_test,
+	    "test SRC DST [PORT] [--json]" },
+};
+#define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
+
+static const char *
+opt_name(int o)
+{
+	const struct option	*l;
+
+	for (l = longopts; l->name != NULL; l++)
+		if (l->val == 256 + o)
+			return l->name;
+	return "?";
+}
+
+int
+main(int argc, char **argv)
+{
+	struct args		 a;
+	const char		*words[MAXPOS + 2];
+	const struct cmd	*c;
+	int			 ch, nw = 0, o, last, i;
+	size_t			 k;
+
+	memset(&a, 0, sizeof(a));
+	opterr = 0;
+	/*
+	 * Options anywhere ("+": no reordering, so this works the same
+	 * under POSIXLY_CORRECT): collect the other words in order.
+	 */
+	for (;;) {
+		last = optind;
+		ch = getopt_long(argc, argv, "+:c:hV", longopts, NULL);
+		if (ch == -1) {
+			if (optind >= argc)
+				break;
+			if (optind == last + 1 && strcmp(argv[last], "--") == 0) {
+				while (optind < argc && nw < MAXPOS + 2)
+					words[nw++] = argv[optind++];
+				break;
+			}
+			if (nw == MAXPOS + 2)
+				usage_exit("too many arguments");
+			words[nw++] = argv[optind++];
+			continue;
+		}
+		switch (ch) {
+		case 'c':
+			a.config = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return EX_OK;
+		case 'V':
+			printf("nfqctl %s\n", NFQD_VERSION);
+			return EX_OK;
+		case ':':
+			usage_exit("%s needs a value", argv[last]);
+		case '?':
+			usage_exit("unknown option '%s'", argv[last]);
+		default:
+			o = ch - 256;
+			if (a.seen & B(o))
+				usage_exit("--%s given twice", opt_name(o));
+			a.seen |= B(o);
+			a.val[o] = optarg;
+		}
+	}
+	if (nw == 0) {
+		fputs(usage_text, stderr);
+		return EX_USAGE;
+	}
+	for (k = 0; k < NCMDS; k++) {
+		c = &cmds[k];
+		if (strcmp(words[0], c->w1) == 0 && (c->w2 == NULL ||
+		    (nw > 1 && strcmp(words[1], c->w2) == 0)))
+			break;
+	}
+	if (k == NCMDS) {
+		if (strcmp(words[0], "exception") == 0 && nw == 1)
+			usage_exit("exception needs a command: add, remove, "
+			    "list, check, import or export");
+		if (strcmp(words[0], "exception") == 0)
+			usage_exit("unknown command 'exception %s'", words[1]);
+		usage_exit("unknown command '%s'", words[0]);
+	}
+	cur = c;
+	i = c->w2 == NULL ? 1 : 2;
+	for (; i < nw; i++)
+		a.pos[a.npos++] = words[i];
+	if (a.npos < c->minpos || a.npos > c->maxpos)
+		usage_exit("wrong number of arguments");
+	for (o = 0; o < NOPTS; o++)
+		if ((a.seen & B(o)) && !(c->opts & B(o)))
+			usage_exit("--%s is not an option of '%s%s%s'",
+			    opt_name(o), c->w1, c->w2 ? " " : "",
+			    c->w2 ? c->w2 : "");
+	/* exception check FILE may run without a configuration. */
+	if (a.config == NULL && !(c->fn == cmd_check && a.npos == 1))
+		a.config = DEFAULT_CONF;
+	return c->fn(&a);
+}

@@ -1,0 +1,381 @@
+#!/bin/sh
+# tests/nfqctl/run.sh: bin/nfqctl as the network team and the helpdesk use
+# it, on a copy of the sample configuration in a mktemp -d folder: add,
+# list (--expiring, --expired, --json), remove, check (and a broken file),
+# import/export, `test SRC DST` for every policy case of the sample, 20
+# concurrent adds, and the audit log.
+#
+#   NFQCTL   the program (default bin/nfqctl)
+#   NFQD     the daemon, for `nfqd -n` on the edited files (default: nfqd
+#            next to NFQCTL; skipped when it is not there)
+#   VERBOSE=1  show every command's output
+#
+# The sample's expiry dates are moved relative to today, so the cases do
+# not age: 10.20.8.0/24 expires in 200 days, 10.20.5.10 in 10 days (the
+# weekly review's --expiring 14 finds it), 10.20.7.7 expired 30 days ago.
+# Prints ok/FAIL per test, then "nfqctl: N passed, N failed"; exits 1 on a
+# failure.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+NFQCTL=${NFQCTL:-bin/nfqctl}
+case $NFQCTL in /*) ;; *) NFQCTL=$top/$NFQCTL ;; esac
+NFQD=${NFQD:-$(dirname "$NFQCTL")/nfqd}
+case $NFQD in /*) ;; *) NFQD=$top/$NFQD ;; esac
+PY=python3
+VERBOSE=${VERBOSE:-0}
+
+[ -x "$NFQCTL" ] || { echo "tests/nfqctl: $NFQCTL not built (make)" >&2; exit 1; }
+command -v "$PY" >/dev/null 2>&1 || { echo "tests/nfqctl: python3 missing" >&2; exit 1; }
+
+T=$(mktemp -d /tmp/nfqctl-test.XXXXXX)
+trap 'rm -rf "$T"' EXIT INT TERM
+pass=0 fail=0
+
+ok()	{ echo "ok   $*"; pass=$((pass + 1)); }
+bad()	{ echo "FAIL $*"; fail=$((fail + 1)); [ -s "$T/err" ] && sed 's/^/    err: /' "$T/err"; [ -s "$T/out" ] && sed 's/^/    out: /' "$T/out"; return 0; }
+check()	{ # NAME CONDITION...: ok when the condition (a command) succeeds
+	name=$1; shift
+	if "$@"; then ok "$name"; else bad "$name"; fi
+}
+
+day() { date -u -d "$1 days" +%Y-%m-%d; }
+TODAY=$(date -u +%Y-%m-%d)
+IN200=$(day +200) IN10=$(day +10) AGO30=$(day -30) IN30=$(day +30)
+
+# A fresh copy of the sample, dates moved; $C the configuration.
+fresh() {
+	rm -rf "$T/etc" && mkdir -p "$T/etc"
+	cp "$top/nfqd/nfqd.conf" "$T/etc/nfqd.conf"
+	sed -e "s/expires=2027-06-30/expires=$IN200/" \
+	    -e "s/expires=2026-12-31/expires=$IN10/" \
+	    -e "s/expires=2026-08-31/expires=$AGO30/" \
+	    "$top/nfqd/exceptions.conf" >"$T/etc/exceptions.conf"
+	cp "$T/etc/exceptions.conf" "$T/fresh.conf"
+	C=$T/etc/nfqd.conf
+	E=$T/etc/exceptions.conf
+	A=$T/etc/exceptions.conf.audit
+}
+
+# run ARGS...: nfqctl with -c $C; $rc, $T/out, $T/err
+run() {
+	"$NFQCTL" -c "$C" "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ "$VERBOSE" = 1 ]; then
+		echo "  \$ nfqctl $* -> $rc"
+		sed 's/^/    /' "$T/out" "$T/err"
+	fi
+}
+has()	{ grep -qF -- "$2" "$T/$1"; }		# has out|err TEXT
+lacks()	{ ! grep -qF -- "$2" "$T/$1"; }
+rc_is()	{ [ "$rc" = "$1" ]; }
+same()	{ cmp -s "$1" "$2"; }
+# every line on stderr starts with "nfqctl: "
+prefixed() { ! grep -qv '^nfqctl: ' "$T/err"; }
+lines()	{ [ -f "$1" ] && wc -l <"$1" | tr -d ' ' || echo 0; }
+
+# ---- usage and configuration errors: exit 2 ----------------------------
+
+fresh
+run -h
+check "-h prints the usage, exit 0" eval 'rc_is 0 && has out "exception add" && has out "test SRC DST"'
+"$NFQCTL" >"$T/out" 2>"$T/err"; rc=$?
+check "no command: usage, exit 2" eval 'rc_is 2 && has err "usage: nfqctl"'
+run frobnicate
+check "unknown command: exit 2" eval 'rc_is 2 && has err "nfqctl: unknown command '"'"'frobnicate'"'"'" && prefixed'
+run exception add 10.20.9.0/24 --direction inbound --owner chem-it
+check "add without --ticket: exit 2, names what is missing" eval 'rc_is 2 && has err "needs --direction, --ticket and --owner" && prefixed'
+run exception list --direction inbound
+check "an option of another command: exit 2" eval 'rc_is 2 && has err "--direction is not an option of '"'"'exception list'"'"'"'
+run exception list --expiring soon
+check "--expiring soon: exit 2" eval 'rc_is 2 && has err "--expiring takes a number of days"'
+run exception add 10.20.9.0/24 --direction inbound --ticket A --ticket B --owner o
+check "an option twice: exit 2" eval 'rc_is 2 && has err "--ticket given twice"'
+"$NFQCTL" -c "$T/nonexistent.conf" exception list >"$T/out" 2>"$T/err"; rc=$?
+check "missing configuration: exit 2, names it" eval 'rc_is 2 && has err "nfqctl: $T/nonexistent.conf: No such file or directory"'
+printf 'internal-networks = 10.20.0.0/16\nexceptions = exceptions.conf\ncolour = red\n' >"$T/etc/bad.conf"
+"$NFQCTL" -c "$T/etc/bad.conf" exception list >"$T/out" 2>"$T/err"; rc=$?
+check "bad configuration: exit 2 with file:line" eval 'rc_is 2 && has err "bad.conf:3: unknown key"'
+
+# ---- list ---------------------------------------------------------------
+
+fresh
+run exception list
+check "list: a table of the 6 entries" eval 'rc_is 0 && [ "$(lines "$T/out")" = 7 ] && has out "ADDRESS" && has out "10.20.8.0/24" && has out "2001:db8:20:1::25"'
+check "list: expired and days left shown" eval 'grep -q "^10\.20\.7\.7 .*expired" "$T/out" && grep -q "^10\.20\.5\.10 .*10 days left" "$T/out"'
+run exception list --json
+check "list --json: 6 objects with the export's keys" "$PY" -c '
+import json, sys
+a = json.load(open(sys.argv[1]))
+keys = ["address", "prefix", "direction", "ticket", "owner", "expires", "added", "comment"]
+assert len(a) == 6 and all(list(o) == keys for o in a), a
+assert a[2] == {"address": "10.20.8.0", "prefix": 24, "direction": "inbound",
+    "ticket": "NET-1187", "owner": "physics-it", "expires": sys.argv[2],
+    "added": "2025-07-01", "comment": "Physics department mail servers: inbound only (Case Part 1 exception)"}, a[2]
+' "$T/out" "$IN200"
+run exception list --expiring 14
+check "list --expiring 14: the weekly review finds 10.20.5.10 only" eval 'rc_is 0 && [ "$(lines "$T/out")" = 2 ] && grep -q "^10\.20\.5\.10 " "$T/out"'
+run exception list --expired
+check "list --expired: 10.20.7.7 only" eval 'rc_is 0 && [ "$(lines "$T/out")" = 2 ] && grep -q "^10\.20\.7\.7 " "$T/out"'
+run exception list --expired --expiring 14 --json
+check "list --expired --expiring 14 --json: both" "$PY" -c '
+import json, sys
+assert [o["address"] for o in json.load(open(sys.argv[1]))] == ["10.20.5.10", "10.20.7.7"]
+' "$T/out"
+run exception list --expiring 5
+check "list --expiring 5: none, said so, exit 0" eval 'rc_is 0 && [ ! -s "$T/out" ] && has err "no entries match"'
+
+# ---- add ----------------------------------------------------------------
+
+fresh
+cp "$E" "$T/before"
+run exception add 10.20.9.0/24 --direction inbound --ticket NET-1300 --owner chem-it --comment "Chemistry department relay"
+want="10.20.9.0/24        inbound   ticket=NET-1300 owner=chem-it added=$TODAY  # Chemistry department relay"
+check "add: exit 0, edited only (no daemon socket)" eval 'rc_is 0 && has err "nfqctl: no running daemon: edited only" && prefixed'
+{ cat "$T/before"; echo; echo "$want"; } >"$T/want"
+check "add: the file is the old bytes, a blank line, the aligned new line" same "$E" "$T/want"
+check "add: says what it added, with file:line" has err "exceptions.conf:13: added 10.20.9.0/24"
+cp "$E" "$T/before"
+run exception add 10.20.9.25 --direction outbound --ticket NET-1301 --owner chem-it --expires "$IN30" --no-reload
+check "add --no-reload: exit 0, no reload message" eval 'rc_is 0 && lacks err "no running daemon"'
+{ cat "$T/before"; echo "10.20.9.25          outbound  ticket=NET-1301 owner=chem-it expires=$IN30 added=$TODAY"; } >"$T/want"
+check "add: a host without /32, appended to the new group" same "$E" "$T/want"
+run exception add 2001:DB8:20:9:0:0:0:25/128 --direction both --ticket NET-1302 --owner chem-it
+check "add: IPv6 written short, without /128" grep -q "^2001:db8:20:9::25   both      ticket=NET-1302" "$E"
+
+# refused: exit 1, the message names the problem, not a byte changed
+refused() { # NAME MESSAGE ARGS...
+	name=$1 msg=$2; shift 2
+	cp "$E" "$T/before"
+	al=$(lines "$A")
+	run exception "$@"
+	if rc_is 1 && has err "$msg" && prefixed && same "$E" "$T/before" &&
+	    [ "$(lines "$A")" = "$al" ]; then
+		ok "refused: $name"
+	else
+		bad "refused: $name (exit $rc)"
+	fi
+}
+refused "host bits set, the network suggested" \
+    "nfqctl: host bits set in '10.20.9.1/24' (did you mean 10.20.9.0/24?)" \
+    add 10.20.9.1/24 --direction inbound --ticket NET-1 --owner o
+refused "bad address" "nfqctl: bad address '10.20.9.300'" \
+    add 10.20.9.300 --direction inbound --ticket NET-1 --owner o
+refused "bad direction" "nfqctl: bad direction 'in' (expected inbound, outbound or both)" \
+    add 10.20.9.30 --direction in --ticket NET-1 --owner o
+refused "duplicate (same prefix written differently)" \
+    "nfqctl: 10.20.1.25 is already listed ($E:2); remove it first to change it" \
+    add 10.20.1.25/32 --direction inbound --ticket NET-1 --owner o
+refused "not a real date" "nfqctl: expires '2027-02-29' is not a real calendar date" \
+    add 10.20.9.30 --direction inbound --ticket NET-1 --owner o --expires 2027-02-29
+refused "expires in the past" "nfqctl: expires $(day -1) is in the past (today is $TODAY UTC)" \
+    add 10.20.9.30 --direction inbound --ticket NET-1 --owner o --expires "$(day -1)"
+refused "ticket with a space" "nfqctl: ticket 'NET 1' has a character that is not allowed: ' '" \
+    add 10.20.9.30 --direction inbound --ticket "NET 1" --owner o
+refused "owner with a #" "nfqctl: owner 'chem#it' has a character that is not allowed: '#'" \
+    add 10.20.9.30 --direction inbound --ticket NET-1 --owner "chem#it"
+refused "comment of two lines" "nfqctl: comment has a control character (byte 0x0a)" \
+    add 10.20.9.30 --direction inbound --ticket NET-1 --owner o --comment "two
+lines"
+run exception add 192.0.2.25 --direction both --ticket NET-1303 --owner guest
+check "outside internal-networks: a warning, still written" eval 'rc_is 0 && has err "nfqctl: warning: " && has err "192.0.2.25 is not inside internal-networks" && grep -q "^192\.0\.2\.25 " "$E"'
+run exception add 10.20.8.67 --direction outbound --ticket NET-1304 --owner physics-it
+check "overlap with another direction: a warning, still written" eval 'rc_is 0 && has err "10.20.8.67 outbound overlaps 10.20.8.0/24 inbound (line 5)" && has err "loses inbound" && grep -q "^10\.20\.8\.67 " "$E"'
+
+# ---- remove -------------------------------------------------------------
+
+fresh
+cp "$E" "$T/before"
+run exception remove 10.20.8.66
+grep -v -e '^10\.20\.8\.66 ' -e '^# \.\.\. but this host' "$T/before" >"$T/want"
+check "remove: the entry and its own comment line, nothing else" eval 'rc_is 0 && same "$E" "$T/want" && has err "no running daemon: edited only"'
+cp "$E" "$T/before"
+run exception remove 10.20.1.25 --ticket NET-1400 --no-reload
+grep -v '^10\.20\.1\.25 ' "$T/before" >"$T/want"
+check "remove: a group's heading stays while the group has entries" eval 'rc_is 0 && same "$E" "$T/want" && grep -q "^# Central mail gateway" "$E"'
+cp "$E" "$T/before"
+run exception remove 10.20.8.5
+check "remove what is not listed: exit 1, says what covers it, unchanged" eval 'rc_is 1 && has err "nfqctl: 10.20.8.5 is not in $E (it is inside 10.20.8.0/24, line 4, which stays)" && same "$E" "$T/before"'
+
+# ---- check --------------------------------------------------------------
+
+fresh
+run exception check
+check "check: the sample is valid, its expired entry reported" eval 'rc_is 0 && has err "6 entries, OK" && has err "10.20.7.7 expired on $AGO30"'
+printf '# a broken list\n10.20.1.25  both  ticket=NET-1\n10.20.1.26  sideways  ticket=NET-2\n' >"$T/broken.conf"
+run exception check "$T/broken.conf"
+check "check FILE: a broken line, named file:line, exit 1" eval 'rc_is 1 && has err "nfqctl: $T/broken.conf:3: bad direction '"'"'sideways'"'"'"'
+printf '10.20.1.25 both\n10.20.1.25/32 inbound\n' >"$T/dup.conf"
+run exception check "$T/dup.conf"
+check "check FILE: a duplicate, both lines named, exit 1" eval 'rc_is 1 && has err "$T/dup.conf:2: 10.20.1.25/32 listed twice (first on line 1)"'
+"$NFQCTL" exception check "$T/etc/exceptions.conf" >"$T/out" 2>"$T/err"; rc=$?
+check "check FILE needs no configuration (a pre-commit hook)" eval 'rc_is 0 && has err "6 entries, OK"'
+cp "$T/broken.conf" "$E"
+cp "$E" "$T/before"
+run exception add 10.20.9.9 --direction both --ticket NET-1 --owner o
+check "add to a broken list: refused with its file:line, unchanged" eval 'rc_is 1 && has err "exceptions.conf:3: bad direction" && same "$E" "$T/before"'
+
+# ---- test SRC DST: every case of the sample -----------------------------
+
+fresh
+# name | src dst [port] | action direction reason entry
+while IFS='|' read -r name args want; do
+	[ -n "$name" ] || continue
+	# shellcheck disable=SC2086
+	run test $args --json
+	if rc_is 0 && "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+want = sys.argv[2].split()
+got = [d["action"], d["direction"], d["reason"], d.get("exception", {}).get("entry", "-")]
+assert got == want, (got, want)
+' "$T/out" "$want" 2>>"$T/err"; then
+		ok "test $name"
+	else
+		bad "test $name: $args"
+	fi
+done <<'EOF'
+gateway outbound, both|10.20.1.25 198.51.100.7|allowed outbound exception 10.20.1.25/32
+gateway inbound, both|203.0.113.5 10.20.1.25|allowed inbound exception 10.20.1.25/32
+gateway over IPv6|2001:db8:ff::7 2001:db8:20:1::25|allowed inbound exception 2001:db8:20:1::25/128
+physics subnet inbound|198.51.100.7 10.20.8.5|allowed inbound exception 10.20.8.0/24
+physics subnet outbound: other direction|10.20.8.5 198.51.100.7|blocked outbound exception-direction 10.20.8.0/24
+physics host outbound: the more specific entry|10.20.8.66 198.51.100.7|allowed outbound exception 10.20.8.66/32
+physics host inbound: the more specific entry decides|198.51.100.7 10.20.8.66|blocked inbound exception-direction 10.20.8.66/32
+genomics outbound|10.20.5.10 198.51.100.7|allowed outbound exception 10.20.5.10/32
+genomics inbound|198.51.100.7 10.20.5.10|blocked inbound exception-direction 10.20.5.10/32
+expired entry|198.51.100.7 10.20.7.7|blocked inbound exception-expired 10.20.7.7/32
+no exception, outbound (Part 2)|10.20.3.3 198.51.100.7|blocked outbound no-exception -
+no exception, inbound (Part 1)|198.51.100.7 10.20.3.3|blocked inbound no-exception -
+campus to campus|10.20.3.3 10.20.1.25|allowed internal internal -
+transit|198.51.100.1 203.0.113.1|allowed transit transit -
+port not in smtp-ports|10.20.3.3 198.51.100.7 587|not-policy outbound not-smtp-port -
+explicit port 25|198.51.100.7 10.20.8.5 25|allowed inbound exception 10.20.8.0/24
+EOF
+run test 198.51.100.7 10.20.8.66 --json
+check "test --json: the exception's ticket, owner, expires" "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["exception"]["ticket"] == "NET-1203" and d["exception"]["owner"] == "physics-it"
+assert "expires" not in d["exception"] and d["mode"] == "enforce" and d["port"] == 25
+' "$T/out"
+run test 198.51.100.7 10.20.8.66
+check "test: readable, says why" eval 'rc_is 0 && has out "blocked: inbound 198.51.100.7 -> 10.20.8.66 port 25" && has out "does not allow inbound" && has out "ticket=NET-1203"'
+run test 198.51.100.7 10.20.7.7
+check "test: an expired entry says when" has out "expired at the end of $AGO30"
+run test 10.20.3.3 mail.example.org
+check "test with a name, not an address: exit 2" eval 'rc_is 2 && has err "nfqctl: bad address '"'"'mail.example.org'"'"'"'
+run test 10.20.3.3 198.51.100.7 70000
+check "test with a bad port: exit 2" eval 'rc_is 2 && has err "bad port"'
+
+# ---- export, import -----------------------------------------------------
+
+fresh
+run exception export --json
+cp "$T/out" "$T/export.json"
+check "export --json: a JSON array" "$PY" -c 'import json, sys; assert len(json.load(open(sys.argv[1]))) == 6' "$T/export.json"
+cp "$E" "$T/before"
+run exception import --json "$T/export.json"
+check "export -> import: nothing to change, not a byte" eval 'rc_is 0 && has err "nothing to change" && same "$E" "$T/before" && [ ! -f "$A" ]'
+"$PY" - "$T/export.json" "$T/new.json" "$IN30" <<'PY'
+import json, sys
+a = json.load(open(sys.argv[1]))
+a = [o for o in a if o["address"] != "10.20.7.7"]			# remove
+for o in a:
+    if o["address"] == "10.20.5.10":
+        o["expires"] = sys.argv[3]					# renew
+a.append({"address": "10.20.9.0", "prefix": 24, "direction": "inbound",
+    "ticket": "NET-1300", "owner": "chem-it", "expires": None,
+    "added": None, "comment": "from NetBox"})				# add
+json.dump(a, open(sys.argv[2], "w"), indent=1)
+PY
+run exception import --json - <"$T/new.json"
+check "import from stdin: 1 added, 1 removed, 1 changed" eval 'rc_is 0 && has err "1 added, 1 removed, 1 changed, 4 unchanged"'
+check "import: removed with its comment, renewed in place, added" eval '! grep -q "10\.20\.7\.7\|old conference" "$E" && grep -q "^10\.20\.5\.10 .*expires=$IN30 " "$E" && grep -q "^# Genomics" "$E" && tail -n 1 "$E" | grep -q "^10\.20\.9\.0/24 .*# from NetBox$"'
+run exception export --json
+check "import -> export: what was imported" "$PY" -c '
+import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert a[-1]["added"] == sys.argv[3], a[-1]	# a new entry: added today
+a[-1]["added"] = None
+assert a == b, (a, b)
+' "$T/out" "$T/new.json" "$TODAY"
+cp "$E" "$T/before"
+printf '[{"address": "10.20.9.1/24", "direction": "both"}, {"address": "10.20.9.9", "direction": "both", "ticket": "T", "owner": "o", "colour": "red"}]' >"$T/bad.json"
+run exception import --json "$T/bad.json"
+check "import with problems: every one named, nothing imported" eval 'rc_is 1 && has err "entry 1: host bits set" && has err "entry 2: unknown key '"'"'colour'"'"'" && has err "2 problems; nothing imported" && same "$E" "$T/before"'
+printf '[]' >"$T/empty.json"
+run exception import --json "$T/empty.json"
+check "import of an empty array: refused" eval 'rc_is 1 && has err "refusing to empty the list" && same "$E" "$T/before"'
+run exception import "$T/new.json"
+check "import without --json: exit 2" rc_is 2
+
+# ---- 20 concurrent adds -------------------------------------------------
+
+fresh
+i=1
+while [ $i -le 20 ]; do
+	( "$NFQCTL" -c "$C" exception add "10.20.50.$i" --direction both \
+	    --ticket "NET-2$i" --owner "team$i" --no-reload \
+	    >"$T/c$i.out" 2>"$T/c$i.err"; echo $? >"$T/c$i.rc" ) &
+	i=$((i + 1))
+done
+wait
+okc=0 i=1
+while [ $i -le 20 ]; do
+	[ "$(cat "$T/c$i.rc")" = 0 ] && grep -q "^10\.20\.50\.$i  *both  *ticket=NET-2$i owner=team$i " "$E" && okc=$((okc + 1))
+	i=$((i + 1))
+done
+check "20 concurrent adds: all 20 exit 0 and are in the file" [ "$okc" = 20 ]
+run exception check
+check "20 concurrent adds: the file is valid, 26 entries" eval 'rc_is 0 && has err "26 entries, OK"'
+n=$(lines "$T/fresh.conf")
+check "20 concurrent adds: the sample's lines untouched" eval 'head -n "$n" "$E" | cmp -s - "$T/fresh.conf"'
+check "20 concurrent adds: 20 audit lines" eval '[ "$(grep -c "\"what\":\"add\"" "$A")" = 20 ]'
+if [ -x "$NFQD" ]; then
+	"$NFQD" -n -c "$C" >"$T/out" 2>"$T/err"; rc=$?
+	check "20 concurrent adds: nfqd -n accepts the result" eval 'rc_is 0 && has out "configuration OK"'
+fi
+
+# ---- the audit log ------------------------------------------------------
+
+fresh
+SUDO_USER=alice "$NFQCTL" -c "$C" exception add 10.20.9.0/24 --direction inbound --ticket NET-1300 --owner chem-it --no-reload 2>"$T/err"
+"$NFQCTL" -c "$C" exception remove 10.20.7.7 --ticket NET-1401 --no-reload 2>"$T/err"
+"$NFQCTL" -c "$C" exception export --json >"$T/x.json"
+"$PY" - "$T/x.json" <<'PY'
+import json, sys
+a = json.load(open(sys.argv[1]))
+a[0]["owner"] = "its-postmaster"
+json.dump(a, open(sys.argv[1], "w"))
+PY
+"$NFQCTL" -c "$C" exception import --json "$T/x.json" --no-reload 2>"$T/err"
+check "audit log: one JSON line per change, who/what/entry/ticket" "$PY" - "$A" "$(id -un)" "$TODAY" "$(cd "$T/etc" && pwd -P)/exceptions.conf" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert len(rows) == 3, rows
+add, rm, imp = rows
+for r in rows:
+    assert set(r) >= {"when", "who", "what", "entry", "ticket", "file"}, r
+    assert r["when"].startswith(sys.argv[3] + "T") and r["when"].endswith("Z"), r
+    assert r["file"] == sys.argv[4], r
+assert add["what"] == "add" and add["who"] == "alice" and add["ticket"] == "NET-1300"
+assert add["entry"].startswith("10.20.9.0/24        inbound   ticket=NET-1300")
+assert rm["what"] == "remove" and rm["who"] == sys.argv[2] and rm["ticket"] == "NET-1401"
+assert rm["entry"].startswith("10.20.7.7           both      ticket=NET-0950")
+assert imp["what"] == "import" and imp["change"] == "change" and "owner=its-postmaster" in imp["entry"]
+assert "owner=its-mail" in imp["was"]
+PY
+
+# ---- a symlinked list (a git checkout elsewhere) ------------------------
+
+fresh
+mkdir -p "$T/git"
+mv "$E" "$T/git/exceptions.conf"
+ln -s "$T/git/exceptions.conf" "$E"
+run exception add 10.20.9.9 --direction both --ticket NET-1 --owner o --no-reload
+check "symlinked list: edited through the link, the link kept" eval 'rc_is 0 && [ -L "$E" ] && grep -q "^10\.20\.9\.9 " "$T/git/exceptions.conf" && [ -f "$T/git/exceptions.conf.audit" ]'
+
+echo "nfqctl: $pass passed, $fail failed"
+[ "$fail" = 0 ]
