@@ -240,6 +240,10 @@ NUMBER_KEY(set_timeout_closed, timeout_closed, true, 1, 86400)
 NUMBER_KEY(set_stats_interval, stats_interval, true, 0, 86400)
 
 NUMBER_KEY(set_queue_maxlen, queue_maxlen, false, 1, 1000000)
+NUMBER_KEY(set_summary_threshold, summary_threshold, false, 0, 1000000)
+NUMBER_KEY(set_summary_window, summary_window, true, 1, 86400)
+NUMBER_KEY(set_summary_interval, summary_interval, true, 1, 86400)
+NUMBER_KEY(set_summary_sources, summary_sources, false, 64, 16777216)
 NUMBER_KEY(set_copy_range, copy_range, false, 128, 65531)
 NUMBER_KEY(set_event_queue, event_queue, false, 64, 1048576)
 
@@ -395,6 +399,10 @@ static const struct conf_key conf_keys[] = {
 	{ "event-queue",		set_event_queue,	false },
 	{ "ipset-prefix",		set_ipset_prefix,	false },
 	{ "classify",			set_classify,		false },
+	{ "summary-threshold",		set_summary_threshold,	false },
+	{ "summary-window",		set_summary_window,	false },
+	{ "summary-interval",		set_summary_interval,	false },
+	{ "summary-sources",		set_summary_sources,	false },
 	{ "smtp-addresses",		set_smtp_addresses,	false },
 };
 #define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
@@ -427,6 +435,10 @@ conf_defaults(struct conf *c)
 	c->event_queue = 16384;
 	strcpy(c->ipset_prefix, "nfqd");
 	c->classify = true;
+	c->summary_threshold = 10;
+	c->summary_window = 60;
+	c->summary_interval = 60;
+	c->summary_sources = 65536;
 	c->smtp_addresses = 1;		/* domain: FERPA, see nfqd.conf(5) */
 }
 

@@ -24,7 +24,38 @@ struct engine {
 	uint64_t	 salt;
 	struct dpi	*dpi;		/* NULL: no classification */
 	uint8_t		 addr_mode;	/* smtp-addresses */
+	struct summary	*sum;		/* NULL: no flood control */
+	int64_t		 sum_every, sum_next;
 };
+
+static void
+engine_summary_event(void *arg, const struct summary_rec *r)
+{
+	struct engine	*e = arg;
+	struct event	 ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EV_SUMMARY;
+	ev.ts_us = e->now;
+	ev.src = r->src;
+	ev.summary = *r;
+	e->st.events++;
+	e->emit(e->emit_arg, &ev);
+}
+
+/* Write the pending summaries once per summary-interval. */
+static void
+engine_summaries(struct engine *e)
+{
+	if (e->sum == NULL)
+		return;
+	if (e->sum_next == 0)
+		e->sum_next = e->now + e->sum_every;
+	else if (e->now >= e->sum_next) {
+		summary_flush(e->sum, engine_summary_event, e);
+		e->sum_next = e->now + e->sum_every;
+	}
+}
 
 static void
 engine_emit(struct engine *e, const struct event *ev)
@@ -69,6 +100,8 @@ engine_flow_end(void *arg, struct flow *f)
 		e->st.flows_evicted++;
 		break;
 	}
+	if (f->tcp & TF_FOLDED)
+		return;		/* its decision is in a policy_summary */
 	memset(&ev, 0, sizeof(ev));
 	ev.type = EV_FLOW;
 	ev.ts_us = e->now;
@@ -186,6 +219,13 @@ engine_new_sized(const struct policy *p, uint32_t max_flows, uint64_t seed,
 	e->emit_arg = arg;
 	e->salt = seed;
 	e->addr_mode = p->conf.smtp_addresses;
+	if (p->conf.summary_threshold > 0 &&
+	    (e->sum = summary_new(p->conf.summary_sources,
+	    p->conf.summary_threshold, p->conf.summary_window)) == NULL) {
+		engine_free(e);
+		return NULL;
+	}
+	e->sum_every = (int64_t)p->conf.summary_interval * 1000000;
 	if (p->conf.classify && (e->dpi = dpi_new()) == NULL)
 		log_warnx("nDPI did not start: connections are decided but "
 		    "not classified");
@@ -211,6 +251,7 @@ engine_free(struct engine *e)
 	flowtab_flush(e->flows, FE_SHUTDOWN);	/* no-op after a flush */
 	flowtab_free(e->flows);
 	dpi_free(e->dpi);
+	summary_free(e->sum);
 	free(e);
 }
 
@@ -328,12 +369,14 @@ engine_packet(struct engine *e, const struct policy *pol, enum link link,
 	uint32_t	 h;
 	uint8_t		 from, client;
 	int		 r, cmp, dir;
+	bool		 folded;
 
 	if (ts > e->now)
 		e->now = ts;
 	if (e->st.start_us == -1)
 		e->st.start_us = e->now;
 	flowtab_expire(e->flows, e->now);
+	engine_summaries(e);
 	e->st.pkts++;
 	e->st.bytes += wire > cap ? wire : cap;
 
@@ -410,11 +453,17 @@ engine_packet(struct engine *e, const struct policy *pol, enum link link,
 			e->st.allowed++;
 		else
 			e->st.blocked++;
+		folded = d.action == A_BLOCKED && !summary_admit(e->sum, &ca,
+		    d.direction, &sa, k.port[client ^ 1], (uint8_t)pol->conf.mode,
+		    e->now, engine_summary_event, e);
+		if (folded)
+			e->st.summarized++;
 		if ((f = flowtab_insert(e->flows, &k, h, e->now)) == NULL) {
 			/* Full of established connections: decide untracked. */
 			e->st.flows_untracked++;
-			engine_policy_event(e, pol, &k, client,
-			    engine_flow_id(e, &k), &d);
+			if (!folded)
+				engine_policy_event(e, pol, &k, client,
+				    engine_flow_id(e, &k), &d);
 			return engine_verdict(e, pol, d.action);
 		}
 		e->st.flows_created++;
@@ -426,7 +475,10 @@ engine_packet(struct engine *e, const struct policy *pol, enum link link,
 			f->tcp |= TF_MIDSTREAM;
 			f->state = FS_ESTABLISHED;
 		}
-		engine_policy_event(e, pol, &k, client, f->id, &d);
+		if (folded)
+			f->tcp |= TF_FOLDED;
+		else
+			engine_policy_event(e, pol, &k, client, f->id, &d);
 		/* What passes is classified: allowed, or anything monitored. */
 		if (e->dpi != NULL && (d.action == A_ALLOWED ||
 		    pol->conf.mode == MODE_MONITOR))
@@ -462,11 +514,13 @@ engine_tick(struct engine *e, int64_t now)
 	if (now > e->now)
 		e->now = now;
 	flowtab_expire(e->flows, e->now);
+	engine_summaries(e);
 }
 
 void
 engine_flush(struct engine *e, uint8_t reason)
 {
+	summary_flush(e->sum, engine_summary_event, e);
 	flowtab_flush(e->flows, reason);
 }
 

@@ -153,6 +153,7 @@ event_stats(cJSON *o, const struct event *ev)
 	N(x, "allowed", s->allowed);
 	N(x, "blocked", s->blocked);
 	N(x, "other_port", s->other_port);
+	N(x, "summarized", s->summarized);
 	N(x, "pkts_accepted", s->pkts_accepted);
 	N(x, "pkts_dropped", s->pkts_dropped);
 	x = cJSON_AddObjectToObject(st, "flow");
@@ -244,13 +245,37 @@ event_alert(cJSON *o, const struct event *ev)
 	N(a, "severity", ev->alert.severity);
 }
 
+static void
+event_summary(cJSON *o, const struct event *ev)
+{
+	const struct summary_rec	*r = &ev->summary;
+	cJSON				*s, *t;
+	char				 a[ADDR_STRLEN], buf[ADDR_STRLEN + 8];
+
+	s = cJSON_AddObjectToObject(o, "policy_summary");
+	cJSON_AddStringToObject(s, "action", "blocked");
+	cJSON_AddStringToObject(s, "direction", direction_name(r->direction));
+	cJSON_AddStringToObject(s, "mode",
+	    r->mode == MODE_MONITOR ? "monitor" : "enforce");
+	N(s, "count", r->count);
+	add_ts(s, "first", r->first_us);
+	add_ts(s, "last", r->last_us);
+	t = cJSON_AddArrayToObject(s, "targets");
+	for (uint8_t i = 0; i < r->ntargets; i++) {
+		addr_format(&r->targets[i].addr, a, sizeof(a));
+		snprintf(buf, sizeof(buf), r->targets[i].addr.af == 6 ?
+		    "[%s]:%u" : "%s:%u", a, r->targets[i].port);
+		cJSON_AddItemToArray(t, cJSON_CreateString(buf));
+	}
+}
+
 static const char *ev_names[] = { "policy", "flow", "stats", "reload",
-    "smtp", "alert" };
+    "smtp", "alert", "policy_summary" };
 
 static bool
 ev_has_tuple(uint8_t type)
 {
-	return type != EV_STATS && type != EV_RELOAD;
+	return type != EV_STATS && type != EV_RELOAD && type != EV_SUMMARY;
 }
 
 /* Free what an event owns; after formatting it, or instead of it. */
@@ -304,6 +329,11 @@ event_format(const struct event *ev, char *buf, size_t len)
 		break;
 	case EV_ALERT:
 		event_alert(o, ev);
+		break;
+	case EV_SUMMARY:
+		add_addr(o, "src_ip", &ev->src);
+		cJSON_AddStringToObject(o, "proto", "TCP");
+		event_summary(o, ev);
 		break;
 	}
 	ok = cJSON_PrintPreallocated(o, buf, (int)len, 0);

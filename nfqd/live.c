@@ -223,7 +223,8 @@ live_stats(struct live *l, struct stats *sum)
 		ADD(other_port); ADD(allowed); ADD(blocked);
 		ADD(pkts_accepted); ADD(pkts_dropped); ADD(flows_created);
 		ADD(flows_closed); ADD(flows_timeout); ADD(flows_evicted);
-		ADD(flows_untracked); ADD(events);
+		ADD(flows_untracked); ADD(flows_resumed); ADD(summarized);
+		ADD(events);
 #undef ADD
 		sum->flows_active += s.flows_created - s.flows_closed -
 		    s.flows_timeout - s.flows_evicted;

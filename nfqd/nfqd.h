@@ -97,6 +97,11 @@ struct conf {
 	char		 ipset_prefix[16];	/* degraded-mode sets */
 	/* classification */
 	bool		 classify;		/* nDPI + SMTP metadata */
+	/* flood control */
+	uint32_t	 summary_threshold;	/* own events per source */
+	uint32_t	 summary_window;	/* seconds */
+	uint32_t	 summary_interval;	/* seconds */
+	uint32_t	 summary_sources;	/* sources tracked */
 	uint8_t		 smtp_addresses;	/* enum smtp_addr_mode */
 };
 
@@ -247,6 +252,7 @@ struct flow {
 #define TF_FIN_C	0x04
 #define TF_FIN_S	0x08
 #define TF_MIDSTREAM	0x10	/* first packet was not a SYN */
+#define TF_FOLDED	0x20	/* its decision went into a policy_summary */
 
 struct flowtab;
 typedef void (*flow_end_cb)(void *, struct flow *);
@@ -271,7 +277,8 @@ const char	*flow_end_name(uint8_t);
 
 /* ---- event.c: EVE-shaped JSON events ---- */
 
-enum ev_type { EV_POLICY, EV_FLOW, EV_STATS, EV_RELOAD, EV_SMTP, EV_ALERT };
+enum ev_type { EV_POLICY, EV_FLOW, EV_STATS, EV_RELOAD, EV_SMTP, EV_ALERT,
+    EV_SUMMARY };
 
 /* Alert signature ids (gid 1, as Suricata's rules use). */
 #define SID_NON_SMTP		9250001	/* a known non-SMTP protocol */
@@ -283,6 +290,7 @@ struct stats {
 	uint64_t	 ipv4, ipv6, vlan;
 	uint64_t	 other_port;
 	uint64_t	 allowed, blocked;		/* connections */
+	uint64_t	 summarized;	/* blocked, folded into summaries */
 	uint64_t	 pkts_accepted, pkts_dropped;	/* verdicts */
 	uint64_t	 flows_created, flows_closed, flows_timeout;
 	uint64_t	 flows_evicted, flows_untracked, flows_resumed;
@@ -299,6 +307,21 @@ struct ev_exc {
 	char		 ticket[EXC_TEXTLEN];
 	char		 owner[EXC_TEXTLEN];
 	char		 expires[11];
+};
+
+#define SUMMARY_TARGETS	8
+
+struct summary_rec {
+	struct ip_addr	 src;
+	uint8_t		 direction;
+	uint8_t		 mode;
+	uint8_t		 ntargets;
+	uint32_t	 count;			/* folded connections */
+	int64_t		 first_us, last_us;
+	struct {
+		struct ip_addr	 addr;
+		uint16_t	 port;
+	}		 targets[SUMMARY_TARGETS];	/* a sample */
 };
 
 struct smtp_meta;
@@ -331,6 +354,7 @@ struct event {
 			uint8_t		 severity, action;
 			char		 signature[128];
 		} alert;
+		struct summary_rec summary;
 		struct stats	 stats;
 		struct {
 			uint8_t		 ok;
@@ -360,6 +384,17 @@ void		 cls_free(struct cls *);
 bool		 cls_packet(struct dpi *, struct cls *, const struct pkt *, int,
 		    int64_t);
 void		 cls_result(struct dpi *, struct cls *, struct cls_result *);
+
+/* ---- summary.c: flood control, policy_summary events ---- */
+
+struct summary;
+typedef void (*summary_cb)(void *, const struct summary_rec *);
+struct summary	*summary_new(uint32_t, uint32_t, uint32_t);
+void		 summary_free(struct summary *);
+bool		 summary_admit(struct summary *, const struct ip_addr *,
+		    uint8_t, const struct ip_addr *, uint16_t, uint8_t, int64_t,
+		    summary_cb, void *);
+void		 summary_flush(struct summary *, summary_cb, void *);
 
 /* ---- sink.c: where formatted events go ---- */
 

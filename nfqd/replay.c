@@ -31,7 +31,8 @@ struct replay {
 };
 
 static void
-replay_count_host(struct replay *r, const struct ip_addr *a, int dir)
+replay_count_host(struct replay *r, const struct ip_addr *a, int dir,
+    uint64_t n)
 {
 	uint32_t		 i;
 	struct host_count	*h;
@@ -53,7 +54,7 @@ replay_count_host(struct replay *r, const struct ip_addr *a, int dir)
 		if (addr_equal(&h->addr, a))
 			break;
 	}
-	h->n[dir]++;
+	h->n[dir] += n;
 }
 
 static void
@@ -67,10 +68,16 @@ replay_emit(void *arg, const struct event *cev)
 		r->conns[ev->policy.direction][ev->policy.action]++;
 		if (ev->policy.action == A_BLOCKED &&
 		    ev->policy.direction == D_INBOUND)
-			replay_count_host(r, &ev->dst, 0);
+			replay_count_host(r, &ev->dst, 0, 1);
 		else if (ev->policy.action == A_BLOCKED &&
 		    ev->policy.direction == D_OUTBOUND)
-			replay_count_host(r, &ev->src, 1);
+			replay_count_host(r, &ev->src, 1, 1);
+	} else if (ev->type == EV_SUMMARY) {
+		/* Folded attempts count too; the campus end of an inbound
+		 * scan is many hosts, so only outbound ones name a host. */
+		r->conns[ev->summary.direction][A_BLOCKED] += ev->summary.count;
+		if (ev->summary.direction == D_OUTBOUND)
+			replay_count_host(r, &ev->src, 1, ev->summary.count);
 	}
 	len = event_format(ev, r->buf, sizeof(r->buf));
 	event_release(ev);
@@ -99,17 +106,19 @@ replay_summary(struct replay *r, const char *file, const struct stats *st)
 {
 	static const char	*dirs[] = { "inbound", "outbound", "internal",
 				    "transit" };
-	uint64_t		 total = 0;
+	uint64_t		 total = st->allowed + st->blocked;
 	uint32_t		 i, n = 0;
 	char			 a[ADDR_STRLEN];
 
-	for (i = 0; i < 4; i++)
-		total += r->conns[i][0] + r->conns[i][1];
 	fprintf(stderr, "nfqd: replay of %s\n", file);
 	fprintf(stderr, "  %llu packets, %llu SMTP-port connections "
 	    "(%llu allowed, %llu blocked)\n", (unsigned long long)st->pkts,
 	    (unsigned long long)total, (unsigned long long)st->allowed,
 	    (unsigned long long)st->blocked);
+	if (st->summarized > 0)
+		fprintf(stderr, "  %llu blocked attempts were folded into "
+		    "policy_summary events (flood control)\n",
+		    (unsigned long long)st->summarized);
 	fprintf(stderr, "  %-10s %9s %9s\n", "direction", "allowed",
 	    "blocked");
 	for (i = 0; i < 4; i++)

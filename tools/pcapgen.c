@@ -1792,6 +1792,47 @@ cap_retrans(const char *dir)
 }
 
 /*
+ * scan.pcap: flood control.  An outside scanner SYNs port 25 of 1000
+ * campus hosts in 10 s, an infected campus host tries 300 Internet mail
+ * servers in 15 s (each SYN retransmitted once), a second outside source
+ * stays below the threshold with 5 attempts, and the gateway's mail goes
+ * on in the middle of it.
+ */
+static void
+cap_scan(const char *dir)
+{
+	struct pg_writer w;
+	struct pg_conn	 c;
+	char		 a[32];
+	int		 i;
+
+	pg_open(&w, dir, "scan.pcap", PG_PCAP, LINKTYPE_ETHERNET);
+	for (i = 0; i < 1000; i++) {
+		snprintf(a, sizeof(a), "10.20.%d.%d", 10 + i / 250, 1 + i % 250);
+		pg_conn_init(&c, &w, "203.0.113.66", (uint16_t)(50000 + i), a,
+		    25, pg_at(9, 0, 0) + (uint64_t)i * 10000);
+		syn_attempts(&c, 1);
+	}
+	for (i = 0; i < 300; i++) {
+		snprintf(a, sizeof(a), "%s.%d", i % 2 ? "198.51.100" :
+		    "203.0.113", 1 + i / 2);
+		pg_conn_init(&c, &w, "10.20.3.44", (uint16_t)(41000 + i), a,
+		    25, pg_at(9, 0, 20) + (uint64_t)i * 50000);
+		syn_attempts(&c, 2);
+	}
+	for (i = 0; i < 5; i++) {
+		snprintf(a, sizeof(a), "10.20.3.%d", 100 + i);
+		pg_conn_init(&c, &w, "198.51.100.9", (uint16_t)(33000 + i), a,
+		    25, pg_at(9, 0, 5) + (uint64_t)i * 1000000);
+		syn_attempts(&c, 1);
+	}
+	pg_conn_init(&c, &w, "10.20.1.25", 45000, "203.0.113.25", 25,
+	    pg_at(9, 0, 8));
+	smtp_full(&c, &smtp_out);
+	pg_close(&w);
+}
+
+/*
  * timeouts.pcap: flows that end by timeout before the capture does.
  */
 static void
@@ -1910,6 +1951,7 @@ main(int argc, char *argv[])
 	cap_midstream(dir);
 	cap_retrans(dir);
 	cap_timeouts(dir);
+	cap_scan(dir);
 	cap_truncated(dir);
 	return 0;
 }
