@@ -48,9 +48,9 @@ UNIT_BINS	:= $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 PROGS		:= $(BIN)/nfqd $(BIN)/nfqd-rules $(BIN)/nfqd-pcapgen \
 		   $(BIN)/nfqctl \
-		   $(if $(wildcard tools/collect.c),$(BIN)/nfqd-collect)
+		   $(BIN)/nfqd-collect
 
-.PHONY: all check check-build test test-unit test-replay test-pcaps test-e2e test-rules test-docs test-nfqctl \
+.PHONY: all bench check check-build test test-unit test-replay test-pcaps test-e2e test-rules test-docs test-nfqctl test-sinks \
 	check-san deps demo demo-replay pcaps install clean
 .DELETE_ON_ERROR:
 
@@ -112,11 +112,24 @@ test: all $(UNIT_BINS)
 	@PCAPGEN=$(BIN)/nfqd-pcapgen tests/pcaps-reproducible.sh
 	@NFQD_RULES=$(BIN)/nfqd-rules tests/rules/run.sh
 	@NFQCTL=$(BIN)/nfqctl NFQD=$(BIN)/nfqd tests/nfqctl/run.sh
-	@NFQD=$(BIN)/nfqd NFQD_RULES=$(BIN)/nfqd-rules tests/e2e/run.sh
+	@NFQD=$(BIN)/nfqd NFQD_COLLECT=$(BIN)/nfqd-collect tests/sinks/run.sh
+	@NFQD=$(BIN)/nfqd NFQD_RULES=$(BIN)/nfqd-rules NFQCTL=$(BIN)/nfqctl tests/e2e/run.sh
 	@NFQD=$(BIN)/nfqd tests/docs/run.sh
 
 test-e2e: all
-	@NFQD=$(BIN)/nfqd NFQD_RULES=$(BIN)/nfqd-rules tests/e2e/run.sh
+	@NFQD=$(BIN)/nfqd NFQD_RULES=$(BIN)/nfqd-rules NFQCTL=$(BIN)/nfqctl tests/e2e/run.sh
+
+# bench/: timings, never part of `make test` (see bench/reload.c).
+bench: $(BUILD)/bench/reload
+	$(BUILD)/bench/reload
+
+$(BUILD)/bench/reload: $(BUILD)/bench/reload.o $(LIB)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+
+test-sinks: all
+	@NFQD=$(BIN)/nfqd NFQD_COLLECT=$(BIN)/nfqd-collect tests/sinks/run.sh
 
 test-nfqctl: all
 	@NFQCTL=$(BIN)/nfqctl NFQD=$(BIN)/nfqd tests/nfqctl/run.sh
@@ -154,10 +167,11 @@ install: all
 	install -m 0755 bin/nfqd $(DESTDIR)$(PREFIX)/sbin/nfqd
 	install -m 0755 bin/nfqd-rules $(DESTDIR)$(PREFIX)/sbin/nfqd-rules
 	install -m 0755 bin/nfqctl $(DESTDIR)$(PREFIX)/sbin/nfqctl
+	install -m 0755 bin/nfqd-collect $(DESTDIR)$(PREFIX)/sbin/nfqd-collect
 	install -m 0644 nfqd/nfqd.conf $(DESTDIR)/etc/nfqd/nfqd.conf.sample
 	install -m 0644 nfqd/exceptions.conf \
 	    $(DESTDIR)/etc/nfqd/exceptions.conf.sample
-	install -m 0644 man/nfqd.8 man/nfqd-rules.8 man/nfqctl.8 \
+	install -m 0644 man/nfqd.8 man/nfqd-rules.8 man/nfqctl.8 man/nfqd-collect.8 \
 	    $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 man/nfqd.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	sed 's|/usr/sbin/nfqd|$(PREFIX)/sbin/nfqd|g' nfqd/nfqd.service \

@@ -4,12 +4,14 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nfqd.h"
+#include "sink.h"
 
 #define LINE_MAX_LEN	4096
 
@@ -200,26 +202,39 @@ set_transit(struct conf *c, char *v, char *err, size_t errlen)
 static int
 set_events(struct conf *c, char *v, char *err, size_t errlen)
 {
-	char	*items[MAX_SINKS];
-	int	 i, n;
+	char		*items[MAX_SINKS], dir[MAX_PATH];
+	const char	*slash = strrchr(c->path, '/');
+	int		 i, j, n;
 
 	if ((n = conf_split(v, items, MAX_SINKS, err, errlen)) == -1)
 		return -1;
+	if (slash != NULL)
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - c->path),
+		    c->path);
 	for (i = 0; i < n; i++) {
-		if (strcmp(items[i], "stdout") == 0)
-			snprintf(c->events[i], sizeof(c->events[i]), "stdout");
-		else if (strncmp(items[i], "file:", 5) == 0 && items[i][5]) {
-			memcpy(c->events[i], "file:", 5);
-			if (conf_path(c, items[i] + 5, c->events[i] + 5,
-			    sizeof(c->events[i]) - 5, err, errlen) == -1)
-				return -1;
-		} else {
-			snprintf(err, errlen, "bad event sink '%s' "
-			    "(expected stdout or file:PATH)", items[i]);
+		if (sink_spec_check(items[i], c->events[i],
+		    sizeof(c->events[i]), slash != NULL ? dir : NULL, err,
+		    errlen) == -1)
 			return -1;
-		}
+		for (j = 0; j < i; j++)
+			if (strcmp(c->events[i], c->events[j]) == 0) {
+				snprintf(err, errlen, "event sink '%.200s' "
+				    "listed twice", items[i]);
+				return -1;
+			}
 	}
 	c->nevents = (size_t)n;
+	return 0;
+}
+
+static int
+set_event_buffer(struct conf *c, char *v, char *err, size_t errlen)
+{
+	uint64_t	 n;
+
+	if (sink_size_parse(v, &n, err, errlen) == -1)
+		return -1;
+	c->event_buffer = (uint32_t)n;
 	return 0;
 }
 
@@ -241,6 +256,48 @@ NUMBER_KEY(set_stats_interval, stats_interval, true, 0, 86400)
 
 NUMBER_KEY(set_queue_maxlen, queue_maxlen, false, 1, 1000000)
 NUMBER_KEY(set_summary_threshold, summary_threshold, false, 0, 1000000)
+NUMBER_KEY(set_bulk_attempts, bulk_attempts, false, 0, 10000000)
+NUMBER_KEY(set_bulk_messages, bulk_messages, false, 0, 10000000)
+NUMBER_KEY(set_bulk_recipients, bulk_recipients, false, 0, 10000000)
+NUMBER_KEY(set_bulk_window, bulk_window, true, 1, 7 * 86400)
+NUMBER_KEY(set_harvest_recipients, harvest_recipients, false, 0, 10000000)
+NUMBER_KEY(set_harvest_rejects, harvest_rejects, false, 0, 10000000)
+NUMBER_KEY(set_harvest_window, harvest_window, true, 1, 7 * 86400)
+NUMBER_KEY(set_relay_window, relay_window, true, 1, 7 * 86400)
+NUMBER_KEY(set_detect_hosts, detect_hosts, false, 64, 16777216)
+
+/* A size: bytes, or with K, M or G (powers of 1024); 0 turns it off. */
+static int
+set_max_message_size(struct conf *c, char *v, char *err, size_t errlen)
+{
+	char			*end;
+	unsigned long long	 n, mul = 1;
+
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (end != v && end[0] != '\0' && end[1] == '\0') {
+		switch (*end) {
+		case 'K': mul = 1ULL << 10; end++; break;
+		case 'M': mul = 1ULL << 20; end++; break;
+		case 'G': mul = 1ULL << 30; end++; break;
+		}
+	}
+	if (!isdigit((unsigned char)*v) || *end != '\0' || errno != 0 ||
+	    n > (1ULL << 40) / mul) {
+		snprintf(err, errlen, "bad size '%s' (bytes, or with K, M or "
+		    "G; at most 1T)", v);
+		return -1;
+	}
+	c->max_message_size = n * mul;
+	return 0;
+}
+
+static int
+set_announcements(struct conf *c, char *v, char *err, size_t errlen)
+{
+	return conf_path(c, v, c->announcements, sizeof(c->announcements),
+	    err, errlen);
+}
 NUMBER_KEY(set_summary_window, summary_window, true, 1, 86400)
 NUMBER_KEY(set_summary_interval, summary_interval, true, 1, 86400)
 NUMBER_KEY(set_summary_sources, summary_sources, false, 64, 16777216)
@@ -354,6 +411,51 @@ set_ipset_prefix(struct conf *c, char *v, char *err, size_t errlen)
 	return 0;
 }
 
+/* control-socket = PATH | none: sun_path holds 107 bytes and a NUL. */
+static int
+set_control_socket(struct conf *c, char *v, char *err, size_t errlen)
+{
+	if (strcmp(v, "none") == 0) {
+		c->control_socket[0] = '\0';
+		return 0;
+	}
+	if (conf_path(c, v, c->control_socket, sizeof(c->control_socket), err,
+	    errlen) == -1)
+		return -1;
+	if (strlen(c->control_socket) > 107) {
+		snprintf(err, errlen, "control-socket path too long for a unix "
+		    "socket (at most 107 bytes)");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+set_control_group(struct conf *c, char *v, char *err, size_t errlen)
+{
+	struct group	 gr, *res = NULL;
+	char		 buf[16384];
+
+	if (strlen(v) >= sizeof(c->control_group) ||
+	    getgrnam_r(v, &gr, buf, sizeof(buf), &res) != 0 || res == NULL) {
+		snprintf(err, errlen, "control-group: no group '%.64s' on this "
+		    "system", v);
+		return -1;
+	}
+	snprintf(c->control_group, sizeof(c->control_group), "%s", v);
+	c->control_gid = (uint32_t)gr.gr_gid;
+	return 0;
+}
+
+static int
+set_state_dir(struct conf *c, char *v, char *err, size_t errlen)
+{
+	if (conf_path(c, v, c->state_dir, sizeof(c->state_dir) -
+	    sizeof(QUAR_FILE) - 16, err, errlen) == -1)
+		return -1;
+	return 0;
+}
+
 static int
 set_classify(struct conf *c, char *v, char *err, size_t errlen)
 {
@@ -383,6 +485,7 @@ static const struct conf_key conf_keys[] = {
 	{ "mode",			set_mode,		false },
 	{ "transit",			set_transit,		false },
 	{ "events",			set_events,		false },
+	{ "event-buffer",		set_event_buffer,	false },
 	{ "max-flows",			set_max_flows,		false },
 	{ "timeout-new",		set_timeout_new,	false },
 	{ "timeout-established",	set_timeout_est,	false },
@@ -398,11 +501,25 @@ static const struct conf_key conf_keys[] = {
 	{ "mark-allowed",		set_mark_allowed,	false },
 	{ "event-queue",		set_event_queue,	false },
 	{ "ipset-prefix",		set_ipset_prefix,	false },
+	{ "control-socket",		set_control_socket,	false },
+	{ "control-group",		set_control_group,	false },
+	{ "state-dir",			set_state_dir,		false },
 	{ "classify",			set_classify,		false },
 	{ "summary-threshold",		set_summary_threshold,	false },
 	{ "summary-window",		set_summary_window,	false },
 	{ "summary-interval",		set_summary_interval,	false },
 	{ "summary-sources",		set_summary_sources,	false },
+	{ "bulk-attempts",		set_bulk_attempts,	false },
+	{ "bulk-messages",		set_bulk_messages,	false },
+	{ "bulk-recipients",		set_bulk_recipients,	false },
+	{ "bulk-window",		set_bulk_window,	false },
+	{ "bulk-announcements",		set_announcements,	false },
+	{ "harvest-recipients",		set_harvest_recipients,	false },
+	{ "harvest-rejects",		set_harvest_rejects,	false },
+	{ "harvest-window",		set_harvest_window,	false },
+	{ "relay-window",		set_relay_window,	false },
+	{ "max-message-size",		set_max_message_size,	false },
+	{ "detect-hosts",		set_detect_hosts,	false },
 	{ "smtp-addresses",		set_smtp_addresses,	false },
 };
 #define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
@@ -418,6 +535,7 @@ conf_defaults(struct conf *c)
 	c->transit = TRANSIT_ALLOW;
 	strcpy(c->events[0], "stdout");
 	c->nevents = 1;
+	c->event_buffer = SINK_BUFFER_DEFAULT;
 	c->max_flows = 262144;
 	c->timeout_new = 30;
 	c->timeout_established = 3600;
@@ -434,11 +552,23 @@ conf_defaults(struct conf *c)
 	c->mark_allowed = 0x40000000;
 	c->event_queue = 16384;
 	strcpy(c->ipset_prefix, "nfqd");
+	strcpy(c->control_socket, "/run/nfqd/control.sock");
+	strcpy(c->state_dir, "/var/lib/nfqd");
 	c->classify = true;
 	c->summary_threshold = 10;
 	c->summary_window = 60;
 	c->summary_interval = 60;
 	c->summary_sources = 65536;
+	c->bulk_attempts = 30;
+	c->bulk_messages = 200;
+	c->bulk_recipients = 1000;
+	c->bulk_window = 600;
+	c->harvest_recipients = 100;
+	c->harvest_rejects = 20;
+	c->harvest_window = 600;
+	c->relay_window = 600;
+	c->max_message_size = 50ULL << 20;	/* the Case relay's limit */
+	c->detect_hosts = 65536;
 	c->smtp_addresses = 1;		/* domain: FERPA, see nfqd.conf(5) */
 }
 

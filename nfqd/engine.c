@@ -26,7 +26,51 @@ struct engine {
 	uint8_t		 addr_mode;	/* smtp-addresses */
 	struct summary	*sum;		/* NULL: no flood control */
 	int64_t		 sum_every, sum_next;
+	struct detect	*det;		/* bulk, harvest, relay, size */
+	const struct policy *pol;	/* the one packets were judged by */
 };
+
+/* Where a detection's alert belongs: the connection that raised it. */
+struct det_ctx {
+	struct engine		*e;
+	const struct flow_key	*k;
+	uint8_t			 client, action;
+	const char		*app_proto;
+};
+
+static void	event_tuple(struct event *, const struct flow_key *, uint8_t);
+
+static void
+engine_detect_alert(void *arg, const struct detection *x)
+{
+	struct det_ctx	*c = arg;
+	struct event	 ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EV_ALERT;
+	ev.ts_us = c->e->now;
+	ev.flow_id = x->flow_id;
+	event_tuple(&ev, c->k, c->client);
+	if (c->app_proto != NULL)
+		snprintf(ev.app_proto, sizeof(ev.app_proto), "%s",
+		    c->app_proto);
+	ev.alert.sid = detection_sid(x->kind);
+	ev.alert.action = c->action;
+	ev.alert.detection = (uint8_t)(x->kind + 1);
+	ev.alert.blocked = x->blocked;
+	ev.alert.host = x->host;
+	ev.alert.count = x->count;
+	ev.alert.limit = x->limit;
+	ev.alert.window = x->window;
+	ev.alert.related_flow = x->related_flow;
+	ev.alert.severity = strcmp(detection_name(x->kind), "message_size") ==
+	    0 ? 3 : x->blocked || strcmp(detection_name(x->kind),
+	    "relay_suspect") == 0 ? 1 : 2;
+	snprintf(ev.alert.signature, sizeof(ev.alert.signature), "%s",
+	    detection_signature(x->kind));
+	c->e->st.events++;
+	c->e->emit(c->e->emit_arg, &ev);
+}
 
 static void
 engine_summary_event(void *arg, const struct summary_rec *r)
@@ -158,7 +202,6 @@ engine_cls_finish(struct engine *e, struct flow *f)
 {
 	struct cls_result	 r;
 	struct event		 ev;
-	char			 sig[128];
 	uint16_t		 sport = f->key.port[f->client ^ 1];
 
 	cls_result(e->dpi, f->cls, &r);
@@ -167,6 +210,15 @@ engine_cls_finish(struct engine *e, struct flow *f)
 	memcpy(f->app_proto, r.app_proto, sizeof(f->app_proto));
 	f->risk = r.risk;
 	if (r.smtp != NULL) {
+		struct det_ctx	 dc = { e, &f->key, f->client, f->action,
+				    f->app_proto };
+		struct ip_addr	 ca, sa;
+
+		ca.af = sa.af = f->key.af;
+		memcpy(ca.b, f->key.addr[f->client], 16);
+		memcpy(sa.b, f->key.addr[f->client ^ 1], 16);
+		detect_smtp(e->det, e->pol, &ca, &sa, f->direction, r.smtp,
+		    f->id, e->now, engine_detect_alert, &dc);
 		memset(&ev, 0, sizeof(ev));
 		ev.type = EV_SMTP;
 		ev.ts_us = e->now;
@@ -177,16 +229,14 @@ engine_cls_finish(struct engine *e, struct flow *f)
 		ev.smtp.addr_mode = e->addr_mode;
 		engine_emit(e, &ev);
 	}
+	/* Constant signatures, as in EVE: the protocol is in app_proto. */
 	if (f->app_proto[0] != '\0' &&
-	    !engine_expected_proto(sport, f->app_proto)) {
-		snprintf(sig, sizeof(sig), "nfqd: %s on SMTP port %u",
-		    f->app_proto, sport);
-		engine_alert(e, f, SID_NON_SMTP, sig);
-	} else if (r.unknown_payload) {
-		snprintf(sig, sizeof(sig), "nfqd: unidentified non-SMTP "
-		    "payload on SMTP port %u", sport);
-		engine_alert(e, f, SID_UNKNOWN_PAYLOAD, sig);
-	}
+	    !engine_expected_proto(sport, f->app_proto))
+		engine_alert(e, f, SID_NON_SMTP,
+		    "nfqd: non-SMTP protocol on an SMTP port");
+	else if (r.unknown_payload)
+		engine_alert(e, f, SID_UNKNOWN_PAYLOAD,
+		    "nfqd: unidentified non-SMTP payload on an SMTP port");
 }
 
 struct engine *
@@ -226,6 +276,11 @@ engine_new_sized(const struct policy *p, uint32_t max_flows, uint64_t seed,
 		return NULL;
 	}
 	e->sum_every = (int64_t)p->conf.summary_interval * 1000000;
+	if ((e->det = detect_new(&p->conf)) == NULL) {
+		engine_free(e);
+		return NULL;
+	}
+	e->pol = p;
 	if (p->conf.classify && (e->dpi = dpi_new()) == NULL)
 		log_warnx("nDPI did not start: connections are decided but "
 		    "not classified");
@@ -243,6 +298,13 @@ engine_set_bypass(struct engine *e, bool on)
 	e->bypass = on;
 }
 
+/* The policy flow ends and timeouts are judged by, until the next packet. */
+void
+engine_set_policy(struct engine *e, const struct policy *pol)
+{
+	e->pol = pol;
+}
+
 void
 engine_free(struct engine *e)
 {
@@ -252,6 +314,7 @@ engine_free(struct engine *e)
 	flowtab_free(e->flows);
 	dpi_free(e->dpi);
 	summary_free(e->sum);
+	detect_free(e->det);
 	free(e);
 }
 
@@ -371,6 +434,7 @@ engine_packet(struct engine *e, const struct policy *pol, enum link link,
 	int		 r, cmp, dir;
 	bool		 folded;
 
+	e->pol = pol;
 	if (ts > e->now)
 		e->now = ts;
 	if (e->st.start_us == -1)
@@ -460,10 +524,15 @@ engine_packet(struct engine *e, const struct policy *pol, enum link link,
 			e->st.summarized++;
 		if ((f = flowtab_insert(e->flows, &k, h, e->now)) == NULL) {
 			/* Full of established connections: decide untracked. */
+			uint64_t	 id = engine_flow_id(e, &k);
+			struct det_ctx	 dc = { e, &k, client, d.action, NULL };
+
 			e->st.flows_untracked++;
 			if (!folded)
-				engine_policy_event(e, pol, &k, client,
-				    engine_flow_id(e, &k), &d);
+				engine_policy_event(e, pol, &k, client, id, &d);
+			detect_conn(e->det, pol, &ca, &sa, d.direction,
+			    d.action, d.exc ? d.exc->dir : 0, id, e->now,
+			    engine_detect_alert, &dc);
 			return engine_verdict(e, pol, d.action);
 		}
 		e->st.flows_created++;
@@ -479,6 +548,14 @@ engine_packet(struct engine *e, const struct policy *pol, enum link link,
 			f->tcp |= TF_FOLDED;
 		else
 			engine_policy_event(e, pol, &k, client, f->id, &d);
+		{
+			struct det_ctx	 dc = { e, &f->key, client, d.action,
+					    NULL };
+
+			detect_conn(e->det, pol, &ca, &sa, d.direction,
+			    d.action, d.exc ? d.exc->dir : 0, f->id, e->now,
+			    engine_detect_alert, &dc);
+		}
 		/* What passes is classified: allowed, or anything monitored. */
 		if (e->dpi != NULL && (d.action == A_ALLOWED ||
 		    pol->conf.mode == MODE_MONITOR))
@@ -489,7 +566,9 @@ engine_packet(struct engine *e, const struct policy *pol, enum link link,
 	f->bytes[dir] += p.ip_len;
 	f->last_us = e->now;
 	engine_tcp(f, &p, dir);
-	if (f->cls != NULL && !cls_packet(e->dpi, f->cls, &p, dir, e->now))
+	/* Inspection ends when both inspectors are done, or at FIN/RST. */
+	if (f->cls != NULL && (!cls_packet(e->dpi, f->cls, &p, dir, e->now) ||
+	    f->state == FS_CLOSED))
 		engine_cls_finish(e, f);
 	r = engine_verdict(e, pol, f->action);
 	/* Keep the connection in the queue while it is being inspected. */
@@ -528,6 +607,13 @@ const struct stats *
 engine_stats(const struct engine *e)
 {
 	return &e->st;
+}
+
+/* The connection table, for the owning thread's `flows` dumps (live.c). */
+const struct flowtab *
+engine_flows(const struct engine *e)
+{
+	return e->flows;
 }
 
 void

@@ -14,6 +14,7 @@
 #include "nfqd.h"
 #include "dpi.h"
 #include "smtp.h"
+#include "sink.h"
 
 void
 ts_format(int64_t us, char *buf, size_t len)
@@ -170,6 +171,23 @@ event_stats(cJSON *o, const struct event *ev)
 	x = cJSON_AddObjectToObject(st, "events");
 	N(x, "written", s->events);
 	N(x, "dropped", s->events_dropped);
+	if (s->nsinks > 0) {
+		x = cJSON_AddArrayToObject(st, "sinks");
+		for (size_t i = 0; i < s->nsinks; i++) {
+			const struct sink_stat	*k = &s->sinks[i];
+			cJSON			*y = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(y, "name", k->name);
+			cJSON_AddStringToObject(y, "type", k->type);
+			cJSON_AddBoolToObject(y, "connected", k->connected);
+			N(y, "written", k->written);
+			N(y, "dropped", k->dropped);
+			N(y, "failed", k->failed);
+			N(y, "queued", k->queued);
+			N(y, "reconnects", k->reconnects);
+			cJSON_AddItemToArray(x, y);
+		}
+	}
 }
 
 static void
@@ -187,6 +205,60 @@ event_reload(cJSON *o, const struct event *ev)
 		N(r, "removed", ev->reload.removed);
 		N(r, "changed", ev->reload.changed);
 	}
+}
+
+/* A host as nfqctl writes it: no /32 or /128. */
+static void
+add_host(cJSON *o, const char *key, const struct prefix *p)
+{
+	char	 s[PREFIX_STRLEN];
+
+	if (p->len == (p->addr.af == 4 ? 32 : 128))
+		addr_format(&p->addr, s, sizeof(s));
+	else
+		prefix_format(p, s, sizeof(s));
+	cJSON_AddStringToObject(o, key, s);
+}
+
+static void
+event_quarantine(cJSON *o, const struct event *ev)
+{
+	const struct quar_entry	*e = ev->quarantine.q;
+	cJSON			*q;
+
+	if (e == NULL)
+		return;
+	q = cJSON_AddObjectToObject(o, "quarantine");
+	add_host(q, "host", &e->pfx);
+	cJSON_AddStringToObject(q, "action",
+	    ev->quarantine.action == QA_START ? "start" : "end");
+	cJSON_AddStringToObject(q, "reason", e->reason);
+	add_ts(q, "since", e->since * 1000000);
+	add_ts(q, "until", e->until * 1000000);
+	cJSON_AddStringToObject(q, "who", e->who);
+	if (ev->quarantine.action == QA_END) {
+		cJSON_AddStringToObject(q, "cause", e->removed_by[0] ?
+		    "removed" : "expired");
+		if (e->removed_by[0])
+			cJSON_AddStringToObject(q, "removed_by", e->removed_by);
+	}
+}
+
+static void
+event_expired(cJSON *o, const struct event *ev)
+{
+	const struct ev_exc	*e = &ev->expired.exc;
+	cJSON			*x;
+
+	x = cJSON_AddObjectToObject(o, "exception_expired");
+	cJSON_AddStringToObject(x, "entry", e->entry);
+	cJSON_AddStringToObject(x, "direction", dir_name(e->dir));
+	if (e->ticket[0])
+		cJSON_AddStringToObject(x, "ticket", e->ticket);
+	if (e->owner[0])
+		cJSON_AddStringToObject(x, "owner", e->owner);
+	cJSON_AddStringToObject(x, "expires", e->expires);
+	N(x, "line", ev->expired.line);
 }
 
 static void
@@ -230,6 +302,30 @@ event_smtp(cJSON *o, const struct event *ev)
 	    m->n_rcpt_to);
 }
 
+/* What a detection saw: the host, the count against its threshold. */
+static void
+event_detection(cJSON *o, const struct event *ev)
+{
+	cJSON	*d = cJSON_AddObjectToObject(o, "detection");
+	uint8_t	 kind = (uint8_t)(ev->alert.detection - 1);
+
+	cJSON_AddStringToObject(d, "kind", detection_name(kind));
+	add_addr(d, "host", &ev->alert.host);
+	if (strcmp(detection_name(kind), "relay_suspect") == 0) {
+		N(d, "inbound_flow_id", ev->alert.related_flow);
+		N(d, "outbound_flow_id", ev->flow_id);
+		cJSON_AddBoolToObject(d, "outbound_blocked", ev->alert.blocked);
+		N(d, "window", ev->alert.window);
+		return;
+	}
+	N(d, "count", ev->alert.count);
+	N(d, "threshold", ev->alert.limit);
+	if (ev->alert.window != 0)
+		N(d, "window", ev->alert.window);
+	if (strcmp(detection_name(kind), "bulk_attempts") == 0)
+		cJSON_AddBoolToObject(d, "blocked", ev->alert.blocked);
+}
+
 static void
 event_alert(cJSON *o, const struct event *ev)
 {
@@ -243,6 +339,8 @@ event_alert(cJSON *o, const struct event *ev)
 	cJSON_AddStringToObject(a, "category",
 	    "Potential Corporate Privacy Violation");
 	N(a, "severity", ev->alert.severity);
+	if (ev->alert.detection != 0)
+		event_detection(o, ev);
 }
 
 static void
@@ -270,12 +368,13 @@ event_summary(cJSON *o, const struct event *ev)
 }
 
 static const char *ev_names[] = { "policy", "flow", "stats", "reload",
-    "smtp", "alert", "policy_summary" };
+    "smtp", "alert", "policy_summary", "quarantine", "exception_expired" };
 
 static bool
 ev_has_tuple(uint8_t type)
 {
-	return type != EV_STATS && type != EV_RELOAD && type != EV_SUMMARY;
+	return type != EV_STATS && type != EV_RELOAD && type != EV_SUMMARY &&
+	    type != EV_QUARANTINE && type != EV_EXC_EXPIRED;
 }
 
 /* Free what an event owns; after formatting it, or instead of it. */
@@ -285,6 +384,48 @@ event_release(struct event *ev)
 	if (ev->type == EV_SMTP) {
 		free(ev->smtp.meta);
 		ev->smtp.meta = NULL;
+	}
+	if (ev->type == EV_QUARANTINE) {
+		free(ev->quarantine.q);
+		ev->quarantine.q = NULL;
+	}
+}
+
+/*
+ * Each byte of s that is not part of well-formed UTF-8 becomes '?'.  cJSON
+ * copies bytes >= 0x80 as they are, and strings reach events from files
+ * and the wire (a Latin-1 exceptions.conf line in a reload error, a
+ * "%.40s" cut through a character); a JSON line must be UTF-8 (RFC 8259).
+ * Same length, and cJSON's own output is ASCII, so the JSON stays valid.
+ */
+static void
+utf8_scrub(char *s)
+{
+	unsigned char	*p = (unsigned char *)s;
+	unsigned	 cp, min, k, n;
+
+	while (*p != '\0') {
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		n = 0;
+		cp = min = 0;
+		if (*p >= 0xc2 && *p <= 0xdf) {
+			n = 1; cp = *p & 0x1f; min = 0x80;
+		} else if (*p >= 0xe0 && *p <= 0xef) {
+			n = 2; cp = *p & 0x0f; min = 0x800;
+		} else if (*p >= 0xf0 && *p <= 0xf4) {
+			n = 3; cp = *p & 0x07; min = 0x10000;
+		}
+		for (k = 1; k <= n && (p[k] & 0xc0) == 0x80; k++)
+			cp = cp << 6 | (p[k] & 0x3f);
+		if (n == 0 || k <= n || cp < min || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff)) {
+			*p++ = '?';	/* then look again at the next byte */
+			continue;
+		}
+		p += n + 1;
 	}
 }
 
@@ -335,8 +476,16 @@ event_format(const struct event *ev, char *buf, size_t len)
 		cJSON_AddStringToObject(o, "proto", "TCP");
 		event_summary(o, ev);
 		break;
+	case EV_QUARANTINE:
+		event_quarantine(o, ev);
+		break;
+	case EV_EXC_EXPIRED:
+		event_expired(o, ev);
+		break;
 	}
 	ok = cJSON_PrintPreallocated(o, buf, (int)len, 0);
 	cJSON_Delete(o);
+	if (ok)
+		utf8_scrub(buf);
 	return ok ? (int)strlen(buf) : -1;
 }

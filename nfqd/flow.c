@@ -120,6 +120,22 @@ flowtab_count(const struct flowtab *t)
 	return t->used;
 }
 
+/*
+ * Every tracked connection, oldest first within each state; the caller
+ * is the thread that owns the table (a worker answering `flows`).
+ */
+void
+flowtab_foreach(const struct flowtab *t, void (*cb)(void *,
+    const struct flow *), void *arg)
+{
+	uint32_t	 i;
+	int		 s;
+
+	for (s = 0; s < FS_COUNT; s++)
+		for (i = t->lists[s].head; i != NIL; i = t->flows[i].next)
+			cb(arg, &t->flows[i]);
+}
+
 uint32_t
 flow_hash(const struct flowtab *t, const struct flow_key *k)
 {

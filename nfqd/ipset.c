@@ -7,6 +7,8 @@
  *			element when its direction covers inbound, else
  *			`nomatch`
  *	<prefix>-out4/6	the same for outbound
+ *	<prefix>-q4/6	the hosts in quarantine at `now`, each with the
+ *			time it has left (quarantine.c)
  *
  * hash:net answers a test with its most specific matching element, and a
  * nomatch element makes the answer "no": the same "most specific active
@@ -47,8 +49,10 @@
 #define IPSET_MAXELEM		1048576
 #define IPSET_LOCK		"/run/nfqd-ipset.lock"
 
-enum set_kind { K_INT, K_IN, K_OUT };
-static const char *const kind_name[] = { "int", "in", "out" };
+enum set_kind { K_INT, K_IN, K_OUT, K_Q };
+const char *const ipset_kind_name[IPSET_KINDS] = { "int", "in", "out", "q" };
+#define kind_name	ipset_kind_name
+#define ALL_KINDS	((1u << IPSET_KINDS) - 1)
 
 struct elem {
 	struct prefix	 pfx;
@@ -157,6 +161,23 @@ set_elems(const struct policy *pol, int64_t now, enum set_kind kind, int af,
 	uint8_t			 need;
 	int64_t			 left;
 
+	if (kind == K_Q) {
+		const struct quar_list	*q = policy_quar(pol);
+
+		for (size_t i = 0; q != NULL && i < q->n; i++) {
+			const struct quar_entry *qe = &q->v[i];
+
+			if (qe->pfx.addr.af != af || qe->since > now ||
+			    now >= qe->until)
+				continue;
+			left = qe->until - now;
+			if (left > IPSET_MAX_TIMEOUT)
+				left = 0;	/* a later sync sets it */
+			if (elems_add(l, &qe->pfx, false, left) == -1)
+				return -1;
+		}
+		return 0;
+	}
 	if (kind == K_INT) {
 		for (size_t i = 0; i < c->ninternal; i++)
 			if (c->internal[i].addr.af == af &&
@@ -180,11 +201,11 @@ set_elems(const struct policy *pol, int64_t now, enum set_kind kind, int af,
 	return 0;
 }
 
-int
-ipset_script(const struct policy *pol, int64_t now, FILE *f)
+static int
+ipset_write(const struct policy *pol, int64_t now, unsigned mask, FILE *f)
 {
 	const char	*p = pol->conf.ipset_prefix;
-	struct elems	 sets[2][3];
+	struct elems	 sets[2][IPSET_KINDS];
 	char		 a[PREFIX_STRLEN], ts[32];
 	time_t		 t = (time_t)now;
 	struct tm	 tm;
@@ -193,7 +214,9 @@ ipset_script(const struct policy *pol, int64_t now, FILE *f)
 
 	memset(sets, 0, sizeof(sets));
 	for (fi = 0; fi < 2; fi++)
-		for (k = 0; k < 3; k++) {
+		for (k = 0; k < IPSET_KINDS; k++) {
+			if (!(mask & (1u << k)))
+				continue;
 			if (set_elems(pol, now, (enum set_kind)k, fi ? 6 : 4,
 			    &sets[fi][k]) == -1) {
 				errno = ENOMEM;
@@ -212,7 +235,9 @@ ipset_script(const struct policy *pol, int64_t now, FILE *f)
 	    "at %s\n", pol->conf.exceptions, ts);
 	/* Lines that can fail first: creates and adds. */
 	for (fi = 0; fi < 2; fi++)
-		for (k = 0; k < 3; k++) {
+		for (k = 0; k < IPSET_KINDS; k++) {
+			if (!(mask & (1u << k)))
+				continue;
 			af = fi ? 6 : 4;
 			fprintf(f, "create %s-%s%d hash:net family %s maxelem %d "
 			    "timeout 0 -exist\n", p, kind_name[k], af,
@@ -233,21 +258,30 @@ ipset_script(const struct policy *pol, int64_t now, FILE *f)
 			}
 		}
 	for (fi = 0; fi < 2; fi++)
-		for (k = 0; k < 3; k++)
-			fprintf(f, "swap %s-%s%d-tmp %s-%s%d\n", p, kind_name[k],
-			    fi ? 6 : 4, p, kind_name[k], fi ? 6 : 4);
+		for (k = 0; k < IPSET_KINDS; k++)
+			if (mask & (1u << k))
+				fprintf(f, "swap %s-%s%d-tmp %s-%s%d\n", p,
+				    kind_name[k], fi ? 6 : 4, p, kind_name[k],
+				    fi ? 6 : 4);
 	for (fi = 0; fi < 2; fi++)
-		for (k = 0; k < 3; k++)
-			fprintf(f, "destroy %s-%s%d-tmp\n", p, kind_name[k],
-			    fi ? 6 : 4);
+		for (k = 0; k < IPSET_KINDS; k++)
+			if (mask & (1u << k))
+				fprintf(f, "destroy %s-%s%d-tmp\n", p,
+				    kind_name[k], fi ? 6 : 4);
 	if (fflush(f) == EOF || ferror(f))
 		goto out;
 	rc = 0;
 out:
 	for (fi = 0; fi < 2; fi++)
-		for (k = 0; k < 3; k++)
+		for (k = 0; k < IPSET_KINDS; k++)
 			free(sets[fi][k].v);
 	return rc;
+}
+
+int
+ipset_script(const struct policy *pol, int64_t now, FILE *f)
+{
+	return ipset_write(pol, now, ALL_KINDS, f);
 }
 
 /*
@@ -355,8 +389,9 @@ fd_text(int fd, char *buf, size_t len)
 		memmove(buf, p + 2, strlen(p + 2) + 1);
 }
 
-int
-ipset_sync(const struct policy *pol, int64_t now, char *err, size_t errlen)
+static int
+ipset_sync_mask(const struct policy *pol, int64_t now, unsigned mask,
+    char *err, size_t errlen)
 {
 	FILE		*f = NULL;
 	int		 in = -1, out = -1, lock, d, st, rc = -1;
@@ -377,7 +412,7 @@ ipset_sync(const struct policy *pol, int64_t now, char *err, size_t errlen)
 			close(d);
 		goto out;
 	}
-	if (ipset_script(pol, now, f) == -1) {
+	if (ipset_write(pol, now, mask, f) == -1) {
 		if (errno == E2BIG)
 			snprintf(err, errlen, "ipset restore: more than %d "
 			    "elements for one set", IPSET_MAXELEM);
@@ -406,10 +441,11 @@ ipset_sync(const struct policy *pol, int64_t now, char *err, size_t errlen)
 		if (ftruncate(in, 0) == 0 && lseek(in, 0, SEEK_SET) == 0 &&
 		    ftruncate(out, 0) == 0) {
 			for (int fi = 0; fi < 2; fi++)
-				for (int k = 0; k < 3; k++)
-					dprintf(in, "destroy %s-%s%d-tmp\n",
-					    pol->conf.ipset_prefix,
-					    kind_name[k], fi ? 6 : 4);
+				for (int k = 0; k < IPSET_KINDS; k++)
+					if (mask & (1u << k))
+						dprintf(in, "destroy %s-%s%d-tmp\n",
+						    pol->conf.ipset_prefix,
+						    kind_name[k], fi ? 6 : 4);
 			(void)ipset_run(in, out, true);
 		}
 		goto out;
@@ -425,4 +461,18 @@ out:
 	if (lock != -1)
 		close(lock);
 	return rc;
+}
+
+int
+ipset_sync(const struct policy *pol, int64_t now, char *err, size_t errlen)
+{
+	return ipset_sync_mask(pol, now, ALL_KINDS, err, errlen);
+}
+
+/* The quarantine sets alone: a quarantine added or ended. */
+int
+ipset_sync_quarantine(const struct policy *pol, int64_t now, char *err,
+    size_t errlen)
+{
+	return ipset_sync_mask(pol, now, 1u << K_Q, err, errlen);
 }

@@ -2,13 +2,24 @@
  * The live daemon: one worker thread per NFQUEUE queue (pinned, each with
  * its own engine and flow table, so nothing on the packet path is shared
  * between queues), one writer thread that turns events into JSON lines,
- * and the main thread for signals, reloads and periodic stats.
+ * the main thread for signals, reloads and periodic work (stats, expiry
+ * events, ipset resync), and the control socket's thread (ctl.c).
  *
  * Reload builds the new policy aside and swaps one pointer; workers pick
  * it up at their next batch, so a packet is judged by the old list or the
  * new one, never a mix.  The old policy is freed once every worker has
- * finished a batch that started after the swap.
+ * finished a batch that started after the swap.  A quarantine change
+ * swaps the running policy's quarantine list the same way.  Reloads and
+ * quarantine changes come from SIGHUP (main thread) and the control
+ * socket: reload_lock makes them one at a time, and whoever reads the
+ * running policy outside a worker holds it too (so it is never freed
+ * under them).
+ *
+ * `flows` asks every worker for its connections: the worker copies them
+ * at its next batch boundary (at most 100 ms away: the queue's receive
+ * timeout), one table scan, and the control thread formats them.
  */
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -22,8 +33,49 @@
 #include <unistd.h>
 
 #include "nfqd.h"
+#include "sink.h"
 
 #define IPSET_RESYNC_US	(3600 * INT64_C(1000000))	/* hourly */
+#define DUMP_WAIT_MS	2000	/* workers answer `flows` within */
+
+/* One connection of a `flows` answer, copied by its worker. */
+struct flow_info {
+	uint64_t		 id;
+	struct ip_addr		 src, dst;	/* client, server */
+	uint16_t		 sport, dport;
+	int64_t			 first_us, last_us;
+	uint64_t		 bytes[2];
+	uint32_t		 pkts[2];
+	uint8_t			 state, action, direction, queue;
+	char			 app_proto[32];
+};
+
+/* A `flows` request to the workers, and their answers. */
+struct dumpctl {
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 cond;
+	uint64_t		 seq;		/* the request being answered */
+	bool			 open;		/* answers for seq wanted */
+	unsigned		 pending;	/* workers yet to answer */
+	bool			 has_host;
+	struct prefix		 host;
+	uint32_t		 max;
+	struct flow_info	*v;
+	uint32_t		 n;
+	uint64_t		 matched;
+};
+
+/* What a reload did: the reload event, and the control socket's answer. */
+struct reload_result {
+	bool			 done;		/* a reload happened */
+	int64_t			 ts_us;
+	bool			 ok;
+	char			 error[256];
+	uint32_t		 entries, added, removed, changed, quarantines;
+	double			 load_ms, diff_ms, swap_ms, ipset_ms;
+	char			 ipset_error[256];
+	char			 source[16];	/* SIGHUP, socket */
+};
 
 struct worker {
 	pthread_t		 thread;
@@ -36,6 +88,9 @@ struct worker {
 	_Atomic int		 flushing;
 	pthread_mutex_t		 lock;		/* guards snap */
 	struct stats		 snap;
+	struct dumpctl		*dump;
+	_Atomic uint64_t	 dump_want;	/* `flows` request to answer */
+	_Atomic uint64_t	 dump_done;	/* the last one answered */
 };
 
 struct live {
@@ -49,6 +104,15 @@ struct live {
 	_Atomic int		 writer_reopen;	/* SIGHUP: logrotate */
 	int64_t			 start_us;
 	uint64_t		 mainq_dropped;
+	uint16_t		 queue_first;
+	pthread_mutex_t		 reload_lock;	/* see the top of the file */
+	pthread_mutex_t		 emit_lock;	/* mainq: main and ctl threads */
+	struct ctl		*ctl;
+	struct dumpctl		 dump;
+	struct reload_result	 last;		/* the last reload */
+	int64_t			 exc_checked;	/* expiry events: up to here */
+	int64_t			 exc_next;	/* next expiry, 0: none */
+	int64_t			 quar_next;	/* next quarantine end, 0 */
 };
 
 static struct policy *_Atomic	live_policy;
@@ -99,6 +163,62 @@ worker_snapshot(struct worker *w)
 	pthread_mutex_unlock(&w->lock);
 }
 
+static void
+dump_one(void *arg, const struct flow *f)
+{
+	struct worker		*w = arg;
+	struct dumpctl		*d = w->dump;
+	struct flow_info	*fi;
+	struct ip_addr		 a, b;
+	uint8_t			 c = f->client;
+
+	a.af = b.af = f->key.af;
+	memcpy(a.b, f->key.addr[c], 16);
+	memcpy(b.b, f->key.addr[c ^ 1], 16);
+	if (d->has_host && !prefix_contains(&d->host, &a) &&
+	    !prefix_contains(&d->host, &b))
+		return;
+	d->matched++;
+	if (d->n >= d->max)
+		return;
+	fi = &d->v[d->n++];
+	fi->id = f->id;
+	fi->src = a;
+	fi->dst = b;
+	fi->sport = f->key.port[c];
+	fi->dport = f->key.port[c ^ 1];
+	fi->first_us = f->first_us;
+	fi->last_us = f->last_us;
+	memcpy(fi->bytes, f->bytes, sizeof(fi->bytes));
+	memcpy(fi->pkts, f->pkts, sizeof(fi->pkts));
+	fi->state = f->state;
+	fi->action = f->action;
+	fi->direction = f->direction;
+	fi->queue = (uint8_t)w->index;
+	memcpy(fi->app_proto, f->app_proto, sizeof(fi->app_proto));
+}
+
+/*
+ * At a batch boundary: answer the `flows` request, one scan of this
+ * worker's table under the request's lock (workers answer one after the
+ * other; a scan is a few nanoseconds per connection).
+ */
+static void
+worker_dump(struct worker *w)
+{
+	struct dumpctl	*d = w->dump;
+	uint64_t	 s = atomic_load(&w->dump_want);
+
+	pthread_mutex_lock(&d->lock);
+	if (d->open && d->seq == s) {
+		flowtab_foreach(engine_flows(w->engine), dump_one, w);
+		d->pending--;
+		pthread_cond_signal(&d->cond);
+	}
+	atomic_store(&w->dump_done, s);
+	pthread_mutex_unlock(&d->lock);
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -117,6 +237,7 @@ worker_main(void *arg)
 	while (!atomic_load(&live_stop)) {
 		g = atomic_load(&live_gen);
 		pol = atomic_load(&live_policy);
+		engine_set_policy(w->engine, pol);
 		if (queue_run(w->q, w->engine, pol, &now) == -1 &&
 		    errors++ % 1000 == 0)
 			log_warn("queue worker %u: receive", w->index);
@@ -125,6 +246,9 @@ worker_main(void *arg)
 			worker_snapshot(w);
 			last = now;
 		}
+		if (atomic_load_explicit(&w->dump_want, memory_order_relaxed) !=
+		    atomic_load_explicit(&w->dump_done, memory_order_relaxed))
+			worker_dump(w);
 		atomic_store(&w->seen, g);
 	}
 	atomic_store(&w->flushing, 1);
@@ -136,8 +260,15 @@ worker_main(void *arg)
 static void
 writer_one(struct live *l, struct event *ev, char *buf, size_t len)
 {
-	int	 n;
+	struct sink_stat	 ss[MAX_SINKS];
+	size_t			 nss = MAX_SINKS;
+	int			 n;
 
+	if (ev->type == EV_STATS) {
+		sinks_stats(l->sinks, ss, &nss);
+		ev->stats.sinks = ss;
+		ev->stats.nsinks = nss;
+	}
 	n = event_format(ev, buf, len);
 	event_release(ev);
 	if (n == -1)
@@ -182,8 +313,15 @@ writer_main(void *arg)
 static void
 live_emit(struct live *l, const struct event *ev)
 {
-	if (!evq_push(l->mainq, ev))
+	struct event	 lost;
+
+	pthread_mutex_lock(&l->emit_lock);
+	if (!evq_push(l->mainq, ev)) {
 		l->mainq_dropped++;
+		lost = *ev;
+		event_release(&lost);
+	}
+	pthread_mutex_unlock(&l->emit_lock);
 }
 
 /* The kernel's per-queue drop counters, summed over our queues. */
@@ -250,7 +388,9 @@ live_stats_event(struct live *l)
 static void
 live_log_stats(struct live *l)
 {
-	struct stats	 s;
+	struct stats		 s;
+	struct sink_stat	 ss[MAX_SINKS];
+	size_t			 i, nss = MAX_SINKS;
 
 	live_stats(l, &s);
 	log_info("stats: %llu packets, %llu allowed and %llu blocked "
@@ -262,6 +402,15 @@ live_log_stats(struct live *l)
 	    (unsigned long long)s.events_dropped,
 	    (unsigned long long)s.queue_dropped,
 	    (unsigned long long)s.user_dropped);
+	sinks_stats(l->sinks, ss, &nss);
+	for (i = 0; i < nss; i++)
+		log_info("event sink %s: %s, %llu written, %llu dropped, "
+		    "%llu failed, %llu queued", ss[i].name,
+		    ss[i].connected ? "up" : "down",
+		    (unsigned long long)ss[i].written,
+		    (unsigned long long)ss[i].dropped,
+		    (unsigned long long)ss[i].failed,
+		    (unsigned long long)ss[i].queued);
 }
 
 /* Settings a reload cannot change in a running datapath. */
@@ -290,53 +439,650 @@ live_restart_only(const struct conf *a, const struct conf *b)
 		    "effect at restart");
 }
 
-static void
-live_reload(struct live *l)
+/* Wait (5 s at most) until every worker has started a batch at g. */
+static bool
+live_pass(struct live *l, uint64_t g)
 {
-	struct policy	*old = atomic_load(&live_policy), *new;
-	struct event	 ev;
-	char		 err[ERRLEN];
-	uint64_t	 g;
 	unsigned	 i;
-	int		 waited;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.type = EV_RELOAD;
-	ev.ts_us = live_now();
-	if ((new = policy_load(l->conf_path, err, sizeof(err))) == NULL) {
-		log_warnx("reload refused, the running policy stays: %s", err);
-		snprintf(ev.reload.error, sizeof(ev.reload.error), "%.255s", err);
-		ev.reload.entries = (uint32_t)old->exc.n;
-		live_emit(l, &ev);
-		return;
-	}
-	live_restart_only(&old->conf, &new->conf);
-	policy_diff(old, new, &ev.reload.added, &ev.reload.removed,
-	    &ev.reload.changed);
-	if (ipset_sync(new, ev.ts_us / 1000000, err, sizeof(err)) == -1)
-		log_warnx("degraded-mode sets not updated: %s", err);
-
-	atomic_store(&live_policy, new);
-	g = atomic_fetch_add(&live_gen, 1) + 1;
-	for (waited = 0; waited < 5000; waited++) {
+	for (int waited = 0; waited < 5000; waited++) {
 		for (i = 0; i < l->nw; i++)
 			if (atomic_load(&l->w[i].seen) < g)
 				break;
 		if (i == l->nw)
-			break;
+			return true;
 		live_sleep_ms(1);
 	}
-	if (waited == 5000)
+	return false;
+}
+
+static double
+ms_since(const struct timespec *t0)
+{
+	struct timespec	 t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) * 1e3 +
+	    (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* settle's events: quarantine start and end. */
+static void
+live_quar_event(void *arg, uint8_t action, const struct quar_entry *e)
+{
+	struct live	*l = arg;
+	struct event	 ev;
+	char		 a[PREFIX_STRLEN];
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EV_QUARANTINE;
+	ev.ts_us = live_now();
+	ev.quarantine.action = action;
+	if ((ev.quarantine.q = malloc(sizeof(*e))) == NULL)
+		log_warnx("quarantine event lost: out of memory");
+	else {
+		*ev.quarantine.q = *e;
+		live_emit(l, &ev);
+	}
+	if (e->pfx.len == (e->pfx.addr.af == 4 ? 32 : 128))
+		addr_format(&e->pfx.addr, a, sizeof(a));
+	else
+		prefix_format(&e->pfx, a, sizeof(a));
+	if (action == QA_START)
+		log_info("quarantine of %s starts (by %s): %s", a, e->who,
+		    e->reason);
+	else
+		log_info("quarantine of %s ends (%s%s)", a, e->removed_by[0] ?
+		    "removed by " : "expired", e->removed_by);
+}
+
+/* The earliest `until` still to come, 0 when none. */
+static int64_t
+quar_next_end(const struct quar_list *q, int64_t now)
+{
+	int64_t	 next = 0;
+
+	for (size_t i = 0; q != NULL && i < q->n; i++)
+		if (q->v[i].until > now && (next == 0 || q->v[i].until < next))
+			next = q->v[i].until;
+	return next;
+}
+
+/*
+ * The state file's owed events written and ended entries dropped
+ * (quar_settle), the result made p's quarantine list.  For a policy no
+ * worker sees yet (start, reload): no wait.  On failure p keeps what it
+ * loaded.
+ */
+static int
+live_quar_settle(struct live *l, struct policy *p, int64_t now, bool live,
+    char *err, size_t errlen)
+{
+	struct quar_list	*q, *old;
+	uint64_t		 g;
+
+	if ((q = calloc(1, sizeof(*q))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (quar_settle(p->conf.state_dir, now, q, live_quar_event, l, err,
+	    errlen) == -1) {
+		free(q);
+		return -1;
+	}
+	old = policy_set_quar(p, q);
+	l->quar_next = quar_next_end(q, now);
+	if (!live) {
+		quar_destroy(old);
+		return 0;
+	}
+	g = atomic_fetch_add(&live_gen, 1) + 1;
+	if (live_pass(l, g))
+		quar_destroy(old);
+	else
+		log_warnx("quarantine: a worker did not pass the new list in "
+		    "5 s; the old one is kept in memory");
+	return 0;
+}
+
+/* A quarantine added, removed or ended: workers and kernel sets follow. */
+static int
+live_quar_apply(struct live *l, int64_t now, char *err, size_t errlen)
+{
+	struct policy	*pol = atomic_load(&live_policy);
+	char		 msg[ERRLEN];
+
+	if (live_quar_settle(l, pol, now, true, err, errlen) == -1)
+		return -1;
+	if (ipset_sync_quarantine(pol, now, msg, sizeof(msg)) == -1)
+		log_warnx("degraded-mode quarantine sets not updated: %s", msg);
+	return 0;
+}
+
+static void
+live_reload_event(struct live *l, const struct reload_result *r)
+{
+	struct event	 ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EV_RELOAD;
+	ev.ts_us = r->ts_us;
+	ev.reload.ok = r->ok;
+	ev.reload.entries = r->entries;
+	ev.reload.added = r->added;
+	ev.reload.removed = r->removed;
+	ev.reload.changed = r->changed;
+	snprintf(ev.reload.error, sizeof(ev.reload.error), "%s", r->error);
+	live_emit(l, &ev);
+}
+
+/*
+ * Reload nfqd.conf, the exception list and the quarantine state; the
+ * caller holds reload_lock.  Timed: load (both files parsed, tables
+ * built), diff (the event's counts), swap (publish); the degraded-mode
+ * ipsets are synced after the swap, off the path to the new list in
+ * force (an `ipset restore` of 100,000 entries takes about 0.6 s), before
+ * the old policy is freed.  The result goes to the reload event and to r.
+ */
+static void
+live_reload(struct live *l, const char *source, struct reload_result *r)
+{
+	struct policy	*old = atomic_load(&live_policy), *new;
+	struct timespec	 t0;
+	char		 err[ERRLEN];
+	uint64_t	 g;
+	int64_t		 now;
+
+	memset(r, 0, sizeof(*r));
+	r->done = true;
+	r->ts_us = live_now();
+	now = r->ts_us / 1000000;
+	snprintf(r->source, sizeof(r->source), "%s", source);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if ((new = policy_load(l->conf_path, err, sizeof(err))) == NULL) {
+		log_warnx("reload refused, the running policy stays: %s", err);
+		snprintf(r->error, sizeof(r->error), "%.255s", err);
+		r->entries = (uint32_t)old->exc.n;
+		r->quarantines = (uint32_t)policy_quar(old)->n;
+		live_reload_event(l, r);
+		l->last = *r;
+		return;
+	}
+	if (live_quar_settle(l, new, now, false, err, sizeof(err)) == -1)
+		log_warnx("reload: quarantine state not settled (events owed "
+		    "stay owed): %s", err);
+	r->load_ms = ms_since(&t0);
+	live_restart_only(&old->conf, &new->conf);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	policy_diff(old, new, &r->added, &r->removed, &r->changed);
+	r->diff_ms = ms_since(&t0);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	atomic_store(&live_policy, new);
+	g = atomic_fetch_add(&live_gen, 1) + 1;
+	r->swap_ms = ms_since(&t0);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (ipset_sync(new, now, err, sizeof(err)) == -1) {
+		log_warnx("degraded-mode sets not updated: %s", err);
+		snprintf(r->ipset_error, sizeof(r->ipset_error), "%.255s", err);
+	}
+	r->ipset_ms = ms_since(&t0);
+	if (!live_pass(l, g))
 		log_warnx("reload: a worker did not pass the new policy in "
 		    "5 s; the old one is kept in memory");
 	else
 		policy_free(old);
-	ev.reload.ok = 1;
-	ev.reload.entries = (uint32_t)new->exc.n;
-	log_info("reloaded %s: %zu exceptions (%u added, %u removed, "
-	    "%u changed)", l->conf_path, new->exc.n, ev.reload.added,
-	    ev.reload.removed, ev.reload.changed);
+	r->ok = true;
+	r->entries = (uint32_t)new->exc.n;
+	r->quarantines = (uint32_t)policy_quar(new)->n;
+	l->exc_next = policy_expired(new, l->exc_checked, l->exc_checked,
+	    NULL, NULL);
+	log_info("reloaded %s (%s): %zu exceptions (%u added, %u removed, "
+	    "%u changed), %u quarantined, in %.1f ms (load %.1f, diff %.1f, "
+	    "swap %.2f); degraded-mode sets %.1f ms", l->conf_path, source,
+	    new->exc.n, r->added, r->removed, r->changed, r->quarantines,
+	    r->load_ms + r->diff_ms + r->swap_ms, r->load_ms, r->diff_ms,
+	    r->swap_ms, r->ipset_ms);
+	live_reload_event(l, r);
+	l->last = *r;
+}
+
+/* ---- periodic: expiry events ---- */
+
+static void
+live_expired_event(void *arg, const struct exc_entry *e)
+{
+	struct live	*l = arg;
+	struct event	 ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EV_EXC_EXPIRED;
+	ev.ts_us = live_now();
+	prefix_format(&e->pfx, ev.expired.exc.entry,
+	    sizeof(ev.expired.exc.entry));
+	ev.expired.exc.dir = e->dir;
+	memcpy(ev.expired.exc.ticket, e->ticket, EXC_TEXTLEN);
+	memcpy(ev.expired.exc.owner, e->owner, EXC_TEXTLEN);
+	memcpy(ev.expired.exc.expires, e->expires, 11);
+	ev.expired.line = e->line;
 	live_emit(l, &ev);
+	log_info("exception %s %s (ticket %s) expired at the end of %s",
+	    ev.expired.exc.entry, dir_name(e->dir), e->ticket[0] ? e->ticket :
+	    "-", e->expires);
+}
+
+/*
+ * Once a second, reload_lock held: an exception_expired event for each
+ * entry whose expiry came since the last check (policy_decide already
+ * stops applying it at its time), and the quarantines whose time is over
+ * ended (events, state file, workers, kernel sets).
+ */
+static void
+live_expiry(struct live *l, int64_t now)
+{
+	struct policy	*pol = atomic_load(&live_policy);
+	char		 err[ERRLEN];
+
+	if (l->exc_next != 0 && now >= l->exc_next) {
+		l->exc_next = policy_expired(pol, l->exc_checked, now,
+		    live_expired_event, l);
+		l->exc_checked = now;
+	}
+	if (l->quar_next != 0 && now >= l->quar_next &&
+	    live_quar_apply(l, now, err, sizeof(err)) == -1) {
+		log_warnx("quarantine: cannot end the expired ones: %s", err);
+		l->quar_next = now + 60;	/* retry in a minute */
+	}
+}
+
+/* ---- the control socket's commands (ctl.c calls, in its thread) ---- */
+
+static void
+add_ts_json(cJSON *o, const char *key, int64_t us)
+{
+	char	 ts[40];
+
+	ts_format(us, ts, sizeof(ts));
+	cJSON_AddStringToObject(o, key, ts);
+}
+
+static void
+add_u64_json(cJSON *o, const char *key, uint64_t v)
+{
+	char	 buf[24];
+
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
+	cJSON_AddRawToObject(o, key, buf);
+}
+
+static void
+add_prefix_json(cJSON *o, const char *key, const struct prefix *p)
+{
+	char	 s[PREFIX_STRLEN];
+
+	if (p->len == (p->addr.af == 4 ? 32 : 128))
+		addr_format(&p->addr, s, sizeof(s));
+	else
+		prefix_format(p, s, sizeof(s));
+	cJSON_AddStringToObject(o, key, s);
+}
+
+static cJSON *
+quar_entry_json(const struct quar_entry *e, int64_t now)
+{
+	cJSON	*o = cJSON_CreateObject();
+
+	if (o == NULL)
+		return NULL;
+	add_prefix_json(o, "host", &e->pfx);
+	add_ts_json(o, "since", e->since * 1000000);
+	add_ts_json(o, "until", e->until * 1000000);
+	add_u64_json(o, "seconds_left", (uint64_t)(e->until > now ?
+	    e->until - now : 0));
+	cJSON_AddStringToObject(o, "reason", e->reason);
+	cJSON_AddStringToObject(o, "who", e->who);
+	return o;
+}
+
+static void
+reload_json(cJSON *o, const struct reload_result *r)
+{
+	cJSON	*x = cJSON_AddObjectToObject(o, "reload"), *t;
+
+	add_ts_json(x, "timestamp", r->ts_us);
+	cJSON_AddStringToObject(x, "source", r->source);
+	cJSON_AddStringToObject(x, "status", r->ok ? "ok" : "failed");
+	if (!r->ok)
+		cJSON_AddStringToObject(x, "error", r->error);
+	add_u64_json(x, "exceptions", r->entries);
+	if (r->ok) {
+		add_u64_json(x, "added", r->added);
+		add_u64_json(x, "removed", r->removed);
+		add_u64_json(x, "changed", r->changed);
+	}
+	add_u64_json(x, "quarantines", r->quarantines);
+	if (!r->ok)
+		return;
+	t = cJSON_AddObjectToObject(x, "ms");
+	cJSON_AddNumberToObject(t, "load", (double)(int64_t)(r->load_ms *
+	    100) / 100);
+	cJSON_AddNumberToObject(t, "diff", (double)(int64_t)(r->diff_ms *
+	    100) / 100);
+	cJSON_AddNumberToObject(t, "swap", (double)(int64_t)(r->swap_ms *
+	    100) / 100);
+	cJSON_AddNumberToObject(t, "ipset", (double)(int64_t)(r->ipset_ms *
+	    100) / 100);
+	cJSON_AddStringToObject(x, "degraded_sets", r->ipset_error[0] ?
+	    r->ipset_error : "ok");
+}
+
+static int
+ctl_status(struct live *l, cJSON *o)
+{
+	struct policy		*pol = atomic_load(&live_policy);
+	const struct quar_list	*q = policy_quar(pol);
+	struct event		 ev;
+	cJSON			*x, *parsed, *st;
+	char			*buf;
+	int64_t			 now = live_now(), s = now / 1000000;
+	size_t			 i, active = 0, inq = 0;
+	int			 n;
+
+	cJSON_AddStringToObject(o, "version", NFQD_VERSION);
+	add_u64_json(o, "pid", (uint64_t)getpid());
+	add_ts_json(o, "started", l->start_us);
+	add_u64_json(o, "uptime", (uint64_t)((now - l->start_us) / 1000000));
+	cJSON_AddStringToObject(o, "config", l->conf_path);
+	cJSON_AddStringToObject(o, "mode", pol->conf.mode == MODE_MONITOR ?
+	    "monitor" : "enforce");
+	x = cJSON_AddObjectToObject(o, "queues");
+	add_u64_json(x, "first", pol->conf.queue_first);
+	add_u64_json(x, "count", pol->conf.queue_count);
+	for (i = 0; i < pol->exc.n; i++)
+		active += pol->exc.v[i].expires_at == 0 ||
+		    s < pol->exc.v[i].expires_at;
+	x = cJSON_AddObjectToObject(o, "exceptions");
+	cJSON_AddStringToObject(x, "file", pol->conf.exceptions);
+	add_u64_json(x, "entries", pol->exc.n);
+	add_u64_json(x, "active", active);
+	for (i = 0; i < q->n; i++)
+		inq += q->v[i].since <= s && s < q->v[i].until;
+	add_u64_json(o, "quarantines", inq);
+	if (l->last.done)
+		reload_json(o, &l->last);
+	else
+		cJSON_AddNullToObject(o, "reload");
+	/* The counters as the stats event has them. */
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EV_STATS;
+	ev.ts_us = now;
+	live_stats(l, &ev.stats);
+	if ((buf = malloc(65536)) == NULL)
+		return 0;
+	n = event_format(&ev, buf, 65536);
+	if (n > 0 && (parsed = cJSON_Parse(buf)) != NULL) {
+		if ((st = cJSON_DetachItemFromObject(parsed, "stats")) != NULL)
+			cJSON_AddItemToObject(o, "stats", st);
+		cJSON_Delete(parsed);
+	}
+	free(buf);
+	return 0;
+}
+
+static int
+ctl_flows(struct live *l, const struct ctl_req *r, cJSON *o, char *err,
+    size_t errlen)
+{
+	struct dumpctl		*d = &l->dump;
+	struct flow_info	*v;
+	struct timespec		 dl;
+	cJSON			*arr, *f, *late;
+	char			 a[ADDR_STRLEN];
+	uint64_t		 seq;
+	unsigned		 i;
+	int64_t			 now = live_now();
+
+	if ((v = calloc(r->limit, sizeof(*v))) == NULL) {
+		snprintf(err, errlen, "out of memory (limit %u)", r->limit);
+		return -1;
+	}
+	pthread_mutex_lock(&d->lock);
+	seq = ++d->seq;
+	d->open = true;
+	d->pending = l->nw;
+	d->has_host = r->has_host;
+	d->host = r->host;
+	d->max = r->limit;
+	d->v = v;
+	d->n = 0;
+	d->matched = 0;
+	for (i = 0; i < l->nw; i++)
+		atomic_store(&l->w[i].dump_want, seq);
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += DUMP_WAIT_MS / 1000;
+	while (d->pending > 0)
+		if (pthread_cond_timedwait(&d->cond, &d->lock, &dl) != 0)
+			break;
+	d->open = false;		/* late answers are not wanted */
+	late = NULL;
+	if (d->pending > 0) {
+		late = cJSON_CreateArray();
+		for (i = 0; i < l->nw; i++)
+			if (atomic_load(&l->w[i].dump_done) != seq)
+				cJSON_AddItemToArray(late, cJSON_CreateNumber(
+				    l->queue_first + i));
+	}
+	pthread_mutex_unlock(&d->lock);
+
+	if (r->has_host)
+		add_prefix_json(o, "host", &r->host);
+	add_ts_json(o, "timestamp", now);
+	add_u64_json(o, "matched", d->matched);
+	add_u64_json(o, "shown", d->n);
+	add_u64_json(o, "omitted", d->matched - d->n);
+	if (late != NULL)
+		cJSON_AddItemToObject(o, "queues_not_answering", late);
+	arr = cJSON_AddArrayToObject(o, "flows");
+	for (i = 0; arr != NULL && i < d->n; i++) {
+		const struct flow_info *fi = &v[i];
+
+		if ((f = cJSON_CreateObject()) == NULL)
+			break;
+		cJSON_AddItemToArray(arr, f);
+		add_u64_json(f, "flow_id", fi->id);
+		addr_format(&fi->src, a, sizeof(a));
+		cJSON_AddStringToObject(f, "src_ip", a);
+		add_u64_json(f, "src_port", fi->sport);
+		addr_format(&fi->dst, a, sizeof(a));
+		cJSON_AddStringToObject(f, "dest_ip", a);
+		add_u64_json(f, "dest_port", fi->dport);
+		if (fi->app_proto[0])
+			cJSON_AddStringToObject(f, "app_proto", fi->app_proto);
+		cJSON_AddStringToObject(f, "action", action_name(fi->action));
+		cJSON_AddStringToObject(f, "direction",
+		    direction_name(fi->direction));
+		cJSON_AddStringToObject(f, "state", flow_state_name(fi->state));
+		add_ts_json(f, "start", fi->first_us);
+		add_ts_json(f, "last", fi->last_us);
+		add_u64_json(f, "pkts_toserver", fi->pkts[0]);
+		add_u64_json(f, "pkts_toclient", fi->pkts[1]);
+		add_u64_json(f, "bytes_toserver", fi->bytes[0]);
+		add_u64_json(f, "bytes_toclient", fi->bytes[1]);
+		add_u64_json(f, "queue", l->queue_first + fi->queue);
+	}
+	pthread_mutex_lock(&d->lock);
+	d->v = NULL;
+	pthread_mutex_unlock(&d->lock);
+	free(v);
+	return 0;
+}
+
+static cJSON *
+exc_json(const struct exc_entry *e, int64_t now)
+{
+	cJSON	*x = cJSON_CreateObject();
+	char	 a[PREFIX_STRLEN];
+
+	if (x == NULL)
+		return NULL;
+	prefix_format(&e->pfx, a, sizeof(a));
+	cJSON_AddStringToObject(x, "entry", a);
+	cJSON_AddStringToObject(x, "direction", dir_name(e->dir));
+	if (e->ticket[0])
+		cJSON_AddStringToObject(x, "ticket", e->ticket);
+	if (e->owner[0])
+		cJSON_AddStringToObject(x, "owner", e->owner);
+	if (e->expires[0])
+		cJSON_AddStringToObject(x, "expires", e->expires);
+	add_u64_json(x, "line", e->line);
+	cJSON_AddBoolToObject(x, "active", e->expires_at == 0 ||
+	    now < e->expires_at);
+	return x;
+}
+
+/*
+ * What is in force: the running list's active entries (all of them, or
+ * those containing HOST, most specific first), the quarantines.
+ */
+static int
+ctl_exceptions(struct live *l, const struct ctl_req *r, cJSON *o)
+{
+	struct policy		*pol = atomic_load(&live_policy);
+	const struct quar_list	*q = policy_quar(pol);
+	const struct exc_entry	*e;
+	int64_t			 now = live_now() / 1000000;
+	uint32_t		 idx[129];
+	size_t			 i, n, shown = 0, active = 0, expired = 0;
+	cJSON			*arr, *qa;
+
+	(void)l;
+	cJSON_AddStringToObject(o, "file", pol->conf.exceptions);
+	add_ts_json(o, "timestamp", now * 1000000);
+	if (r->has_host)
+		add_prefix_json(o, "host", &r->host);
+	n = r->has_host ? (size_t)lpm_lookup(&pol->exc.lpm, &r->host.addr,
+	    idx, 129) : pol->exc.n;
+	arr = cJSON_CreateArray();
+	for (i = 0; arr != NULL && i < n; i++) {
+		e = &pol->exc.v[r->has_host ? idx[i] : i];
+		if (r->has_host && e->pfx.len < r->host.len &&
+		    !prefix_contains(&e->pfx, &r->host.addr))
+			continue;
+		if (e->expires_at != 0 && now >= e->expires_at) {
+			expired++;
+			continue;
+		}
+		active++;
+		if (shown < r->limit) {
+			cJSON_AddItemToArray(arr, exc_json(e, now));
+			shown++;
+		}
+	}
+	add_u64_json(o, "entries", pol->exc.n);
+	add_u64_json(o, "active", active);
+	add_u64_json(o, "expired", expired);
+	add_u64_json(o, "shown", shown);
+	add_u64_json(o, "omitted", active - shown);
+	cJSON_AddItemToObject(o, "exceptions", arr);
+	qa = cJSON_AddArrayToObject(o, "quarantines");
+	for (i = 0; qa != NULL && i < q->n; i++)
+		if (q->v[i].since <= now && now < q->v[i].until &&
+		    (!r->has_host || prefix_contains(&q->v[i].pfx,
+		    &r->host.addr) || prefix_contains(&r->host,
+		    &q->v[i].pfx.addr)))
+			cJSON_AddItemToArray(qa, quar_entry_json(&q->v[i],
+			    now));
+	return 0;
+}
+
+static int
+ctl_quarantine(struct live *l, const struct ctl_req *r,
+    const struct ctl_peer *peer, cJSON *o, char *err, size_t errlen)
+{
+	struct policy		*pol = atomic_load(&live_policy);
+	const struct quar_list	*q;
+	struct quar_entry	 e;
+	int64_t			 now = live_now() / 1000000;
+	const char		*who;
+	cJSON			*arr;
+
+	/* The client's word for who it is counts from root (sudo) only. */
+	who = peer->uid == 0 && r->who[0] ? r->who : peer->name;
+	switch (r->cmd) {
+	case CTL_QUAR_LIST:
+		q = policy_quar(pol);
+		arr = cJSON_AddArrayToObject(o, "quarantines");
+		for (size_t i = 0; arr != NULL && i < q->n; i++)
+			if (now < q->v[i].until)
+				cJSON_AddItemToArray(arr,
+				    quar_entry_json(&q->v[i], now));
+		return 0;
+	case CTL_QUAR_ADD:
+		memset(&e, 0, sizeof(e));
+		e.pfx = r->host;
+		e.since = now;
+		e.until = now + r->secs;
+		snprintf(e.reason, sizeof(e.reason), "%s", r->reason);
+		snprintf(e.who, sizeof(e.who), "%s", who);
+		if (quar_add(pol->conf.state_dir, &e, err, errlen) == -1)
+			return -1;
+		cJSON_AddStringToObject(o, "op", "add");
+		break;
+	case CTL_QUAR_REMOVE:
+		if (quar_remove(pol->conf.state_dir, &r->host, now, who, &e,
+		    err, errlen) == -1)
+			return -1;
+		e.until = now;
+		cJSON_AddStringToObject(o, "op", "remove");
+		cJSON_AddStringToObject(o, "removed_by", who);
+		break;
+	default:
+		snprintf(err, errlen, "internal error");
+		return -1;
+	}
+	cJSON_AddItemToObject(o, "quarantine", quar_entry_json(&e, now));
+	if (live_quar_apply(l, now, err, errlen) == -1) {
+		/* Recorded in the file; the next reload or tick applies it. */
+		return -1;
+	}
+	return 0;
+}
+
+/* ctl_handler: one request, in the control socket's thread. */
+static int
+live_ctl(void *arg, const struct ctl_req *r, const struct ctl_peer *peer,
+    cJSON *o, char *err, size_t errlen)
+{
+	struct live		*l = arg;
+	struct reload_result	 res;
+	int			 rc = 0;
+
+	if (r->cmd == CTL_FLOWS)	/* no policy read: no lock */
+		return ctl_flows(l, r, o, err, errlen);
+	pthread_mutex_lock(&l->reload_lock);
+	switch (r->cmd) {
+	case CTL_STATUS:
+		rc = ctl_status(l, o);
+		break;
+	case CTL_RELOAD:
+		log_info("reload asked by %s (uid %u, pid %d)", peer->name,
+		    (unsigned)peer->uid, (int)peer->pid);
+		live_reload(l, "socket", &res);
+		reload_json(o, &res);
+		if (!res.ok) {
+			snprintf(err, errlen, "%s", res.error);
+			rc = -1;
+		}
+		break;
+	case CTL_EXCEPTIONS:
+		rc = ctl_exceptions(l, r, o);
+		break;
+	default:
+		rc = ctl_quarantine(l, r, peer, o, err, errlen);
+	}
+	pthread_mutex_unlock(&l->reload_lock);
+	return rc;
 }
 
 static int
@@ -350,6 +1096,7 @@ live_start_workers(struct live *l, struct policy *pol)
 	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
 		seed = (uint64_t)live_now();
 	l->nw = pol->conf.queue_count;
+	l->queue_first = pol->conf.queue_first;
 	share = pol->conf.max_flows / l->nw;
 	if ((l->w = calloc(l->nw, sizeof(*l->w))) == NULL)
 		return -1;
@@ -357,6 +1104,7 @@ live_start_workers(struct live *l, struct policy *pol)
 		struct worker	*w = &l->w[i];
 
 		w->index = i;
+		w->dump = &l->dump;
 		pthread_mutex_init(&w->lock, NULL);
 		w->q = queue_open((uint16_t)(pol->conf.queue_first + i),
 		    &pol->conf, err, sizeof(err));
@@ -390,6 +1138,8 @@ live_cleanup(struct live *l)
 {
 	unsigned	 i;
 
+	ctl_close(l->ctl);
+	l->ctl = NULL;
 	for (i = 0; l->w != NULL && i < l->nw; i++) {
 		queue_close(l->w[i].q);
 		engine_free(l->w[i].engine);
@@ -411,12 +1161,20 @@ live_run(struct policy *pol, const char *conf_path)
 	struct timespec	 tick = { 1, 0 };
 	char		 err[ERRLEN];
 	int64_t		 next_stats, next_sync;
+	struct reload_result res;
 	unsigned	 i;
 	int		 sig, rc = 0;
 
 	memset(&l, 0, sizeof(l));
 	l.conf_path = conf_path;
 	l.start_us = live_now();
+	pthread_mutex_init(&l.reload_lock, NULL);
+	pthread_mutex_init(&l.emit_lock, NULL);
+	pthread_mutex_init(&l.dump.lock, NULL);
+	pthread_cond_init(&l.dump.cond, NULL);
+	l.exc_checked = l.start_us / 1000000;
+	l.exc_next = policy_expired(pol, l.exc_checked, l.exc_checked, NULL,
+	    NULL);
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);
@@ -425,20 +1183,28 @@ live_run(struct policy *pol, const char *conf_path)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);	/* threads inherit it */
 	signal(SIGPIPE, SIG_IGN);
 
-	if (ipset_sync(pol, l.start_us / 1000000, err, sizeof(err)) == -1)
-		log_warnx("degraded-mode sets not updated (is nfqd-rules "
-		    "installed?): %s", err);
-	if ((l.sinks = sinks_open(&pol->conf, err, sizeof(err))) == NULL) {
+	if ((l.sinks = sinks_open_opts(&pol->conf, &(struct sink_opts){
+	    .buffer = pol->conf.event_buffer }, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		policy_free(pol);
 		return 1;
 	}
-	if ((l.mainq = evq_new(1024)) == NULL) {
+	if ((l.mainq = evq_new(4096)) == NULL) {
 		log_warnx("out of memory");
 		live_cleanup(&l);
 		policy_free(pol);
 		return 1;
 	}
+	/*
+	 * Quarantine events owed (added while no daemon ran, ended since it
+	 * stopped) are written now; then the kernel's sets follow the list.
+	 */
+	if (live_quar_settle(&l, pol, l.start_us / 1000000, false, err,
+	    sizeof(err)) == -1)
+		log_warnx("quarantine state not settled: %s", err);
+	if (ipset_sync(pol, l.start_us / 1000000, err, sizeof(err)) == -1)
+		log_warnx("degraded-mode sets not updated (is nfqd-rules "
+		    "installed?): %s", err);
 	atomic_store(&live_policy, pol);
 	if (live_start_workers(&l, pol) == -1) {
 		live_cleanup(&l);
@@ -447,10 +1213,20 @@ live_run(struct policy *pol, const char *conf_path)
 	}
 	if (pthread_create(&l.writer, NULL, writer_main, &l) != 0)
 		fatalx("cannot start the event writer");
-	log_info("started: %u queue%s from %u, %s mode, %zu exceptions",
-	    l.nw, l.nw == 1 ? "" : "s", pol->conf.queue_first,
-	    pol->conf.mode == MODE_MONITOR ? "monitor" : "enforce",
-	    pol->exc.n);
+	/* Enforcement matters more than control: run without the socket. */
+	if ((l.ctl = ctl_open(&pol->conf, live_ctl, &l, err,
+	    sizeof(err))) == NULL && err[0] != '\0')
+		log_warnx("no control socket: %s", err);
+	else if (l.ctl != NULL && ctl_start(l.ctl) == -1) {
+		log_warnx("no control socket: cannot start its thread");
+		ctl_close(l.ctl);
+		l.ctl = NULL;
+	}
+	log_info("started: %u queue%s from %u, %s mode, %zu exceptions, "
+	    "%zu quarantined, control socket %s", l.nw, l.nw == 1 ? "" : "s",
+	    pol->conf.queue_first, pol->conf.mode == MODE_MONITOR ?
+	    "monitor" : "enforce", pol->exc.n, policy_quar(pol)->n,
+	    l.ctl != NULL ? pol->conf.control_socket : "none");
 
 	next_stats = l.start_us + (int64_t)pol->conf.stats_interval * 1000000;
 	next_sync = l.start_us + IPSET_RESYNC_US;
@@ -458,12 +1234,14 @@ live_run(struct policy *pol, const char *conf_path)
 		sig = sigtimedwait(&set, &si, &tick);
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
+		pthread_mutex_lock(&l.reload_lock);
 		if (sig == SIGHUP) {
 			atomic_store(&l.writer_reopen, 1);
-			live_reload(&l);
+			live_reload(&l, "SIGHUP", &res);
 		}
 		else if (sig == SIGUSR1)
 			live_log_stats(&l);
+		live_expiry(&l, live_now() / 1000000);
 		pol = atomic_load(&live_policy);
 		if (live_now() >= next_sync) {
 			/*
@@ -482,9 +1260,12 @@ live_run(struct policy *pol, const char *conf_path)
 			next_stats = live_now() +
 			    (int64_t)pol->conf.stats_interval * 1000000;
 		}
+		pthread_mutex_unlock(&l.reload_lock);
 	}
 
 	log_info("stopping on signal %d", sig);
+	ctl_close(l.ctl);		/* it uses the workers */
+	l.ctl = NULL;
 	atomic_store(&live_stop, 1);
 	for (i = 0; i < l.nw; i++)
 		pthread_join(l.w[i].thread, NULL);
@@ -498,5 +1279,9 @@ live_run(struct policy *pol, const char *conf_path)
 	live_log_stats(&l);
 	live_cleanup(&l);
 	policy_free(atomic_load(&live_policy));
+	pthread_mutex_destroy(&l.reload_lock);
+	pthread_mutex_destroy(&l.emit_lock);
+	pthread_mutex_destroy(&l.dump.lock);
+	pthread_cond_destroy(&l.dump.cond);
 	return rc;
 }

@@ -13,6 +13,8 @@
 
 #include "nfqd.h"
 
+#define LPM_AHEAD	16	/* prefetch distance of lpm_build() */
+
 struct lpm_slot {
 	uint8_t		 af;		/* 0: empty */
 	uint8_t		 len;
@@ -32,19 +34,26 @@ lpm_hash(uint8_t af, uint8_t len, const uint8_t *net)
 }
 
 static struct lpm_slot *
-lpm_find(const struct lpm *t, uint8_t af, uint8_t len, const uint8_t *net)
+lpm_probe(const struct lpm *t, uint32_t h, uint8_t af, uint8_t len,
+    const uint8_t *net)
 {
 	uint32_t	 i;
 	struct lpm_slot	*s;
 
-	if (t->slots == NULL)
-		return NULL;
-	for (i = lpm_hash(af, len, net) & t->mask;; i = (i + 1) & t->mask) {
+	for (i = h & t->mask;; i = (i + 1) & t->mask) {
 		s = &t->slots[i];
 		if (s->af == 0 || (s->af == af && s->len == len &&
 		    memcmp(s->net, net, 16) == 0))
 			return s;
 	}
+}
+
+static struct lpm_slot *
+lpm_find(const struct lpm *t, uint8_t af, uint8_t len, const uint8_t *net)
+{
+	if (t->slots == NULL)
+		return NULL;
+	return lpm_probe(t, lpm_hash(af, len, net), af, len, net);
 }
 
 static void
@@ -76,21 +85,37 @@ lpm_build(struct lpm *t, const void *first, size_t n, size_t stride,
 	size_t			 i, size = 16;
 	const struct prefix	*p;
 	struct lpm_slot		*s;
+	uint32_t		*h;
 
 	memset(t, 0, sizeof(*t));
 	while (size < n * 2)
 		size *= 2;
-	if (size > UINT32_MAX || (t->slots = calloc(size, sizeof(*s))) == NULL) {
+	if (size > UINT32_MAX || (t->slots = calloc(size, sizeof(*s))) == NULL ||
+	    (h = malloc((n ? n : 1) * sizeof(*h))) == NULL) {
+		lpm_free(t);
 		errno = ENOMEM;
 		return -1;
 	}
 	t->mask = (uint32_t)(size - 1);
+	/*
+	 * Hash everything first, then insert with the slot of the entry
+	 * LPM_AHEAD places later already requested from memory: a large
+	 * table is one cache miss per entry, and these overlap.
+	 */
 	for (i = 0; i < n; i++) {
 		p = (const struct prefix *)((const char *)first + i * stride);
-		s = lpm_find(t, p->addr.af, p->len, p->addr.b);
+		h[i] = lpm_hash(p->addr.af, p->len, p->addr.b);
+	}
+	for (i = 0; i < n; i++) {
+		if (i + LPM_AHEAD < n)
+			__builtin_prefetch(&t->slots[h[i + LPM_AHEAD] & t->mask],
+			    1);
+		p = (const struct prefix *)((const char *)first + i * stride);
+		s = lpm_probe(t, h[i], p->addr.af, p->len, p->addr.b);
 		if (s->af != 0) {
 			dup[0] = s->idx;
 			dup[1] = i;
+			free(h);
 			lpm_free(t);
 			return 1;
 		}
@@ -104,7 +129,17 @@ lpm_build(struct lpm *t, const void *first, size_t n, size_t stride,
 		else
 			lpm_add_len(t->lens6, &t->nlens6, p->len);
 	}
+	free(h);
 	return 0;
+}
+
+/* The index of exactly this prefix, or -1: one probe, not a walk. */
+int64_t
+lpm_exact(const struct lpm *t, const struct prefix *p)
+{
+	struct lpm_slot	*s = lpm_find(t, p->addr.af, p->len, p->addr.b);
+
+	return s != NULL && s->af != 0 ? (int64_t)s->idx : -1;
 }
 
 void

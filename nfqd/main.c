@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "nfqd.h"
+#include "sink.h"
 
 #define DEFAULT_CONF	"/etc/nfqd/nfqd.conf"
 
@@ -80,7 +81,9 @@ main(int argc, char **argv)
 	}
 	if (replay == NULL)
 		return live_run(pol, conf);
-	if ((sinks = sinks_open(&pol->conf, err, sizeof(err))) == NULL) {
+	if ((sinks = sinks_open_opts(&pol->conf, &(struct sink_opts){
+	    .buffer = pol->conf.event_buffer, .wait = true }, err,
+	    sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		policy_free(pol);
 		return 2;

@@ -1,7 +1,9 @@
 /*
  * nfqctl: the network team's tool for the exception list (add, remove,
- * list, check, import, export through excedit.c), and the helpdesk's
- * question "what does the policy do with this connection, and why".
+ * list, check, import, export through excedit.c), the helpdesk's
+ * question "what does the policy do with this connection, and why", and
+ * the running daemon's control socket (ctl.c): reload after an edit,
+ * status, flows, what is in force, quarantine.
  *
  * Data (tables, JSON, test results) goes to stdout; everything said to
  * the user goes to stderr, starting with "nfqctl: ".  Exit 0: done,
@@ -14,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,7 +26,7 @@
 #include "excedit.h"
 
 #define DEFAULT_CONF	"/etc/nfqd/nfqd.conf"
-#define CONTROL_SOCKET	"/run/nfqd/control.sock"	/* not there yet */
+#define CTL_TIMEOUT_S	120	/* a reload of a long list, a big reply */
 #define IMPORT_MAX	(64 << 20)
 
 enum { EX_OK = 0, EX_FAIL = 1, EX_USAGE = 2 };
@@ -31,7 +35,7 @@ enum { EX_OK = 0, EX_FAIL = 1, EX_USAGE = 2 };
 enum {
 	OPT_CONFIG, OPT_NO_RELOAD, OPT_DIRECTION, OPT_TICKET, OPT_OWNER,
 	OPT_EXPIRES, OPT_COMMENT, OPT_JSON, OPT_EXPIRED, OPT_EXPIRING,
-	OPT_HELP, OPT_VERSION, NOPTS
+	OPT_HELP, OPT_VERSION, OPT_FOR, OPT_REASON, OPT_LIMIT, NOPTS
 };
 #define B(o)	(1u << (o))
 
@@ -46,6 +50,9 @@ static const struct option longopts[] = {
 	{ "json",	no_argument,		NULL, 256 + OPT_JSON },
 	{ "expired",	no_argument,		NULL, 256 + OPT_EXPIRED },
 	{ "expiring",	required_argument,	NULL, 256 + OPT_EXPIRING },
+	{ "for",	required_argument,	NULL, 256 + OPT_FOR },
+	{ "reason",	required_argument,	NULL, 256 + OPT_REASON },
+	{ "limit",	required_argument,	NULL, 256 + OPT_LIMIT },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -127,6 +134,26 @@ notes_flush(bool show)
 	noteslen = 0;
 }
 
+static void
+when_text(int64_t t, char *buf, size_t len)
+{
+	time_t		 tt = (time_t)t;
+	struct tm	 tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm) == 0)
+		snprintf(buf, len, "%lld", (long long)t);
+}
+
+static void
+host_text(const struct prefix *p, char *buf, size_t len)
+{
+	if (p->len == (p->addr.af == 4 ? 32 : 128))
+		addr_format(&p->addr, buf, len);
+	else
+		prefix_format(p, buf, len);
+}
+
 static const char usage_text[] =
     "usage: nfqctl [-c CONF] exception add ADDR[/LEN] "
     "--direction inbound|outbound|both\n"
@@ -141,6 +168,13 @@ static const char usage_text[] =
     "[--no-reload]\n"
     "       nfqctl [-c CONF] exception export --json\n"
     "       nfqctl [-c CONF] test SRC DST [PORT] [--json]\n"
+    "       nfqctl [-c CONF] status | reload\n"
+    "       nfqctl [-c CONF] flows [HOST] [--limit N]\n"
+    "       nfqctl [-c CONF] exceptions [HOST] [--limit N]\n"
+    "       nfqctl [-c CONF] quarantine add HOST --for DURATION "
+    "--reason TEXT\n"
+    "       nfqctl [-c CONF] quarantine remove HOST\n"
+    "       nfqctl [-c CONF] quarantine list [--json]\n"
     "       nfqctl -h | -V\n"
     "  -c, --config CONF   configuration file (default " DEFAULT_CONF ")\n"
     "  --no-reload         edit the file only; do not ask the daemon to "
@@ -179,25 +213,189 @@ load_conf(const struct args *a)
 	return 0;
 }
 
+/* ---- the control socket ---- */
+
+enum { CTL_OK, CTL_NODAEMON, CTL_ERROR };
+
 /*
- * Ask the running daemon to load the edited list.  This is the one place
- * for the control socket's client: until the daemon has a socket there is
- * none to find, and the edit waits for the next reload of nfqd.
+ * Send one request to the daemon at control-socket and read its answer.
+ * CTL_OK with *reply; CTL_NODAEMON when nothing listens there (no socket,
+ * connection refused, or control-socket = none); CTL_ERROR with err.
+ */
+static int
+ctl_ask(const struct conf *c, cJSON *req, cJSON **reply, char *err,
+    size_t errlen)
+{
+	struct sockaddr_un	 sa;
+	struct timeval		 tv = { CTL_TIMEOUT_S, 0 };
+	char			*line = NULL, *buf = NULL, *nb;
+	size_t			 len = 0, cap = 0;
+	ssize_t			 r;
+	int			 fd = -1, rc = CTL_ERROR;
+
+	*reply = NULL;
+	if (c->control_socket[0] == '\0')
+		return CTL_NODAEMON;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(c->control_socket) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "%s: path too long", c->control_socket);
+		return CTL_ERROR;
+	}
+	memcpy(sa.sun_path, c->control_socket, strlen(c->control_socket) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return CTL_ERROR;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
+		if (errno == ENOENT || errno == ECONNREFUSED)
+			rc = CTL_NODAEMON;
+		else
+			snprintf(err, errlen, "%s: %s", c->control_socket,
+			    strerror(errno));
+		goto out;
+	}
+	if ((line = cJSON_PrintUnformatted(req)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	len = strlen(line);
+	if (send(fd, line, len, MSG_NOSIGNAL) != (ssize_t)len ||
+	    send(fd, "\n", 1, MSG_NOSIGNAL) != 1) {
+		snprintf(err, errlen, "%s: sending the request: %s",
+		    c->control_socket, strerror(errno));
+		goto out;
+	}
+	len = 0;
+	for (;;) {
+		if (len + 65536 + 1 > cap) {
+			cap = cap ? cap * 2 : 262144;
+			if (cap > CTL_REPLY_MAX + 65536 ||
+			    (nb = realloc(buf, cap)) == NULL) {
+				snprintf(err, errlen, "the daemon's answer is "
+				    "too large");
+				goto out;
+			}
+			buf = nb;
+		}
+		if ((r = recv(fd, buf + len, cap - len - 1, 0)) == 0)
+			break;
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			snprintf(err, errlen, "%s: %s", c->control_socket,
+			    errno == EAGAIN ? "no answer from the daemon in "
+			    "time" : strerror(errno));
+			goto out;
+		}
+		len += (size_t)r;
+	}
+	if (buf == NULL || len == 0) {
+		snprintf(err, errlen, "%s: the daemon closed the connection "
+		    "without an answer", c->control_socket);
+		goto out;
+	}
+	buf[len] = '\0';
+	if ((*reply = cJSON_Parse(buf)) == NULL || !cJSON_IsObject(*reply)) {
+		cJSON_Delete(*reply);
+		*reply = NULL;
+		snprintf(err, errlen, "%s: the daemon's answer is not JSON",
+		    c->control_socket);
+		goto out;
+	}
+	rc = CTL_OK;
+out:
+	cJSON_free(line);
+	free(buf);
+	if (fd != -1)
+		close(fd);
+	return rc;
+}
+
+static bool
+reply_ok(const cJSON *o)
+{
+	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "ok"));
+}
+
+static const char *
+reply_str(const cJSON *o, const char *key)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static double
+reply_num(const cJSON *o, const char *key)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+/* The daemon's answer to a reload, in a sentence; exit status. */
+static int
+reload_said(const cJSON *reply)
+{
+	const cJSON	*r = cJSON_GetObjectItemCaseSensitive(reply, "reload");
+	const cJSON	*ms = cJSON_GetObjectItemCaseSensitive(r, "ms");
+	const char	*sets;
+
+	if (!reply_ok(reply)) {
+		say("the daemon refused the reload; the running list stays: %s",
+		    reply_str(reply, "error"));
+		return EX_FAIL;
+	}
+	say("reloaded: %.0f exceptions (%.0f added, %.0f removed, %.0f "
+	    "changed) in %.1f ms", reply_num(r, "exceptions"),
+	    reply_num(r, "added"), reply_num(r, "removed"),
+	    reply_num(r, "changed"), reply_num(ms, "load") +
+	    reply_num(ms, "diff") + reply_num(ms, "swap"));
+	sets = reply_str(r, "degraded_sets");
+	if (sets[0] != '\0' && strcmp(sets, "ok") != 0)
+		say("warning: degraded-mode sets not updated: %s", sets);
+	return EX_OK;
+}
+
+/*
+ * Ask the running daemon to load the edited list, and say what it
+ * answered: exit 1 when it refused.  No daemon: the edit waits for its
+ * start.
  */
 static int
 request_reload(const struct args *a)
 {
-	struct stat	 st;
+	cJSON	*req, *reply;
+	char	 err[ERRLEN];
+	int	 rc;
 
 	if (a->seen & B(OPT_NO_RELOAD))
 		return EX_OK;
-	if (stat(CONTROL_SOCKET, &st) == -1 || !S_ISSOCK(st.st_mode)) {
-		say("no running daemon: edited only");
-		return EX_OK;
+	if ((req = cJSON_CreateObject()) == NULL) {
+		say("out of memory");
+		return EX_FAIL;
 	}
-	say("%s: this nfqctl cannot reload through it yet: edited only",
-	    CONTROL_SOCKET);
-	return EX_OK;
+	cJSON_AddStringToObject(req, "cmd", "reload");
+	rc = ctl_ask(&conf, req, &reply, err, sizeof(err));
+	cJSON_Delete(req);
+	switch (rc) {
+	case CTL_NODAEMON:
+		if (conf.control_socket[0] == '\0')
+			say("control-socket = none: edited only; reload nfqd "
+			    "yourself (systemctl reload nfqd)");
+		else
+			say("no running daemon: edited only");
+		return EX_OK;
+	case CTL_ERROR:
+		say("edited, but the daemon was not asked to reload: %s", err);
+		return EX_FAIL;
+	}
+	rc = reload_said(reply);
+	cJSON_Delete(reply);
+	return rc;
 }
 
 /* An edit session on the configured list; NULL after saying why. */
@@ -613,7 +811,7 @@ static void
 test_why(const struct policy *p, const struct decision *d,
     const struct ip_addr *campus, char *buf, size_t len)
 {
-	char			 a[ADDR_STRLEN], e[PREFIX_STRLEN];
+	char			 a[ADDR_STRLEN], e[PREFIX_STRLEN], u[32];
 	const struct exc_entry	*x = d->exc;
 	const char		*want = d->direction == D_INBOUND ?
 				    "inbound" : "outbound";
@@ -648,6 +846,13 @@ test_why(const struct policy *p, const struct decision *d,
 		    "%s, %s %s, does not allow %s", a, e, dir_name(x->dir),
 		    want);
 		break;
+	case R_QUARANTINE:
+		host_text(&d->quar->pfx, e, sizeof(e));
+		when_text(d->quar->until, u, sizeof(u));
+		snprintf(buf, len, "%s is in quarantine until %s (by %s: %s): "
+		    "all its SMTP is blocked, exceptions notwithstanding", e, u,
+		    d->quar->who, d->quar->reason);
+		break;
 	default:
 		snprintf(buf, len, "%s SMTP %s campus host %s is blocked "
 		    "(Part %d) and no active exception lists it", want,
@@ -663,7 +868,8 @@ cmd_test(const struct args *a)
 	struct policy	*p;
 	struct decision	 d;
 	cJSON		*o, *x;
-	char		 err[ERRLEN], why[512], e[PREFIX_STRLEN], *s, *end;
+	char		 err[ERRLEN], why[512], e[PREFIX_STRLEN], *s, *end,
+			 why2[32];
 	char		 s_txt[ADDR_STRLEN], d_txt[ADDR_STRLEN];
 	const char	*action, *dir, *reason;
 	unsigned long	 port = 25;
@@ -737,6 +943,15 @@ cmd_test(const struct args *a)
 				    d.exc->expires);
 			cJSON_AddNumberToObject(x, "line", d.exc->line);
 		}
+		if (d.quar != NULL) {
+			x = cJSON_AddObjectToObject(o, "quarantine");
+			host_text(&d.quar->pfx, e, sizeof(e));
+			cJSON_AddStringToObject(x, "host", e);
+			when_text(d.quar->until, why2, sizeof(why2));
+			cJSON_AddStringToObject(x, "until", why2);
+			cJSON_AddStringToObject(x, "reason", d.quar->reason);
+			cJSON_AddStringToObject(x, "who", d.quar->who);
+		}
 		cJSON_AddStringToObject(o, "why", why);
 		if ((s = cJSON_PrintUnformatted(o)) != NULL)
 			printf("%s\n", s);
@@ -758,6 +973,357 @@ cmd_test(const struct args *a)
 			    "blocks nothing\n");
 	}
 	policy_free(p);
+	return fflush(stdout) == 0 ? EX_OK : EX_FAIL;
+}
+
+/* ---- the daemon: status, reload, flows, exceptions ---- */
+
+static cJSON *
+new_req(const char *cmd)
+{
+	cJSON	*o = cJSON_CreateObject();
+
+	if (o == NULL || cJSON_AddStringToObject(o, "cmd", cmd) == NULL) {
+		cJSON_Delete(o);
+		say("out of memory");
+		return NULL;
+	}
+	return o;
+}
+
+/* HOST and --limit N into the request; exit 2 when they are wrong. */
+static void
+req_filter(cJSON *req, const struct args *a)
+{
+	struct prefix	 p;
+	char		 err[ERRLEN], *end;
+	unsigned long	 n;
+
+	if (a->npos == 1) {
+		if (prefix_parse(a->pos[0], &p, err, sizeof(err)) == -1)
+			usage_exit("%s", err);
+		cJSON_AddStringToObject(req, "host", a->pos[0]);
+	}
+	if (a->seen & B(OPT_LIMIT)) {
+		errno = 0;
+		n = strtoul(a->val[OPT_LIMIT], &end, 10);
+		if (a->val[OPT_LIMIT][0] < '0' || a->val[OPT_LIMIT][0] > '9' ||
+		    *end != '\0' || errno != 0 || n < 1 || n > CTL_LIMIT_MAX)
+			usage_exit("--limit takes a number, 1-%d", CTL_LIMIT_MAX);
+		cJSON_AddNumberToObject(req, "limit", (double)n);
+	}
+}
+
+/*
+ * Ask, print the answer (one JSON line) on standard output, and its
+ * error, if any, on standard error.  No daemon: exit 1, said so.
+ */
+static int
+ask_print(cJSON *req, cJSON **keep)
+{
+	cJSON	*reply;
+	char	 err[ERRLEN], *s;
+	int	 rc;
+
+	if (keep != NULL)
+		*keep = NULL;
+	rc = ctl_ask(&conf, req, &reply, err, sizeof(err));
+	cJSON_Delete(req);
+	if (rc == CTL_NODAEMON) {
+		say("no running daemon (%s: %s)", conf.control_socket[0] ?
+		    conf.control_socket : "control-socket = none",
+		    conf.control_socket[0] ? "no socket, or nobody listens" :
+		    "no socket");
+		return EX_FAIL;
+	}
+	if (rc == CTL_ERROR) {
+		say("%s", err);
+		return EX_FAIL;
+	}
+	if ((s = cJSON_PrintUnformatted(reply)) != NULL)
+		printf("%s\n", s);
+	cJSON_free(s);
+	rc = reply_ok(reply) ? EX_OK : EX_FAIL;
+	if (rc == EX_FAIL && keep == NULL)
+		say("%s", reply_str(reply, "error"));
+	if (keep != NULL)
+		*keep = reply;
+	else
+		cJSON_Delete(reply);
+	return fflush(stdout) == 0 ? rc : EX_FAIL;
+}
+
+static int
+cmd_status(const struct args *a)
+{
+	cJSON	*req;
+
+	if (load_conf(a) == -1)
+		return EX_USAGE;
+	if ((req = new_req("status")) == NULL)
+		return EX_FAIL;
+	return ask_print(req, NULL);
+}
+
+static int
+cmd_reload(const struct args *a)
+{
+	cJSON	*req, *reply;
+	int	 rc;
+
+	if (load_conf(a) == -1)
+		return EX_USAGE;
+	if ((req = new_req("reload")) == NULL)
+		return EX_FAIL;
+	if ((rc = ask_print(req, &reply)) == EX_FAIL && reply == NULL)
+		return EX_FAIL;
+	rc = reload_said(reply);
+	cJSON_Delete(reply);
+	return rc;
+}
+
+static int
+cmd_flows(const struct args *a)
+{
+	cJSON	*req;
+
+	if (load_conf(a) == -1)
+		return EX_USAGE;
+	if ((req = new_req("flows")) == NULL)
+		return EX_FAIL;
+	req_filter(req, a);
+	return ask_print(req, NULL);
+}
+
+static int
+cmd_exceptions(const struct args *a)
+{
+	cJSON	*req;
+
+	if (load_conf(a) == -1)
+		return EX_USAGE;
+	if ((req = new_req("exceptions")) == NULL)
+		return EX_FAIL;
+	req_filter(req, a);
+	return ask_print(req, NULL);
+}
+
+/* ---- quarantine ---- */
+
+static void
+left_text(int64_t s, char *buf, size_t len)
+{
+	if (s >= 2 * 86400)
+		snprintf(buf, len, "%lldd%lldh", (long long)(s / 86400),
+		    (long long)(s % 86400 / 3600));
+	else if (s >= 3600)
+		snprintf(buf, len, "%lldh%02lldm", (long long)(s / 3600),
+		    (long long)(s % 3600 / 60));
+	else
+		snprintf(buf, len, "%lldm%02llds", (long long)(s / 60),
+		    (long long)(s % 60));
+}
+
+static int
+cmd_quar_add(const struct args *a)
+{
+	struct quar_entry	 e;
+	struct prefix		 p;
+	cJSON			*req, *reply;
+	char			 err[ERRLEN], who[QUAR_WHOLEN], h[PREFIX_STRLEN],
+				 u[32], path[MAX_PATH];
+	int64_t			 secs, now = (int64_t)time(NULL);
+	int			 rc;
+
+	if (!(a->seen & B(OPT_FOR)) || !(a->seen & B(OPT_REASON)))
+		usage_exit("quarantine add needs --for and --reason");
+	if (quar_check(a->pos[0], a->val[OPT_FOR], a->val[OPT_REASON], &p,
+	    &secs, err, sizeof(err)) == -1)
+		usage_exit("%s", err);
+	if (load_conf(a) == -1)
+		return EX_USAGE;
+	excedit_who(who, sizeof(who));
+	host_text(&p, h, sizeof(h));
+	if ((req = new_req("quarantine")) == NULL)
+		return EX_FAIL;
+	cJSON_AddStringToObject(req, "op", "add");
+	cJSON_AddStringToObject(req, "host", a->pos[0]);
+	cJSON_AddStringToObject(req, "for", a->val[OPT_FOR]);
+	cJSON_AddStringToObject(req, "reason", a->val[OPT_REASON]);
+	cJSON_AddStringToObject(req, "who", who);
+	rc = ctl_ask(&conf, req, &reply, err, sizeof(err));
+	cJSON_Delete(req);
+	if (rc == CTL_ERROR) {
+		say("%s", err);
+		return EX_FAIL;
+	}
+	if (rc == CTL_OK) {
+		if (!reply_ok(reply)) {
+			say("%s", reply_str(reply, "error"));
+			cJSON_Delete(reply);
+			return EX_FAIL;
+		}
+		say("%s in quarantine until %s: all its SMTP is blocked",
+		    h, reply_str(cJSON_GetObjectItemCaseSensitive(reply,
+		    "quarantine"), "until"));
+		cJSON_Delete(reply);
+		return EX_OK;
+	}
+	/* No daemon: the state file; its start event waits for nfqd. */
+	memset(&e, 0, sizeof(e));
+	e.pfx = p;
+	e.since = now;
+	e.until = now + secs;
+	snprintf(e.reason, sizeof(e.reason), "%s", a->val[OPT_REASON]);
+	snprintf(e.who, sizeof(e.who), "%s", who);
+	if (quar_add(conf.state_dir, &e, err, sizeof(err)) == -1) {
+		say("%s", err);
+		return EX_FAIL;
+	}
+	quar_path(&conf, path, sizeof(path));
+	when_text(e.until, u, sizeof(u));
+	if (conf.control_socket[0] == '\0')
+		say("control-socket = none: %s recorded in quarantine until %s "
+		    "in %s; in force at nfqd's next reload (systemctl reload "
+		    "nfqd) or start", h, u, path);
+	else
+		say("no running daemon: %s recorded in quarantine until %s in "
+		    "%s; nfqd enforces it when it starts", h, u, path);
+	return EX_OK;
+}
+
+static int
+cmd_quar_remove(const struct args *a)
+{
+	struct quar_entry	 old;
+	struct prefix		 p;
+	cJSON			*req, *reply;
+	char			 err[ERRLEN], who[QUAR_WHOLEN], h[PREFIX_STRLEN],
+				 path[MAX_PATH];
+	int			 rc;
+
+	if (quar_check(a->pos[0], NULL, NULL, &p, NULL, err,
+	    sizeof(err)) == -1)
+		usage_exit("%s", err);
+	if (load_conf(a) == -1)
+		return EX_USAGE;
+	excedit_who(who, sizeof(who));
+	host_text(&p, h, sizeof(h));
+	if ((req = new_req("quarantine")) == NULL)
+		return EX_FAIL;
+	cJSON_AddStringToObject(req, "op", "remove");
+	cJSON_AddStringToObject(req, "host", a->pos[0]);
+	cJSON_AddStringToObject(req, "who", who);
+	rc = ctl_ask(&conf, req, &reply, err, sizeof(err));
+	cJSON_Delete(req);
+	if (rc == CTL_ERROR) {
+		say("%s", err);
+		return EX_FAIL;
+	}
+	if (rc == CTL_OK) {
+		rc = reply_ok(reply) ? EX_OK : EX_FAIL;
+		if (rc == EX_OK)
+			say("%s: quarantine ended", h);
+		else
+			say("%s", reply_str(reply, "error"));
+		cJSON_Delete(reply);
+		return rc;
+	}
+	if (quar_remove(conf.state_dir, &p, (int64_t)time(NULL), who, &old,
+	    err, sizeof(err)) == -1) {
+		say("%s", err);
+		return EX_FAIL;
+	}
+	quar_path(&conf, path, sizeof(path));
+	if (conf.control_socket[0] == '\0')
+		say("control-socket = none: %s ended in %s; nfqd lifts it at its "
+		    "next reload (systemctl reload nfqd) or start", h, path);
+	else
+		say("no running daemon: %s ended in %s; its end event is "
+		    "written when nfqd starts", h, path);
+	return EX_OK;
+}
+
+static int
+cmd_quar_list(const struct args *a)
+{
+	struct quar_list	 l;
+	cJSON			*req, *reply, *arr, *o, *e;
+	char			 err[ERRLEN], path[MAX_PATH], h[PREFIX_STRLEN],
+				 u[48], left[32], *s;
+	int64_t			 now = (int64_t)time(NULL);
+	size_t			 i, n = 0;
+	int			 rc;
+
+	if (load_conf(a) == -1)
+		return EX_USAGE;
+	if ((req = new_req("quarantine")) == NULL)
+		return EX_FAIL;
+	cJSON_AddStringToObject(req, "op", "list");
+	rc = ctl_ask(&conf, req, &reply, err, sizeof(err));
+	cJSON_Delete(req);
+	if (rc == CTL_ERROR) {
+		say("%s", err);
+		return EX_FAIL;
+	}
+	if (rc == CTL_OK && !reply_ok(reply)) {
+		say("%s", reply_str(reply, "error"));
+		cJSON_Delete(reply);
+		return EX_FAIL;
+	}
+	if (rc == CTL_NODAEMON) {
+		/* The state file, as the daemon will find it. */
+		quar_path(&conf, path, sizeof(path));
+		if (quar_load(path, &l, err, sizeof(err)) == -1) {
+			say("%s", err);
+			return EX_FAIL;
+		}
+		reply = cJSON_CreateObject();
+		arr = cJSON_AddArrayToObject(reply, "quarantines");
+		for (i = 0; arr != NULL && i < l.n; i++) {
+			if (l.v[i].until <= now)
+				continue;
+			o = cJSON_CreateObject();
+			host_text(&l.v[i].pfx, h, sizeof(h));
+			cJSON_AddStringToObject(o, "host", h);
+			/* As the daemon says them (EVE timestamps). */
+			ts_format(l.v[i].since * 1000000, u, sizeof(u));
+			cJSON_AddStringToObject(o, "since", u);
+			ts_format(l.v[i].until * 1000000, u, sizeof(u));
+			cJSON_AddStringToObject(o, "until", u);
+			cJSON_AddNumberToObject(o, "seconds_left",
+			    (double)(l.v[i].until - now));
+			cJSON_AddStringToObject(o, "reason", l.v[i].reason);
+			cJSON_AddStringToObject(o, "who", l.v[i].who);
+			cJSON_AddItemToArray(arr, o);
+		}
+		quar_free(&l);
+		say("no running daemon: from %s", path);
+	}
+	arr = cJSON_GetObjectItemCaseSensitive(reply, "quarantines");
+	if (a->seen & B(OPT_JSON)) {
+		if ((s = cJSON_PrintUnformatted(arr)) != NULL)
+			printf("%s\n", s);
+		cJSON_free(s);
+	} else {
+		cJSON_ArrayForEach(e, arr) {
+			if (n++ == 0)
+				printf("%-20s  %-20s  %-9s  %-12s  %s\n", "HOST",
+				    "UNTIL", "LEFT", "WHO", "REASON");
+			left_text((int64_t)reply_num(e, "seconds_left"), left,
+			    sizeof(left));
+			/* 2026-11-22T11:58:27.000000+0000: to the second. */
+			snprintf(u, sizeof(u), "%.10s %.8sZ",
+			    reply_str(e, "until"), reply_str(e, "until") +
+			    (strlen(reply_str(e, "until")) > 11 ? 11 : 0));
+			printf("%-20s  %-20s  %-9s  %-12s  %s\n",
+			    reply_str(e, "host"), u, left,
+			    reply_str(e, "who"), reply_str(e, "reason"));
+		}
+		if (n == 0)
+			say("no host in quarantine");
+	}
+	cJSON_Delete(reply);
 	return fflush(stdout) == 0 ? EX_OK : EX_FAIL;
 }
 
@@ -784,6 +1350,18 @@ static const struct cmd cmds[] = {
 	    "exception export --json" },
 	{ "test", NULL, 2, 3, B(OPT_JSON), cmd_test,
 	    "test SRC DST [PORT] [--json]" },
+	{ "status", NULL, 0, 0, 0, cmd_status, "status" },
+	{ "reload", NULL, 0, 0, 0, cmd_reload, "reload" },
+	{ "flows", NULL, 0, 1, B(OPT_LIMIT), cmd_flows,
+	    "flows [HOST] [--limit N]" },
+	{ "exceptions", NULL, 0, 1, B(OPT_LIMIT), cmd_exceptions,
+	    "exceptions [HOST] [--limit N]" },
+	{ "quarantine", "add", 1, 1, B(OPT_FOR) | B(OPT_REASON), cmd_quar_add,
+	    "quarantine add HOST --for DURATION --reason TEXT" },
+	{ "quarantine", "remove", 1, 1, 0, cmd_quar_remove,
+	    "quarantine remove HOST" },
+	{ "quarantine", "list", 0, 0, B(OPT_JSON), cmd_quar_list,
+	    "quarantine list [--json]" },
 };
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
 
@@ -867,6 +1445,11 @@ main(int argc, char **argv)
 			    "list, check, import or export");
 		if (strcmp(words[0], "exception") == 0)
 			usage_exit("unknown command 'exception %s'", words[1]);
+		if (strcmp(words[0], "quarantine") == 0 && nw == 1)
+			usage_exit("quarantine needs a command: add, remove or "
+			    "list");
+		if (strcmp(words[0], "quarantine") == 0)
+			usage_exit("unknown command 'quarantine %s'", words[1]);
 		usage_exit("unknown command '%s'", words[0]);
 	}
 	cur = c;

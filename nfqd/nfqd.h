@@ -55,6 +55,7 @@ int	 lpm_build(struct lpm *, const void *, size_t, size_t, size_t[2]);
 void	 lpm_free(struct lpm *);
 int	 lpm_lookup(const struct lpm *, const struct ip_addr *, uint32_t *, int);
 bool	 lpm_match(const struct lpm *, const struct ip_addr *);
+int64_t	 lpm_exact(const struct lpm *, const struct prefix *);
 
 /* ---- conf.c: nfqd.conf ---- */
 
@@ -79,6 +80,7 @@ struct conf {
 	enum transit	 transit;
 	char		 events[MAX_SINKS][MAX_PATH];
 	size_t		 nevents;
+	uint32_t	 event_buffer;		/* bytes per network sink */
 	uint32_t	 max_flows;
 	uint32_t	 timeout_new;		/* seconds */
 	uint32_t	 timeout_established;
@@ -95,6 +97,11 @@ struct conf {
 	uint32_t	 mark_allowed;		/* one bit: nfqd allowed it */
 	uint32_t	 event_queue;		/* events buffered per worker */
 	char		 ipset_prefix[16];	/* degraded-mode sets */
+	/* control socket and state (ctl.c, quarantine.c) */
+	char		 control_socket[MAX_PATH];	/* "" = none */
+	char		 control_group[64];	/* "" = root only */
+	uint32_t	 control_gid;
+	char		 state_dir[MAX_PATH];
 	/* classification */
 	bool		 classify;		/* nDPI + SMTP metadata */
 	/* flood control */
@@ -102,6 +109,14 @@ struct conf {
 	uint32_t	 summary_window;	/* seconds */
 	uint32_t	 summary_interval;	/* seconds */
 	uint32_t	 summary_sources;	/* sources tracked */
+	/* detections (detect.c) */
+	uint32_t	 bulk_attempts, bulk_messages, bulk_recipients;
+	uint32_t	 bulk_window;		/* seconds */
+	uint32_t	 harvest_recipients, harvest_rejects;
+	uint32_t	 harvest_window, relay_window;
+	uint64_t	 max_message_size;	/* bytes, 0 = off */
+	uint32_t	 detect_hosts;
+	char		 announcements[MAX_PATH];	/* "" = none */
 	uint8_t		 smtp_addresses;	/* enum smtp_addr_mode */
 };
 
@@ -153,18 +168,80 @@ enum reason {
 	R_NO_EXCEPTION,		/* nothing in the list matched */
 	R_EXCEPTION_EXPIRED,	/* only expired entries matched */
 	R_EXCEPTION_DIRECTION,	/* deciding entry is for the other direction */
+	R_QUARANTINE,		/* either end is quarantined (quarantine.c) */
 };
 
-/* An immutable snapshot: configuration plus exception list. */
+/* ---- quarantine.c: temporary restrictions, kept in a state file ---- */
+
+#define QUAR_FILE	"quarantine.json"
+#define QUAR_REASONLEN	201		/* bytes of reason text, and a NUL */
+#define QUAR_WHOLEN	64
+#define QUAR_MAX	4096		/* hosts in quarantine at once */
+#define QUAR_MAX_SECS	(366 * 86400)
+
+struct quar_entry {
+	struct prefix	 pfx;
+	int64_t		 since, until;	/* unix s: in force in [since, until) */
+	char		 reason[QUAR_REASONLEN];
+	char		 who[QUAR_WHOLEN];	/* who put it in force */
+	char		 removed_by[QUAR_WHOLEN];	/* ended early: by whom */
+	bool		 pending;	/* its start event is still owed */
+};
+
+struct quar_list {
+	struct quar_entry *v;
+	size_t		  n;
+	struct lpm	  lpm;
+};
+
+enum quar_action { QA_START, QA_END };
+
+typedef void (*quar_cb)(void *, uint8_t, const struct quar_entry *);
+
+void	 quar_path(const struct conf *, char *, size_t);
+int	 quar_load(const char *, struct quar_list *, char *, size_t);
+void	 quar_free(struct quar_list *);
+void	 quar_destroy(struct quar_list *);	/* quar_free, then free */
+const struct quar_entry *quar_match(const struct quar_list *,
+	    const struct ip_addr *, int64_t);
+int	 quar_check(const char *, const char *, const char *, struct prefix *,
+	    int64_t *, char *, size_t);
+bool	 quar_text_ok(const char *);
+int	 quar_add(const char *, const struct quar_entry *, char *, size_t);
+int	 quar_remove(const char *, const struct prefix *, int64_t,
+	    const char *, struct quar_entry *, char *, size_t);
+int	 quar_settle(const char *, int64_t, struct quar_list *, quar_cb,
+	    void *, char *, size_t);
+int	 duration_parse(const char *, int64_t *);
+
+/* A pre-announced bulk mailing: thresholds times factor in [from, until). */
+struct announce {
+	struct prefix	 pfx;
+	int64_t		 from, until;	/* unix seconds */
+	uint32_t	 factor;
+};
+
+/*
+ * An immutable snapshot: configuration plus exception list.  The one
+ * part that changes in place is the quarantine list (quar): a quarantine
+ * added or ended swaps that pointer alone, with the same pass-then-free
+ * rule as a reload (live.c); read it with policy_quar().
+ */
 struct policy {
 	struct conf	 conf;
 	struct exc_list	 exc;
+	struct announce	*ann;
+	size_t		 nann;
+	struct quar_list *_Atomic quar;	/* never NULL once loaded */
 };
 
 struct decision {
 	uint8_t			 action, direction, reason;
 	const struct exc_entry	*exc;		/* matched entry or NULL */
+	const struct quar_entry	*quar;		/* R_QUARANTINE: the entry */
 };
+
+typedef void (*expired_cb)(void *, const struct exc_entry *);
 
 struct policy	*policy_load(const char *, char *, size_t);
 void		 policy_free(struct policy *);
@@ -172,6 +249,12 @@ void		 policy_decide(const struct policy *, const struct ip_addr *,
 		    const struct ip_addr *, int64_t, struct decision *);
 void		 policy_diff(const struct policy *, const struct policy *,
 		    uint32_t *, uint32_t *, uint32_t *);
+const struct quar_list *policy_quar(const struct policy *);
+struct quar_list *policy_set_quar(struct policy *, struct quar_list *);
+int64_t		 policy_expired(const struct policy *, int64_t, int64_t,
+		    expired_cb, void *);
+uint32_t	 policy_bulk_factor(const struct policy *,
+		    const struct ip_addr *, int64_t);
 const char	*direction_name(uint8_t);
 const char	*action_name(uint8_t);
 const char	*reason_name(uint8_t);
@@ -271,6 +354,8 @@ void		 flowtab_end(struct flowtab *, struct flow *, uint8_t);
 void		 flowtab_expire(struct flowtab *, int64_t);
 void		 flowtab_flush(struct flowtab *, uint8_t);
 uint32_t	 flowtab_count(const struct flowtab *);
+void		 flowtab_foreach(const struct flowtab *,
+		    void (*)(void *, const struct flow *), void *);
 uint64_t	 hash64(const void *, size_t, uint64_t);
 const char	*flow_state_name(uint8_t);
 const char	*flow_end_name(uint8_t);
@@ -278,11 +363,13 @@ const char	*flow_end_name(uint8_t);
 /* ---- event.c: EVE-shaped JSON events ---- */
 
 enum ev_type { EV_POLICY, EV_FLOW, EV_STATS, EV_RELOAD, EV_SMTP, EV_ALERT,
-    EV_SUMMARY };
+    EV_SUMMARY, EV_QUARANTINE, EV_EXC_EXPIRED };
 
 /* Alert signature ids (gid 1, as Suricata's rules use). */
 #define SID_NON_SMTP		9250001	/* a known non-SMTP protocol */
 #define SID_UNKNOWN_PAYLOAD	9250002	/* payload that is not SMTP */
+
+struct sink_stat;
 
 struct stats {
 	uint64_t	 pkts, bytes;
@@ -299,6 +386,8 @@ struct stats {
 	uint64_t	 queue_dropped, user_dropped;	/* kernel's counts */
 	uint64_t	 verdict_errors;
 	int64_t		 start_us;
+	const struct sink_stat *sinks;	/* set by the writer before */
+	size_t		 nsinks;		/* event_format */
 };
 
 struct ev_exc {
@@ -353,6 +442,11 @@ struct event {
 			uint32_t	 sid;
 			uint8_t		 severity, action;
 			char		 signature[128];
+			uint8_t		 detection;	/* kind + 1, 0: none */
+			bool		 blocked;
+			struct ip_addr	 host;
+			uint64_t	 count, limit, related_flow;
+			uint32_t	 window;
 		} alert;
 		struct summary_rec summary;
 		struct stats	 stats;
@@ -361,6 +455,14 @@ struct event {
 			uint32_t	 entries, added, removed, changed;
 			char		 error[256];
 		} reload;
+		struct {
+			uint8_t		 action;	/* enum quar_action */
+			struct quar_entry *q;	/* owned: event_release() */
+		} quarantine;
+		struct {
+			struct ev_exc	 exc;
+			unsigned	 line;
+		} expired;
 	};
 };
 
@@ -396,6 +498,35 @@ bool		 summary_admit(struct summary *, const struct ip_addr *,
 		    summary_cb, void *);
 void		 summary_flush(struct summary *, summary_cb, void *);
 
+/* ---- detect.c: bulk senders, harvest, relays, message size ---- */
+
+struct detection {
+	uint8_t		 kind;
+	bool		 fire, blocked;
+	struct ip_addr	 host;		/* the host the alert is about */
+	uint64_t	 count, limit;
+	uint32_t	 window;	/* seconds */
+	uint64_t	 flow_id, related_flow;
+};
+
+struct detect;
+struct smtp_meta;
+typedef void (*detect_cb)(void *, const struct detection *);
+struct detect	*detect_new(const struct conf *);
+void		 detect_free(struct detect *);
+void		 detect_conn(struct detect *, const struct policy *,
+		    const struct ip_addr *, const struct ip_addr *, uint8_t,
+		    uint8_t, uint8_t, uint64_t, int64_t, detect_cb, void *);
+void		 detect_smtp(struct detect *, const struct policy *,
+		    const struct ip_addr *, const struct ip_addr *, uint8_t,
+		    const struct smtp_meta *, uint64_t, int64_t, detect_cb,
+		    void *);
+const char	*detection_name(uint8_t);
+const char	*detection_signature(uint8_t);
+uint32_t	 detection_sid(uint8_t);
+int		 announce_load(const char *, struct announce **, size_t *,
+		    char *, size_t);
+
 /* ---- sink.c: where formatted events go ---- */
 
 struct sinks;
@@ -427,12 +558,14 @@ struct engine	*engine_new_sized(const struct policy *, uint32_t, uint64_t,
 		    emit_cb, void *);
 void		 engine_free(struct engine *);
 void		 engine_set_bypass(struct engine *, bool);
+void		 engine_set_policy(struct engine *, const struct policy *);
 int		 engine_packet(struct engine *, const struct policy *, enum link,
 		    const uint8_t *, uint32_t, uint32_t, int64_t, unsigned);
 void		 engine_tick(struct engine *, int64_t);
 void		 engine_flush(struct engine *, uint8_t);
 void		 engine_stats_event(struct engine *);
 const struct stats *engine_stats(const struct engine *);
+const struct flowtab *engine_flows(const struct engine *);
 
 /* ---- evq.c: single-producer single-consumer event ring ---- */
 
@@ -463,10 +596,57 @@ int	 replay_run(const struct policy *, const char *, struct sinks *);
 /*
  * Sets <prefix>-int4/6 (internal networks), <prefix>-in4/6 and
  * <prefix>-out4/6 (exceptions active at `now`, the other direction's
- * entries as nomatch so the most specific entry decides, as in the policy).
+ * entries as nomatch so the most specific entry decides, as in the policy),
+ * <prefix>-q4/6 (quarantined hosts, with their time left).
+ * ipset_sync_quarantine() updates the last two only.
  */
+#define IPSET_KINDS	4	/* int, in, out, q */
+extern const char *const ipset_kind_name[IPSET_KINDS];
 int	 ipset_script(const struct policy *, int64_t, FILE *);
 int	 ipset_sync(const struct policy *, int64_t, char *, size_t);
+int	 ipset_sync_quarantine(const struct policy *, int64_t, char *, size_t);
+
+/* ---- ctl.c: the control socket ---- */
+
+#define CTL_REQ_MAX	4096		/* bytes of a request line */
+#define CTL_LIMIT_DEF	1000		/* flows/exceptions per reply */
+#define CTL_LIMIT_MAX	1000000
+#define CTL_REPLY_MAX	(64u << 20)
+
+enum ctl_cmd {
+	CTL_STATUS, CTL_RELOAD, CTL_FLOWS, CTL_EXCEPTIONS, CTL_QUAR_ADD,
+	CTL_QUAR_REMOVE, CTL_QUAR_LIST
+};
+
+struct ctl_req {
+	uint8_t		 cmd;		/* enum ctl_cmd */
+	bool		 has_host;
+	struct prefix	 host;
+	uint32_t	 limit;
+	int64_t		 secs;		/* quarantine add: duration */
+	char		 reason[QUAR_REASONLEN];
+	char		 who[QUAR_WHOLEN];	/* as the client says; "" */
+};
+
+struct ctl_peer {
+	int32_t		 pid;
+	uint32_t	 uid, gid;
+	char		 name[QUAR_WHOLEN];	/* the uid's user name */
+};
+
+struct cJSON;
+/* Answer one request: fill the reply object; return 0, or -1 with err. */
+typedef int (*ctl_handler)(void *, const struct ctl_req *,
+    const struct ctl_peer *, struct cJSON *, char *, size_t);
+
+struct ctl;
+int	 ctl_parse(const char *, size_t, struct ctl_req *, char *, size_t);
+const char *ctl_cmd_name(uint8_t);
+bool	 ctl_allowed(const struct ctl_peer *, uint32_t, bool, uint32_t);
+struct ctl *ctl_open(const struct conf *, ctl_handler, void *, char *,
+	    size_t);
+int	 ctl_start(struct ctl *);
+void	 ctl_close(struct ctl *);
 
 /* ---- rules.c: nfqd's own iptables/ip6tables chains ---- */
 

@@ -12,6 +12,7 @@
 #include <pcap/pcap.h>
 
 #include "nfqd.h"
+#include "sink.h"
 
 #define TOP_HOSTS	10
 #define HOST_SLOTS	65536		/* campus hosts counted for the summary */
@@ -62,6 +63,8 @@ replay_emit(void *arg, const struct event *cev)
 {
 	struct replay	*r = arg;
 	struct event	 ev_copy = *cev, *ev = &ev_copy;
+	struct sink_stat ss[MAX_SINKS];
+	size_t		 nss = MAX_SINKS;
 	int		 len;
 
 	if (ev->type == EV_POLICY) {
@@ -78,6 +81,11 @@ replay_emit(void *arg, const struct event *cev)
 		r->conns[ev->summary.direction][A_BLOCKED] += ev->summary.count;
 		if (ev->summary.direction == D_OUTBOUND)
 			replay_count_host(r, &ev->src, 1, ev->summary.count);
+	}
+	if (ev->type == EV_STATS) {
+		sinks_stats(r->sinks, ss, &nss);
+		ev->stats.sinks = ss;
+		ev->stats.nsinks = nss;
 	}
 	len = event_format(ev, r->buf, sizeof(r->buf));
 	event_release(ev);
@@ -164,6 +172,24 @@ replay_link(int dlt, enum link *link)
 	return -1;
 }
 
+/*
+ * A packet's time, in microseconds.  A pcapng timestamp is any 64-bit
+ * count of any unit, which libpcap hands over as a huge or negative
+ * tv_sec: kept to 1970-9999, so that neither this product nor the
+ * engine's clock arithmetic overflows.
+ */
+static int64_t
+replay_ts(const struct timeval *tv)
+{
+	int64_t	 s = (int64_t)tv->tv_sec;
+
+	if (s < 0)
+		s = 0;
+	else if (s > INT64_C(253402300799))	/* 9999-12-31T23:59:59Z */
+		s = INT64_C(253402300799);
+	return s * 1000000 + (int64_t)tv->tv_usec;
+}
+
 /* Returns 0, or 1 for an unreadable or truncated capture. */
 int
 replay_run(const struct policy *pol, const char *file, struct sinks *sinks)
@@ -201,7 +227,7 @@ replay_run(const struct policy *pol, const char *file, struct sinks *sinks)
 	r->hosts = calloc(HOST_SLOTS, sizeof(*r->hosts));
 	while ((n = pcap_next_ex(pc, &hdr, &data)) == 1)
 		engine_packet(e, pol, link, data, hdr->caplen, hdr->len,
-		    (int64_t)hdr->ts.tv_sec * 1000000 + hdr->ts.tv_usec, 0);
+		    replay_ts(&hdr->ts), 0);
 	if (n != PCAP_ERROR_BREAK) {
 		log_warnx("%s: %s", file, pcap_geterr(pc));
 		rc = 1;

@@ -25,7 +25,9 @@
  *                     connmark B, mark B -> ACCEPT   nfqd allowed it
  *                     -> NFQD-DEGRADED           anything else: nobody
  *                                                gave a verdict
- *  filter NFQD-DEGRADED  the policy from the ipsets (ipset.c)
+ *  filter NFQD-DEGRADED  the policy from the ipsets (ipset.c): a host in
+ *                     quarantine (<prefix>-q4/6) is refused first, at
+ *                     either end, before any exception can allow it
  *  mangle POSTROUTING -I 1 -j NFQD-SAVE
  *  mangle NFQD-SAVE   mark B -> CONNMARK --save-mark --mask B
  *                     mark A -> CONNMARK --save-mark --mask A
@@ -79,7 +81,8 @@ int
 rules_script(const struct conf *c, int family, FILE *f)
 {
 	char		 ports[64 / MULTIPORT_MAX + 1][MULTIPORT_MAX * 6 + 1];
-	char		 q[64], B[16], R[16], A[16], ints[40], in[40], out[40];
+	char		 q[64], B[16], R[16], A[16], ints[40], in[40], out[40],
+			 quar[40];
 	const char	*p = c->ipset_prefix, *block, *final;
 	int		 np, i;
 	bool		 monitor = c->mode == MODE_MONITOR;
@@ -96,6 +99,7 @@ rules_script(const struct conf *c, int family, FILE *f)
 	snprintf(ints, sizeof(ints), "%s-int%d", p, family);
 	snprintf(in, sizeof(in), "%s-in%d", p, family);
 	snprintf(out, sizeof(out), "%s-out%d", p, family);
+	snprintf(quar, sizeof(quar), "%s-q%d", p, family);
 	/* What the kernel does to a connection the policy refuses. */
 	final = monitor ? "-j ACCEPT" : "-j DROP";
 	block = monitor ? "-j ACCEPT" : c->reject ?
@@ -143,6 +147,12 @@ rules_script(const struct conf *c, int family, FILE *f)
 	for (i = 0; i < np; i++)
 		fprintf(f, " -m multiport ! --dports %s", ports[i]);
 	fprintf(f, " -j ACCEPT\n");
+	/* Quarantine: to or from the host, whatever else applies. */
+	if (!monitor)
+		for (i = 0; i < 2; i++)
+			fprintf(f, "-A NFQD-DEGRADED %s-m set --match-set %s %s "
+			    "%s\n", c->reject ? "-p tcp " : "", quar,
+			    i ? "dst" : "src", block);
 	fprintf(f, "-A NFQD-DEGRADED -m set --match-set %s src -m set "
 	    "--match-set %s dst -j ACCEPT\n", ints, ints);
 	/* iptables-save puts -p first: so do we, for status to compare. */
@@ -217,10 +227,10 @@ rules_nft(const struct conf *c, FILE *f)
 		fprintf(f, "\t}\n\n");
 	}
 	for (int af = 4; af <= 6; af += 2)
-		for (int k = 0; k < 2; k++)
+		for (int k = 0; k < 3; k++)
 			fprintf(f, "\tset %s%d {\n\t\ttype %s\n"
 			    "\t\tflags interval, timeout\n\t}\n\n",
-			    k ? "out" : "in", af,
+			    k == 2 ? "q" : k ? "out" : "in", af,
 			    af == 4 ? "ipv4_addr" : "ipv6_addr");
 
 	/* Queue: every port-25 packet not yet decided. */
@@ -257,6 +267,12 @@ rules_nft(const struct conf *c, FILE *f)
 	fprintf(f, "\tchain degraded {\n"
 	    "\t\tct state established,related accept\n"
 	    "\t\ttcp dport != { %s } accept\n", ports);
+	for (int af = 4; af <= 6 && !monitor; af += 2) {
+		const char *ip = af == 4 ? "ip" : "ip6";
+
+		fprintf(f, "\t\t%s saddr @q%d %s\n\t\t%s daddr @q%d %s\n", ip,
+		    af, block, ip, af, block);
+	}
 	for (int af = 4; af <= 6; af += 2) {
 		const char *ip = af == 4 ? "ip" : "ip6";
 

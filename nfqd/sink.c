@@ -1,112 +1,1325 @@
 /*
  * Event sinks.  Each sink gets every formatted event as one line.
- * Backends sit behind one small table so udp://, tcp://, unix: and syslog
- * add an entry, not a rewrite.
+ *
+ * stdout and file: are written by the calling thread through a 64 KiB
+ * buffer: a local file does not wait on a collector, and a failed write
+ * (a full disk) is counted and logged, never retried, so it cannot hold
+ * up the other sinks.
+ *
+ * udp://, tcp://, unix:, unix-dgram: and syslog are "queued" sinks: each
+ * has a byte ring of `buffer` bytes with one producer (sinks_write, in
+ * nfqd's event writer or the replay loop) and one consumer (the sink's
+ * own thread, which connects, sends and reconnects).  The producer never
+ * waits and never touches the consumer's position: when the ring is full
+ * the new line is dropped and counted.  Dropping the newest line keeps
+ * what is queued intact (a stream sink may be half-way through sending
+ * the oldest one) and makes the loss one contiguous gap, which the logs
+ * and the `dropped` counter describe.
+ *
+ * In wait mode (replay) a full ring makes sinks_write wait for room while
+ * the sink makes progress, and sinks_close delivers what is queued; a
+ * sink that makes no progress for drain_ms is given up and counted.
+ *
+ * A record in the ring is a 16-byte header (length, enqueue time) and the
+ * line.  Stream sinks send lines with a '\n'; datagram sinks one line per
+ * datagram; syslog prefixes an RFC 5424 header.  A line cut short by a
+ * broken stream connection is sent again, whole, on the next one.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "nfqd.h"
+#include "sink.h"
+
+#define FILE_BUF		65536
+#define CONNECT_TIMEOUT_MS	5000
+#define TCP_USER_TIMEOUT_MS	30000
+#define IDLE_WAKE_MS		1000	/* a sender looks at its counters */
+#define UP_CONFIRM_MS		1000	/* datagram: "up" after 1 s quiet */
+#define STABLE_MS		10000	/* a connection this old resets backoff */
+#define BATCH_MIN		65536
+#define CLOSE_DRAIN_MAX_MS	3000	/* live: the longest wait at exit */
+#define SYSLOG_HDR_MAX		256	/* room before the line */
+#define HOST_MAX		128	/* syslog HOSTNAME, cut to this */
+
+enum sink_type {
+	ST_STDOUT, ST_FILE, ST_UDP, ST_TCP, ST_UNIX, ST_UNIX_DGRAM, ST_SYSLOG,
+	ST_SYSLOG5424
+};
+
+static const struct sink_kind {
+	enum sink_type	 type;
+	const char	*name;
+	const char	*prefix;	/* as written in `events` */
+	int		 socktype;	/* 0: written by the caller */
+	bool		 inet;		/* HOST:PORT, else a path */
+	bool		 syslog;	/* [:PATH], /dev/log if none */
+} sink_kinds[] = {
+	{ ST_STDOUT,	 "stdout",	"stdout",	0,	     false, false },
+	{ ST_FILE,	 "file",	"file:",	0,	     false, false },
+	{ ST_UDP,	 "udp",		"udp://",	SOCK_DGRAM,  true,  false },
+	{ ST_TCP,	 "tcp",		"tcp://",	SOCK_STREAM, true,  false },
+	{ ST_UNIX_DGRAM, "unix-dgram",	"unix-dgram:",	SOCK_DGRAM,  false, false },
+	{ ST_UNIX,	 "unix",	"unix:",	SOCK_STREAM, false, false },
+	{ ST_SYSLOG5424, "syslog-rfc5424", "syslog-rfc5424", SOCK_DGRAM, false,
+	    true },
+	{ ST_SYSLOG,	 "syslog",	"syslog",	SOCK_DGRAM,  false, true },
+};
+#define NKINDS	(sizeof(sink_kinds) / sizeof(sink_kinds[0]))
+
+struct rec {
+	uint32_t	 len;
+	uint32_t	 pad;
+	int64_t		 us;		/* CLOCK_REALTIME at sinks_write */
+};
 
 struct sink {
-	FILE		*fp;
-	char		 name[MAX_PATH];	/* a copy: reloads free the conf */
-	uint64_t	 written, failed;
-	bool		 own;
+	const struct sink_kind	*kind;
+	char			 name[MAX_PATH];	/* the spec */
+	char			 path[MAX_PATH];	/* file, socket */
+
+	/* stdout, file: the caller's thread only */
+	int			 fd;
+	bool			 own;
+	char			*fbuf;
+	size_t			 flen, flines;
+	bool			 fpartial;	/* a line cut by a failed write */
+	int64_t			 flog;		/* last failure logged, mono ms */
+	uint64_t		 fmissed;	/* failures since then */
+
+	/* queued sinks: shared between producer and sender */
+	char			*ring;
+	size_t			 cap;
+	_Atomic uint64_t	 head;		/* bytes in: producer */
+	_Atomic uint64_t	 tail;		/* bytes out: sender */
+	_Atomic int		 sleeping;	/* sender waits on efd */
+	_Atomic int		 stop;
+	int			 efd;
+	pthread_t		 thread;
+	bool			 started;
+	bool			 wait;
+	uint32_t		 drain_ms;
+	bool			 stalled;	/* wait mode gave up: producer */
+	uint64_t		 stall_mark;
+
+	/* counters, read by sinks_stats from any thread */
+	_Atomic uint64_t	 enq;		/* lines accepted */
+	_Atomic uint64_t	 written, dropped, failed, reconnects;
+	_Atomic bool		 connected;
+
+	/* sender thread only */
+	struct sockaddr_storage	 addr;
+	socklen_t		 addrlen;
+	int			 sfd;
+	char			*batch;
+	size_t			 bcap, blen, boff, bstart;
+	bool			 held;		/* datagram: batch is unsent */
+	uint32_t		 backoff;	/* ms */
+	int64_t			 next_try, up_since, down_since, up_log_at;
+	uint64_t		 connects, attempts;
+	bool			 down_logged, up_pending;
+	int64_t			 last_log, last_drop_log;
+	int64_t			 last_refused;	/* udp: ICMP refusal, mono ms */
+	uint64_t		 refusals;
+	uint64_t		 dropped_seen, dropped_at_down;
+	uint32_t		 rnd;
+	char			 host[256];	/* syslog HOSTNAME */
+	long			 pid;
 };
 
 struct sinks {
 	struct sink	 v[MAX_SINKS];
 	size_t		 n;
+	bool		 need_time;	/* a syslog sink stamps records */
 };
 
+/* ---- time ---- */
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t
+real_us(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec	 ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* ---- specs ---- */
+
+static const struct sink_kind *
+spec_kind(const char *spec, const char **rest)
+{
+	size_t	 i, n;
+
+	for (i = 0; i < NKINDS; i++) {
+		n = strlen(sink_kinds[i].prefix);
+		if (strncmp(spec, sink_kinds[i].prefix, n) != 0)
+			continue;
+		if (sink_kinds[i].type == ST_STDOUT && spec[n] != '\0')
+			continue;
+		if (sink_kinds[i].syslog && spec[n] != '\0') {
+			if (spec[n] != ':')
+				continue;
+			n++;
+		}
+		*rest = spec + n;
+		return &sink_kinds[i];
+	}
+	return NULL;
+}
+
+/* HOST:PORT or [V6]:PORT into host and port. */
+static int
+spec_hostport(const char *s, char *host, size_t hostlen, char *port,
+    size_t portlen, char *err, size_t errlen)
+{
+	const char	*colon, *h = s, *close;
+	size_t		 n;
+	char		*end;
+	unsigned long	 p;
+
+	if (*s == '[') {
+		if ((close = strchr(s, ']')) == NULL || close[1] != ':') {
+			snprintf(err, errlen, "expected [ADDRESS]:PORT");
+			return -1;
+		}
+		h = s + 1;
+		n = (size_t)(close - h);
+		colon = close + 1;
+		if (memchr(h, ':', n) == NULL) {
+			snprintf(err, errlen, "brackets are for IPv6 "
+			    "addresses");
+			return -1;
+		}
+	} else {
+		if ((colon = strrchr(s, ':')) == NULL) {
+			snprintf(err, errlen, "expected HOST:PORT");
+			return -1;
+		}
+		n = (size_t)(colon - s);
+		if (memchr(s, ':', n) != NULL) {
+			snprintf(err, errlen, "an IPv6 address goes in "
+			    "brackets: [2001:db8::5]:PORT");
+			return -1;
+		}
+	}
+	if (n == 0 || n >= hostlen) {
+		snprintf(err, errlen, "bad host");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!((h[i] >= 'a' && h[i] <= 'z') ||
+		    (h[i] >= 'A' && h[i] <= 'Z') ||
+		    (h[i] >= '0' && h[i] <= '9') || h[i] == '.' ||
+		    h[i] == '-' || h[i] == ':' || h[i] == '%' || h[i] == '_')) {
+			snprintf(err, errlen, "bad character in host");
+			return -1;
+		}
+	memcpy(host, h, n);
+	host[n] = '\0';
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || errno != 0 ||
+	    p == 0 || p > 65535) {
+		snprintf(err, errlen, "bad port '%s' (1-65535)", colon + 1);
+		return -1;
+	}
+	snprintf(port, portlen, "%lu", p);
+	return 0;
+}
+
+/*
+ * Check one sink spec and write its normal form to out: relative paths
+ * are taken from confdir (NULL: left relative).  -1 and a message
+ * (without the spec: the caller names it) if it is not valid.
+ */
+int
+sink_spec_check(const char *spec, char *out, size_t outlen,
+    const char *confdir, char *err, size_t errlen)
+{
+	const struct sink_kind	*k;
+	const char		*rest;
+	char			 host[256], port[8], msg[ERRLEN];
+	int			 n;
+
+	if ((k = spec_kind(spec, &rest)) == NULL) {
+		snprintf(err, errlen, "bad event sink '%.200s' (expected "
+		    "stdout, file:PATH, udp://HOST:PORT, tcp://HOST:PORT, "
+		    "unix:PATH, unix-dgram:PATH, syslog[:PATH] or "
+		    "syslog-rfc5424[:PATH])", spec);
+		return -1;
+	}
+	if (k->inet) {
+		if (spec_hostport(rest, host, sizeof(host), port, sizeof(port),
+		    msg, sizeof(msg)) == -1) {
+			snprintf(err, errlen, "bad event sink '%.200s': %s",
+			    spec, msg);
+			return -1;
+		}
+		n = snprintf(out, outlen, strchr(host, ':') ? "%s[%s]:%s" :
+		    "%s%s:%s", k->prefix, host, port);
+	} else if (k->type == ST_STDOUT ||
+	    (k->syslog && *rest == '\0' && rest[-1] != ':'))
+		n = snprintf(out, outlen, "%s", k->prefix);
+	else if (*rest == '\0') {
+		snprintf(err, errlen, "bad event sink '%.200s': no path", spec);
+		return -1;
+	} else if (rest[0] == '/' || confdir == NULL)
+		n = snprintf(out, outlen, "%s%s%s", k->prefix,
+		    k->syslog ? ":" : "", rest);
+	else
+		n = snprintf(out, outlen, "%s%s%s/%s", k->prefix,
+		    k->syslog ? ":" : "", confdir, rest);
+	if (n < 0 || (size_t)n >= outlen) {
+		snprintf(err, errlen, "path too long");	/* as conf.c says */
+		return -1;
+	}
+	if (k->socktype != 0 && !k->inet && *rest != '\0' &&
+	    strlen(strchr(out, ':') + 1) >=
+	    sizeof(((struct sockaddr_un *)NULL)->sun_path)) {
+		snprintf(err, errlen, "bad event sink '%.200s': a socket path "
+		    "has at most %zu bytes", spec,
+		    sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1);
+		return -1;
+	}
+	return 0;
+}
+
+/* A byte count with an optional K, M or G (powers of 1024). */
+int
+sink_size_parse(const char *v, uint64_t *out, char *err, size_t errlen)
+{
+	char			*end;
+	unsigned long long	 n;
+	uint64_t		 mul = 1;
+
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (end != v && end[0] != '\0' && end[1] == '\0')
+		switch (*end) {
+		case 'k': case 'K': mul = 1u << 10; end++; break;
+		case 'm': case 'M': mul = 1u << 20; end++; break;
+		case 'g': case 'G': mul = 1u << 30; end++; break;
+		}
+	if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0 ||
+	    n > SINK_BUFFER_MAX / mul || n * mul < SINK_BUFFER_MIN) {
+		snprintf(err, errlen, "bad size '%s' (%uK-%uM, bytes or with "
+		    "K, M or G)", v, SINK_BUFFER_MIN >> 10, SINK_BUFFER_MAX >> 20);
+		return -1;
+	}
+	*out = n * mul;
+	return 0;
+}
+
+/* ---- stdout and file: written by the caller ---- */
+
+static size_t
+count_nl(const char *p, size_t n)
+{
+	size_t	 c = 0;
+	const char *e = p + n;
+
+	while (p < e && (p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+		c++;
+		p++;
+	}
+	return c;
+}
+
+static void
+file_fail_log(struct sink *k, int e, uint64_t lost)
+{
+	int64_t	 now = mono_ms();
+
+	k->fmissed += lost;
+	if (k->flog != 0 && now - k->flog < SINK_LOG_EVERY_S * 1000)
+		return;
+	log_warnx("event sink %s: write: %s; %llu events lost%s", k->name,
+	    strerror(e), (unsigned long long)k->fmissed,
+	    k->flog != 0 ? " since the last report" : "");
+	k->flog = now;
+	k->fmissed = 0;
+}
+
+/* Write p[0..n), whole lines; count what made it and what did not. */
+static void
+file_put(struct sink *k, const char *p, size_t n, size_t lines)
+{
+	size_t	 off = 0, done;
+	ssize_t	 w;
+	int	 e;
+
+	if (k->fpartial) {
+		/* end the line a failed write cut, or the next one joins it */
+		if (write(k->fd, "\n", 1) != 1) {
+			atomic_fetch_add(&k->failed, lines);
+			atomic_store(&k->connected, false);
+			file_fail_log(k, errno, lines);
+			return;
+		}
+		k->fpartial = false;
+	}
+	while (off < n) {
+		if ((w = write(k->fd, p + off, n - off)) > 0) {
+			off += (size_t)w;
+			continue;
+		}
+		if (w == -1 && errno == EINTR)
+			continue;
+		e = w == 0 ? EIO : errno;
+		done = count_nl(p, off);
+		atomic_fetch_add(&k->written, done);
+		atomic_fetch_add(&k->failed, lines - done);
+		atomic_store(&k->connected, false);
+		k->fpartial = off > 0 && p[off - 1] != '\n';
+		file_fail_log(k, e, lines - done);
+		return;
+	}
+	atomic_fetch_add(&k->written, lines);
+	atomic_store(&k->connected, true);
+}
+
+static void
+file_flush(struct sink *k)
+{
+	if (k->flen > 0)
+		file_put(k, k->fbuf, k->flen, k->flines);
+	k->flen = k->flines = 0;
+}
+
+static void
+file_write(struct sink *k, const char *line, size_t len)
+{
+	char	*big;
+
+	if (k->flen + len + 1 > FILE_BUF)
+		file_flush(k);
+	if (len + 1 > FILE_BUF) {
+		if ((big = malloc(len + 1)) == NULL) {
+			atomic_fetch_add(&k->failed, 1);
+			return;
+		}
+		memcpy(big, line, len);
+		big[len] = '\n';
+		file_put(k, big, len + 1, 1);
+		free(big);
+		return;
+	}
+	memcpy(k->fbuf + k->flen, line, len);
+	k->flen += len;
+	k->fbuf[k->flen++] = '\n';
+	k->flines++;
+}
+
+static int
+file_open(struct sink *k, char *err, size_t errlen)
+{
+	int	 fd;
+
+	fd = open(k->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd == -1) {
+		snprintf(err, errlen, "%s: %s", k->path, strerror(errno));
+		return -1;
+	}
+	k->fd = fd;
+	return 0;
+}
+
+/* ---- the ring: one producer, one consumer ---- */
+
+static void
+ring_put(struct sink *k, uint64_t pos, const void *p, size_t n)
+{
+	size_t	 off = (size_t)(pos % k->cap), first = k->cap - off;
+
+	if (first > n)
+		first = n;
+	memcpy(k->ring + off, p, first);
+	memcpy(k->ring, (const char *)p + first, n - first);
+}
+
+static void
+ring_get(const struct sink *k, uint64_t pos, void *p, size_t n)
+{
+	size_t	 off = (size_t)(pos % k->cap), first = k->cap - off;
+
+	if (first > n)
+		first = n;
+	memcpy(p, k->ring + off, first);
+	memcpy((char *)p + first, k->ring, n - first);
+}
+
+static uint64_t
+sink_settled(struct sink *k)
+{
+	return atomic_load_explicit(&k->written, memory_order_relaxed) +
+	    atomic_load_explicit(&k->failed, memory_order_relaxed);
+}
+
+static void
+sink_wake(struct sink *k)
+{
+	uint64_t	 one = 1;
+
+	if (write(k->efd, &one, sizeof(one)) == -1) {
+		/* EAGAIN: the counter is full, the sender is awake anyway */
+	}
+}
+
+/* Producer: copy the line in, or drop it.  Waits only in wait mode. */
+static void
+ring_push(struct sink *k, const char *line, size_t len, int64_t us)
+{
+	struct rec	 r = { (uint32_t)len, 0, us };
+	size_t		 need = sizeof(r) + len;
+	uint64_t	 head, tail, mark;
+	int64_t		 since = 0;
+
+	if (len > SINK_LINE_MAX || need > k->cap) {
+		atomic_fetch_add(&k->failed, 1);
+		atomic_fetch_add(&k->enq, 1);
+		return;
+	}
+	head = atomic_load_explicit(&k->head, memory_order_relaxed);
+	for (;;) {
+		tail = atomic_load_explicit(&k->tail, memory_order_acquire);
+		if (k->cap - (head - tail) >= need)
+			break;
+		mark = sink_settled(k);
+		if (k->stalled && mark != k->stall_mark)
+			k->stalled = false;	/* it moves again */
+		if (!k->wait || k->stalled) {
+			atomic_fetch_add_explicit(&k->dropped, 1,
+			    memory_order_relaxed);
+			return;
+		}
+		if (since == 0 || mark != k->stall_mark) {
+			since = mono_ms();
+			k->stall_mark = mark;
+		} else if (mono_ms() - since >= k->drain_ms) {
+			k->stalled = true;	/* drop until it moves */
+			continue;
+		}
+		sink_wake(k);
+		sleep_ms(1);
+	}
+	ring_put(k, head, &r, sizeof(r));
+	ring_put(k, head + sizeof(r), line, len);
+	atomic_fetch_add_explicit(&k->enq, 1, memory_order_relaxed);
+	/*
+	 * seq_cst store, then load: with the sender's store of `sleeping`
+	 * and load of `head` (sink_idle), one of the two sees the other.
+	 */
+	atomic_store(&k->head, head + need);
+	if (atomic_load(&k->sleeping) && atomic_exchange(&k->sleeping, 0))
+		sink_wake(k);
+}
+
+/* Consumer: the next record, or false if the ring is empty. */
+static bool
+ring_peek(struct sink *k, struct rec *r)
+{
+	uint64_t	 tail = atomic_load_explicit(&k->tail,
+			    memory_order_relaxed);
+
+	if (atomic_load(&k->head) == tail)	/* seq_cst: see ring_push */
+		return false;
+	ring_get(k, tail, r, sizeof(*r));
+	return true;
+}
+
+static void
+ring_take(struct sink *k, const struct rec *r, char *out)
+{
+	uint64_t	 tail = atomic_load_explicit(&k->tail,
+			    memory_order_relaxed);
+
+	ring_get(k, tail + sizeof(*r), out, r->len);
+	atomic_store_explicit(&k->tail, tail + sizeof(*r) + r->len,
+	    memory_order_release);
+}
+
+/* ---- the sender thread ---- */
+
+static uint32_t
+sink_jitter(struct sink *k, uint32_t ms)
+{
+	k->rnd ^= k->rnd << 13;
+	k->rnd ^= k->rnd >> 17;
+	k->rnd ^= k->rnd << 5;
+	return ms - ms / 10 + k->rnd % (ms / 5 + 1);	/* +-10% */
+}
+
+static void
+sink_drain_efd(struct sink *k)
+{
+	uint64_t	 v;
+
+	if (read(k->efd, &v, sizeof(v)) == -1) {
+		/* EAGAIN: nothing was signalled */
+	}
+}
+
+/*
+ * Sleep until woken (new data, stop) or timeout; with fd, also until fd
+ * shows `events`.  Returns the fd's revents.
+ */
+static short
+sink_sleep(struct sink *k, int timeout, int fd, short events)
+{
+	struct pollfd	 p[2] = { { k->efd, POLLIN, 0 }, { fd, events, 0 } };
+
+	if (poll(p, fd >= 0 ? 2 : 1, timeout) > 0 && (p[0].revents & POLLIN))
+		sink_drain_efd(k);
+	return fd >= 0 ? p[1].revents : 0;
+}
+
+static void
+sink_setsockopts(struct sink *k, int fd)
+{
+	int	 one = 1, v;
+
+	if (k->kind->type != ST_TCP)
+		return;
+	v = TCP_USER_TIMEOUT_MS;	/* unacknowledged data: give up */
+	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &v, sizeof(v));
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	v = 60;
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof(v));
+	v = 10;
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &v, sizeof(v));
+	v = 3;
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &v, sizeof(v));
+}
+
+/* A connected socket in k->sfd, or -1 with errno. */
+static int
+sink_connect(struct sink *k)
+{
+	int64_t		 until;
+	int		 fd, e = 0;
+	socklen_t	 elen = sizeof(e);
+	short		 rev;
+
+	fd = socket(k->addr.ss_family,
+	    k->kind->socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -1;
+	sink_setsockopts(k, fd);
+	if (connect(fd, (struct sockaddr *)&k->addr, k->addrlen) == 0)
+		goto done;
+	if (errno != EINPROGRESS) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	until = mono_ms() + CONNECT_TIMEOUT_MS;
+	for (;;) {
+		if (atomic_load(&k->stop) || mono_ms() >= until) {
+			close(fd);
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		rev = sink_sleep(k, (int)(until - mono_ms()), fd, POLLOUT);
+		if (rev != 0)
+			break;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) == -1 || e != 0) {
+		close(fd);
+		errno = e != 0 ? e : EIO;
+		return -1;
+	}
+done:
+	k->sfd = fd;
+	return 0;
+}
+
+static void
+sink_up(struct sink *k, int64_t now)
+{
+	k->attempts = 0;
+	k->up_since = now;
+	if (k->connects++ > 0)
+		atomic_fetch_add(&k->reconnects, 1);
+	atomic_store(&k->connected, true);
+	/* a datagram peer is "up" once a second passes without a refusal */
+	k->up_pending = k->down_logged;
+	k->up_log_at = k->kind->socktype == SOCK_STREAM ? now :
+	    now + UP_CONFIRM_MS;
+}
+
+static void
+sink_up_log(struct sink *k, int64_t now)
+{
+	uint64_t	 d = atomic_load(&k->dropped);
+
+	if (!k->up_pending || now < k->up_log_at)
+		return;
+	log_info("event sink %s: %s%s after %llds; %llu events dropped "
+	    "meanwhile", k->name, k->kind->socktype == SOCK_STREAM ?
+	    "connected" : "delivering", k->connects > 1 ? " again" : "",
+	    (long long)(now - k->down_since) / 1000,
+	    (unsigned long long)(d - k->dropped_at_down));
+	k->up_pending = false;
+	k->down_logged = false;
+	k->dropped_seen = d;
+	k->last_drop_log = now;
+}
+
+/* A connect or send failed: close, schedule the next attempt, log. */
+static const char *
+sink_why(int e)
+{
+	return e == 0 ? "closed by the collector" : strerror(e);
+}
+
+static void
+sink_down(struct sink *k, int e, int64_t now, bool was_up)
+{
+	if (k->sfd != -1) {
+		close(k->sfd);
+		k->sfd = -1;
+	}
+	atomic_store(&k->connected, false);
+	if (was_up && now - k->up_since >= STABLE_MS) {
+		k->backoff = SINK_BACKOFF_MIN_MS;
+		k->next_try = now;		/* once at once, then back off */
+	} else {
+		k->next_try = now + sink_jitter(k, k->backoff);
+		k->backoff = k->backoff * 2 > SINK_BACKOFF_MAX_MS ?
+		    SINK_BACKOFF_MAX_MS : k->backoff * 2;
+	}
+	k->attempts++;
+	if (k->up_pending) {
+		/* it never really came back */
+		k->up_pending = false;
+		k->down_logged = true;
+	}
+	if (!k->down_logged) {
+		k->down_since = now;
+		k->dropped_at_down = atomic_load(&k->dropped);
+		log_warnx("event sink %s: %s: %s; queuing up to %zu bytes, "
+		    "retrying with backoff", k->name, was_up ? "lost" :
+		    "cannot connect", sink_why(e), k->cap);
+		k->down_logged = true;
+		k->last_log = now;
+	} else if (now - k->last_log >= SINK_LOG_EVERY_S * 1000) {
+		log_warnx("event sink %s: still down after %llds (%s), %llu "
+		    "attempts; %llu events dropped so far", k->name,
+		    (long long)(now - k->down_since) / 1000, sink_why(e),
+		    (unsigned long long)k->attempts,
+		    (unsigned long long)(atomic_load(&k->dropped) -
+		    k->dropped_at_down));
+		k->last_log = now;
+	}
+}
+
+/* Full-queue drops while the sink is up (a slow collector): once a minute. */
+static void
+sink_drop_log(struct sink *k, int64_t now)
+{
+	uint64_t	 d = atomic_load(&k->dropped);
+
+	if (d == k->dropped_seen || k->down_logged || k->up_pending)
+		return;
+	if (k->last_drop_log != 0 &&
+	    now - k->last_drop_log < SINK_LOG_EVERY_S * 1000)
+		return;
+	log_warnx("event sink %s: queue full (%zu bytes): %llu events dropped"
+	    "%s", k->name, k->cap, (unsigned long long)(d - k->dropped_seen),
+	    k->last_drop_log != 0 ? " since the last report" : "");
+	k->dropped_seen = d;
+	k->last_drop_log = now;
+}
+
+/* Wait for data; for a stream, notice the peer closing meanwhile. */
+static int
+sink_idle(struct sink *k)
+{
+	struct rec	 r;
+	char		 junk[512];
+	ssize_t		 n;
+	short		 rev;
+	bool		 stream = k->kind->socktype == SOCK_STREAM;
+
+	atomic_store(&k->sleeping, 1);
+	if (ring_peek(k, &r) || atomic_load(&k->stop)) {
+		atomic_store(&k->sleeping, 0);
+		return 0;
+	}
+	rev = sink_sleep(k, IDLE_WAKE_MS, stream ? k->sfd : -1, POLLIN);
+	atomic_store(&k->sleeping, 0);
+	if (rev == 0)
+		return 0;
+	n = recv(k->sfd, junk, sizeof(junk), MSG_DONTWAIT);
+	if (n > 0 || (n == -1 && (errno == EAGAIN || errno == EINTR)))
+		return 0;		/* a collector that talks: ignored */
+	if (n == 0)
+		errno = 0;		/* closed by the collector */
+	return -1;
+}
+
+/* Move whole records into the batch, each with its '\n'. */
+static void
+stream_fill(struct sink *k)
+{
+	struct rec	 r;
+
+	k->blen = k->boff = k->bstart = 0;
+	while (ring_peek(k, &r) && k->blen + r.len + 1 <= k->bcap) {
+		ring_take(k, &r, k->batch + k->blen);
+		k->blen += r.len;
+		k->batch[k->blen++] = '\n';
+	}
+}
+
+/* Send some of the batch; -1 with errno when the connection broke. */
+static int
+stream_step(struct sink *k)
+{
+	ssize_t	 n;
+	size_t	 nl, i;
+
+	if (k->boff == k->blen) {
+		stream_fill(k);
+		if (k->blen == 0)
+			return sink_idle(k);
+	}
+	n = send(k->sfd, k->batch + k->boff, k->blen - k->boff,
+	    MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EINTR) {
+			sink_sleep(k, IDLE_WAKE_MS, k->sfd, POLLOUT);
+			return 0;
+		}
+		return -1;
+	}
+	nl = count_nl(k->batch + k->boff, (size_t)n);
+	k->boff += (size_t)n;
+	if (nl > 0) {
+		atomic_fetch_add(&k->written, nl);
+		for (i = k->boff; k->batch[i - 1] != '\n'; i--)
+			;
+		k->bstart = i;
+	}
+	return 0;
+}
+
+/* After a broken connection: resend from the first line not sent whole. */
+static void
+stream_rewind(struct sink *k)
+{
+	memmove(k->batch, k->batch + k->bstart, k->blen - k->bstart);
+	k->blen -= k->bstart;
+	k->boff = k->bstart = 0;
+}
+
+/*
+ * syslog-rfc5424: "<30>1 2026-09-21T08:05:00.000000Z host nfqd 1234 - - "
+ * syslog: what syslog(3) writes to /dev/log, "<30>Sep 21 10:05:00
+ * nfqd[1234]: " in local time: journald and rsyslog's default imuxsock
+ * parser read it, and neither reads RFC 5424 there.  Facility daemon,
+ * severity info.
+ */
+static size_t
+syslog_header(struct sink *k, int64_t us, char *out, size_t len)
+{
+	time_t		 t = (time_t)(us / 1000000);
+	struct tm	 tm;
+	char		 ts[32];
+	int		 n;
+
+	if (k->kind->type == ST_SYSLOG) {
+		localtime_r(&t, &tm);
+		strftime(ts, sizeof(ts), "%b %e %H:%M:%S", &tm);
+		n = snprintf(out, len, "<%d>%s nfqd[%ld]: ", 3 * 8 + 6, ts,
+		    k->pid);
+	} else {
+		gmtime_r(&t, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+		n = snprintf(out, len, "<%d>1 %s.%06dZ %s nfqd %ld - - ",
+		    3 * 8 + 6, ts, (int)(us % 1000000), k->host, k->pid);
+	}
+	return n < 0 ? 0 : (size_t)n >= len ? len - 1 : (size_t)n;
+}
+
+/*
+ * UDP cannot know what arrives.  A refusal (ICMP port unreachable, from
+ * a collector on a reachable host that is not running) is reported on a
+ * later send, which then sends nothing: send that one again.  The sink
+ * shows connected=false until two seconds pass without one; the events
+ * sent meanwhile are lost and, as UDP cannot tell, counted as written.
+ */
+static void
+udp_refused(struct sink *k, int64_t now)
+{
+	k->refusals++;
+	k->last_refused = now;
+	if (atomic_exchange(&k->connected, false) &&
+	    now - k->last_log >= SINK_LOG_EVERY_S * 1000) {
+		log_warnx("event sink %s: refused (ICMP port unreachable): is "
+		    "the collector down? Events sent to it are lost (%llu "
+		    "refusals so far)", k->name,
+		    (unsigned long long)k->refusals);
+		k->last_log = now;
+	}
+}
+
+static int
+dgram_step(struct sink *k)
+{
+	struct rec	 r;
+	ssize_t		 n;
+	int64_t		 now;
+
+	if (!k->held) {
+		if (!ring_peek(k, &r))
+			return sink_idle(k);
+		k->blen = k->kind->syslog ?
+		    syslog_header(k, r.us, k->batch, SYSLOG_HDR_MAX) : 0;
+		ring_take(k, &r, k->batch + k->blen);
+		k->blen += r.len;
+		k->held = true;
+	}
+	n = send(k->sfd, k->batch, k->blen, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n >= 0) {
+		k->held = false;
+		atomic_fetch_add(&k->written, 1);
+		if (k->kind->type == ST_UDP && k->last_refused != 0 &&
+		    !atomic_load(&k->connected) &&
+		    (now = mono_ms()) - k->last_refused >= 2000)
+			atomic_store(&k->connected, true);
+		return 0;
+	}
+	if (errno == ECONNREFUSED && k->kind->type == ST_UDP) {
+		udp_refused(k, mono_ms());
+		return 0;		/* this one was not sent: again */
+	}
+	switch (errno) {
+	case EAGAIN:
+	case ENOBUFS:
+	case EINTR:
+		sink_sleep(k, 10, k->sfd, POLLOUT);
+		return 0;
+	case EMSGSIZE:
+		k->held = false;
+		atomic_fetch_add(&k->failed, 1);
+		if (mono_ms() - k->last_log >= SINK_LOG_EVERY_S * 1000) {
+			log_warnx("event sink %s: a %zu-byte event is too "
+			    "large for a datagram, dropped", k->name, k->blen);
+			k->last_log = mono_ms();
+		}
+		return 0;
+	}
+	return -1;	/* unix: receiver gone; keep it, reconnect */
+}
+
+static void *
+sink_main(void *arg)
+{
+	struct sink	*k = arg;
+	int64_t		 now;
+	int		 rc;
+
+	while (!atomic_load(&k->stop)) {
+		now = mono_ms();
+		sink_up_log(k, now);
+		sink_drop_log(k, now);
+		if (k->sfd == -1) {
+			if (now < k->next_try) {
+				sink_sleep(k, (int)(k->next_try - now), -1, 0);
+				continue;
+			}
+			if (sink_connect(k) == -1) {
+				if (!atomic_load(&k->stop))
+					sink_down(k, errno, mono_ms(), false);
+				continue;
+			}
+			sink_up(k, mono_ms());
+		}
+		rc = k->kind->socktype == SOCK_STREAM ? stream_step(k) :
+		    dgram_step(k);
+		if (rc == -1) {
+			sink_down(k, errno, mono_ms(), true);
+			if (k->kind->socktype == SOCK_STREAM)
+				stream_rewind(k);
+		}
+	}
+	if (k->sfd != -1)
+		close(k->sfd);
+	k->sfd = -1;
+	return NULL;
+}
+
+/* ---- opening ---- */
+
+static int
+sink_resolve(struct sink *k, const char *rest, char *err, size_t errlen)
+{
+	struct addrinfo	 hints, *res = NULL;
+	struct sockaddr_un *sun;
+	char		 host[256], port[8], msg[ERRLEN];
+	int		 rc;
+
+	if (!k->kind->inet) {
+		sun = (struct sockaddr_un *)&k->addr;
+		sun->sun_family = AF_UNIX;
+		if (strlen(k->path) >= sizeof(sun->sun_path)) {
+			snprintf(err, errlen, "%s: socket path too long",
+			    k->name);
+			return -1;
+		}
+		strcpy(sun->sun_path, k->path);
+		k->addrlen = sizeof(*sun);
+		return 0;
+	}
+	if (spec_hostport(rest, host, sizeof(host), port, sizeof(port), msg,
+	    sizeof(msg)) == -1) {
+		snprintf(err, errlen, "event sink %s: %s", k->name, msg);
+		return -1;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = k->kind->socktype;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	if ((rc = getaddrinfo(host, port, &hints, &res)) == EAI_NONAME) {
+		hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+		rc = getaddrinfo(host, port, &hints, &res);
+	}
+	if (rc != 0) {
+		snprintf(err, errlen, "event sink %s: %s: %s", k->name, host,
+		    gai_strerror(rc));
+		return -1;
+	}
+	memcpy(&k->addr, res->ai_addr, res->ai_addrlen);
+	k->addrlen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+static int
+sink_start(struct sinks *s, struct sink *k, const char *rest,
+    const struct sink_opts *o, char *err, size_t errlen)
+{
+	sigset_t	 all, old;
+	char		 tname[16];
+	int		 rc;
+
+	if (sink_resolve(k, rest, err, errlen) == -1)
+		return -1;
+	k->cap = o->buffer != 0 ? o->buffer : SINK_BUFFER_DEFAULT;
+	if (k->cap < sizeof(struct rec) + 1)
+		k->cap = SINK_BUFFER_MIN;
+	k->bcap = SINK_LINE_MAX + SYSLOG_HDR_MAX > BATCH_MIN ?
+	    SINK_LINE_MAX + SYSLOG_HDR_MAX : BATCH_MIN;
+	k->wait = o->wait;
+	k->drain_ms = o->drain_ms != 0 ? o->drain_ms : o->wait ? 10000 : 1000;
+	k->backoff = SINK_BACKOFF_MIN_MS;
+	k->rnd = (uint32_t)real_us() ^ (uint32_t)(uintptr_t)k ^ 0x9e3779b9u;
+	k->pid = (long)getpid();
+	if (gethostname(k->host, sizeof(k->host)) == -1 || k->host[0] == '\0')
+		strcpy(k->host, "-");
+	k->host[HOST_MAX] = '\0';
+	for (char *p = k->host; *p; p++)
+		if (*p <= ' ' || *p > '~')
+			*p = '_';
+	if ((k->ring = malloc(k->cap)) == NULL ||
+	    (k->batch = malloc(k->bcap)) == NULL) {
+		snprintf(err, errlen, "event sink %s: out of memory", k->name);
+		return -1;
+	}
+	if ((k->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "event sink %s: eventfd: %s", k->name,
+		    strerror(errno));
+		return -1;
+	}
+	if (k->kind->syslog) {
+		s->need_time = true;
+		tzset();		/* localtime_r in the sender */
+	}
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);	/* signals: not here */
+	rc = pthread_create(&k->thread, NULL, sink_main, k);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		snprintf(err, errlen, "event sink %s: cannot start its thread",
+		    k->name);
+		return -1;
+	}
+	k->started = true;
+	snprintf(tname, sizeof(tname), "nfqd-sink%zu", (size_t)(k - s->v));
+	pthread_setname_np(k->thread, tname);
+	return 0;
+}
+
 struct sinks *
-sinks_open(const struct conf *c, char *err, size_t errlen)
+sinks_open_opts(const struct conf *c, const struct sink_opts *o, char *err,
+    size_t errlen)
 {
 	struct sinks	*s;
 	struct sink	*k;
+	const char	*rest;
 	size_t		 i;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	for (i = 0; i < c->nevents; i++) {
-		k = &s->v[s->n];
+	for (i = 0; i < c->nevents && i < MAX_SINKS; i++) {
+		k = &s->v[s->n++];
+		k->fd = k->sfd = k->efd = -1;
 		memcpy(k->name, c->events[i], sizeof(k->name));
-		if (strcmp(c->events[i], "stdout") == 0)
-			k->fp = stdout;
-		else if (strncmp(c->events[i], "file:", 5) == 0) {
-			if ((k->fp = fopen(c->events[i] + 5, "a")) == NULL) {
-				snprintf(err, errlen, "%s: %s", c->events[i] + 5,
-				    strerror(errno));
-				sinks_close(s);
-				return NULL;
+		k->name[sizeof(k->name) - 1] = '\0';
+		if ((k->kind = spec_kind(k->name, &rest)) == NULL) {
+			snprintf(err, errlen, "bad event sink '%.200s'",
+			    k->name);
+			goto fail;
+		}
+		snprintf(k->path, sizeof(k->path), "%s",
+		    k->kind->syslog && *rest == '\0' ? SINK_SYSLOG_PATH : rest);
+		atomic_store(&k->connected, k->kind->socktype == 0);
+		if (k->kind->socktype != 0) {
+			if (sink_start(s, k, rest, o, err, errlen) == -1)
+				goto fail;
+			continue;
+		}
+		if ((k->fbuf = malloc(FILE_BUF)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		if (k->kind->type == ST_STDOUT)
+			k->fd = STDOUT_FILENO;
+		else {
+			if (*rest == '\0') {
+				snprintf(err, errlen, "event sink %s: no path",
+				    k->name);
+				goto fail;
 			}
+			if (file_open(k, err, errlen) == -1)
+				goto fail;
 			k->own = true;
 		}
-		setvbuf(k->fp, NULL, _IOFBF, 1 << 16);
-		s->n++;
 	}
 	return s;
+fail:
+	sinks_close(s);
+	return NULL;
 }
+
+struct sinks *
+sinks_open(const struct conf *c, char *err, size_t errlen)
+{
+	struct sink_opts	 o = { 0, false, 0 };
+
+	return sinks_open_opts(c, &o, err, errlen);
+}
+
+/* ---- writing ---- */
 
 void
 sinks_write(struct sinks *s, const char *line, size_t len)
 {
+	int64_t	 us = s->need_time ? real_us() : 0;
 	size_t	 i;
 
 	for (i = 0; i < s->n; i++) {
-		if (fwrite(line, 1, len, s->v[i].fp) != len ||
-		    putc('\n', s->v[i].fp) == EOF)
-			s->v[i].failed++;
+		if (s->v[i].kind->socktype == 0)
+			file_write(&s->v[i], line, len);
 		else
-			s->v[i].written++;
+			ring_push(&s->v[i], line, len, us);
 	}
 }
 
-/* After logrotate moved the files: reopen them under their names. */
-void
-sinks_reopen(struct sinks *s)
-{
-	size_t	 i;
-	FILE	*fp;
-
-	for (i = 0; i < s->n; i++) {
-		if (!s->v[i].own)
-			continue;
-		if ((fp = fopen(s->v[i].name + 5, "a")) == NULL) {
-			log_warn("event sink %s: reopen", s->v[i].name);
-			continue;
-		}
-		fclose(s->v[i].fp);
-		s->v[i].fp = fp;
-		setvbuf(fp, NULL, _IOFBF, 1 << 16);
-	}
-}
-
+/* Files: write the buffers out.  Queued sinks send on their own. */
 void
 sinks_flush(struct sinks *s)
 {
 	size_t	 i;
 
 	for (i = 0; i < s->n; i++)
-		if (fflush(s->v[i].fp) == EOF)
-			log_warn("event sink %s", s->v[i].name);
+		if (s->v[i].kind->socktype == 0 && s->v[i].fd != -1)
+			file_flush(&s->v[i]);
+}
+
+/* After logrotate moved the files: reopen them under their names. */
+void
+sinks_reopen(struct sinks *s)
+{
+	struct sink	*k;
+	size_t		 i;
+	int		 fd;
+	char		 err[ERRLEN];
+
+	for (i = 0; i < s->n; i++) {
+		k = &s->v[i];
+		if (!k->own)
+			continue;
+		file_flush(k);
+		fd = k->fd;
+		if (file_open(k, err, sizeof(err)) == -1) {
+			log_warnx("event sink %s: reopen: %s", k->name, err);
+			continue;
+		}
+		close(fd);
+		k->fpartial = false;
+	}
+}
+
+/*
+ * Wait until every queued sink has sent what it holds, or has made no
+ * progress for ms milliseconds.  Returns the lines still queued.
+ */
+static uint64_t
+sinks_drain_cap(struct sinks *s, uint32_t ms, uint32_t cap_ms)
+{
+	int64_t		 since[MAX_SINKS], now, start;
+	uint64_t	 mark[MAX_SINKS], left, q, m;
+	size_t		 i;
+	bool		 busy;
+
+	sinks_flush(s);
+	start = now = mono_ms();
+	for (i = 0; i < s->n; i++) {
+		since[i] = now;
+		mark[i] = sink_settled(&s->v[i]);
+	}
+	for (;;) {
+		busy = false;
+		left = 0;
+		now = mono_ms();
+		for (i = 0; i < s->n; i++) {
+			if (s->v[i].kind->socktype == 0)
+				continue;
+			m = sink_settled(&s->v[i]);
+			q = atomic_load(&s->v[i].enq) - m;
+			left += q;
+			if (m != mark[i]) {
+				mark[i] = m;
+				since[i] = now;
+			}
+			if (q > 0 && now - since[i] < ms)
+				busy = true;
+		}
+		if (!busy || (cap_ms > 0 && now - start >= cap_ms))
+			return left;
+		sleep_ms(2);
+	}
+}
+
+uint64_t
+sinks_drain(struct sinks *s, uint32_t ms)
+{
+	return sinks_drain_cap(s, ms, 0);
+}
+
+void
+sinks_stats(struct sinks *s, struct sink_stat *out, size_t *n)
+{
+	struct sink	*k;
+	size_t		 i;
+	uint64_t	 settled;
+
+	for (i = 0; i < s->n && i < *n; i++) {
+		k = &s->v[i];
+		memcpy(out[i].name, k->name, sizeof(out[i].name));
+		out[i].type = k->kind->name;
+		out[i].connected = atomic_load(&k->connected);
+		out[i].written = atomic_load(&k->written);
+		out[i].failed = atomic_load(&k->failed);
+		out[i].dropped = atomic_load(&k->dropped);
+		out[i].reconnects = atomic_load(&k->reconnects);
+		settled = out[i].written + out[i].failed;
+		/* files are written by the caller: nothing waits */
+		out[i].queued = k->kind->socktype == 0 ? 0 :
+		    atomic_load(&k->enq) > settled ?
+		    atomic_load(&k->enq) - settled : 0;
+	}
+	*n = i;
+}
+
+static void
+sink_stop(struct sink *k)
+{
+	uint64_t	 left;
+
+	if (!k->started)
+		return;
+	atomic_store(&k->stop, 1);
+	sink_wake(k);
+	pthread_join(k->thread, NULL);
+	k->started = false;
+	left = atomic_load(&k->enq) - sink_settled(k);	/* held ones too */
+	atomic_fetch_add(&k->dropped, left);
+	if (atomic_load(&k->dropped) > 0 || atomic_load(&k->failed) > 0 ||
+	    k->refusals > 0 || k->connects > 1 || k->down_logged)
+		log_warnx("event sink %s: %llu events written, %llu dropped "
+		    "(queue full, or undelivered at exit), %llu failed%s",
+		    k->name, (unsigned long long)atomic_load(&k->written),
+		    (unsigned long long)atomic_load(&k->dropped),
+		    (unsigned long long)atomic_load(&k->failed),
+		    k->refusals > 0 ? "; the collector refused some (UDP: "
+		    "those are lost)" : "");
 }
 
 void
 sinks_close(struct sinks *s)
 {
-	size_t	 i;
+	struct sink	*k;
+	size_t		 i;
+	uint32_t	 ms = 1000;
+	bool		 wait = false;
 
 	if (s == NULL)
 		return;
-	sinks_flush(s);
 	for (i = 0; i < s->n; i++)
-		if (s->v[i].own)
-			fclose(s->v[i].fp);
+		if (s->v[i].started) {
+			ms = s->v[i].drain_ms;
+			wait = s->v[i].wait;
+		}
+	/* live: a collector that is up gets a few seconds at exit */
+	sinks_drain_cap(s, ms, wait ? 0 : CLOSE_DRAIN_MAX_MS);
+	for (i = 0; i < s->n; i++) {
+		k = &s->v[i];
+		sink_stop(k);
+		if (k->own && k->fd != -1)
+			close(k->fd);
+		if (k->efd != -1)
+			close(k->efd);
+		free(k->fbuf);
+		free(k->ring);
+		free(k->batch);
+	}
 	free(s);
 }

@@ -31,7 +31,7 @@ static const char *const our_chains[] = {
 };
 #define NOURS	(sizeof(our_chains) / sizeof(our_chains[0]))
 static const char *const tables[] = { "mangle", "filter" };
-static const char *const set_kinds[] = { "int", "in", "out" };
+#define set_kinds	ipset_kind_name		/* int, in, out, q */
 
 static void __attribute__((noreturn))
 usage(int rc)
@@ -686,7 +686,7 @@ our_set(const struct conf *c, const char *name)
 	char	 n[64];
 
 	for (int af = 4; af <= 6; af += 2)
-		for (int k = 0; k < 3; k++)
+		for (int k = 0; k < IPSET_KINDS; k++)
 			for (int tmp = 0; tmp < 2; tmp++) {
 				snprintf(n, sizeof(n), "%s-%s%d%s",
 				    c->ipset_prefix, set_kinds[k], af,
@@ -862,7 +862,7 @@ status_sets(const struct conf *c, bool *all, bool *none)
 		return;
 	}
 	for (int af = 4; af <= 6; af += 2)
-		for (int k = 0; k < 3; k++)
+		for (int k = 0; k < IPSET_KINDS; k++)
 			for (int tmp = 0; tmp < 2; tmp++) {
 				snprintf(want, sizeof(want), "%s-%s%d%s",
 				    c->ipset_prefix, set_kinds[k], af,
@@ -1018,6 +1018,43 @@ range_print(FILE *f, const char *hdr, int af, const uint8_t lo[16],
 		fprintf(f, "%s-%s", s1, s2);
 }
 
+/*
+ * The hosts in quarantine.  An interval set refuses overlapping elements:
+ * an entry inside another one in force is left out (the outer one blocks
+ * its addresses already; should the outer one end first, the inner one
+ * is back at the next regeneration).
+ */
+static void
+nft_quarantine(const struct policy *pol, int64_t now, int af, FILE *f)
+{
+	const struct quar_list	*q = policy_quar(pol);
+	char			 hdr[64];
+	bool			 first = true, inside;
+	size_t			 i, j;
+
+	snprintf(hdr, sizeof(hdr), "add element inet nfqd q%d { ", af);
+	for (i = 0; q != NULL && i < q->n; i++) {
+		const struct quar_entry *e = &q->v[i];
+		struct range r;
+
+		if (e->pfx.addr.af != af || e->since > now || now >= e->until)
+			continue;
+		inside = false;
+		for (j = 0; j < q->n && !inside; j++)
+			inside = j != i && q->v[j].pfx.addr.af == af &&
+			    q->v[j].pfx.len < e->pfx.len &&
+			    q->v[j].since <= now && now < q->v[j].until &&
+			    prefix_contains(&q->v[j].pfx, &e->pfx.addr);
+		if (inside)
+			continue;
+		prefix_range(&e->pfx, &r);
+		range_print(f, hdr, af, r.lo, r.hi, r.len, &first);
+		fprintf(f, " timeout %llds", (long long)(e->until - now));
+	}
+	if (!first)
+		fprintf(f, " }\n");
+}
+
 static int
 nft_elements(const struct policy *pol, int64_t now, FILE *f)
 {
@@ -1093,6 +1130,7 @@ nft_elements(const struct policy *pol, int64_t now, FILE *f)
 			if (!first)
 				fprintf(f, " }\n");
 		}
+		nft_quarantine(pol, now, af, f);
 	}
 	free(kids);
 	return fflush(f) == EOF ? -1 : 0;
@@ -1111,7 +1149,8 @@ cmd_print(const struct policy *pol, bool nft)
 		strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%SZ", &tm);
 		if (rules_nft(&pol->conf, stdout) == -1)
 			goto fail;
-		printf("\n# The exception sets, from %s as of %s.  Timeouts "
+		printf("\n# The exception sets (and quarantine), from %s as "
+		    "of %s.  Timeouts "
 		    "count from loading:\n# generate this right before "
 		    "`nft -f` (nfqd-rules print --nft | nft -f -), and\n"
 		    "# again whenever the list changes or an entry expires."

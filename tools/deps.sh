@@ -48,6 +48,14 @@ need_cmd ip iproute2
 need_cmd conntrack conntrack
 # tests/docs: man page lint
 need_cmd mandoc mandoc
+# tests/fuzz (make fuzz, make check): clang's libFuzzer and the ASan/UBSan
+# runtimes it links (-fsanitize=fuzzer,address,undefined)
+need_cmd clang clang
+[ -e /usr/lib/llvm-14/lib/libFuzzer.a ] || want libfuzzer-14-dev
+ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a \
+    >/dev/null 2>&1 || want libclang-rt-14-dev
+# tests/sinks: Debian's rsyslog as a real collector of nfqd's events
+need_cmd rsyslogd rsyslog
 
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then

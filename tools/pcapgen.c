@@ -1833,6 +1833,80 @@ cap_scan(const char *dir)
 }
 
 /*
+ * detections.pcap: what the seed policies block port 25 for, one case
+ * each (tests/replay/detections uses low thresholds):
+ *  - 10.20.6.6, an infected workstation, tries 40 outside servers in
+ *    4 minutes (bulk_attempts; all blocked);
+ *  - the genomics host 10.20.5.10 sends 6 messages to 2 recipients each
+ *    in one session, one of them 20 KB (bulk_messages, message_size);
+ *  - 192.0.2.200 tries 30 recipients at the gateway, all refused with
+ *    550 (harvest_recipients, harvest_rejects);
+ *  - the physics server 10.20.8.15 takes mail from outside, then a
+ *    minute later tries to send outside itself (relay_suspect);
+ *  - the gateway takes mail in and sends it on: a relay by design, no
+ *    alert.
+ */
+static void
+cap_detections(const char *dir)
+{
+	struct pg_writer	 w;
+	struct pg_conn		 c;
+	struct smtp_script	 s = smtp_genomics;
+	char			 a[32];
+	int			 i;
+
+	pg_open(&w, dir, "detections.pcap", PG_PCAP, LINKTYPE_ETHERNET);
+	for (i = 0; i < 40; i++) {
+		snprintf(a, sizeof(a), "198.51.100.%d", 100 + i);
+		pg_conn_init(&c, &w, "10.20.6.6", (uint16_t)(42000 + i), a, 25,
+		    pg_at(10, 0, 0) + (uint64_t)i * 6000000);
+		syn_attempts(&c, 1);
+	}
+
+	pg_conn_init(&c, &w, "10.20.5.10", 43000, "192.0.2.50", 25,
+	    pg_at(10, 5, 0));
+	tcp_handshake(&c);
+	smtp_greet(&c, &s);
+	s.rcpt[1] = "archive@example.org";
+	for (i = 0; i < 6; i++) {
+		s.bodylen = i == 3 ? 20000 : 600;
+		smtp_mail(&c, &s);
+	}
+	smtp_quit(&c);
+	fin_close(&c, PG_S2C);
+
+	pg_conn_init(&c, &w, "192.0.2.200", 44000, "10.20.1.25", 25,
+	    pg_at(10, 10, 0));
+	tcp_handshake(&c);
+	smtp_greet(&c, &smtp_in);
+	smtp_say(&c, PG_C2S, "MAIL FROM:<>\r\n");
+	smtp_say(&c, PG_S2C, "250 2.1.0 Ok\r\n");
+	for (i = 0; i < 30; i++) {
+		smtp_say(&c, PG_C2S, "RCPT TO:<user%02d@campus.example>\r\n",
+		    i);
+		smtp_say(&c, PG_S2C, "550 5.1.1 <user%02d@campus.example>: "
+		    "Recipient address rejected: User unknown\r\n", i);
+	}
+	smtp_quit(&c);
+	fin_close(&c, PG_S2C);
+
+	pg_conn_init(&c, &w, "198.51.100.40", 44100, "10.20.8.15", 25,
+	    pg_at(10, 20, 0));
+	smtp_full(&c, &smtp_physics);
+	pg_conn_init(&c, &w, "10.20.8.15", 44101, "203.0.113.77", 25,
+	    pg_at(10, 21, 0));
+	syn_attempts(&c, 2);
+
+	pg_conn_init(&c, &w, "198.51.100.20", 44200, "10.20.1.25", 25,
+	    pg_at(10, 30, 0));
+	smtp_full(&c, &smtp_in);
+	pg_conn_init(&c, &w, "10.20.1.25", 44201, "203.0.113.25", 25,
+	    pg_at(10, 30, 30));
+	smtp_full(&c, &smtp_out);
+	pg_close(&w);
+}
+
+/*
  * timeouts.pcap: flows that end by timeout before the capture does.
  */
 static void
@@ -1952,6 +2026,7 @@ main(int argc, char *argv[])
 	cap_retrans(dir);
 	cap_timeouts(dir);
 	cap_scan(dir);
+	cap_detections(dir);
 	cap_truncated(dir);
 	return 0;
 }

@@ -384,8 +384,14 @@ make_conf() {	# [DIR] [EVE]  -> sets CONF, EXC
 	    "$TOP/nfqd/nfqd.conf" >"$dir/nfqd.conf"
 	grep -q "^events = file:$eve" "$dir/nfqd.conf" ||
 	    echo "events = file:$eve" >>"$dir/nfqd.conf"
+	# The control socket and the quarantine state in the scratch folder,
+	# never the host's /run/nfqd or /var/lib/nfqd.
+	printf 'control-socket = %s/control.sock\nstate-dir = %s/state\n' \
+	    "$dir" "$dir" >>"$dir/nfqd.conf"
 	CONF=$dir/nfqd.conf
 	EXC=$dir/exceptions.conf
+	SOCK=$dir/control.sock
+	STATE=$dir/state
 }
 
 # The queue numbers CONF binds (queues = N or N-M; default 0).

@@ -3,7 +3,9 @@
 # it, on a copy of the sample configuration in a mktemp -d folder: add,
 # list (--expiring, --expired, --json), remove, check (and a broken file),
 # import/export, `test SRC DST` for every policy case of the sample, 20
-# concurrent adds, and the audit log.
+# concurrent adds, the audit log; the daemon's commands with no daemon
+# and against a stand-in on the socket (reload answered, refused,
+# garbled); quarantine through the state file (no daemon running).
 #
 #   NFQCTL   the program (default bin/nfqctl)
 #   NFQD     the daemon, for `nfqd -n` on the edited files (default: nfqd
@@ -53,6 +55,9 @@ fresh() {
 	    -e "s/expires=2026-08-31/expires=$AGO30/" \
 	    "$top/nfqd/exceptions.conf" >"$T/etc/exceptions.conf"
 	cp "$T/etc/exceptions.conf" "$T/fresh.conf"
+	# The control socket and quarantine state here, not in /run, /var.
+	printf 'control-socket = %s\nstate-dir = %s\n' "$T/etc/control.sock" \
+	    "$T/etc/state" >>"$T/etc/nfqd.conf"
 	C=$T/etc/nfqd.conf
 	E=$T/etc/exceptions.conf
 	A=$T/etc/exceptions.conf.audit
@@ -367,6 +372,123 @@ assert rm["entry"].startswith("10.20.7.7           both      ticket=NET-0950")
 assert imp["what"] == "import" and imp["change"] == "change" and "owner=its-postmaster" in imp["entry"]
 assert "owner=its-mail" in imp["was"]
 PY
+
+# ---- the running daemon's commands, with no daemon ---------------------
+
+fresh
+run status
+check "status without a daemon: exit 1, said" eval 'rc_is 1 && has err "nfqctl: no running daemon ($T/etc/control.sock" && prefixed'
+run reload
+check "reload without a daemon: exit 1" eval 'rc_is 1 && has err "no running daemon"'
+run flows 10.20.3.999
+check "flows with a bad host: exit 2" eval 'rc_is 2 && has err "bad address"'
+run flows --limit 0
+check "flows --limit 0: exit 2" eval 'rc_is 2 && has err "--limit takes a number"'
+run exceptions 10.20.3.44 10.20.3.45
+check "exceptions with two hosts: exit 2" eval 'rc_is 2 && has err "wrong number of arguments"'
+run status --json
+check "status --json: not an option of status, exit 2" eval 'rc_is 2 && has err "--json is not an option of '"'"'status'"'"'"'
+
+# A stand-in daemon on the socket: nfqctl's side of the protocol.
+fake() {	# fake REPLY: answer one request with REPLY, record the request
+	rm -f "$T/etc/control.sock" "$T/fake.req"
+	"$PY" - "$T/etc/control.sock" "$1" "$T/fake.req" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(1)
+open(sys.argv[3] + ".ready", "w").close()
+s.settimeout(10)
+c, _ = s.accept()
+req = b""
+while not req.endswith(b"\n"):
+    d = c.recv(4096)
+    if not d:
+        break
+    req += d
+open(sys.argv[3], "wb").write(req)
+c.sendall(sys.argv[2].encode() + b"\n")
+c.close()
+PY
+	FAKE=$!
+	for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		[ -e "$T/fake.req.ready" ] && break
+		sleep 0.1
+	done
+	rm -f "$T/fake.req.ready"
+}
+fake '{"ok":true,"cmd":"reload","reload":{"status":"ok","exceptions":7,"added":1,"removed":0,"changed":0,"ms":{"load":0.5,"diff":0.1,"swap":0},"degraded_sets":"ok"}}'
+run exception add 10.20.9.0/24 --direction inbound --ticket NET-1300 --owner chem-it
+wait "$FAKE"
+check "add with a daemon: it is asked to reload, its answer said" eval 'rc_is 0 && has err "nfqctl: reloaded: 7 exceptions (1 added, 0 removed, 0 changed) in 0.6 ms" && grep -qx "{\"cmd\":\"reload\"}" "$T/fake.req"'
+fake '{"ok":false,"cmd":"reload","error":"exceptions.conf:14: bad address","reload":{"status":"failed"}}'
+run exception remove 10.20.9.0/24
+wait "$FAKE"
+check "a refused reload: exit 1, the daemon's reason said, the edit made" eval 'rc_is 1 && has err "the daemon refused the reload; the running list stays: exceptions.conf:14: bad address" && ! grep -q "^10\.20\.9\.0/24" "$E"'
+fake 'this is not json'
+run exception add 10.20.9.0/24 --direction inbound --ticket NET-1300 --owner chem-it
+wait "$FAKE"
+check "a garbled answer: exit 1, said" eval 'rc_is 1 && has err "the daemon was not asked to reload" && has err "not JSON"'
+fake '{"ok":true,"cmd":"flows","matched":0,"shown":0,"omitted":0,"flows":[]}'
+run flows 10.20.3.44 --limit 5
+wait "$FAKE"
+check "flows: the request carries host and limit, the answer printed" eval 'rc_is 0 && grep -qx "{\"cmd\":\"flows\",\"host\":\"10.20.3.44\",\"limit\":5}" "$T/fake.req" && has out "\"cmd\":\"flows\""'
+run exception add 10.20.9.25 --direction both --ticket NET-1301 --owner chem-it --no-reload
+check "--no-reload: no daemon asked (stale socket ignored)" eval 'rc_is 0 && lacks err "daemon"'
+
+# ---- quarantine without a daemon: the state file -------------------------
+
+fresh
+S=$T/etc/state/quarantine.json
+run quarantine
+check "quarantine without a command: exit 2" eval 'rc_is 2 && has err "quarantine needs a command: add, remove or list"'
+run quarantine add 10.20.3.44 --for 1h
+check "quarantine add without --reason: exit 2" eval 'rc_is 2 && has err "needs --for and --reason"'
+run quarantine add 10.20.3.44 --for forever --reason spam
+check "quarantine add --for forever: exit 2" eval 'rc_is 2 && has err "bad duration '"'"'forever'"'"'"'
+run quarantine add 10.20.3.1/24 --for 1h --reason spam
+check "quarantine add with host bits: exit 2" eval 'rc_is 2 && has err "host bits set"'
+run quarantine add 10.20.3.44 --for 1h --reason "spam bot, SEC-77"
+check "quarantine add: recorded in the state file, said" eval 'rc_is 0 && has err "no running daemon: 10.20.3.44 recorded in quarantine until" && has err "$S" && [ -f "$S" ]'
+check "state file: the entry, its start event owed" "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["version"] == 1 and len(d["quarantines"]) == 1, d
+q = d["quarantines"][0]
+assert q["host"] == "10.20.3.44" and q["reason"] == "spam bot, SEC-77" and q["pending"] is True, q
+assert q["who"] == sys.argv[2], q
+' "$S" "$(id -un)"
+run quarantine add 10.20.3.44 --for 2h --reason again
+check "quarantine add twice: refused" eval 'rc_is 1 && has err "10.20.3.44 is already in quarantine until"'
+run quarantine list
+check "quarantine list: a table" eval 'rc_is 0 && grep -q "^10\.20\.3\.44  .* \(1h00m\|59m[0-9][0-9]s\) .*spam bot, SEC-77" "$T/out"'
+run quarantine list --json
+check "quarantine list --json" "$PY" -c '
+import json, sys
+a = json.load(open(sys.argv[1]))
+assert len(a) == 1 and a[0]["host"] == "10.20.3.44" and 3500 < a[0]["seconds_left"] <= 3600, a
+' "$T/out"
+run test 10.20.3.44 198.51.100.7 --json
+check "test: quarantine decides, before the exception list" "$PY" -c '
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert o["action"] == "blocked" and o["reason"] == "quarantine", o
+assert o["quarantine"]["host"] == "10.20.3.44" and o["quarantine"]["reason"] == "spam bot, SEC-77", o
+' "$T/out"
+run test 198.51.100.7 10.20.1.25
+check "test: a host not in quarantine is unchanged" eval 'rc_is 0 && has out "allowed: inbound"'
+if [ -x "$NFQD" ]; then
+	"$NFQD" -n -c "$C" >"$T/out" 2>"$T/err"; rc=$?
+	check "nfqd -n reads the state file" eval 'rc_is 0 && has out "configuration OK"'
+fi
+run quarantine remove 10.20.3.45
+check "quarantine remove of another host: refused" eval 'rc_is 1 && has err "10.20.3.45 is not in quarantine"'
+run quarantine remove 10.20.3.44
+check "quarantine remove: ended in the state file, said" eval 'rc_is 0 && has err "no running daemon: 10.20.3.44 ended in"'
+run quarantine list
+check "quarantine list: none left" eval 'rc_is 0 && [ ! -s "$T/out" ] && has err "no host in quarantine"'
+echo '{"version":1,"quarantines":[{"host":"nowhere"}]}' >"$S"
+run test 10.20.3.44 198.51.100.7
+check "a broken state file: named, exit 2" eval 'rc_is 2 && has err "quarantine.json: entry 1:"'
 
 # ---- a symlinked list (a git checkout elsewhere) ------------------------
 

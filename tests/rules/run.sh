@@ -119,6 +119,9 @@ mkconf() {	# mkconf FILE EXCEPTIONS [extra lines...]
 		echo "internal-networks = 10.20.0.0/16, 2001:db8:20::/48"
 		case "$*" in *smtp-ports*) ;; *) echo "smtp-ports = 25" ;; esac
 		echo "exceptions = $e"
+		# Quarantine state here, never the host's /var/lib/nfqd.
+		echo "state-dir = $T/state"
+		echo "control-socket = none"
 		for l in "$@"; do echo "$l"; done
 	} >"$f"
 }
@@ -210,7 +213,7 @@ t_install() {
 	# The jump into NFQD is the first rule of filter FORWARD.
 	nx a iptables -S FORWARD | sed -n 2p | grep -q -- '-j NFQD$' ||
 	    { bad "NFQD jump not first"; return 1; }
-	for s in int4 in4 out4 int6 in6 out6; do
+	for s in int4 in4 out4 q4 int6 in6 out6 q6; do
 		nx a ipset list -n | grep -qx "nfqd-$s" || { bad "no set nfqd-$s"; return 1; }
 	done
 	[ -z "$(nx a ipset list -n | grep -- -tmp)" ] || { bad "tmp sets left"; return 1; }
@@ -544,6 +547,68 @@ EOF
 	delns out; delns r; delns cam
 }
 
+# ---- 9. quarantine in degraded mode ----
+
+# quarantine.json with HOST:SECONDS... entries (since now).
+quarantine_file() {
+	mkdir -p "$T/state"
+	now=$(date -u +%s)
+	{
+		printf '{"version":1,"quarantines":['
+		sep=""
+		for hs in "$@"; do
+			h=${hs%:*} s=${hs##*:}
+			printf '%s{"host":"%s","since":"%s","until":"%s","reason":"test","who":"rules"}' \
+			    "$sep" "$h" "$(date -u -d "@$now" +%Y-%m-%dT%H:%M:%SZ)" \
+			    "$(date -u -d "@$((now + s))" +%Y-%m-%dT%H:%M:%SZ)"
+			sep=","
+		done
+		printf ']}\n'
+	} >"$T/state/quarantine.json"
+}
+
+t_quarantine() {
+	topology || return 1
+	# Hosts with exceptions: the gateway (both) for 10 minutes, a physics
+	# host (its /24 is inbound) for 3 seconds; an IPv6 host.
+	quarantine_file "10.20.1.25:600" "10.20.8.1:3" "2001:db8:20:1::25:600"
+	rules r -c "$T/rel.conf" install >/dev/null || { bad "install failed"; return 1; }
+	elem r nfqd-q4 10.20.1.25 >/dev/null || { bad "q4: 10.20.1.25 missing"; return 1; }
+	t=$(elem r nfqd-q4 10.20.1.25 | sed 's/.*timeout \([0-9]*\).*/\1/')
+	[ "$t" -gt 590 ] && [ "$t" -le 600 ] || { bad "10.20.1.25 timeout $t, expected about 600"; return 1; }
+	elem r nfqd-q6 2001:db8:20:1::25 >/dev/null || { bad "q6: 2001:db8:20:1::25 missing"; return 1; }
+	rules r -c "$T/rel.conf" status >"$T/q.status" || { bad "status after install: not 0"; cat "$T/q.status"; return 1; }
+	grep -q 'nfqd-q4: 2 elements' "$T/q.status" || { bad "status: q4 count"; cat "$T/q.status"; return 1; }
+	printf '%s\n' "198.51.100.10 10.20.1.25 25 timeout" \
+	    "198.51.100.10 10.20.8.1 25 timeout" \
+	    "198.51.100.10 10.20.1.25 80 ok" \
+	    "2001:db8:99::10 2001:db8:20:1::25 25 timeout" \
+	    "2001:db8:99::10 2001:db8:20:8::1 25 ok" >"$T/q-in"
+	printf '%s\n' "10.20.1.25 198.51.100.10 25 timeout" \
+	    "10.20.8.66 198.51.100.10 25 ok" \
+	    "2001:db8:20:1::25 2001:db8:99::10 25 timeout" >"$T/q-out"
+	probe out "$T/q-in" && probe cam "$T/q-out" || return 1
+	echo "quarantined hosts refused both ways, exceptions notwithstanding"
+	# The 3-second entry leaves the kernel set by itself.
+	sleep 3
+	[ -z "$(elem r nfqd-q4 10.20.8.1)" ] || { bad "10.20.8.1 still in q4 after its time"; return 1; }
+	echo "198.51.100.10 10.20.8.1 25 ok" >"$T/q-after"
+	probe out "$T/q-after" || return 1
+	echo "the 3 s quarantine lifted itself"
+	# reject = yes: refused with a reset, not dropped.
+	rules r -c "$T/rel-reject.conf" install >/dev/null || { bad "install reject failed"; return 1; }
+	echo "198.51.100.10 10.20.1.25 25 refused" >"$T/q-rej"
+	probe out "$T/q-rej" || return 1
+	nx r iptables -S NFQD-DEGRADED | grep -q -- '-p tcp -m set --match-set nfqd-q4 src -j REJECT --reject-with tcp-reset' ||
+	    { bad "no reject rule for q4"; nx r iptables -S NFQD-DEGRADED; return 1; }
+	# monitor: nothing refused.
+	rules r -c "$T/rel-monitor.conf" install >/dev/null || { bad "install monitor failed"; return 1; }
+	echo "198.51.100.10 10.20.1.25 25 ok" >"$T/q-mon"
+	probe out "$T/q-mon" || return 1
+	rm -f "$T/state/quarantine.json"
+	delns out; delns r; delns cam
+}
+
 # ---- 7. the same topology with nfqd deciding ----
 
 # The daemon's verdicts through these rules: an allowed packet comes back
@@ -593,7 +658,7 @@ EOF
 		na=$(grep '"event_type":"policy"' "$T/nfqd.$mode.out" | grep -c '"action":"allowed"')
 		[ "$nb" -ge 5 ] && [ "$na" -ge 5 ] ||
 		    { bad "$mode: nfqd saw $na allowed, $nb blocked (expected 5+ each)"; return 1; }
-		n=$(nx r iptables -L NFQD-DEGRADED -v -n -x | awk '$3 == "DROP" {print $1}')
+		n=$(nx r iptables -L NFQD-DEGRADED -v -n -x | awk '$3 == "DROP" {s += $1} END {print s + 0}')
 		[ "${n:-0}" = 0 ] || { bad "$mode: NFQD-DEGRADED dropped $n packets"; return 1; }
 		# Allowed connections carry the allowed bit (0x40000000) in their
 		# conntrack mark, and the bypass bit (0x10000000) too once their
@@ -659,8 +724,11 @@ t_syncfail() {
 	san=""
 	case $LIB in *asan*) san="-fsanitize=address,undefined -fno-sanitize-recover=all" ;; esac
 	# shellcheck disable=SC2086
+	# shellcheck disable=SC2046
 	$CC -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $san -I"$top/nfqd" \
-	    -o "$T/sync_fail" "$here/sync_fail.c" "$LIB" ||
+	    -o "$T/sync_fail" "$here/sync_fail.c" "$LIB" \
+	    $(pkg-config --libs libpcap libcjson libmnl libnetfilter_queue libndpi) \
+	    -lpthread ||
 	    { bad "cannot build the helper"; return 1; }
 	newns e || return 1
 	nx e "$T/sync_fail" "$SAMPLE" good 2>>"$T/stderr.all" || { bad "good sync failed"; return 1; }
@@ -695,6 +763,7 @@ run "5 degraded mode (no daemon): traffic through the router" t_degraded
 run "6 failed ipset_sync leaves the live sets unchanged" t_syncfail
 run "7 nfqd running: its verdicts through the same rules" t_live
 run "8 print, print --nft and rules/nfqd.nft" t_print
+run "9 quarantine: sets with timeouts, refused before exceptions" t_quarantine
 if grep -q -e 'Sanitizer' -e 'runtime error:' "$T/stderr.all"; then
 	echo "FAIL sanitizer reports:"
 	grep -A5 -e 'Sanitizer' -e 'runtime error:' "$T/stderr.all" | head -40

@@ -460,13 +460,17 @@ test_event_sinks(void **state)
 	struct fx	*f = *state;
 	struct conf	*c;
 
-	load_err(f, BASE "events = syslog\n", 3,
-	    "bad event sink 'syslog' (expected stdout or file:PATH)");
 	load_err(f, BASE "events = stdout, file:\n", 3,
-	    "bad event sink 'file:' (expected stdout or file:PATH)");
-	load_err(f, BASE "events = udp://10.0.0.1:514\n", 3,
-	    "bad event sink 'udp://10.0.0.1:514' (expected stdout or "
-	    "file:PATH)");
+	    "bad event sink 'file:': no path");
+	load_err(f, BASE "events = udp://2001:db8::1:514\n", 3,
+	    "bad event sink 'udp://2001:db8::1:514': an IPv6 address goes in "
+	    "brackets: [2001:db8::5]:PORT");
+	load_err(f, BASE "events = tcp://10.0.0.1:0\n", 3,
+	    "bad event sink 'tcp://10.0.0.1:0': bad port '0' (1-65535)");
+	load_err(f, BASE "events = tcp://10.0.0.1:514, tcp://10.0.0.1:514\n",
+	    3, "event sink 'tcp://10.0.0.1:514' listed twice");
+	load_err(f, BASE "event-buffer = 1k\n", 3,
+	    "bad size '1k' (64K-1024M, bytes or with K, M or G)");
 	load_err(f, BASE "events = stdout,\n", 3, "empty item in list");
 	load_err(f, BASE "events = a,b,c,d,e,f,g,h,i\n", 3,
 	    "too many items (at most 8)");
@@ -474,6 +478,16 @@ test_event_sinks(void **state)
 	    "file:6,file:7,stdout\n");
 	assert_int_equal(c->nevents, 8);
 	assert_string_equal(c->events[7], "stdout");
+	assert_int_equal(c->event_buffer, 4u << 20);
+	conf_free(c);
+	c = load_ok(f, BASE "events = tcp://127.0.0.1:5514, "
+	    "udp://[2001:db8::5]:514, unix:c.sock, syslog\n"
+	    "event-buffer = 16M\n");
+	assert_int_equal(c->nevents, 4);
+	assert_string_equal(c->events[3], "syslog");
+	/* a relative unix path is made absolute, like file: */
+	assert_true(c->events[2][5] == '/');
+	assert_int_equal(c->event_buffer, 16u << 20);
 	conf_free(c);
 }
 
@@ -674,6 +688,38 @@ test_path_too_long(void **state)
 	free(longp);
 }
 
+/* control-socket, control-group, state-dir (ctl.c, quarantine.c). */
+static void
+test_control_keys(void **state)
+{
+	struct fx	*f = *state;
+	struct conf	*c;
+	char		 want[MAX_PATH], text[1024];
+
+	c = load_ok(f, BASE);
+	assert_string_equal(c->control_socket, "/run/nfqd/control.sock");
+	assert_string_equal(c->control_group, "");
+	assert_string_equal(c->state_dir, "/var/lib/nfqd");
+	conf_free(c);
+	c = load_ok(f, BASE "control-socket = ctl.sock\ncontrol-group = root\n"
+	    "state-dir = state\n");
+	assert_string_equal(c->control_socket, tmpdir_file(&f->dir,
+	    "ctl.sock", want));
+	assert_string_equal(c->control_group, "root");
+	assert_int_equal(c->control_gid, 0);
+	assert_string_equal(c->state_dir, tmpdir_file(&f->dir, "state",
+	    want));
+	conf_free(c);
+	c = load_ok(f, BASE "control-socket = none\n");
+	assert_string_equal(c->control_socket, "");
+	conf_free(c);
+	load_err(f, BASE "control-group = no-such-group-here\n", 3,
+	    "control-group: no group 'no-such-group-here' on this system");
+	snprintf(text, sizeof(text), BASE "control-socket = /%0120d\n", 7);
+	load_err(f, text, 3, "control-socket path too long for a unix socket "
+	    "(at most 107 bytes)");
+}
+
 int
 main(void)
 {
@@ -697,6 +743,7 @@ main(void)
 		T(test_unreadable),
 		T(test_relative_paths),
 		T(test_path_too_long),
+		T(test_control_keys),
 #undef T
 	};
 

@@ -966,7 +966,9 @@ test_http_on_port_25_alerts(void **state)
 	a = nth(f, EV_ALERT, 0);
 	assert_string_equal(a->app_proto, "http");
 	assert_int_equal(a->alert.sid, SID_NON_SMTP);
-	assert_contains(a->alert.signature, "http on SMTP port 25");
+	assert_string_equal(a->alert.signature,
+	    "nfqd: non-SMTP protocol on an SMTP port");
+	assert_int_equal(a->dport, 25);
 	assert_int_equal(a->flow_id, nth(f, EV_POLICY, 0)->flow_id);
 }
 

@@ -426,10 +426,44 @@ test_small_buffer(void **state UNUSED)
 	}
 }
 
+/*
+ * A line must be UTF-8 (RFC 8259): bytes that are not, such as a Latin-1
+ * line of exceptions.conf quoted in a reload error, or a character cut
+ * by "%.40s", become '?'; well-formed UTF-8 stays.  (fuzz_event found
+ * it: tests/fuzz/regress/event/.)
+ */
+static void
+test_invalid_utf8(void **state UNUSED)
+{
+	struct event	 ev;
+	char		 buf[2048];
+	cJSON		*o;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EV_RELOAD;
+	ev.ts_us = TS;
+	snprintf(ev.reload.error, sizeof(ev.reload.error),
+	    "x.conf:3: bad direction 'inbo\xe9nd' caf\xc3\xa9 \xe2\x82 "
+	    "\xed\xa0\x80 \xc0\xaf \xf4\x90\x80\x80 \xf0\x9f\x93\xa7");
+	format(&ev, buf, sizeof(buf));
+	o = parse(buf);
+	assert_string_equal(str(obj(o, "reload"), "error"),
+	    "x.conf:3: bad direction 'inbo?nd' caf\xc3\xa9 ?? ??? ?? ???? "
+	    "\xf0\x9f\x93\xa7");
+	cJSON_Delete(o);
+
+	ev = policy_event();
+	snprintf(ev.app_proto, sizeof(ev.app_proto), "\xff\xfe\x80smtp");
+	o = parse(format(&ev, buf, sizeof(buf)));
+	assert_string_equal(str(o, "app_proto"), "???smtp");
+	cJSON_Delete(o);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_ts_format),
 		cmocka_unit_test(test_policy_without_exception),
 		cmocka_unit_test(test_policy_with_exception),

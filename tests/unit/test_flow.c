@@ -391,6 +391,55 @@ test_expire_oldest_first_and_stops(void **state UNUSED)
 	flowtab_free(t);
 }
 
+struct each {
+	unsigned	 n;
+	bool		 seen[64];
+};
+
+static void
+on_each(void *arg, const struct flow *f)
+{
+	struct each	*e = arg;
+
+	e->n++;
+	if (f->id < 64) {
+		assert_false(e->seen[f->id]);
+		e->seen[f->id] = true;
+	}
+}
+
+/* Every tracked flow once, whatever its state; nothing changes. */
+static void
+test_foreach(void **state UNUSED)
+{
+	struct rec	 r;
+	struct flowtab	*t = newtab(64, &r);
+	struct each	 e;
+	struct flow	*f;
+	uint32_t	 i;
+
+	memset(&e, 0, sizeof(e));
+	flowtab_foreach(t, on_each, &e);
+	assert_int_equal(e.n, 0);
+	for (i = 0; i < 40; i++) {
+		f = ins(t, i, (int64_t)i);
+		if (i % 4 == 1)
+			set_state(t, f, FS_ESTABLISHED, i);
+		else if (i % 4 == 2)
+			set_state(t, f, FS_CLOSED, i);
+		else if (i % 4 == 3)
+			set_state(t, f, FS_BYPASSED, i);
+	}
+	flowtab_remove(t, find(t, 7));
+	flowtab_foreach(t, on_each, &e);
+	assert_int_equal(e.n, 39);
+	for (i = 0; i < 40; i++)
+		assert_int_equal(e.seen[i], i != 7);
+	assert_int_equal(flowtab_count(t), 39);
+	assert_int_equal(r.n, 0);
+	flowtab_free(t);
+}
+
 static void
 test_flush(void **state UNUSED)
 {
@@ -624,6 +673,7 @@ main(void)
 		cmocka_unit_test(test_expire_keeps_existing_end),
 		cmocka_unit_test(test_expire_oldest_first_and_stops),
 		cmocka_unit_test(test_flush),
+		cmocka_unit_test(test_foreach),
 		cmocka_unit_test(test_evict_closed_then_oldest_new_never_established),
 		cmocka_unit_test(test_100k_insert_remove),
 		cmocka_unit_test(test_100k_through_small_table),

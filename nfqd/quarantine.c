@@ -1,0 +1,770 @@
+/*
+ * Quarantine: the security officer's temporary restrictions.  A host (or
+ * prefix) in quarantine has all its SMTP blocked, to and from it,
+ * exceptions notwithstanding, from `since` until `until`.
+ *
+ * The list lives in <state-dir>/quarantine.json, so that it survives a
+ * restart of the daemon:
+ *
+ *	{"version": 1, "quarantines": [
+ *	  {"host": "10.20.3.44", "since": "2026-11-22T10:00:00Z",
+ *	   "until": "2026-11-23T10:00:00Z", "reason": "spam bot, SEC-77",
+ *	   "who": "alice"}
+ *	]}
+ *
+ * with two bookkeeping fields: "pending": true while the entry's `start`
+ * event is still owed (written by whoever adds it; the daemon writes the
+ * event and clears it), and "removed_by" when it was ended early (its
+ * `until` is then the time of the removal).
+ *
+ * Every change holds an exclusive flock(2) on quarantine.json.lock, reads
+ * the file, writes a temporary file next to it, syncs it and renames it
+ * over the old one: nfqctl (no daemon running) and the daemon (its
+ * control socket) edit the same way, and concurrent edits lose nothing.
+ * quar_settle() is the daemon's half: it writes the owed events (start
+ * for pending entries, end for those whose time is over) and drops the
+ * ended entries from the file.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nfqd.h"
+
+#define QUAR_FILE_MAX	(8 << 20)	/* bytes of quarantine.json */
+#define QUAR_LOCK_MS	30000
+
+/* A host as it is written: no /32 or /128. */
+static void
+qhost(const struct prefix *p, char *buf, size_t len)
+{
+	if (p->len == (p->addr.af == 4 ? 32 : 128))
+		addr_format(&p->addr, buf, len);
+	else
+		prefix_format(p, buf, len);
+}
+
+void
+quar_path(const struct conf *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", c->state_dir, QUAR_FILE);
+}
+
+/* "30s", "15m", "24h", "7d", "2w" or seconds; 1 s to 366 days. */
+int
+duration_parse(const char *s, int64_t *out)
+{
+	int64_t		 n = 0, mul = 1;
+	const char	*p = s;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		n = n * 10 + (*p - '0');
+		if (n > QUAR_MAX_SECS)
+			return -1;
+	}
+	switch (*p) {
+	case '\0': break;
+	case 's': mul = 1; p++; break;
+	case 'm': mul = 60; p++; break;
+	case 'h': mul = 3600; p++; break;
+	case 'd': mul = 86400; p++; break;
+	case 'w': mul = 7 * 86400; p++; break;
+	default: return -1;
+	}
+	if (*p != '\0' || n == 0 || n > QUAR_MAX_SECS / mul)
+		return -1;
+	*out = n * mul;
+	return 0;
+}
+
+/* Valid UTF-8 without control characters. */
+static bool
+text_ok(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	int			 more, i;
+	unsigned		 cp, min;
+
+	while (*p) {
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if ((*p & 0xe0) == 0xc0) {
+			more = 1; cp = *p & 0x1f; min = 0x80;
+		} else if ((*p & 0xf0) == 0xe0) {
+			more = 2; cp = *p & 0x0f; min = 0x800;
+		} else if ((*p & 0xf8) == 0xf0) {
+			more = 3; cp = *p & 0x07; min = 0x10000;
+		} else
+			return false;
+		for (i = 1; i <= more; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+		    (cp >= 0x80 && cp < 0xa0))
+			return false;
+		p += more + 1;
+	}
+	return true;
+}
+
+/* A who or removed_by as quar_load() takes it (ctl.c checks clients'). */
+bool
+quar_text_ok(const char *s)
+{
+	return s[0] != '\0' && strlen(s) < QUAR_WHOLEN && text_ok(s);
+}
+
+/*
+ * What `quarantine add` takes, checked the same way in nfqctl and in the
+ * daemon: HOST (an address, or a prefix without host bits, not /0), the
+ * duration, the reason (1-200 bytes of printable UTF-8).
+ */
+int
+quar_check(const char *host, const char *dur, const char *reason,
+    struct prefix *pfx, int64_t *secs, char *err, size_t errlen)
+{
+	char	 msg[ERRLEN];
+
+	if (host == NULL || prefix_parse(host, pfx, msg, sizeof(msg)) == -1) {
+		snprintf(err, errlen, "%s", host == NULL ? "no host" : msg);
+		return -1;
+	}
+	if (pfx->len == 0) {
+		snprintf(err, errlen, "'%s' is every address: quarantine a host "
+		    "or a network", host);
+		return -1;
+	}
+	if (dur != NULL && duration_parse(dur, secs) == -1) {
+		snprintf(err, errlen, "bad duration '%.40s' (e.g. 30m, 24h, 7d, "
+		    "or seconds; at most 366d)", dur);
+		return -1;
+	}
+	if (reason != NULL) {
+		if (reason[0] == '\0' || strlen(reason) >= QUAR_REASONLEN) {
+			snprintf(err, errlen, "the reason must be 1-%d bytes",
+			    QUAR_REASONLEN - 1);
+			return -1;
+		}
+		if (!text_ok(reason)) {
+			snprintf(err, errlen, "the reason has a control "
+			    "character or is not UTF-8");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- times as text: "2026-11-22T10:00:00Z" ---- */
+
+static void
+when_format(int64_t t, char *buf, size_t len)
+{
+	time_t		 tt = (time_t)t;
+	struct tm	 tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, len, "%lld", (long long)t);
+}
+
+static int
+when_parse(const char *s, int64_t *out)
+{
+	char	 day[11];
+	int64_t	 d;
+	int	 h, m, sec;
+
+	if (strlen(s) != 20 || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+	    s[19] != 'Z')
+		return -1;
+	memcpy(day, s, 10);
+	day[10] = '\0';
+	for (int i = 11; i < 19; i++)
+		if (i != 13 && i != 16 && (s[i] < '0' || s[i] > '9'))
+			return -1;
+	h = (s[11] - '0') * 10 + s[12] - '0';
+	m = (s[14] - '0') * 10 + s[15] - '0';
+	sec = (s[17] - '0') * 10 + s[18] - '0';
+	if (date_parse(day, &d) == -1 || h > 23 || m > 59 || sec > 59)
+		return -1;
+	*out = d + h * 3600 + m * 60 + sec;
+	return 0;
+}
+
+/* ---- the list ---- */
+
+void
+quar_free(struct quar_list *l)
+{
+	if (l == NULL)
+		return;
+	lpm_free(&l->lpm);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+void
+quar_destroy(struct quar_list *l)
+{
+	quar_free(l);
+	free(l);
+}
+
+static int
+quar_index(struct quar_list *l, char *err, size_t errlen)
+{
+	size_t	 dup[2];
+	char	 a[PREFIX_STRLEN];
+
+	lpm_free(&l->lpm);
+	switch (lpm_build(&l->lpm, l->v, l->n, sizeof(*l->v), dup)) {
+	case -1:
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	case 1:
+		qhost(&l->v[dup[1]].pfx, a, sizeof(a));
+		snprintf(err, errlen, "%s is listed twice", a);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *
+json_text(const cJSON *o, const char *key)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int
+quar_entry_json(const cJSON *o, struct quar_entry *e, char *err,
+    size_t errlen)
+{
+	static const char *const keys[] = { "host", "since", "until",
+	    "reason", "who", "removed_by", "pending" };
+	const char	*host, *since, *until, *reason, *who, *rb;
+	const cJSON	*k, *pending;
+	char		 msg[ERRLEN];
+	size_t		 i;
+
+	memset(e, 0, sizeof(*e));
+	if (!cJSON_IsObject(o)) {
+		snprintf(err, errlen, "not an object");
+		return -1;
+	}
+	cJSON_ArrayForEach(k, o) {
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if (k->string != NULL && strcmp(k->string, keys[i]) == 0)
+				break;
+		if (i == sizeof(keys) / sizeof(keys[0])) {
+			snprintf(err, errlen, "unknown key '%.40s'",
+			    k->string ? k->string : "?");
+			return -1;
+		}
+	}
+	host = json_text(o, "host");
+	since = json_text(o, "since");
+	until = json_text(o, "until");
+	reason = json_text(o, "reason");
+	who = json_text(o, "who");
+	rb = json_text(o, "removed_by");
+	pending = cJSON_GetObjectItemCaseSensitive(o, "pending");
+	if (host == NULL || since == NULL || until == NULL || reason == NULL ||
+	    who == NULL) {
+		snprintf(err, errlen, "host, since, until, reason and who are "
+		    "required strings");
+		return -1;
+	}
+	if (quar_check(host, NULL, reason, &e->pfx, NULL, msg,
+	    sizeof(msg)) == -1) {
+		snprintf(err, errlen, "%s", msg);
+		return -1;
+	}
+	if (when_parse(since, &e->since) == -1 ||
+	    when_parse(until, &e->until) == -1 || e->until < e->since) {
+		snprintf(err, errlen, "bad since/until (YYYY-MM-DDTHH:MM:SSZ, "
+		    "until not before since)");
+		return -1;
+	}
+	if (strlen(who) >= QUAR_WHOLEN || (rb != NULL &&
+	    strlen(rb) >= QUAR_WHOLEN) || !text_ok(who) ||
+	    (rb != NULL && !text_ok(rb))) {
+		snprintf(err, errlen, "bad who or removed_by (1-%d bytes of "
+		    "text)", QUAR_WHOLEN - 1);
+		return -1;
+	}
+	if (pending != NULL && !cJSON_IsBool(pending)) {
+		snprintf(err, errlen, "pending must be true or false");
+		return -1;
+	}
+	snprintf(e->reason, sizeof(e->reason), "%s", reason);
+	snprintf(e->who, sizeof(e->who), "%s", who);
+	if (rb != NULL)
+		snprintf(e->removed_by, sizeof(e->removed_by), "%s", rb);
+	e->pending = pending != NULL && cJSON_IsTrue(pending);
+	return 0;
+}
+
+/* Parse the text of quarantine.json (name: for messages). */
+static int
+quar_parse(const char *name, const char *text, struct quar_list *l,
+    char *err, size_t errlen)
+{
+	cJSON		*root, *arr, *o, *ver;
+	char		 msg[ERRLEN];
+	size_t		 i = 0;
+
+	memset(l, 0, sizeof(*l));
+	if ((root = cJSON_Parse(text)) == NULL) {
+		snprintf(err, errlen, "%s: not valid JSON", name);
+		return -1;
+	}
+	arr = cJSON_GetObjectItemCaseSensitive(root, "quarantines");
+	ver = cJSON_GetObjectItemCaseSensitive(root, "version");
+	if (!cJSON_IsObject(root) || !cJSON_IsArray(arr) ||
+	    !cJSON_IsNumber(ver) || ver->valuedouble != 1) {
+		snprintf(err, errlen, "%s: expected {\"version\": 1, "
+		    "\"quarantines\": [...]}", name);
+		cJSON_Delete(root);
+		return -1;
+	}
+	if ((size_t)cJSON_GetArraySize(arr) > QUAR_MAX) {
+		snprintf(err, errlen, "%s: more than %d entries", name,
+		    QUAR_MAX);
+		cJSON_Delete(root);
+		return -1;
+	}
+	if ((l->v = calloc((size_t)cJSON_GetArraySize(arr) + 1,
+	    sizeof(*l->v))) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		cJSON_Delete(root);
+		return -1;
+	}
+	cJSON_ArrayForEach(o, arr) {
+		if (quar_entry_json(o, &l->v[i], msg, sizeof(msg)) == -1) {
+			snprintf(err, errlen, "%s: entry %zu: %s", name, i + 1,
+			    msg);
+			goto fail;
+		}
+		i++;
+	}
+	l->n = i;
+	cJSON_Delete(root);
+	if (quar_index(l, msg, sizeof(msg)) == -1) {
+		snprintf(err, errlen, "%s: %s", name, msg);
+		quar_free(l);
+		return -1;
+	}
+	return 0;
+fail:
+	cJSON_Delete(root);
+	quar_free(l);
+	return -1;
+}
+
+/* Read the file at fd (or path); a missing file is an empty list. */
+static int
+quar_read(const char *path, struct quar_list *l, char *err, size_t errlen)
+{
+	FILE		*f;
+	char		*buf;
+	size_t		 n;
+	int		 rc;
+
+	memset(l, 0, sizeof(*l));
+	if ((f = fopen(path, "re")) == NULL) {
+		if (errno == ENOENT)
+			return quar_index(l, err, errlen);
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if ((buf = malloc(QUAR_FILE_MAX + 1)) == NULL) {
+		fclose(f);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	n = fread(buf, 1, QUAR_FILE_MAX + 1, f);
+	if (ferror(f) || n > QUAR_FILE_MAX) {
+		snprintf(err, errlen, "%s: %s", path, ferror(f) ?
+		    strerror(errno) : "larger than 8 MB");
+		fclose(f);
+		free(buf);
+		return -1;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	if (memchr(buf, '\0', n) != NULL) {
+		snprintf(err, errlen, "%s: NUL byte", path);
+		free(buf);
+		return -1;
+	}
+	rc = quar_parse(path, buf, l, err, errlen);
+	free(buf);
+	return rc;
+}
+
+int
+quar_load(const char *path, struct quar_list *l, char *err, size_t errlen)
+{
+	return quar_read(path, l, err, errlen);
+}
+
+/* The entry in force at `now` for address a: the most specific one. */
+const struct quar_entry *
+quar_match(const struct quar_list *l, const struct ip_addr *a, int64_t now)
+{
+	uint32_t		 idx[129];
+	const struct quar_entry	*e;
+	int			 i, n;
+
+	if (l == NULL || l->n == 0)
+		return NULL;
+	n = lpm_lookup(&l->lpm, a, idx, 129);
+	for (i = 0; i < n; i++) {
+		e = &l->v[idx[i]];
+		if (e->since <= now && now < e->until)
+			return e;
+	}
+	return NULL;
+}
+
+/* ---- edits: lock, read, change, write ---- */
+
+struct quar_session {
+	char		 path[MAX_PATH];
+	char		 dir[MAX_PATH];
+	int		 lockfd;
+	struct quar_list l;
+};
+
+static int
+qs_open(struct quar_session *s, const char *dir, char *err, size_t errlen)
+{
+	char	 lock[MAX_PATH + 32];
+	int	 waited = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->lockfd = -1;
+	snprintf(s->dir, sizeof(s->dir), "%s", dir);
+	snprintf(s->path, sizeof(s->path), "%s/%s", dir, QUAR_FILE);
+	if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create the state folder %s: %s",
+		    dir, strerror(errno));
+		return -1;
+	}
+	snprintf(lock, sizeof(lock), "%s.lock", s->path);
+	if ((s->lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) ==
+	    -1) {
+		snprintf(err, errlen, "cannot open %s: %s", lock,
+		    strerror(errno));
+		return -1;
+	}
+	while (flock(s->lockfd, LOCK_EX | LOCK_NB) == -1) {
+		if ((errno != EWOULDBLOCK && errno != EINTR) ||
+		    waited >= QUAR_LOCK_MS) {
+			snprintf(err, errlen, "cannot lock %s: %s", lock,
+			    waited >= QUAR_LOCK_MS ? "held by another edit "
+			    "for 30 s" : strerror(errno));
+			close(s->lockfd);
+			s->lockfd = -1;
+			return -1;
+		}
+		usleep(10000);
+		waited += 10;
+	}
+	if (quar_read(s->path, &s->l, err, errlen) == -1) {
+		close(s->lockfd);
+		s->lockfd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+qs_close(struct quar_session *s)
+{
+	quar_free(&s->l);
+	if (s->lockfd != -1)
+		close(s->lockfd);
+	s->lockfd = -1;
+}
+
+static char *
+quar_json(const struct quar_list *l)
+{
+	cJSON		*root, *arr, *o;
+	char		 a[PREFIX_STRLEN], t[32], *s;
+	size_t		 i;
+
+	if ((root = cJSON_CreateObject()) == NULL)
+		return NULL;
+	cJSON_AddNumberToObject(root, "version", 1);
+	arr = cJSON_AddArrayToObject(root, "quarantines");
+	for (i = 0; arr != NULL && i < l->n; i++) {
+		const struct quar_entry *e = &l->v[i];
+
+		if ((o = cJSON_CreateObject()) == NULL)
+			break;
+		cJSON_AddItemToArray(arr, o);
+		qhost(&e->pfx, a, sizeof(a));
+		cJSON_AddStringToObject(o, "host", a);
+		when_format(e->since, t, sizeof(t));
+		cJSON_AddStringToObject(o, "since", t);
+		when_format(e->until, t, sizeof(t));
+		cJSON_AddStringToObject(o, "until", t);
+		cJSON_AddStringToObject(o, "reason", e->reason);
+		cJSON_AddStringToObject(o, "who", e->who);
+		if (e->removed_by[0] != '\0')
+			cJSON_AddStringToObject(o, "removed_by", e->removed_by);
+		if (e->pending)
+			cJSON_AddTrueToObject(o, "pending");
+	}
+	if (arr == NULL || i < l->n) {
+		cJSON_Delete(root);
+		return NULL;
+	}
+	s = cJSON_Print(root);
+	cJSON_Delete(root);
+	return s;
+}
+
+/* Write the session's list: temporary file, fsync, rename, fsync dir. */
+static int
+qs_write(struct quar_session *s, char *err, size_t errlen)
+{
+	char		 tmp[MAX_PATH + 32], *text;
+	size_t		 len;
+	int		 fd, dfd;
+	ssize_t		 w;
+
+	if ((text = quar_json(&s->l)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	len = strlen(text);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", s->dir, QUAR_FILE);
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "cannot create a file in %s: %s", s->dir,
+		    strerror(errno));
+		cJSON_free(text);
+		return -1;
+	}
+	for (size_t off = 0; off < len; off += (size_t)w)
+		if ((w = write(fd, text + off, len - off)) <= 0) {
+			if (w == -1 && errno == EINTR) {
+				w = 0;
+				continue;
+			}
+			goto fail;
+		}
+	if (write(fd, "\n", 1) != 1 || fchmod(fd, 0640) == -1 ||
+	    fsync(fd) == -1)
+		goto fail;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, s->path) == -1)
+		goto fail;
+	if ((dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	cJSON_free(text);
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot write %s: %s", s->path, strerror(errno));
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+	cJSON_free(text);
+	return -1;
+}
+
+static ssize_t
+qs_find(const struct quar_session *s, const struct prefix *p)
+{
+	int64_t	 k = lpm_exact(&s->l.lpm, p);
+
+	return k < 0 ? -1 : (ssize_t)k;
+}
+
+/*
+ * Put e in force (e->pending is set here: its start event is owed).
+ * Refused when the host already has an entry that has not ended.
+ */
+int
+quar_add(const char *dir, const struct quar_entry *e, char *err,
+    size_t errlen)
+{
+	struct quar_session	 s;
+	struct quar_entry	*nv;
+	char			 a[PREFIX_STRLEN], t[32];
+	ssize_t			 k;
+
+	if (qs_open(&s, dir, err, errlen) == -1)
+		return -1;
+	if ((k = qs_find(&s, &e->pfx)) >= 0) {
+		const struct quar_entry *o = &s.l.v[k];
+
+		qhost(&o->pfx, a, sizeof(a));
+		when_format(o->until, t, sizeof(t));
+		if (o->until > e->since)
+			snprintf(err, errlen, "%s is already in quarantine until "
+			    "%s (by %s: %s); remove it first", a, t, o->who,
+			    o->reason);
+		else
+			snprintf(err, errlen, "%s: its last quarantine is still "
+			    "being ended; try again in a second", a);
+		qs_close(&s);
+		return -1;
+	}
+	if (s.l.n >= QUAR_MAX) {
+		snprintf(err, errlen, "%d hosts in quarantine already",
+		    QUAR_MAX);
+		qs_close(&s);
+		return -1;
+	}
+	if ((nv = reallocarray(s.l.v, s.l.n + 1, sizeof(*nv))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		qs_close(&s);
+		return -1;
+	}
+	s.l.v = nv;
+	s.l.v[s.l.n] = *e;
+	s.l.v[s.l.n].pending = true;
+	s.l.v[s.l.n].removed_by[0] = '\0';
+	s.l.n++;
+	if (qs_write(&s, err, errlen) == -1) {
+		qs_close(&s);
+		return -1;
+	}
+	qs_close(&s);
+	return 0;
+}
+
+/*
+ * End the quarantine of exactly that prefix now: its until becomes `now`
+ * and removed_by `who`; quar_settle() then writes its end event and
+ * drops it.  *out gets the entry as it was.
+ */
+int
+quar_remove(const char *dir, const struct prefix *p, int64_t now,
+    const char *who, struct quar_entry *out, char *err, size_t errlen)
+{
+	struct quar_session	 s;
+	struct quar_entry	*e;
+	const struct quar_entry	*in;
+	char			 a[PREFIX_STRLEN], b[PREFIX_STRLEN];
+	ssize_t			 k;
+
+	if (qs_open(&s, dir, err, errlen) == -1)
+		return -1;
+	qhost(p, a, sizeof(a));
+	if ((k = qs_find(&s, p)) < 0 || s.l.v[k].until <= now) {
+		if ((in = quar_match(&s.l, &p->addr, now)) != NULL) {
+			qhost(&in->pfx, b, sizeof(b));
+			snprintf(err, errlen, "%s is not in quarantine itself; "
+			    "%s around it is (remove that)", a, b);
+		} else
+			snprintf(err, errlen, "%s is not in quarantine", a);
+		qs_close(&s);
+		return -1;
+	}
+	e = &s.l.v[k];
+	if (out != NULL)
+		*out = *e;
+	e->until = now < e->since ? e->since : now;
+	snprintf(e->removed_by, sizeof(e->removed_by), "%s",
+	    who != NULL && who[0] ? who : "?");
+	if (qs_write(&s, err, errlen) == -1) {
+		qs_close(&s);
+		return -1;
+	}
+	qs_close(&s);
+	return 0;
+}
+
+/*
+ * The daemon's bookkeeping, at start, after every change and when an
+ * entry's time is over: a start event for each pending entry, an end
+ * event for each entry whose until has come (removed_by says whether it
+ * was removed or expired), the ended entries dropped from the file.  The
+ * file is written first, the events after, so a failed write owes them
+ * still.  *out (may be NULL) gets the list that stays.
+ */
+int
+quar_settle(const char *dir, int64_t now, struct quar_list *out, quar_cb cb,
+    void *arg, char *err, size_t errlen)
+{
+	struct quar_session	 s;
+	struct quar_entry	*ev = NULL;
+	uint8_t			*act = NULL;
+	size_t			 i, j, nev = 0;
+	bool			 changed = false;
+	int			 rc = -1;
+
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	/* Nothing ever quarantined: no folder to make, no lock to take. */
+	snprintf(s.path, sizeof(s.path), "%s/%s", dir, QUAR_FILE);
+	if (access(s.path, F_OK) == -1 && errno == ENOENT)
+		return out != NULL ? quar_index(out, err, errlen) : 0;
+	if (qs_open(&s, dir, err, errlen) == -1)
+		return -1;
+	if ((ev = calloc(s.l.n * 2 + 1, sizeof(*ev))) == NULL ||
+	    (act = calloc(s.l.n * 2 + 1, 1)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	for (i = j = 0; i < s.l.n; i++) {
+		struct quar_entry *e = &s.l.v[i];
+
+		if (e->pending) {
+			e->pending = false;
+			act[nev] = QA_START;
+			ev[nev++] = *e;
+			changed = true;
+		}
+		if (e->until <= now) {
+			act[nev] = QA_END;
+			ev[nev++] = *e;
+			changed = true;
+			continue;
+		}
+		s.l.v[j++] = *e;
+	}
+	s.l.n = j;
+	if (changed && (quar_index(&s.l, err, errlen) == -1 ||
+	    qs_write(&s, err, errlen) == -1))
+		goto out;
+	for (i = 0; cb != NULL && i < nev; i++)
+		cb(arg, act[i], &ev[i]);
+	if (out != NULL) {
+		*out = s.l;
+		memset(&s.l, 0, sizeof(s.l));
+	}
+	rc = 0;
+out:
+	free(ev);
+	free(act);
+	qs_close(&s);
+	return rc;
+}

@@ -1,0 +1,74 @@
+/*
+ * Event sinks beyond the five calls in nfqd.h (sinks_open, sinks_write,
+ * sinks_flush, sinks_reopen, sinks_close).
+ *
+ * Sink specs, as `events` in nfqd.conf lists them:
+ *
+ *	stdout			the daemon's standard output
+ *	file:PATH		appended; reopened by sinks_reopen (SIGHUP)
+ *	udp://HOST:PORT		one datagram per event
+ *	tcp://HOST:PORT		newline-delimited, reconnects with backoff
+ *	unix:PATH		a unix stream socket, like tcp://
+ *	unix-dgram:PATH		a unix datagram socket, one event each
+ *	syslog[:PATH]		the local syslog socket, /dev/log unless PATH
+ *				is given, in syslog(3)'s format, which
+ *				journald and rsyslog read there by default
+ *	syslog-rfc5424[:PATH]	the same in RFC 5424, for a reader set up
+ *				for it (rsyslog: useSpecialParser="off")
+ *
+ * HOST is an IPv4 literal, an IPv6 literal in brackets ([2001:db8::5]) or
+ * a name, resolved once by sinks_open and never again.
+ *
+ * stdout and file: are written by the caller's thread (a local file does
+ * not wait for a collector; a failed write is counted, never retried).
+ * Every other sink has a bounded queue (`buffer` bytes) drained by its
+ * own thread: sinks_write copies the line into it and returns, and when
+ * the queue is full the new line is dropped and counted.
+ *
+ * One thread (nfqd's event writer, or the replay loop) calls sinks_write,
+ * sinks_flush, sinks_reopen, sinks_drain and sinks_close; sinks_stats may
+ * be called from any thread.
+ */
+#ifndef NFQD_SINK_H
+#define NFQD_SINK_H
+
+#include "nfqd.h"
+
+#define SINK_BUFFER_DEFAULT	(4u << 20)	/* event-buffer default */
+#define SINK_BUFFER_MIN		(64u << 10)
+#define SINK_BUFFER_MAX		(1u << 30)
+#define SINK_LINE_MAX		65536		/* longest line, without \n */
+#define SINK_SYSLOG_PATH	"/dev/log"
+#define SINK_BACKOFF_MIN_MS	500
+#define SINK_BACKOFF_MAX_MS	30000
+#define SINK_LOG_EVERY_S	60		/* rate limit of sink logs */
+
+struct sink_opts {
+	size_t		 buffer;	/* bytes per queued sink; 0: default */
+	bool		 wait;		/* replay: wait for room, deliver all */
+	uint32_t	 drain_ms;	/* longest wait without progress;
+					   0: 10 s with wait, 1 s without */
+};
+
+struct sink_stat {
+	char		 name[MAX_PATH];	/* the spec */
+	const char	*type;		/* stdout file udp tcp unix unix-dgram
+					   syslog syslog-rfc5424 */
+	bool		 connected;	/* stream: connected now; others: the
+					   last write or send worked */
+	uint64_t	 written;	/* lines handed to the file or socket */
+	uint64_t	 dropped;	/* queue full, or undelivered at close */
+	uint64_t	 failed;	/* lost to a write or send error */
+	uint64_t	 queued;	/* waiting now */
+	uint64_t	 reconnects;	/* connections after the first */
+};
+
+int		 sink_spec_check(const char *, char *, size_t, const char *,
+		    char *, size_t);
+int		 sink_size_parse(const char *, uint64_t *, char *, size_t);
+struct sinks	*sinks_open_opts(const struct conf *, const struct sink_opts *,
+		    char *, size_t);
+void		 sinks_stats(struct sinks *, struct sink_stat *, size_t *);
+uint64_t	 sinks_drain(struct sinks *, uint32_t);
+
+#endif
