@@ -461,15 +461,6 @@ ctl_allowed(const struct ctl_peer *p, uint32_t self, bool has_group,
 
 /* ---- the socket ---- */
 
-static int64_t
-ms_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 sun_set(struct sockaddr_un *sa, const char *path, char *err, size_t errlen)
 {
@@ -593,13 +584,13 @@ static ssize_t
 ctl_read(int fd, char *buf, size_t cap, char *err, size_t errlen)
 {
 	struct pollfd	 p = { fd, POLLIN, 0 };
-	int64_t		 end = ms_now() + CTL_READ_MS, left;
+	int64_t		 end = clock_mono_ms() + CTL_READ_MS, left;
 	size_t		 n = 0;
 	ssize_t		 r;
 	char		*nl;
 
 	for (;;) {
-		if ((left = end - ms_now()) <= 0) {
+		if ((left = end - clock_mono_ms()) <= 0) {
 			snprintf(err, errlen, "timed out waiting for the "
 			    "request (%d s)", CTL_READ_MS / 1000);
 			return -1;
@@ -637,10 +628,10 @@ static void
 ctl_write(int fd, const char *s, size_t len)
 {
 	struct pollfd	 p = { fd, POLLOUT, 0 };
-	int64_t		 end = ms_now() + CTL_WRITE_MS, left;
+	int64_t		 end = clock_mono_ms() + CTL_WRITE_MS, left;
 	ssize_t		 w;
 
-	while (len > 0 && (left = end - ms_now()) > 0) {
+	while (len > 0 && (left = end - clock_mono_ms()) > 0) {
 		if (poll(&p, 1, (int)left) == -1 && errno != EINTR)
 			return;
 		if ((w = send(fd, s, len, MSG_NOSIGNAL)) == -1) {
@@ -759,12 +750,12 @@ ctl_drain(int fd)
 {
 	struct pollfd	 p = { fd, POLLIN, 0 };
 	char		 buf[16384];
-	int64_t		 end = ms_now() + 500, left;
+	int64_t		 end = clock_mono_ms() + 500, left;
 	size_t		 total = 0;
 	ssize_t		 r;
 
 	shutdown(fd, SHUT_WR);
-	while (total < (4u << 20) && (left = end - ms_now()) > 0) {
+	while (total < (4u << 20) && (left = end - clock_mono_ms()) > 0) {
 		if (poll(&p, 1, (int)left) <= 0)
 			break;
 		if ((r = read(fd, buf, sizeof(buf))) <= 0) {

@@ -119,23 +119,6 @@ static struct policy *_Atomic	live_policy;
 static _Atomic uint64_t		live_gen = 1;
 static _Atomic int		live_stop;
 
-static int64_t
-live_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static void
-live_sleep_ms(long ms)
-{
-	struct timespec	 ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
 /* Engine callback: queue the event for the writer, never wait for it. */
 static void
 worker_emit(void *arg, const struct event *ev)
@@ -151,7 +134,7 @@ worker_emit(void *arg, const struct event *ev)
 			atomic_fetch_add(&w->ev_dropped, 1);
 			return;
 		}
-		live_sleep_ms(1);
+		clock_sleep_ms(1);
 	}
 }
 
@@ -304,7 +287,7 @@ writer_main(void *arg)
 			sinks_flush(l->sinks);
 			if (atomic_load(&l->writer_stop))
 				break;
-			live_sleep_ms(2);
+			clock_sleep_ms(2);
 		}
 	}
 	return NULL;
@@ -380,7 +363,7 @@ live_stats_event(struct live *l)
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = EV_STATS;
-	ev.ts_us = live_now();
+	ev.ts_us = clock_real_us();
 	live_stats(l, &ev.stats);
 	live_emit(l, &ev);
 }
@@ -451,7 +434,7 @@ live_pass(struct live *l, uint64_t g)
 				break;
 		if (i == l->nw)
 			return true;
-		live_sleep_ms(1);
+		clock_sleep_ms(1);
 	}
 	return false;
 }
@@ -476,7 +459,7 @@ live_quar_event(void *arg, uint8_t action, const struct quar_entry *e)
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = EV_QUARANTINE;
-	ev.ts_us = live_now();
+	ev.ts_us = clock_real_us();
 	ev.quarantine.action = action;
 	if ((ev.quarantine.q = malloc(sizeof(*e))) == NULL)
 		log_warnx("quarantine event lost: out of memory");
@@ -595,7 +578,7 @@ live_reload(struct live *l, const char *source, struct reload_result *r)
 
 	memset(r, 0, sizeof(*r));
 	r->done = true;
-	r->ts_us = live_now();
+	r->ts_us = clock_real_us();
 	now = r->ts_us / 1000000;
 	snprintf(r->source, sizeof(r->source), "%s", source);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -658,7 +641,7 @@ live_expired_event(void *arg, const struct exc_entry *e)
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = EV_EXC_EXPIRED;
-	ev.ts_us = live_now();
+	ev.ts_us = clock_real_us();
 	prefix_format(&e->pfx, ev.expired.exc.entry,
 	    sizeof(ev.expired.exc.entry));
 	ev.expired.exc.dir = e->dir;
@@ -785,7 +768,7 @@ ctl_status(struct live *l, cJSON *o)
 	struct event		 ev;
 	cJSON			*x, *parsed, *st;
 	char			*buf;
-	int64_t			 now = live_now(), s = now / 1000000;
+	int64_t			 now = clock_real_us(), s = now / 1000000;
 	size_t			 i, active = 0, inq = 0;
 	int			 n;
 
@@ -841,7 +824,7 @@ ctl_flows(struct live *l, const struct ctl_req *r, cJSON *o, char *err,
 	char			 a[ADDR_STRLEN];
 	uint64_t		 seq;
 	unsigned		 i;
-	int64_t			 now = live_now();
+	int64_t			 now = clock_real_us();
 
 	if ((v = calloc(r->limit, sizeof(*v))) == NULL) {
 		snprintf(err, errlen, "out of memory (limit %u)", r->limit);
@@ -951,7 +934,7 @@ ctl_exceptions(struct live *l, const struct ctl_req *r, cJSON *o)
 	struct policy		*pol = atomic_load(&live_policy);
 	const struct quar_list	*q = policy_quar(pol);
 	const struct exc_entry	*e;
-	int64_t			 now = live_now() / 1000000;
+	int64_t			 now = clock_real_us() / 1000000;
 	uint32_t		 idx[129];
 	size_t			 i, n, shown = 0, active = 0, expired = 0;
 	cJSON			*arr, *qa;
@@ -1003,7 +986,7 @@ ctl_quarantine(struct live *l, const struct ctl_req *r,
 	struct policy		*pol = atomic_load(&live_policy);
 	const struct quar_list	*q;
 	struct quar_entry	 e;
-	int64_t			 now = live_now() / 1000000;
+	int64_t			 now = clock_real_us() / 1000000;
 	const char		*who;
 	cJSON			*arr;
 
@@ -1094,7 +1077,7 @@ live_start_workers(struct live *l, struct policy *pol)
 	unsigned	 i;
 
 	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
-		seed = (uint64_t)live_now();
+		seed = (uint64_t)clock_real_us();
 	l->nw = pol->conf.queue_count;
 	l->queue_first = pol->conf.queue_first;
 	share = pol->conf.max_flows / l->nw;
@@ -1167,7 +1150,7 @@ live_run(struct policy *pol, const char *conf_path)
 
 	memset(&l, 0, sizeof(l));
 	l.conf_path = conf_path;
-	l.start_us = live_now();
+	l.start_us = clock_real_us();
 	pthread_mutex_init(&l.reload_lock, NULL);
 	pthread_mutex_init(&l.emit_lock, NULL);
 	pthread_mutex_init(&l.dump.lock, NULL);
@@ -1241,23 +1224,23 @@ live_run(struct policy *pol, const char *conf_path)
 		}
 		else if (sig == SIGUSR1)
 			live_log_stats(&l);
-		live_expiry(&l, live_now() / 1000000);
+		live_expiry(&l, clock_real_us() / 1000000);
 		pol = atomic_load(&live_policy);
-		if (live_now() >= next_sync) {
+		if (clock_real_us() >= next_sync) {
 			/*
 			 * ipset timeouts stop at 24.8 days: re-sync so entries
 			 * expiring later get theirs, and expired ones leave
 			 * the degraded-mode sets even if no reload happens.
 			 */
-			if (ipset_sync(pol, live_now() / 1000000, err,
+			if (ipset_sync(pol, clock_real_us() / 1000000, err,
 			    sizeof(err)) == -1)
 				log_warnx("degraded-mode sets not updated: %s",
 				    err);
-			next_sync = live_now() + IPSET_RESYNC_US;
+			next_sync = clock_real_us() + IPSET_RESYNC_US;
 		}
-		if (pol->conf.stats_interval > 0 && live_now() >= next_stats) {
+		if (pol->conf.stats_interval > 0 && clock_real_us() >= next_stats) {
 			live_stats_event(&l);
-			next_stats = live_now() +
+			next_stats = clock_real_us() +
 			    (int64_t)pol->conf.stats_interval * 1000000;
 		}
 		pthread_mutex_unlock(&l.reload_lock);

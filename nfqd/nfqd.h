@@ -653,6 +653,12 @@ void	 ctl_close(struct ctl *);
 int	 rules_script(const struct conf *, int, FILE *);	/* 4 or 6 */
 int	 rules_nft(const struct conf *, FILE *);
 
+/* ---- clock.c ---- */
+
+int64_t	 clock_real_us(void);
+int64_t	 clock_mono_ms(void);
+void	 clock_sleep_ms(long);
+
 /* ---- log.c ---- */
 
 void	 log_init(int, int);

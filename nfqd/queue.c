@@ -256,15 +256,6 @@ out:
 	return MNL_CB_OK;
 }
 
-static int64_t
-now_us(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /*
  * Wait up to the receive timeout for packets, then decide everything
  * already queued (up to QUEUE_BATCH receives) and answer it.  Returns the
@@ -290,11 +281,11 @@ queue_run(struct queue *q, struct engine *e, const struct policy *pol,
 			queue_flush_verdicts(q);
 			return -1;
 		}
-		q->now = *now = now_us();
+		q->now = *now = clock_real_us();
 		mnl_cb_run(q->buf, (size_t)n, 0, q->portid, queue_packet, q);
 	}
 	queue_flush_verdicts(q);
 	if (rounds == 0)
-		*now = now_us();
+		*now = clock_real_us();
 	return rounds;
 }

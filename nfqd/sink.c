@@ -150,32 +150,6 @@ struct sinks {
 
 /* ---- time ---- */
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t
-real_us(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static void
-sleep_ms(long ms)
-{
-	struct timespec	 ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
 /* ---- specs ---- */
 
 static const struct sink_kind *
@@ -361,7 +335,7 @@ count_nl(const char *p, size_t n)
 static void
 file_fail_log(struct sink *k, int e, uint64_t lost)
 {
-	int64_t	 now = mono_ms();
+	int64_t	 now = clock_mono_ms();
 
 	k->fmissed += lost;
 	if (k->flog != 0 && now - k->flog < SINK_LOG_EVERY_S * 1000)
@@ -526,14 +500,14 @@ ring_push(struct sink *k, const char *line, size_t len, int64_t us)
 			return;
 		}
 		if (since == 0 || mark != k->stall_mark) {
-			since = mono_ms();
+			since = clock_mono_ms();
 			k->stall_mark = mark;
-		} else if (mono_ms() - since >= k->drain_ms) {
+		} else if (clock_mono_ms() - since >= k->drain_ms) {
 			k->stalled = true;	/* drop until it moves */
 			continue;
 		}
 		sink_wake(k);
-		sleep_ms(1);
+		clock_sleep_ms(1);
 	}
 	ring_put(k, head, &r, sizeof(r));
 	ring_put(k, head + sizeof(r), line, len);
@@ -646,14 +620,14 @@ sink_connect(struct sink *k)
 		errno = e;
 		return -1;
 	}
-	until = mono_ms() + CONNECT_TIMEOUT_MS;
+	until = clock_mono_ms() + CONNECT_TIMEOUT_MS;
 	for (;;) {
-		if (atomic_load(&k->stop) || mono_ms() >= until) {
+		if (atomic_load(&k->stop) || clock_mono_ms() >= until) {
 			close(fd);
 			errno = ETIMEDOUT;
 			return -1;
 		}
-		rev = sink_sleep(k, (int)(until - mono_ms()), fd, POLLOUT);
+		rev = sink_sleep(k, (int)(until - clock_mono_ms()), fd, POLLOUT);
 		if (rev != 0)
 			break;
 	}
@@ -920,12 +894,12 @@ dgram_step(struct sink *k)
 		atomic_fetch_add(&k->written, 1);
 		if (k->kind->type == ST_UDP && k->last_refused != 0 &&
 		    !atomic_load(&k->connected) &&
-		    (now = mono_ms()) - k->last_refused >= 2000)
+		    (now = clock_mono_ms()) - k->last_refused >= 2000)
 			atomic_store(&k->connected, true);
 		return 0;
 	}
 	if (errno == ECONNREFUSED && k->kind->type == ST_UDP) {
-		udp_refused(k, mono_ms());
+		udp_refused(k, clock_mono_ms());
 		return 0;		/* this one was not sent: again */
 	}
 	switch (errno) {
@@ -937,10 +911,10 @@ dgram_step(struct sink *k)
 	case EMSGSIZE:
 		k->held = false;
 		atomic_fetch_add(&k->failed, 1);
-		if (mono_ms() - k->last_log >= SINK_LOG_EVERY_S * 1000) {
+		if (clock_mono_ms() - k->last_log >= SINK_LOG_EVERY_S * 1000) {
 			log_warnx("event sink %s: a %zu-byte event is too "
 			    "large for a datagram, dropped", k->name, k->blen);
-			k->last_log = mono_ms();
+			k->last_log = clock_mono_ms();
 		}
 		return 0;
 	}
@@ -955,7 +929,7 @@ sink_main(void *arg)
 	int		 rc;
 
 	while (!atomic_load(&k->stop)) {
-		now = mono_ms();
+		now = clock_mono_ms();
 		sink_up_log(k, now);
 		sink_drop_log(k, now);
 		if (k->sfd == -1) {
@@ -965,15 +939,15 @@ sink_main(void *arg)
 			}
 			if (sink_connect(k) == -1) {
 				if (!atomic_load(&k->stop))
-					sink_down(k, errno, mono_ms(), false);
+					sink_down(k, errno, clock_mono_ms(), false);
 				continue;
 			}
-			sink_up(k, mono_ms());
+			sink_up(k, clock_mono_ms());
 		}
 		rc = k->kind->socktype == SOCK_STREAM ? stream_step(k) :
 		    dgram_step(k);
 		if (rc == -1) {
-			sink_down(k, errno, mono_ms(), true);
+			sink_down(k, errno, clock_mono_ms(), true);
 			if (k->kind->socktype == SOCK_STREAM)
 				stream_rewind(k);
 		}
@@ -1047,7 +1021,7 @@ sink_start(struct sinks *s, struct sink *k, const char *rest,
 	k->wait = o->wait;
 	k->drain_ms = o->drain_ms != 0 ? o->drain_ms : o->wait ? 10000 : 1000;
 	k->backoff = SINK_BACKOFF_MIN_MS;
-	k->rnd = (uint32_t)real_us() ^ (uint32_t)(uintptr_t)k ^ 0x9e3779b9u;
+	k->rnd = (uint32_t)clock_real_us() ^ (uint32_t)(uintptr_t)k ^ 0x9e3779b9u;
 	k->pid = (long)getpid();
 	if (gethostname(k->host, sizeof(k->host)) == -1 || k->host[0] == '\0')
 		strcpy(k->host, "-");
@@ -1151,7 +1125,7 @@ sinks_open(const struct conf *c, char *err, size_t errlen)
 void
 sinks_write(struct sinks *s, const char *line, size_t len)
 {
-	int64_t	 us = s->need_time ? real_us() : 0;
+	int64_t	 us = s->need_time ? clock_real_us() : 0;
 	size_t	 i;
 
 	for (i = 0; i < s->n; i++) {
@@ -1210,7 +1184,7 @@ sinks_drain_cap(struct sinks *s, uint32_t ms, uint32_t cap_ms)
 	bool		 busy;
 
 	sinks_flush(s);
-	start = now = mono_ms();
+	start = now = clock_mono_ms();
 	for (i = 0; i < s->n; i++) {
 		since[i] = now;
 		mark[i] = sink_settled(&s->v[i]);
@@ -1218,7 +1192,7 @@ sinks_drain_cap(struct sinks *s, uint32_t ms, uint32_t cap_ms)
 	for (;;) {
 		busy = false;
 		left = 0;
-		now = mono_ms();
+		now = clock_mono_ms();
 		for (i = 0; i < s->n; i++) {
 			if (s->v[i].kind->socktype == 0)
 				continue;
@@ -1234,7 +1208,7 @@ sinks_drain_cap(struct sinks *s, uint32_t ms, uint32_t cap_ms)
 		}
 		if (!busy || (cap_ms > 0 && now - start >= cap_ms))
 			return left;
-		sleep_ms(2);
+		clock_sleep_ms(2);
 	}
 }
 

@@ -119,15 +119,6 @@ say(const char *fmt, ...)
 }
 
 static int64_t
-mono_s(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec;
-}
-
-static int64_t
 utc_day(void)
 {
 	return (int64_t)time(NULL) / 86400;
@@ -344,7 +335,7 @@ dayfile_write(struct collector *co, struct dayfile *f)
 		for (size_t i = off; i < f->len; i++)
 			if (f->buf[i] == '\n')
 				co->n.write_failed++;
-		now = mono_s();
+		now = (clock_mono_ms() / 1000);
 		if (now - co->last_fail_log >= LOG_EVERY_S) {
 			say("eve-%s.json: write: %s (%llu lines lost so far)",
 			    f->date, strerror(w == -1 ? errno : EIO),
@@ -381,7 +372,7 @@ dayfile_get(struct collector *co, const char *date)
 	for (i = 0; i < MAX_DAYFILES; i++) {
 		f = &co->f[i];
 		if (strcmp(f->date, date) == 0) {
-			f->used = mono_s();
+			f->used = (clock_mono_ms() / 1000);
 			return f;
 		}
 		if (f->date[0] == '\0' || (lru->date[0] != '\0' &&
@@ -392,16 +383,16 @@ dayfile_get(struct collector *co, const char *date)
 	snprintf(path, sizeof(path), "%s/eve-%s.json", co->dir, date);
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 	if (fd == -1) {
-		if (mono_s() - co->last_fail_log >= LOG_EVERY_S) {
+		if ((clock_mono_ms() / 1000) - co->last_fail_log >= LOG_EVERY_S) {
 			say("%s: %s", path, strerror(errno));
-			co->last_fail_log = mono_s();
+			co->last_fail_log = (clock_mono_ms() / 1000);
 		}
 		return NULL;
 	}
 	snprintf(lru->date, sizeof(lru->date), "%s", date);
 	lru->fd = fd;
 	lru->len = 0;
-	lru->used = mono_s();
+	lru->used = (clock_mono_ms() / 1000);
 	return lru;
 }
 
@@ -626,7 +617,7 @@ client_accept(struct collector *co, struct listener *l)
 		if (co->nc == MAX_CLIENTS) {
 			close(fd);
 			co->n.refused++;
-			now = mono_s();
+			now = (clock_mono_ms() / 1000);
 			if (now - co->last_refuse_log >= LOG_EVERY_S) {
 				say("%d clients already: refused one",
 				    MAX_CLIENTS);
@@ -728,7 +719,7 @@ collector_run(struct collector *co, int sfd)
 	}
 	co->today = utc_day();
 	retention_sweep(co);
-	co->last_fsync = mono_s();
+	co->last_fsync = (clock_mono_ms() / 1000);
 	while (!stop) {
 		p[0].fd = sfd;
 		p[0].events = POLLIN;
@@ -775,7 +766,7 @@ collector_run(struct collector *co, int sfd)
 				dgram_read(co, &co->l[i]);
 		}
 		dayfiles_flush(co);
-		now = mono_s();
+		now = (clock_mono_ms() / 1000);
 		if (now - co->last_fsync >= co->fsync_s) {
 			dayfiles_fsync(co);
 			for (i = 0; i < MAX_DAYFILES; i++)
