@@ -35,8 +35,8 @@ ts_format(int64_t us, char *buf, size_t len)
 	    tm.tm_min, tm.tm_sec, (long long)frac);
 }
 
-static void
-add_ts(cJSON *o, const char *key, int64_t us)
+void
+json_add_ts(struct cJSON *o, const char *key, int64_t us)
 {
 	char	 ts[40];
 
@@ -57,8 +57,8 @@ add_addr(cJSON *o, const char *key, const struct ip_addr *a)
  * Integers as integers: cJSON keeps numbers as doubles and prints some
  * 16-digit values in exponent form, which EVE consumers do not expect.
  */
-static void
-add_u64(cJSON *o, const char *key, uint64_t v)
+void
+json_add_u64(struct cJSON *o, const char *key, uint64_t v)
 {
 	char	 buf[24];
 
@@ -66,7 +66,7 @@ add_u64(cJSON *o, const char *key, uint64_t v)
 	cJSON_AddRawToObject(o, key, buf);
 }
 
-#define N(obj, name, v)	add_u64(obj, name, (uint64_t)(v))
+#define N(obj, name, v)	json_add_u64(obj, name, (uint64_t)(v))
 
 static void
 event_policy(cJSON *o, const struct event *ev)
@@ -119,8 +119,8 @@ event_flow(cJSON *o, const struct event *ev)
 	N(f, "pkts_toclient", ev->flow.pkts[1]);
 	N(f, "bytes_toserver", ev->flow.bytes[0]);
 	N(f, "bytes_toclient", ev->flow.bytes[1]);
-	add_ts(f, "start", ev->flow.start_us);
-	add_ts(f, "end", ev->flow.end_us);
+	json_add_ts(f, "start", ev->flow.start_us);
+	json_add_ts(f, "end", ev->flow.end_us);
 	N(f, "age", (ev->flow.end_us - ev->flow.start_us) / 1000000);
 	cJSON_AddStringToObject(f, "state", flow_state_name(ev->flow.state));
 	cJSON_AddStringToObject(f, "reason", flow_end_name(ev->flow.end));
@@ -233,8 +233,8 @@ event_quarantine(cJSON *o, const struct event *ev)
 	cJSON_AddStringToObject(q, "action",
 	    ev->quarantine.action == QA_START ? "start" : "end");
 	cJSON_AddStringToObject(q, "reason", e->reason);
-	add_ts(q, "since", e->since * 1000000);
-	add_ts(q, "until", e->until * 1000000);
+	json_add_ts(q, "since", e->since * 1000000);
+	json_add_ts(q, "until", e->until * 1000000);
 	cJSON_AddStringToObject(q, "who", e->who);
 	if (ev->quarantine.action == QA_END) {
 		cJSON_AddStringToObject(q, "cause", e->removed_by[0] ?
@@ -356,8 +356,8 @@ event_summary(cJSON *o, const struct event *ev)
 	cJSON_AddStringToObject(s, "mode",
 	    r->mode == MODE_MONITOR ? "monitor" : "enforce");
 	N(s, "count", r->count);
-	add_ts(s, "first", r->first_us);
-	add_ts(s, "last", r->last_us);
+	json_add_ts(s, "first", r->first_us);
+	json_add_ts(s, "last", r->last_us);
 	t = cJSON_AddArrayToObject(s, "targets");
 	for (uint8_t i = 0; i < r->ntargets; i++) {
 		addr_format(&r->targets[i].addr, a, sizeof(a));
@@ -438,7 +438,7 @@ event_format(const struct event *ev, char *buf, size_t len)
 
 	if ((o = cJSON_CreateObject()) == NULL)
 		return -1;
-	add_ts(o, "timestamp", ev->ts_us);
+	json_add_ts(o, "timestamp", ev->ts_us);
 	if (ev_has_tuple(ev->type))
 		N(o, "flow_id", ev->flow_id);
 	cJSON_AddStringToObject(o, "event_type", ev_names[ev->type]);

@@ -682,24 +682,6 @@ live_expiry(struct live *l, int64_t now)
 /* ---- the control socket's commands (ctl.c calls, in its thread) ---- */
 
 static void
-add_ts_json(cJSON *o, const char *key, int64_t us)
-{
-	char	 ts[40];
-
-	ts_format(us, ts, sizeof(ts));
-	cJSON_AddStringToObject(o, key, ts);
-}
-
-static void
-add_u64_json(cJSON *o, const char *key, uint64_t v)
-{
-	char	 buf[24];
-
-	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
-	cJSON_AddRawToObject(o, key, buf);
-}
-
-static void
 add_prefix_json(cJSON *o, const char *key, const struct prefix *p)
 {
 	char	 s[PREFIX_STRLEN];
@@ -719,9 +701,9 @@ quar_entry_json(const struct quar_entry *e, int64_t now)
 	if (o == NULL)
 		return NULL;
 	add_prefix_json(o, "host", &e->pfx);
-	add_ts_json(o, "since", e->since * 1000000);
-	add_ts_json(o, "until", e->until * 1000000);
-	add_u64_json(o, "seconds_left", (uint64_t)(e->until > now ?
+	json_add_ts(o, "since", e->since * 1000000);
+	json_add_ts(o, "until", e->until * 1000000);
+	json_add_u64(o, "seconds_left", (uint64_t)(e->until > now ?
 	    e->until - now : 0));
 	cJSON_AddStringToObject(o, "reason", e->reason);
 	cJSON_AddStringToObject(o, "who", e->who);
@@ -733,18 +715,18 @@ reload_json(cJSON *o, const struct reload_result *r)
 {
 	cJSON	*x = cJSON_AddObjectToObject(o, "reload"), *t;
 
-	add_ts_json(x, "timestamp", r->ts_us);
+	json_add_ts(x, "timestamp", r->ts_us);
 	cJSON_AddStringToObject(x, "source", r->source);
 	cJSON_AddStringToObject(x, "status", r->ok ? "ok" : "failed");
 	if (!r->ok)
 		cJSON_AddStringToObject(x, "error", r->error);
-	add_u64_json(x, "exceptions", r->entries);
+	json_add_u64(x, "exceptions", r->entries);
 	if (r->ok) {
-		add_u64_json(x, "added", r->added);
-		add_u64_json(x, "removed", r->removed);
-		add_u64_json(x, "changed", r->changed);
+		json_add_u64(x, "added", r->added);
+		json_add_u64(x, "removed", r->removed);
+		json_add_u64(x, "changed", r->changed);
 	}
-	add_u64_json(x, "quarantines", r->quarantines);
+	json_add_u64(x, "quarantines", r->quarantines);
 	if (!r->ok)
 		return;
 	t = cJSON_AddObjectToObject(x, "ms");
@@ -773,25 +755,25 @@ ctl_status(struct live *l, cJSON *o)
 	int			 n;
 
 	cJSON_AddStringToObject(o, "version", NFQD_VERSION);
-	add_u64_json(o, "pid", (uint64_t)getpid());
-	add_ts_json(o, "started", l->start_us);
-	add_u64_json(o, "uptime", (uint64_t)((now - l->start_us) / 1000000));
+	json_add_u64(o, "pid", (uint64_t)getpid());
+	json_add_ts(o, "started", l->start_us);
+	json_add_u64(o, "uptime", (uint64_t)((now - l->start_us) / 1000000));
 	cJSON_AddStringToObject(o, "config", l->conf_path);
 	cJSON_AddStringToObject(o, "mode", pol->conf.mode == MODE_MONITOR ?
 	    "monitor" : "enforce");
 	x = cJSON_AddObjectToObject(o, "queues");
-	add_u64_json(x, "first", pol->conf.queue_first);
-	add_u64_json(x, "count", pol->conf.queue_count);
+	json_add_u64(x, "first", pol->conf.queue_first);
+	json_add_u64(x, "count", pol->conf.queue_count);
 	for (i = 0; i < pol->exc.n; i++)
 		active += pol->exc.v[i].expires_at == 0 ||
 		    s < pol->exc.v[i].expires_at;
 	x = cJSON_AddObjectToObject(o, "exceptions");
 	cJSON_AddStringToObject(x, "file", pol->conf.exceptions);
-	add_u64_json(x, "entries", pol->exc.n);
-	add_u64_json(x, "active", active);
+	json_add_u64(x, "entries", pol->exc.n);
+	json_add_u64(x, "active", active);
 	for (i = 0; i < q->n; i++)
 		inq += q->v[i].since <= s && s < q->v[i].until;
-	add_u64_json(o, "quarantines", inq);
+	json_add_u64(o, "quarantines", inq);
 	if (l->last.done)
 		reload_json(o, &l->last);
 	else
@@ -860,10 +842,10 @@ ctl_flows(struct live *l, const struct ctl_req *r, cJSON *o, char *err,
 
 	if (r->has_host)
 		add_prefix_json(o, "host", &r->host);
-	add_ts_json(o, "timestamp", now);
-	add_u64_json(o, "matched", d->matched);
-	add_u64_json(o, "shown", d->n);
-	add_u64_json(o, "omitted", d->matched - d->n);
+	json_add_ts(o, "timestamp", now);
+	json_add_u64(o, "matched", d->matched);
+	json_add_u64(o, "shown", d->n);
+	json_add_u64(o, "omitted", d->matched - d->n);
 	if (late != NULL)
 		cJSON_AddItemToObject(o, "queues_not_answering", late);
 	arr = cJSON_AddArrayToObject(o, "flows");
@@ -873,26 +855,26 @@ ctl_flows(struct live *l, const struct ctl_req *r, cJSON *o, char *err,
 		if ((f = cJSON_CreateObject()) == NULL)
 			break;
 		cJSON_AddItemToArray(arr, f);
-		add_u64_json(f, "flow_id", fi->id);
+		json_add_u64(f, "flow_id", fi->id);
 		addr_format(&fi->src, a, sizeof(a));
 		cJSON_AddStringToObject(f, "src_ip", a);
-		add_u64_json(f, "src_port", fi->sport);
+		json_add_u64(f, "src_port", fi->sport);
 		addr_format(&fi->dst, a, sizeof(a));
 		cJSON_AddStringToObject(f, "dest_ip", a);
-		add_u64_json(f, "dest_port", fi->dport);
+		json_add_u64(f, "dest_port", fi->dport);
 		if (fi->app_proto[0])
 			cJSON_AddStringToObject(f, "app_proto", fi->app_proto);
 		cJSON_AddStringToObject(f, "action", action_name(fi->action));
 		cJSON_AddStringToObject(f, "direction",
 		    direction_name(fi->direction));
 		cJSON_AddStringToObject(f, "state", flow_state_name(fi->state));
-		add_ts_json(f, "start", fi->first_us);
-		add_ts_json(f, "last", fi->last_us);
-		add_u64_json(f, "pkts_toserver", fi->pkts[0]);
-		add_u64_json(f, "pkts_toclient", fi->pkts[1]);
-		add_u64_json(f, "bytes_toserver", fi->bytes[0]);
-		add_u64_json(f, "bytes_toclient", fi->bytes[1]);
-		add_u64_json(f, "queue", l->queue_first + fi->queue);
+		json_add_ts(f, "start", fi->first_us);
+		json_add_ts(f, "last", fi->last_us);
+		json_add_u64(f, "pkts_toserver", fi->pkts[0]);
+		json_add_u64(f, "pkts_toclient", fi->pkts[1]);
+		json_add_u64(f, "bytes_toserver", fi->bytes[0]);
+		json_add_u64(f, "bytes_toclient", fi->bytes[1]);
+		json_add_u64(f, "queue", l->queue_first + fi->queue);
 	}
 	pthread_mutex_lock(&d->lock);
 	d->v = NULL;
@@ -918,7 +900,7 @@ exc_json(const struct exc_entry *e, int64_t now)
 		cJSON_AddStringToObject(x, "owner", e->owner);
 	if (e->expires[0])
 		cJSON_AddStringToObject(x, "expires", e->expires);
-	add_u64_json(x, "line", e->line);
+	json_add_u64(x, "line", e->line);
 	cJSON_AddBoolToObject(x, "active", e->expires_at == 0 ||
 	    now < e->expires_at);
 	return x;
@@ -941,7 +923,7 @@ ctl_exceptions(struct live *l, const struct ctl_req *r, cJSON *o)
 
 	(void)l;
 	cJSON_AddStringToObject(o, "file", pol->conf.exceptions);
-	add_ts_json(o, "timestamp", now * 1000000);
+	json_add_ts(o, "timestamp", now * 1000000);
 	if (r->has_host)
 		add_prefix_json(o, "host", &r->host);
 	n = r->has_host ? (size_t)lpm_lookup(&pol->exc.lpm, &r->host.addr,
@@ -962,11 +944,11 @@ ctl_exceptions(struct live *l, const struct ctl_req *r, cJSON *o)
 			shown++;
 		}
 	}
-	add_u64_json(o, "entries", pol->exc.n);
-	add_u64_json(o, "active", active);
-	add_u64_json(o, "expired", expired);
-	add_u64_json(o, "shown", shown);
-	add_u64_json(o, "omitted", active - shown);
+	json_add_u64(o, "entries", pol->exc.n);
+	json_add_u64(o, "active", active);
+	json_add_u64(o, "expired", expired);
+	json_add_u64(o, "shown", shown);
+	json_add_u64(o, "omitted", active - shown);
 	cJSON_AddItemToObject(o, "exceptions", arr);
 	qa = cJSON_AddArrayToObject(o, "quarantines");
 	for (i = 0; qa != NULL && i < q->n; i++)

@@ -466,7 +466,10 @@ struct event {
 	};
 };
 
+struct cJSON;
 int	 event_format(const struct event *, char *, size_t);
+void	 json_add_ts(struct cJSON *, const char *, int64_t);
+void	 json_add_u64(struct cJSON *, const char *, uint64_t);
 void	 event_release(struct event *);
 void	 ts_format(int64_t, char *, size_t);
 
