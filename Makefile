@@ -4,6 +4,7 @@
 #   make check      install missing Debian packages, build, run every test,
 #                   then the whole suite again under ASan+UBSan
 #   make demo       replay the bundled campus day with the sample config
+#   make fuzz       each libFuzzer target for 5 minutes (docs/fuzzing.md)
 #   make SAN=1      sanitizer build (objects and programs under build/asan/)
 #   make CC=clang   any C11 compiler; V=1 shows the commands
 
@@ -104,7 +105,8 @@ check: deps
 	@$(MAKE) --no-print-directory CC=clang BUILD=build/clang BIN=build/clang/bin all
 	@$(MAKE) --no-print-directory test
 	@$(MAKE) --no-print-directory SAN=1 test
-	@echo "make check: all suites passed (plain and ASan+UBSan; clang build clean)"
+	@$(MAKE) --no-print-directory fuzz-check
+	@echo "make check: all suites passed (plain and ASan+UBSan; clang build clean; bounded fuzz run)"
 
 test: all $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
@@ -186,3 +188,6 @@ clean:
 
 # Every object's header dependencies (the tools and tests include nfqd.h too).
 -include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d)
+
+# libFuzzer harnesses: make fuzz, fuzz-check, fuzz-build, fuzz-corpus (docs/fuzzing.md)
+include tests/fuzz/fuzz.mk
