@@ -1082,30 +1082,30 @@ cmd_reload(const struct args *a)
 	return rc;
 }
 
+/* flows and exceptions: a listing, filtered by host, from the daemon. */
 static int
-cmd_flows(const struct args *a)
+cmd_listing(const struct args *a, const char *cmd)
 {
 	cJSON	*req;
 
 	if (load_conf(a) == -1)
 		return EX_USAGE;
-	if ((req = new_req("flows")) == NULL)
+	if ((req = new_req(cmd)) == NULL)
 		return EX_FAIL;
 	req_filter(req, a);
 	return ask_print(req, NULL);
 }
 
 static int
+cmd_flows(const struct args *a)
+{
+	return cmd_listing(a, "flows");
+}
+
+static int
 cmd_exceptions(const struct args *a)
 {
-	cJSON	*req;
-
-	if (load_conf(a) == -1)
-		return EX_USAGE;
-	if ((req = new_req("exceptions")) == NULL)
-		return EX_FAIL;
-	req_filter(req, a);
-	return ask_print(req, NULL);
+	return cmd_listing(a, "exceptions");
 }
 
 /* ---- quarantine ---- */
