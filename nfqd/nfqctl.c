@@ -81,16 +81,22 @@ static unsigned		 nwarn;
 static char		*notes;		/* INFO messages, shown once written */
 static size_t		 noteslen;
 
+static void __attribute__((format(printf, 1, 0)))
+vsay(const char *fmt, va_list ap)
+{
+	fputs("nfqctl: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 static void __attribute__((format(printf, 1, 2)))
 say(const char *fmt, ...)
 {
 	va_list	 ap;
 
-	fputs("nfqctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* excedit's messages: warnings and errors now, notes after the write. */
@@ -188,11 +194,9 @@ usage_exit(const char *fmt, ...)
 {
 	va_list	 ap;
 
-	fputs("nfqctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	if (cur != NULL)
 		fprintf(stderr, "nfqctl: usage: nfqctl [-c CONF] %s\n",
 		    cur->synopsis);
