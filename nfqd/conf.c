@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nfqd.h"
 #include "sink.h"
@@ -477,6 +478,35 @@ set_smtp_addresses(struct conf *c, char *v, char *err, size_t errlen)
 	return -1;
 }
 
+/*
+ * sensor-name: the events' "host" (Suricata's EVE key of the same name),
+ * what tells routers apart in one collector.  Host-name characters only,
+ * so it needs no quoting in any sink or report.
+ */
+static int
+sensor_name_ok(const char *v)
+{
+	size_t	 i, len = strlen(v);
+
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)v[i]) && strchr("-_.:", v[i]) == NULL)
+			return 0;
+	return len > 0 && len < sizeof(((struct conf *)0)->sensor_name);
+}
+
+static int
+set_sensor_name(struct conf *c, char *v, char *err, size_t errlen)
+{
+	if (!sensor_name_ok(v)) {
+		snprintf(err, errlen, "bad sensor-name '%.80s' (1-%zu letters, "
+		    "digits, '-', '_', '.' or ':')", v,
+		    sizeof(c->sensor_name) - 1);
+		return -1;
+	}
+	snprintf(c->sensor_name, sizeof(c->sensor_name), "%s", v);
+	return 0;
+}
+
 static const struct conf_key conf_keys[] = {
 	{ "internal-networks",		set_internal,		true },
 	{ "smtp-ports",			set_ports,		false },
@@ -521,6 +551,7 @@ static const struct conf_key conf_keys[] = {
 	{ "max-message-size",		set_max_message_size,	false },
 	{ "detect-hosts",		set_detect_hosts,	false },
 	{ "smtp-addresses",		set_smtp_addresses,	false },
+	{ "sensor-name",		set_sensor_name,	false },
 };
 #define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
 
@@ -570,6 +601,11 @@ conf_defaults(struct conf *c)
 	c->max_message_size = 50ULL << 20;	/* the Case relay's limit */
 	c->detect_hosts = 65536;
 	c->smtp_addresses = 1;		/* domain: FERPA, see nfqd.conf(5) */
+	/* The system's host name, when it is one sensor-name accepts. */
+	if (gethostname(c->sensor_name, sizeof(c->sensor_name)) != 0 ||
+	    c->sensor_name[sizeof(c->sensor_name) - 1] != '\0' ||
+	    !sensor_name_ok(c->sensor_name))
+		strcpy(c->sensor_name, "nfqd");
 }
 
 /* Trim, drop the comment; NULL for a blank line. */

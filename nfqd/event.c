@@ -1,7 +1,8 @@
 /*
  * Events as one JSON object per line in Suricata's EVE shape: a common
- * header (timestamp, flow_id, event_type, src/dest ip and port, proto)
- * then one object named after the event type.  src is the originator.
+ * header (timestamp, host, flow_id, event_type, src/dest ip and port,
+ * proto) then one object named after the event type.  src is the
+ * originator.  host is the sensor name, as in Suricata's EVE.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,6 +16,15 @@
 #include "dpi.h"
 #include "smtp.h"
 #include "sink.h"
+
+static char	 ev_host[64];	/* set once, before events are formatted */
+
+/* The sensor name every event carries as "host"; "" leaves it out. */
+void
+event_set_host(const char *name)
+{
+	snprintf(ev_host, sizeof(ev_host), "%s", name != NULL ? name : "");
+}
 
 void
 ts_format(int64_t us, char *buf, size_t len)
@@ -439,6 +449,8 @@ event_format(const struct event *ev, char *buf, size_t len)
 	if ((o = cJSON_CreateObject()) == NULL)
 		return -1;
 	json_add_ts(o, "timestamp", ev->ts_us);
+	if (ev_host[0] != '\0')
+		cJSON_AddStringToObject(o, "host", ev_host);
 	if (ev_has_tuple(ev->type))
 		N(o, "flow_id", ev->flow_id);
 	cJSON_AddStringToObject(o, "event_type", ev_names[ev->type]);

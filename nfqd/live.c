@@ -407,6 +407,9 @@ live_restart_only(const struct conf *a, const struct conf *b)
 	if (a->nevents != b->nevents ||
 	    memcmp(a->events, b->events, sizeof(a->events)) != 0)
 		log_warnx("reload: events changed; takes effect at restart");
+	if (strcmp(a->sensor_name, b->sensor_name) != 0)
+		log_warnx("reload: sensor-name changed; takes effect at "
+		    "restart");
 	if (a->copy_range != b->copy_range ||
 	    a->queue_maxlen != b->queue_maxlen || a->fail_open != b->fail_open ||
 	    a->reject != b->reject || a->mark_bypass != b->mark_bypass ||

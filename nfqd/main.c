@@ -79,6 +79,7 @@ main(int argc, char **argv)
 		policy_free(pol);
 		return 0;
 	}
+	event_set_host(pol->conf.sensor_name);
 	if (replay == NULL)
 		return live_run(pol, conf);
 	if ((sinks = sinks_open_opts(&pol->conf, &(struct sink_opts){

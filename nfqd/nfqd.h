@@ -118,6 +118,7 @@ struct conf {
 	uint32_t	 detect_hosts;
 	char		 announcements[MAX_PATH];	/* "" = none */
 	uint8_t		 smtp_addresses;	/* enum smtp_addr_mode */
+	char		 sensor_name[64];	/* events' "host" */
 };
 
 int	 conf_load(const char *, struct conf *, char *, size_t);
@@ -472,6 +473,7 @@ void	 json_add_ts(struct cJSON *, const char *, int64_t);
 void	 json_add_u64(struct cJSON *, const char *, uint64_t);
 void	 event_release(struct event *);
 void	 ts_format(int64_t, char *, size_t);
+void	 event_set_host(const char *);	/* before any event_format */
 
 /* ---- classify.c: protocol and SMTP metadata of allowed connections ---- */
 

@@ -8,7 +8,7 @@ compared as text: numbers as integers, booleans as true/false.
 
 Always checked as well: every flow_id has exactly one policy event and at
 most one flow event (exactly one unless --allow-open), and every line is
-a JSON object with the EVE common fields.
+a JSON object with the EVE common fields (timestamp, host, event_type).
 """
 import json
 import shlex
@@ -64,7 +64,7 @@ def main():
             except ValueError as e:
                 errors.append(f"events line {n}: not JSON: {e}")
                 continue
-            for key in ("timestamp", "event_type"):
+            for key in ("timestamp", "host", "event_type"):
                 if key not in ev:
                     errors.append(f"events line {n}: no {key}")
             if ev.get("event_type") in ("policy", "flow"):

@@ -2,6 +2,8 @@
  * conf_load: every key, every default, every error message with its
  * file:line, and paths resolved against the configuration's folder.
  */
+#include <unistd.h>
+
 #include "util.h"
 
 #define BASE	"internal-networks = 10.20.0.0/16\nexceptions = exc.conf\n"
@@ -720,6 +722,39 @@ test_control_keys(void **state)
 	    "(at most 107 bytes)");
 }
 
+/* sensor-name: the system's host name by default; host-name characters. */
+static void
+test_sensor_name(void **state)
+{
+	struct fx	*f = *state;
+	struct conf	*c;
+	char		 host[256] = "", text[256];
+
+	c = load_ok(f, BASE);
+	if (gethostname(host, sizeof(host) - 1) == 0 && strlen(host) < 64 &&
+	    strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789-_.:") == strlen(host) && host[0] != '\0')
+		assert_string_equal(c->sensor_name, host);
+	else
+		assert_string_equal(c->sensor_name, "nfqd");
+	conf_free(c);
+	c = load_ok(f, BASE "sensor-name = border-1.case.edu\n");
+	assert_string_equal(c->sensor_name, "border-1.case.edu");
+	conf_free(c);
+	snprintf(text, sizeof(text), BASE "sensor-name = %063d\n", 1);
+	c = load_ok(f, text);
+	assert_int_equal(strlen(c->sensor_name), 63);
+	conf_free(c);
+	snprintf(text, sizeof(text), BASE "sensor-name = %064d\n", 1);
+	load_err(f, text, 3, "bad sensor-name "
+	    "'0000000000000000000000000000000000000000000000000000000000000001'"
+	    " (1-63 letters, digits, '-', '_', '.' or ':')");
+	load_err(f, BASE "sensor-name = border 1\n", 3, "bad sensor-name "
+	    "'border 1' (1-63 letters, digits, '-', '_', '.' or ':')");
+	load_err(f, BASE "sensor-name = r\"1\n", 3, "bad sensor-name "
+	    "'r\"1' (1-63 letters, digits, '-', '_', '.' or ':')");
+}
+
 int
 main(void)
 {
@@ -744,6 +779,7 @@ main(void)
 		T(test_relative_paths),
 		T(test_path_too_long),
 		T(test_control_keys),
+		T(test_sensor_name),
 #undef T
 	};
 

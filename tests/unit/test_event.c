@@ -387,6 +387,32 @@ test_stats_event(void **state UNUSED)
 	cJSON_Delete(o);
 }
 
+/* The sensor name is in every event's header as "host", or nowhere. */
+static void
+test_host(void **state UNUSED)
+{
+	struct event	 ev;
+	char		 buf[4096];
+	cJSON		*o;
+	uint8_t		 types[] = { EV_POLICY, EV_FLOW, EV_STATS, EV_RELOAD };
+
+	memset(&ev, 0, sizeof(ev));
+	ev.ts_us = TS;
+	ev.src.af = ev.dst.af = 4;
+	for (size_t i = 0; i < sizeof(types); i++) {
+		ev.type = types[i];
+		event_set_host("border-2");
+		o = parse(format(&ev, buf, sizeof(buf)));
+		assert_string_equal(str(o, "host"), "border-2");
+		cJSON_Delete(o);
+		event_set_host("");
+		o = parse(format(&ev, buf, sizeof(buf)));
+		assert_null(cJSON_GetObjectItemCaseSensitive(o, "host"));
+		cJSON_Delete(o);
+	}
+	event_set_host(NULL);
+}
+
 /*
  * Every buffer shorter than the output fails with -1 and writes nothing
  * past its end (exact-size heap blocks, for ASan); a roomy one works.
@@ -471,6 +497,7 @@ main(void)
 		cmocka_unit_test(test_flow_event),
 		cmocka_unit_test(test_stats_event),
 		cmocka_unit_test(test_small_buffer),
+		cmocka_unit_test(test_host),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
