@@ -56,6 +56,8 @@ ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a \
     >/dev/null 2>&1 || want libclang-rt-14-dev
 # tests/sinks: Debian's rsyslog as a real collector of nfqd's events
 need_cmd rsyslogd rsyslog
+# tests/e2e/test_ha.sh: conntrack state replicated between two routers
+need_cmd conntrackd conntrackd
 
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then

@@ -231,10 +231,11 @@ bg_ns() {	# NS OUT ERR PROGRAM ARGS...
 	STARTED_PIDS+=("$BG_PID")
 }
 
+# SMTP servers in the host namespaces NAME... (default: all seven).
 servers_up() {
-	local name addrs ready
+	local name addrs ready hosts=${*:-gw ws gen old phys mta cli}
 	local -A spid=()
-	for name in gw ws gen old phys mta cli; do
+	for name in $hosts; do
 		addrs=""
 		for a in "${!HOST_NS[@]}"; do
 			[ "${HOST_NS[$a]}" = "$name" ] && addrs="$addrs $a"
@@ -247,7 +248,7 @@ servers_up() {
 	done
 	for _ in $(seq 1 100); do	# 10 s at most
 		ready=1
-		for name in gw ws gen old phys mta cli; do
+		for name in $hosts; do
 			[ -s "$T/smtpd-$name.ready" ] && continue
 			ready=0
 			kill -0 "${spid[$name]}" 2>/dev/null && continue
@@ -257,7 +258,7 @@ servers_up() {
 		[ $ready = 1 ] && { vsay "SMTP servers listening"; return 0; }
 		sleep 0.1
 	done
-	for name in gw ws gen old phys mta cli; do
+	for name in $hosts; do
 		[ -s "$T/smtpd-$name.ready" ] ||
 		    show_tail "$T/smtpd-$name.log" 10 "smtpd $name"
 	done

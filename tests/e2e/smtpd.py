@@ -3,7 +3,7 @@
 given addresses and appends one JSON line per delivered message to LOG:
 
     {"mail_from": ..., "rcpt_tos": [...], "peer": [ip, port],
-     "local": [ip, port], "subject": ..., "size": N}
+     "local": [ip, port], "subject": ..., "size": N, "sha256": HEX}
 
 The line is written (and flushed) before the 250 reply to DATA, so a client
 that saw 250 can rely on the line being there.
@@ -16,6 +16,7 @@ Runs under Debian's /usr/bin/python3 (python3-aiosmtpd).
 import argparse
 import asyncio
 import email
+import hashlib
 import json
 import os
 import signal
@@ -44,6 +45,7 @@ class Recorder:
             "local": list(sock[:2]),
             "subject": str(subject),
             "size": len(envelope.content or b""),
+            "sha256": hashlib.sha256(envelope.content or b"").hexdigest(),
         }
         line = json.dumps(rec, sort_keys=True) + "\n"
         # O_APPEND + one write: lines from several servers never interleave.
