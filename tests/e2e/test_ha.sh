@@ -28,13 +28,17 @@ eve_check_attempts "$T/r1/eve.json" before && pass "r1's nfqd decided them" ||
     fail "r1's policy events differ from the attempts"
 
 # What a decision leaves in the kernel, and what conntrackd replicates.
-ct_pair() {	# R SRC DST
-	ip netns exec "$P$1" conntrack -L -p tcp -s "$2" -d "$3" --dport 25 \
-	    2>/dev/null
+ct_pair() {	# R SRC DST  (either way round, any port: the reset too)
+	ip netns exec "$P$1" conntrack -L -p tcp -s "$2" -d "$3" 2>/dev/null
+	ip netns exec "$P$1" conntrack -L -p tcp -s "$3" -d "$2" 2>/dev/null
 }
 ext_pair() {	# R SRC DST
 	ctd "$1" -e ct 2>/dev/null | grep -F "src=$2 dst=$3 " | grep -F "dport=25 "
 }
+# The allowed pair shows the lookup finds entries (in TIME_WAIT by now).
+[ -n "$(ct_pair r1 "$GW4" "$MTA4")" ] &&
+    pass "allowed $GW4 -> $MTA4: r1 has its conntrack entry" ||
+    fail "allowed $GW4 -> $MTA4: no conntrack entry on r1"
 for pair in "$WS4 $MTA4" "$MTA4 $WS4"; do
 	# shellcheck disable=SC2086
 	if [ -z "$(ct_pair r1 $pair)" ]; then
