@@ -27,12 +27,19 @@ endif
 
 WARN		:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 		   -Wmissing-prototypes -Wpointer-arith -Wformat=2
-PKGS		:= libpcap libcjson libmnl libnetfilter_queue libndpi
+PKGS		:= libpcap libcjson libmnl libnetfilter_queue libndpi libbpf
 # Recursive (=) so pkg-config runs when a recipe needs it, after deps.
 # -isystem: warnings in the libraries' headers are theirs, not ours.
 PKG_CFLAGS	 = $(patsubst -I%,-isystem %,$(shell $(PKG_CONFIG) --cflags $(PKGS)))
 PKG_LIBS	 = $(shell $(PKG_CONFIG) --libs $(PKGS))
-ALL_CFLAGS	 = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
+ALL_CFLAGS	 = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP \
+		   -I$(BPF_OUT)
+# The eBPF fast path (bpf/, docs/fastpath.md): clang -target bpf, a
+# vmlinux.h made from this kernel's BTF, a bpftool skeleton for nfqd.
+BPF_CLANG	?= clang
+BPFTOOL		?= bpftool
+BTF_VMLINUX	?= /sys/kernel/btf/vmlinux
+BPF_OUT		 = $(BUILD)/bpf
 
 ifeq ($(V),1)
 Q :=
@@ -61,6 +68,22 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BPF_OUT)/vmlinux.h:
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  BTF     $@")
+	$(Q)$(BPFTOOL) btf dump file $(BTF_VMLINUX) format c >$@
+
+$(BPF_OUT)/fastpath.bpf.o: bpf/fastpath.bpf.c bpf/fastpath.h $(BPF_OUT)/vmlinux.h
+	@$(if $(Q),echo "  BPF     $<")
+	$(Q)$(BPF_CLANG) -g -O2 -target bpf -Wall -Wextra -Werror \
+	    -Wno-unused-parameter -I$(BPF_OUT) -c -o $@ $<
+
+$(BPF_OUT)/fastpath.skel.h: $(BPF_OUT)/fastpath.bpf.o
+	@$(if $(Q),echo "  SKEL    $@")
+	$(Q)$(BPFTOOL) gen skeleton $< name fastpath_bpf >$@
+
+$(BUILD)/nfqd/fastpath.o: $(BPF_OUT)/fastpath.skel.h
 
 $(LIB): $(LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
@@ -191,3 +214,5 @@ clean:
 
 # libFuzzer harnesses: make fuzz, fuzz-check, fuzz-build, fuzz-corpus (docs/fuzzing.md)
 include tests/fuzz/fuzz.mk
+$(FUZZ_OUT)/obj/nfqd/fastpath.o: $(BPF_OUT)/fastpath.skel.h
+$(FUZZ_OUT)/obj/nfqd/fastpath.o: FUZZ_CFLAGS += -I$(BPF_OUT)

@@ -464,6 +464,48 @@ set_classify(struct conf *c, char *v, char *err, size_t errlen)
 }
 
 static int
+set_fastpath(struct conf *c, char *v, char *err, size_t errlen)
+{
+	static const char *names[] = { "off", "tc", "xdp" };
+
+	for (uint8_t i = 0; i < 3; i++)
+		if (strcmp(v, names[i]) == 0) {
+			c->fastpath = i;
+			return 0;
+		}
+	snprintf(err, errlen, "bad fastpath '%.64s' (expected off, tc or xdp)",
+	    v);
+	return -1;
+}
+
+static int
+set_fastpath_ifaces(struct conf *c, char *v, char *err, size_t errlen)
+{
+	char	*items[MAX_FP_IFACES];
+	int	 i, j, n;
+
+	if ((n = conf_split(v, items, MAX_FP_IFACES, err, errlen)) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (strlen(items[i]) >= sizeof(c->fastpath_ifaces[0]) ||
+		    strpbrk(items[i], " \t/") != NULL) {
+			snprintf(err, errlen, "fastpath-interfaces: bad "
+			    "interface name '%.64s'", items[i]);
+			return -1;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(items[i], items[j]) == 0) {
+				snprintf(err, errlen, "fastpath-interfaces: "
+				    "'%s' listed twice", items[i]);
+				return -1;
+			}
+		strcpy(c->fastpath_ifaces[i], items[i]);
+	}
+	c->nfastpath_ifaces = (size_t)n;
+	return 0;
+}
+
+static int
 set_smtp_addresses(struct conf *c, char *v, char *err, size_t errlen)
 {
 	static const char *names[] = { "none", "domain", "full" };
@@ -552,6 +594,8 @@ static const struct conf_key conf_keys[] = {
 	{ "detect-hosts",		set_detect_hosts,	false },
 	{ "smtp-addresses",		set_smtp_addresses,	false },
 	{ "sensor-name",		set_sensor_name,	false },
+	{ "fastpath",			set_fastpath,		false },
+	{ "fastpath-interfaces",	set_fastpath_ifaces,	false },
 };
 #define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
 
@@ -692,6 +736,12 @@ conf_load(const char *path, struct conf *c, char *err, size_t errlen)
 	    c->mark_reject == c->mark_allowed) {
 		snprintf(err, errlen, "%s: mark-bypass, mark-reject and "
 		    "mark-allowed must be three different bits", path);
+		goto fail;
+	}
+	if (c->fastpath != FASTPATH_OFF && c->nfastpath_ifaces == 0) {
+		snprintf(err, errlen, "%s: fastpath = %s needs "
+		    "fastpath-interfaces (the border interfaces)", path,
+		    c->fastpath == FASTPATH_TC ? "tc" : "xdp");
 		goto fail;
 	}
 	for (i = 0; i < NKEYS; i++)

@@ -181,6 +181,17 @@ event_stats(cJSON *o, const struct event *ev)
 	x = cJSON_AddObjectToObject(st, "events");
 	N(x, "written", s->events);
 	N(x, "dropped", s->events_dropped);
+	if (s->fp_mode != 0) {
+		x = cJSON_AddObjectToObject(st, "fastpath");
+		cJSON_AddStringToObject(x, "mode", s->fp_mode == 2 ? "xdp" :
+		    "tc");
+		N(x, "syn", s->fp_syn);
+		N(x, "dropped", s->fp_dropped);
+		N(x, "lost", s->fp_lost);
+		N(x, "deferred", s->fp_deferred);
+		N(x, "unparsed", s->fp_unparsed);
+		N(x, "disagree", s->fp_disagree);
+	}
 	if (s->nsinks > 0) {
 		x = cJSON_AddArrayToObject(st, "sinks");
 		for (size_t i = 0; i < s->nsinks; i++) {
@@ -454,6 +465,8 @@ event_format(const struct event *ev, char *buf, size_t len)
 	if (ev_has_tuple(ev->type))
 		N(o, "flow_id", ev->flow_id);
 	cJSON_AddStringToObject(o, "event_type", ev_names[ev->type]);
+	if (ev->path == 1)	/* decided in the kernel (fastpath.c) */
+		cJSON_AddStringToObject(o, "path", "kernel");
 	if (ev_has_tuple(ev->type)) {
 		add_addr(o, "src_ip", &ev->src);
 		N(o, "src_port", ev->sport);

@@ -34,6 +34,7 @@
 
 #include "nfqd.h"
 #include "sink.h"
+#include "fastpath.h"
 
 #define IPSET_RESYNC_US	(3600 * INT64_C(1000000))	/* hourly */
 #define DUMP_WAIT_MS	2000	/* workers answer `flows` within */
@@ -113,6 +114,7 @@ struct live {
 	int64_t			 exc_checked;	/* expiry events: up to here */
 	int64_t			 exc_next;	/* next expiry, 0: none */
 	int64_t			 quar_next;	/* next quarantine end, 0 */
+	struct fastpath		*fp;		/* eBPF fast path, or NULL */
 };
 
 static struct policy *_Atomic	live_policy;
@@ -275,6 +277,11 @@ writer_main(void *arg)
 				writer_one(l, &ev, buf, sizeof(buf));
 				got++;
 			}
+		while (l->fp != NULL && got < 2048 &&
+		    evq_pop(fastpath_evq(l->fp), &ev)) {
+			writer_one(l, &ev, buf, sizeof(buf));
+			got++;
+		}
 		while (evq_pop(l->mainq, &ev)) {
 			writer_one(l, &ev, buf, sizeof(buf));
 			got++;
@@ -352,6 +359,7 @@ live_stats(struct live *l, struct stats *sum)
 		sum->events_dropped += atomic_load(&l->w[i].ev_dropped);
 	}
 	sum->events_dropped += l->mainq_dropped;
+	fastpath_stats(l->fp, sum);
 	sum->start_us = l->start_us;
 	live_kernel_drops(&atomic_load(&live_policy)->conf, sum);
 }
@@ -435,7 +443,7 @@ live_pass(struct live *l, uint64_t g)
 		for (i = 0; i < l->nw; i++)
 			if (atomic_load(&l->w[i].seen) < g)
 				break;
-		if (i == l->nw)
+		if (i == l->nw && (l->fp == NULL || fastpath_seen(l->fp) >= g))
 			return true;
 		clock_sleep_ms(1);
 	}
@@ -531,6 +539,17 @@ live_quar_settle(struct live *l, struct policy *p, int64_t now, bool live,
 	return 0;
 }
 
+/* The fast path's maps follow the running policy (fastpath.c). */
+static void
+live_fastpath_sync(struct live *l, const struct policy *p, int64_t now)
+{
+	char	 err[ERRLEN];
+
+	if (l->fp != NULL && fastpath_sync(l->fp, p, now, err,
+	    sizeof(err)) == -1)
+		log_warnx("%s", err);
+}
+
 /* A quarantine added, removed or ended: workers and kernel sets follow. */
 static int
 live_quar_apply(struct live *l, int64_t now, char *err, size_t errlen)
@@ -540,6 +559,7 @@ live_quar_apply(struct live *l, int64_t now, char *err, size_t errlen)
 
 	if (live_quar_settle(l, pol, now, true, err, errlen) == -1)
 		return -1;
+	live_fastpath_sync(l, pol, now);
 	if (ipset_sync_quarantine(pol, now, msg, sizeof(msg)) == -1)
 		log_warnx("degraded-mode quarantine sets not updated: %s", msg);
 	return 0;
@@ -607,6 +627,7 @@ live_reload(struct live *l, const char *source, struct reload_result *r)
 	atomic_store(&live_policy, new);
 	g = atomic_fetch_add(&live_gen, 1) + 1;
 	r->swap_ms = ms_since(&t0);
+	live_fastpath_sync(l, new, now);	/* the kernel follows at once */
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (ipset_sync(new, now, err, sizeof(err)) == -1) {
@@ -674,6 +695,7 @@ live_expiry(struct live *l, int64_t now)
 		l->exc_next = policy_expired(pol, l->exc_checked, now,
 		    live_expired_event, l);
 		l->exc_checked = now;
+		live_fastpath_sync(l, pol, now);	/* without it, at once */
 	}
 	if (l->quar_next != 0 && now >= l->quar_next &&
 	    live_quar_apply(l, now, err, sizeof(err)) == -1) {
@@ -1179,6 +1201,16 @@ live_run(struct policy *pol, const char *conf_path)
 		policy_free(pol);
 		return 1;
 	}
+	/* The fast path is an accelerator: without it the queue enforces. */
+	if ((l.fp = fastpath_start(pol, &live_policy, &live_gen, err,
+	    sizeof(err))) == NULL && err[0] != '\0')
+		log_warnx("%s; falling back to the queue path: every packet "
+		    "is decided by nfqd through NFQUEUE", err);
+	else if (l.fp != NULL)
+		log_info("fastpath: %s on %zu interface%s; blocked SYNs are "
+		    "dropped in the kernel", pol->conf.fastpath == FASTPATH_XDP ?
+		    "xdp" : "tc", pol->conf.nfastpath_ifaces,
+		    pol->conf.nfastpath_ifaces == 1 ? "" : "s");
 	if (pthread_create(&l.writer, NULL, writer_main, &l) != 0)
 		fatalx("cannot start the event writer");
 	/* Enforcement matters more than control: run without the socket. */
@@ -1210,6 +1242,7 @@ live_run(struct policy *pol, const char *conf_path)
 		else if (sig == SIGUSR1)
 			live_log_stats(&l);
 		live_expiry(&l, clock_real_us() / 1000000);
+		fastpath_clock(l.fp);
 		pol = atomic_load(&live_policy);
 		if (clock_real_us() >= next_sync) {
 			/*
@@ -1237,6 +1270,7 @@ live_run(struct policy *pol, const char *conf_path)
 	atomic_store(&live_stop, 1);
 	for (i = 0; i < l.nw; i++)
 		pthread_join(l.w[i].thread, NULL);
+	fastpath_stop(l.fp);		/* detached; its maps still count */
 	live_stats_event(&l);		/* while the kernel still has counters */
 	for (i = 0; i < l.nw; i++) {
 		queue_close(l.w[i].q);	/* unbind: --queue-bypass takes over */
@@ -1245,6 +1279,8 @@ live_run(struct policy *pol, const char *conf_path)
 	atomic_store(&l.writer_stop, 1);
 	pthread_join(l.writer, NULL);
 	live_log_stats(&l);
+	fastpath_free(l.fp);
+	l.fp = NULL;
 	live_cleanup(&l);
 	policy_free(atomic_load(&live_policy));
 	pthread_mutex_destroy(&l.reload_lock);

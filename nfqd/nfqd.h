@@ -61,6 +61,8 @@ int64_t	 lpm_exact(const struct lpm *, const struct prefix *);
 
 enum mode { MODE_ENFORCE, MODE_MONITOR };
 enum transit { TRANSIT_ALLOW, TRANSIT_BLOCK };
+enum fastpath_mode { FASTPATH_OFF, FASTPATH_TC, FASTPATH_XDP };
+#define MAX_FP_IFACES	16
 
 #define MAX_INTERNAL	256
 #define MAX_PATH	1024
@@ -119,6 +121,10 @@ struct conf {
 	char		 announcements[MAX_PATH];	/* "" = none */
 	uint8_t		 smtp_addresses;	/* enum smtp_addr_mode */
 	char		 sensor_name[64];	/* events' "host" */
+	/* eBPF fast path (fastpath.c) */
+	uint8_t		 fastpath;		/* enum fastpath_mode */
+	char		 fastpath_ifaces[MAX_FP_IFACES][16];
+	size_t		 nfastpath_ifaces;
 };
 
 int	 conf_load(const char *, struct conf *, char *, size_t);
@@ -387,6 +393,10 @@ struct stats {
 	uint64_t	 queue_dropped, user_dropped;	/* kernel's counts */
 	uint64_t	 verdict_errors;
 	int64_t		 start_us;
+	/* the eBPF fast path's kernel counters (fastpath.c); mode 0: off */
+	uint8_t		 fp_mode;		/* enum fastpath_mode */
+	uint64_t	 fp_syn, fp_dropped, fp_lost, fp_deferred, fp_unparsed;
+	uint64_t	 fp_disagree;	/* dropped, yet the policy allows */
 	const struct sink_stat *sinks;	/* set by the writer before */
 	size_t		 nsinks;		/* event_format */
 };
@@ -423,6 +433,7 @@ struct event {
 	struct ip_addr	 src, dst;
 	uint16_t	 sport, dport;
 	char		 app_proto[32];	/* "" when not known */
+	uint8_t		 path;		/* 1: the kernel decided (fastpath.c) */
 	union {
 		struct {
 			uint8_t		 action, direction, reason, mode;

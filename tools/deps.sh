@@ -26,6 +26,10 @@ need_pkg cmocka libcmocka-dev
 need_pkg libndpi libndpi-dev
 need_pkg libnetfilter_queue libnetfilter-queue-dev
 need_pkg libmnl libmnl-dev
+# the eBPF fast path (bpf/, nfqd/fastpath.c): clang -target bpf, libbpf,
+# bpftool for vmlinux.h and the skeleton
+need_pkg libbpf libbpf-dev
+need_cmd bpftool bpftool
 # tests/e2e: network namespaces, real SMTP servers and clients
 need_cmd ip iproute2
 need_cmd iptables iptables
@@ -54,6 +58,8 @@ need_cmd clang clang
 [ -e /usr/lib/llvm-14/lib/libFuzzer.a ] || want libfuzzer-14-dev
 ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a \
     >/dev/null 2>&1 || want libclang-rt-14-dev
+# tests/e2e/test_fastpath.sh and bench/fastpath.sh: SYN floods
+need_cmd hping3 hping3
 # tests/sinks: Debian's rsyslog as a real collector of nfqd's events
 need_cmd rsyslogd rsyslog
 # tests/e2e/test_ha.sh: conntrack state replicated between two routers

@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nfqd's fast path: a TCP SYN to an SMTP port whose verdict the policy
+ * already knows to be "blocked" is dropped here, before netfilter, and a
+ * record of it goes to nfqd through a ring buffer.  Everything else --
+ * every other packet, every SYN the policy allows, and every case this
+ * program is not sure of -- passes untouched to netfilter and nfqd.
+ *
+ * The decision mirrors policy_decide() (nfqd/policy.c) for a SYN:
+ *   quarantine of either end (an entry in force)      -> blocked
+ *   both ends internal                                 -> allowed (pass)
+ *   neither end internal                               -> transit setting
+ *   otherwise the campus end's most specific active exception decides:
+ *     none -> blocked; for the other direction -> blocked; else allowed.
+ * nfqd writes only the entries active when it writes the maps (and
+ * rewrites them at every expiry); an entry met here past its time is
+ * "not sure": the packet goes to userspace, which has the whole list.
+ *
+ * Attached at tc clsact ingress (nfqd_tc) or XDP (nfqd_xdp) on the border
+ * interfaces; both share one parser and one decision.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "fastpath.h"
+
+#define ETH_P_IP	0x0800
+#define ETH_P_IPV6	0x86DD
+#define ETH_P_8021Q	0x8100
+#define ETH_P_8021AD	0x88A8
+#define ETH_P_QINQ1	0x9100
+#define IS_VLAN(p)	((p) == ETH_P_8021Q || (p) == ETH_P_8021AD || \
+			 (p) == ETH_P_QINQ1)
+#define IPPROTO_TCP_	6
+#define TH_SYN_		0x02
+#define TH_RST_		0x04
+#define TH_ACK_		0x10
+#define DIR_INBOUND_	1
+#define DIR_OUTBOUND_	2
+#define MAX_VLANS	2
+#define TC_ACT_OK	0
+#define TC_ACT_SHOT	2
+
+/* Set by nfqd's tests only: a program the verifier must refuse. */
+const volatile __u8 test_reject_me = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fp_state);
+} fp_state SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct fp_conf);
+} fp_conf SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FP_MAX_PORTS);
+	__type(key, __u32);		/* gen << 16 | port */
+	__type(value, __u8);
+} fp_ports SEC(".maps");
+
+#define LPM_MAP(name, key_t, val_t)					\
+struct {								\
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);				\
+	__uint(max_entries, FP_MAX_ENTRIES);				\
+	__uint(map_flags, BPF_F_NO_PREALLOC);				\
+	__type(key, key_t);						\
+	__type(value, val_t);						\
+} name SEC(".maps")
+
+LPM_MAP(fp_int4, struct fp_key4, __u8);
+LPM_MAP(fp_int6, struct fp_key6, __u8);
+LPM_MAP(fp_exc4, struct fp_key4, struct fp_exc);
+LPM_MAP(fp_exc6, struct fp_key6, struct fp_exc);
+LPM_MAP(fp_quar4, struct fp_key4, struct fp_quar);
+LPM_MAP(fp_quar6, struct fp_key6, struct fp_quar);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FP_C_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} fp_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, FP_RINGBUF);
+} fp_events SEC(".maps");
+
+struct vlanhdr {
+	__be16	tci;
+	__be16	proto;
+};
+
+/* What the parser found: a TCP header to look at, or nothing to do. */
+struct fp_pkt {
+	__u8	af;
+	__u8	flags;
+	__u8	vlans;
+	__u16	sport, dport;
+	__u16	ip_len;
+	__u16	window;
+	__u32	seq;
+	__u8	doff;
+	__u8	src[16], dst[16];
+};
+
+enum { P_TCP, P_OTHER, P_UNPARSED };
+
+static __always_inline void
+count(__u32 idx)
+{
+	__u64	*v = bpf_map_lookup_elem(&fp_counters, &idx);
+
+	if (v != NULL)
+		*v += 1;
+}
+
+static __always_inline int
+parse(void *data, void *end, struct fp_pkt *p)
+{
+	struct ethhdr	*eth = data;
+	struct vlanhdr	*vh;
+	struct tcphdr	*th;
+	void		*l4;
+	__u16		 proto;
+	__u8		*fl;
+	int		 i;
+
+	if ((void *)(eth + 1) > end)
+		return P_OTHER;
+	proto = bpf_ntohs(eth->h_proto);
+	l4 = eth + 1;
+#pragma unroll
+	for (i = 0; i < MAX_VLANS; i++) {
+		if (!IS_VLAN(proto))
+			break;
+		vh = l4;
+		if ((void *)(vh + 1) > end)
+			return P_OTHER;
+		proto = bpf_ntohs(vh->proto);
+		l4 = vh + 1;
+		p->vlans++;
+	}
+	if (IS_VLAN(proto))
+		return P_UNPARSED;	/* more tags than we look through */
+	if (proto == ETH_P_IP) {
+		struct iphdr	*ip = l4;
+		__u32		 hl;
+
+		if ((void *)(ip + 1) > end)
+			return P_OTHER;
+		if (ip->version != 4 || ip->ihl < 5)
+			return P_OTHER;
+		if (ip->protocol != IPPROTO_TCP_)
+			return P_OTHER;
+		if (ip->frag_off & bpf_htons(0x3fff))
+			return P_UNPARSED;	/* a fragment: userspace */
+		hl = (__u32)ip->ihl * 4;
+		th = (void *)ip + hl;
+		p->af = 4;
+		p->ip_len = bpf_ntohs(ip->tot_len);
+		__builtin_memcpy(p->src, &ip->saddr, 4);
+		__builtin_memcpy(p->dst, &ip->daddr, 4);
+	} else if (proto == ETH_P_IPV6) {
+		struct ipv6hdr	*ip6 = l4;
+
+		if ((void *)(ip6 + 1) > end)
+			return P_OTHER;
+		if (ip6->nexthdr != IPPROTO_TCP_)
+			/*
+			 * An extension header (or not TCP at all): the
+			 * queue path walks extension headers; leave it there.
+			 */
+			return P_UNPARSED;
+		th = (void *)(ip6 + 1);
+		p->af = 6;
+		p->ip_len = bpf_ntohs(ip6->payload_len) + 40;
+		__builtin_memcpy(p->src, &ip6->saddr, 16);
+		__builtin_memcpy(p->dst, &ip6->daddr, 16);
+	} else
+		return P_OTHER;
+	if ((void *)(th + 1) > end)
+		return P_OTHER;
+	fl = (__u8 *)th + 13;
+	p->flags = *fl;
+	p->sport = bpf_ntohs(th->source);
+	p->dport = bpf_ntohs(th->dest);
+	p->seq = bpf_ntohl(th->seq);
+	p->window = bpf_ntohs(th->window);
+	p->doff = th->doff;
+	return P_TCP;
+}
+
+/* Lookups in generation g's maps; the caller's key is on its stack. */
+static __always_inline void *
+lookup(void *map4, void *map6, __u8 gen, const struct fp_pkt *p,
+    const __u8 *addr)
+{
+	if (p->af == 4) {
+		struct fp_key4	 k = { .prefixlen = 8 + 32, .gen = gen };
+
+		__builtin_memcpy(k.addr, addr, 4);
+		return bpf_map_lookup_elem(map4, &k);
+	} else {
+		struct fp_key6	 k = { .prefixlen = 8 + 128, .gen = gen };
+
+		__builtin_memcpy(k.addr, addr, 16);
+		return bpf_map_lookup_elem(map6, &k);
+	}
+}
+
+enum { V_PASS, V_DROP };
+
+/* The decision for a SYN; *reason set when it is V_DROP. */
+static __always_inline int
+decide(const struct fp_pkt *p, __u8 gen, __s64 now, __u8 transit_block,
+    __u8 *reason)
+{
+	struct fp_quar	*q;
+	struct fp_exc	*e;
+	const __u8	*campus;
+	__u8		*cin, *sin;
+	__u8		 need;
+
+	q = lookup(&fp_quar4, &fp_quar6, gen, p, p->src);
+	if (q == NULL)
+		q = lookup(&fp_quar4, &fp_quar6, gen, p, p->dst);
+	if (q != NULL) {
+		if (q->since <= now && now < q->until) {
+			*reason = FP_R_QUARANTINE;
+			return V_DROP;
+		}
+		count(FP_C_DEFERRED);	/* ended since nfqd wrote it */
+		return V_PASS;
+	}
+	/* Branches, not (cin | sin): the verifier refuses ORed pointers. */
+	cin = lookup(&fp_int4, &fp_int6, gen, p, p->src);
+	sin = lookup(&fp_int4, &fp_int6, gen, p, p->dst);
+	if (cin != NULL) {
+		if (sin != NULL)
+			return V_PASS;		/* internal */
+		campus = p->src;
+		need = DIR_OUTBOUND_;
+	} else if (sin != NULL) {
+		campus = p->dst;
+		need = DIR_INBOUND_;
+	} else {
+		if (!transit_block)
+			return V_PASS;
+		*reason = FP_R_TRANSIT;
+		return V_DROP;
+	}
+	e = lookup(&fp_exc4, &fp_exc6, gen, p, campus);
+	if (e == NULL) {
+		*reason = FP_R_NO_EXCEPTION;
+		return V_DROP;
+	}
+	if (e->expires != 0 && now >= e->expires) {
+		/* Expired since nfqd wrote it: a shorter entry may decide. */
+		count(FP_C_DEFERRED);
+		return V_PASS;
+	}
+	if (e->dir & need)
+		return V_PASS;			/* allowed by the exception */
+	*reason = FP_R_DIRECTION;
+	return V_DROP;
+}
+
+static __always_inline int
+fastpath(void *data, void *end, __u32 ifindex)
+{
+	struct fp_state	*st;
+	struct fp_conf	*c;
+	struct fp_rec	*r;
+	struct fp_pkt	 p = {};
+	__u32		 zero = 0, gen, pk;
+	__u8		 reason = 0;
+	__s64		 now;
+	int		 rc;
+
+	count(FP_C_PACKETS);
+	if (test_reject_me) {
+		/* Unchecked: the verifier refuses the program. */
+		volatile __u8 *b = data;
+		if (b[1000] == 0)
+			return V_PASS;
+	}
+	rc = parse(data, end, &p);
+	if (rc == P_UNPARSED) {
+		count(FP_C_UNPARSED);
+		return V_PASS;
+	}
+	if (rc != P_TCP || (p.flags & (TH_SYN_ | TH_ACK_ | TH_RST_)) != TH_SYN_)
+		return V_PASS;
+	if ((st = bpf_map_lookup_elem(&fp_state, &zero)) == NULL)
+		return V_PASS;
+	gen = st->gen & 1;
+	if ((c = bpf_map_lookup_elem(&fp_conf, &gen)) == NULL)
+		return V_PASS;
+	/* Monitor mode drops nothing; reject = yes answers from the queue. */
+	if (!c->enforce || c->reject)
+		return V_PASS;
+	pk = gen << 16 | p.dport;
+	if (bpf_map_lookup_elem(&fp_ports, &pk) == NULL)
+		return V_PASS;
+	count(FP_C_SYN);
+	/* Unsigned: the BPF backend has no signed division (real time > 0). */
+	now = (__s64)(((__u64)bpf_ktime_get_boot_ns() +
+	    (__u64)st->clock_off_ns) / 1000000000);
+	if (decide(&p, (__u8)gen, now, c->transit_block, &reason) != V_DROP)
+		return V_PASS;
+	count(FP_C_DROPPED);
+	if ((r = bpf_ringbuf_reserve(&fp_events, sizeof(*r), 0)) == NULL) {
+		count(FP_C_LOST);
+		return V_DROP;
+	}
+	r->ts_ns = bpf_ktime_get_boot_ns();
+	r->af = p.af;
+	r->reason = reason;
+	r->flags = p.flags;
+	r->vlans = p.vlans;
+	r->sport = p.sport;
+	r->dport = p.dport;
+	r->ifindex = ifindex;
+	r->seq = p.seq;
+	r->ip_len = p.ip_len;
+	r->window = p.window;
+	r->doff = p.doff;
+	__builtin_memcpy(r->src, p.src, 16);
+	__builtin_memcpy(r->dst, p.dst, 16);
+	bpf_ringbuf_submit(r, 0);
+	return V_DROP;
+}
+
+SEC("xdp")
+int
+nfqd_xdp(struct xdp_md *ctx)
+{
+	void	*data = (void *)(long)ctx->data;
+	void	*end = (void *)(long)ctx->data_end;
+
+	return fastpath(data, end, ctx->ingress_ifindex) == V_DROP ?
+	    XDP_DROP : XDP_PASS;
+}
+
+SEC("tc")
+int
+nfqd_tc(struct __sk_buff *skb)
+{
+	void	*data = (void *)(long)skb->data;
+	void	*end = (void *)(long)skb->data_end;
+
+	return fastpath(data, end, skb->ifindex) == V_DROP ?
+	    TC_ACT_SHOT : TC_ACT_OK;
+}
+
+char LICENSE[] SEC("license") = "GPL";

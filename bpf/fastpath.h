@@ -1,0 +1,94 @@
+/*
+ * What the fast path's kernel program (fastpath.bpf.c) and its loader
+ * (nfqd/fastpath.c) share: map keys and values, counters, the ring-buffer
+ * record.  Only __u* types, so both sides can include it.
+ *
+ * Every map entry carries a generation (0 or 1).  nfqd writes the whole
+ * policy under the generation not in use, then flips fp_state.gen: a
+ * packet reads the generation once and sees one policy, old or new, never
+ * a mix (the same rule as the userspace reload's pointer swap).
+ */
+#ifndef NFQD_BPF_FASTPATH_H
+#define NFQD_BPF_FASTPATH_H
+
+#define FP_MAX_ENTRIES	262144	/* per LPM map, both generations */
+#define FP_MAX_PORTS	256	/* {gen, port} entries */
+#define FP_RINGBUF	(1 << 22)	/* bytes */
+
+/* LPM keys: prefixlen counts the generation byte (8) and the address. */
+struct fp_key4 {
+	__u32	prefixlen;
+	__u8	gen;
+	__u8	addr[4];
+	__u8	pad[3];
+};
+
+struct fp_key6 {
+	__u32	prefixlen;
+	__u8	gen;
+	__u8	addr[16];
+	__u8	pad[3];
+};
+
+/* An active exception: its direction bits (enum dir) and expiry. */
+struct fp_exc {
+	__s64	expires;	/* unix seconds, 0 = never */
+	__u8	dir;
+	__u8	pad[7];
+};
+
+/* A quarantine in force: [since, until) in unix seconds. */
+struct fp_quar {
+	__s64	since, until;
+};
+
+/* Per generation: what the policy's configuration says. */
+struct fp_conf {
+	__u8	enforce;	/* mode = enforce */
+	__u8	transit_block;	/* transit = block */
+	__u8	reject;		/* reject = yes: leave it to the queue */
+	__u8	pad[5];
+};
+
+/* One entry: the generation in force and the clock. */
+struct fp_state {
+	__u32	gen;
+	__u32	pad;
+	__s64	clock_off_ns;	/* CLOCK_REALTIME - CLOCK_BOOTTIME */
+};
+
+/* Why the kernel dropped a SYN (the values of enum reason in nfqd.h). */
+#define FP_R_TRANSIT		2
+#define FP_R_NO_EXCEPTION	3
+#define FP_R_DIRECTION		5
+#define FP_R_QUARANTINE		6
+
+/* Per-CPU counters (index into fp_counters). */
+enum fp_counter {
+	FP_C_PACKETS,		/* packets the program saw */
+	FP_C_SYN,		/* TCP SYNs to an SMTP port, decided */
+	FP_C_DROPPED,		/* of them dropped */
+	FP_C_LOST,		/* dropped, but no ring-buffer room */
+	FP_C_DEFERRED,		/* an entry at its expiry: to userspace */
+	FP_C_UNPARSED,		/* VLANs, extension headers, fragments */
+	FP_C_COUNT
+};
+
+/* One dropped SYN, for nfqd's events (addresses in network order). */
+struct fp_rec {
+	__u64	ts_ns;		/* CLOCK_BOOTTIME */
+	__u8	af;		/* 4 or 6 */
+	__u8	reason;		/* FP_R_* */
+	__u8	flags;		/* TCP flags */
+	__u8	vlans;
+	__u16	sport, dport;	/* host order */
+	__u32	ifindex;
+	__u32	seq;
+	__u16	ip_len;		/* from the IP header */
+	__u16	window;
+	__u8	src[16], dst[16];
+	__u8	doff;		/* TCP header length, 32-bit words */
+	__u8	pad[7];
+};
+
+#endif
