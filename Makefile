@@ -56,7 +56,7 @@ UNIT_BINS	:= $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 PROGS		:= $(BIN)/nfqd $(BIN)/nfqd-rules $(BIN)/nfqd-pcapgen \
 		   $(BIN)/nfqctl \
-		   $(BIN)/nfqd-collect
+		   $(BIN)/nfqd-collect $(BIN)/nfqd-synflood
 
 .PHONY: all bench check check-build test test-unit test-replay test-pcaps test-e2e test-rules test-docs test-nfqctl test-sinks \
 	check-san deps demo demo-replay pcaps install clean
@@ -110,6 +110,12 @@ $(BIN)/nfqd-collect: $(BUILD)/tools/collect.o $(LIB)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
 
 $(BIN)/nfqd-pcapgen: $(BUILD)/tools/pcapgen.o
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+
+# The tests' and the benchmark's bounded SYN flood (bench/synflood.c).
+$(BIN)/nfqd-synflood: $(BUILD)/bench/synflood.o
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^

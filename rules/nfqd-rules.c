@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "../nfqd/nfqd.h"
+#include "../nfqd/fastpath.h"
 
 #define DEFAULT_CONF	"/etc/nfqd/nfqd.conf"
 
@@ -41,7 +42,8 @@ usage(int rc)
 	    "  install   fill the degraded-mode ipsets, add nfqd's chains and "
 	    "jumps\n"
 	    "            (IPv4 and IPv6); running it again updates them\n"
-	    "  remove    delete the jumps, chains and ipsets (quiet when "
+	    "  remove    delete the jumps, chains and ipsets, and detach a "
+	    "fast-path\n            program left attached (quiet when "
 	    "nothing is there)\n"
 	    "  status    what is installed; exit 0 only when all of it is, "
 	    "as configured\n"
@@ -750,6 +752,15 @@ remove_sets(const struct conf *c)
 static int
 cmd_remove(const struct conf *c)
 {
+	char	 err[ERRLEN];
+	int	 n;
+
+	/* A killed nfqd's eBPF programs stay attached: detach them first. */
+	if ((n = fastpath_remove_leftovers(err, sizeof(err))) == -1)
+		fprintf(stderr, "nfqd-rules: fast path: %s\n", err);
+	else if (n > 0)
+		printf("nfqd-rules: detached %d fast-path program%s\n", n,
+		    n == 1 ? "" : "s");
 	if (remove_family(4) == -1 || remove_family(6) == -1)
 		return 1;
 	return remove_sets(c) == -1 ? 1 : 0;

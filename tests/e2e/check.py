@@ -17,6 +17,11 @@
       each with action allowed (deliver) / blocked (refused) and the
       attempt's direction ("-" = any).  Prints one line per pair.
 
+  check.py blocked EVE CIDR
+      blocked connections from sources in CIDR as the events tell them:
+      prints "TOTAL KERNEL" where TOTAL = blocked policy events +
+      policy_summary counts and KERNEL = the part with "path": "kernel".
+
   check.py reload EVE STATUS
       print how many reload events have status STATUS (reload.status or a
       top-level status).
@@ -144,6 +149,30 @@ def cmd_policy(eve, attempts, tags):
     return 1 if bad else 0
 
 
+def cmd_blocked(eve, cidr):
+    net = ipaddress.ip_network(cidr)
+    total = kernel = 0
+    for ev in load_jsonl(eve):
+        try:
+            src = ipaddress.ip_address(str(ev.get("src_ip")))
+        except ValueError:
+            continue
+        if src.version != net.version or src not in net:
+            continue
+        t = ev.get("event_type")
+        if t == "policy" and get(ev, "policy.action") == "blocked":
+            n = 1
+        elif t == "policy_summary":
+            n = int(get(ev, "policy_summary.count") or 0)
+        else:
+            continue
+        total += n
+        if ev.get("path") == "kernel":
+            kernel += n
+    print(total, kernel)
+    return 0
+
+
 def cmd_reload(eve, status):
     n = 0
     for ev in load_jsonl(eve):
@@ -164,6 +193,8 @@ def main(argv):
         return cmd_count(argv[2], argv[3], argv[4:])
     if len(argv) == 5 and argv[1] == "policy":
         return cmd_policy(*argv[2:5])
+    if len(argv) == 4 and argv[1] == "blocked":
+        return cmd_blocked(*argv[2:4])
     if len(argv) == 4 and argv[1] == "reload":
         return cmd_reload(*argv[2:4])
     print(__doc__, file=sys.stderr)

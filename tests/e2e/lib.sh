@@ -18,7 +18,9 @@
 #
 # Knobs (environment): NFQD, NFQD_RULES (programs, default bin/ of the
 # tree), KEEP=1 (leave namespaces, processes and $T for debugging),
-# SMTP_TIMEOUT (swaks --timeout, default 5), E2E_VERBOSE=1.
+# SMTP_TIMEOUT (swaks --timeout, default 5), E2E_VERBOSE=1,
+# FASTPATH=off|tc|xdp (make_conf turns on the eBPF fast path on every
+# router port; docs/fastpath.md).
 
 set -u
 
@@ -32,6 +34,8 @@ PY=/usr/bin/python3		# Debian's, with python3-aiosmtpd (not pyenv's)
 SMTP_TIMEOUT=${SMTP_TIMEOUT:-5}
 KEEP=${KEEP:-0}
 E2E_VERBOSE=${E2E_VERBOSE:-0}
+FASTPATH=${FASTPATH:-off}
+ROUTER_PORTS="r-gw, r-ws, r-gen, r-old, r-phys, r-mta, r-cli"
 export PATH="$PATH:/usr/sbin:/sbin"
 
 P="nfqdt-$$-"			# namespace prefix
@@ -389,6 +393,10 @@ make_conf() {	# [DIR] [EVE]  -> sets CONF, EXC
 	# never the host's /run/nfqd or /var/lib/nfqd.
 	printf 'control-socket = %s/control.sock\nstate-dir = %s/state\n' \
 	    "$dir" "$dir" >>"$dir/nfqd.conf"
+	if [ "$FASTPATH" != off ]; then
+		printf 'fastpath = %s\nfastpath-interfaces = %s\n' \
+		    "$FASTPATH" "$ROUTER_PORTS" >>"$dir/nfqd.conf"
+	fi
 	CONF=$dir/nfqd.conf
 	EXC=$dir/exceptions.conf
 	SOCK=$dir/control.sock
@@ -457,6 +465,8 @@ nfqd_start() {	# CONF [WAIT_SECONDS]
 	local conf=$1 wait=${2:-10} i rc
 	[ -x "$NFQD" ] || fatal "$NFQD is not built (make)"
 	echo "--- nfqd start $(date +%T.%N)" >>"$T/nfqd.err"
+	local from
+	from=$(wc -l <"$T/nfqd.err")
 	bg_ns "$R" "$T/nfqd.out" "$T/nfqd.err" "$NFQD" -c "$conf"
 	NFQD_PID=$BG_PID
 	for i in $(seq 1 $((wait * 10))); do
@@ -466,7 +476,10 @@ nfqd_start() {	# CONF [WAIT_SECONDS]
 			NFQD_PID=""
 			fatal "nfqd exited (status $rc) before binding queue(s) $(conf_queues "$conf" | xargs)"
 		fi
-		if queues_bound "$conf"; then
+		# With a fast path: also until it is attached (or refused).
+		if queues_bound "$conf" && { ! grep -q '^fastpath *= *[tx]' \
+		    "$conf" || tail -n +"$from" "$T/nfqd.err" |
+		    grep -q 'fastpath: .* on \|falling back'; }; then
 			vsay "nfqd $NFQD_PID bound its queue(s) after ${i}00 ms"
 			return 0
 		fi

@@ -1,7 +1,8 @@
 #!/bin/bash
 # The sample policy (nfqd/nfqd.conf + nfqd/exceptions.conf), enforced by
 # nfqd-rules + nfqd on the router, proven by real deliveries and refusals,
-# IPv4 and IPv6, then by the daemon's policy events.
+# IPv4 and IPv6, then by the daemon's policy events.  FASTPATH=tc|xdp runs
+# it with the eBPF fast path on (lib.sh; test_fastpath.sh does both).
 . "$(dirname "$0")/lib.sh"
 e2e_setup
 
@@ -51,5 +52,16 @@ if eve_check_attempts "$T/eve.json" policy; then
 else
 	fail "eve.json policy events"
 	show_tail "$T/eve.json" 40 "eve.json"
+fi
+# FASTPATH=tc|xdp (test_fastpath.sh): every refusal above is a dropped SYN,
+# so the kernel decided each, and its events say so.
+if [ "$FASTPATH" != off ]; then
+	want=$(grep -c '^policy [0-9]* refused' "$T/attempts")
+	got=$(eve_count "$T/eve.json" policy path=kernel policy.action=blocked)
+	if [ "$got" = "$want" ]; then
+		pass "fastpath $FASTPATH: all $want refusals decided in the kernel"
+	else
+		fail "fastpath $FASTPATH: $got kernel policy events for $want refusals"
+	fi
 fi
 finish

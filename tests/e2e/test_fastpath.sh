@@ -1,0 +1,164 @@
+#!/bin/bash
+# The eBPF fast path (docs/fastpath.md), in tc and in xdp mode:
+#  - the whole policy suite (test_policy.sh, its own topology) passes with
+#    the same deliveries, refusals and policy events as the queue path;
+#  - a bounded SYN flood from 64 outside sources to a workstation is
+#    dropped in the kernel, every SYN accounted for in the events (policy
+#    plus policy_summary counts, "path": "kernel") and in the kernel's
+#    counters, while mail through the gateway is delivered;
+#  - a clean stop leaves nothing attached; a killed nfqd's program is
+#    removed by `nfqd-rules remove`;
+#  - a program the verifier refuses, or an interface that does not exist,
+#    falls back to the queue path with a log line, and the policy holds.
+. "$(dirname "$0")/lib.sh"
+
+SYNFLOOD=${SYNFLOOD:-$TOP/bin/nfqd-synflood}
+FLOOD_N=${FLOOD_N:-20000}
+FLOOD_SRC=203.0.113.128		# .128-.191: 203.0.113.128/26, behind r-cli
+FLOOD_NET=203.0.113.128/26
+
+# ---- 1. the policy suite in both modes (each in its own topology) ----
+for mode in tc xdp; do
+	if FASTPATH=$mode "$E2E_DIR/test_policy.sh" >"/tmp/nfqdt-$$-policy-$mode.log" 2>&1; then
+		pass "policy suite with fastpath = $mode"
+	else
+		fail "policy suite with fastpath = $mode"
+		show_tail "/tmp/nfqdt-$$-policy-$mode.log" 30 "test_policy.sh ($mode)"
+	fi
+	rm -f "/tmp/nfqdt-$$-policy-$mode.log"
+done
+
+e2e_setup
+[ -x "$SYNFLOOD" ] || fatal "$SYNFLOOD is not built (make)"
+
+# What is attached to router port r-cli: "xdp", "tc" or "none".
+attached() {
+	if ip -n "$R" -d link show dev r-cli 2>/dev/null | grep -q 'prog/xdp'; then
+		echo xdp
+	elif tc -n "$R" filter show dev r-cli ingress 2>/dev/null |
+	    grep -q nfqd_tc; then
+		echo tc
+	else
+		echo none
+	fi
+}
+
+# The last stats event's stats.fastpath.KEY.
+fp_stat() {	# EVE KEY
+	"$PY" - "$1" "$2" <<'EOF'
+import json, sys
+v = ""
+for line in open(sys.argv[1], errors="replace"):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    if e.get("event_type") == "stats":
+        v = e.get("stats", {}).get("fastpath", {}).get(sys.argv[2], "")
+print(v)
+EOF
+}
+
+# ---- 2. the flood, in each mode ----
+for mode in tc xdp; do
+	FASTPATH=$mode make_conf "$T/conf-$mode" "$T/eve-$mode.json"
+	rules_install "$CONF"
+	: >"$T/nfqd.err"
+	nfqd_start "$CONF"
+	if grep -q "fastpath: $mode on 7 interfaces" "$T/nfqd.err"; then
+		pass "$mode: attached to the 7 router ports"
+	else
+		fail "$mode: no 'fastpath: $mode on 7 interfaces' in the log"
+	fi
+	[ "$(attached)" = "$mode" ] ||
+	    fail "$mode: r-cli shows $(attached) attached"
+
+	# The flood (about 4 s), and mail through the gateway meanwhile.
+	ip netns exec "${P}cli" "$SYNFLOOD" -s "$FLOOD_SRC" -n 64 -d "$WS4" \
+	    -p 25 -c "$FLOOD_N" -r 5000 -t 60 >"$T/flood-$mode.out" 2>&1 &
+	fpid=$!
+	STARTED_PIDS+=("$fpid")
+	sleep 0.5
+	run_cases "flood-$mode" <<CASES
+deliver $CLI4   $GW4    inbound    # to the gateway during the flood
+deliver $GW4    $MTA4   outbound   # from the gateway during the flood
+CASES
+	wait "$fpid"
+	sent=$(sed -n 's/^sent \([0-9]*\) SYNs.*/\1/p' "$T/flood-$mode.out")
+	if [ "$sent" = "$FLOOD_N" ]; then
+		pass "$mode: flood of $sent SYNs sent ($(cat "$T/flood-$mode.out"))"
+	else
+		fail "$mode: flood sent '${sent:-nothing}' of $FLOOD_N"
+		show_tail "$T/flood-$mode.out" 5
+	fi
+	# Everything read from the ring buffer before the stop's flush.
+	sleep 1
+	nfqd_stop TERM 20
+	[ "$NFQD_RC" = 0 ] || fail "$mode: nfqd exit status $NFQD_RC"
+	if grep -q "falling back" "$T/nfqd.err"; then
+		fail "$mode: fell back to the queue path"
+		show_tail "$T/nfqd.err" 10
+	fi
+	[ "$(attached)" = none ] || fail "$mode: still attached after stop"
+	read -r total kernel < <("$PY" "$E2E_DIR/check.py" blocked \
+	    "$T/eve-$mode.json" "$FLOOD_NET")
+	if [ "$total" = "$FLOOD_N" ] && [ "$kernel" = "$FLOOD_N" ]; then
+		pass "$mode: events account for all $FLOOD_N flood SYNs, all decided in the kernel"
+	else
+		fail "$mode: events: $total blocked connections from $FLOOD_NET, $kernel in the kernel (sent $FLOOD_N)"
+	fi
+	d=$(fp_stat "$T/eve-$mode.json" dropped)
+	l=$(fp_stat "$T/eve-$mode.json" lost)
+	g=$(fp_stat "$T/eve-$mode.json" disagree)
+	if [ "$d" = "$FLOOD_N" ] && [ "$l" = 0 ] && [ "$g" = 0 ]; then
+		pass "$mode: kernel counters: $d dropped, 0 lost, 0 disagreements"
+	else
+		fail "$mode: kernel counters: dropped '$d' (sent $FLOOD_N), lost '$l', disagree '$g'"
+	fi
+	n=$("$PY" "$E2E_DIR/check.py" count "$T/eve-$mode.json" \
+	    policy_summary path=kernel)
+	[ "$n" -ge 64 ] && pass "$mode: flood control folded it ($n policy_summary events)" ||
+	    fail "$mode: only $n kernel policy_summary events for 64 sources"
+done
+
+# ---- 3. a killed nfqd's program: nfqd-rules remove detaches it ----
+FASTPATH=xdp make_conf "$T/conf-kill" "$T/eve-kill.json"
+nfqd_start "$CONF"
+nfqd_stop KILL 5
+if [ "$(attached)" = xdp ]; then
+	out=$(timeout 30 ip netns exec "$R" "$NFQD_RULES" -c "$CONF" remove 2>&1)
+	if [ "$(attached)" = none ] && printf '%s' "$out" | grep -q detached; then
+		pass "nfqd-rules remove detached the killed nfqd's XDP program"
+	else
+		fail "nfqd-rules remove: still $(attached) attached ($out)"
+	fi
+else
+	fail "after SIGKILL: expected the XDP program left attached, found $(attached)"
+fi
+rules_install "$CONF"
+
+# ---- 4. load or attach failures: the queue path enforces alone ----
+fallback() {	# TAG LOGPATTERN
+	nfqd_start "$CONF"
+	if grep -q "$2" "$T/nfqd.err" && grep -q "falling back to the queue path" "$T/nfqd.err"; then
+		pass "$1: fell back with a log line"
+	else
+		fail "$1: no fallback log line"
+		show_tail "$T/nfqd.err" 10
+	fi
+	[ "$(attached)" = none ] || fail "$1: $(attached) attached"
+	run_cases "$1" <<CASES
+refused $WS4    $MTA4   outbound   # still refused, by the queue path
+deliver $GW4    $MTA4   outbound
+CASES
+	nfqd_stop TERM 10
+	[ "$NFQD_RC" = 0 ] || fail "$1: nfqd exit status $NFQD_RC"
+}
+: >"$T/nfqd.err"
+export NFQD_FASTPATH_TEST=reject	# the test knob: the verifier refuses
+fallback verifier "refused the eBPF program"
+unset NFQD_FASTPATH_TEST
+: >"$T/nfqd.err"
+sed -i 's/^fastpath-interfaces = .*/fastpath-interfaces = r-cli, nosuch0/' "$CONF"
+fallback no-interface "no interface nosuch0"
+finish
