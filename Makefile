@@ -58,7 +58,7 @@ PROGS		:= $(BIN)/nfqd $(BIN)/nfqd-rules $(BIN)/nfqd-pcapgen \
 		   $(BIN)/nfqctl \
 		   $(BIN)/nfqd-collect $(BIN)/nfqd-synflood
 
-.PHONY: all bench check check-build test test-unit test-replay test-pcaps test-e2e test-rules test-docs test-nfqctl test-sinks \
+.PHONY: all bench bench-fastpath check check-build test test-unit test-replay test-pcaps test-e2e test-rules test-docs test-nfqctl test-sinks \
 	check-san deps demo demo-replay pcaps install clean
 .DELETE_ON_ERROR:
 
@@ -151,8 +151,13 @@ test-e2e: all
 	@NFQD=$(BIN)/nfqd NFQD_RULES=$(BIN)/nfqd-rules NFQCTL=$(BIN)/nfqctl tests/e2e/run.sh
 
 # bench/: timings, never part of `make test` (see bench/reload.c).
-bench: $(BUILD)/bench/reload
+bench: $(BUILD)/bench/reload bench-fastpath
 	$(BUILD)/bench/reload
+
+# The fast path against the queue (root, namespaces; about a minute).
+bench-fastpath: all
+	@NFQD=$(BIN)/nfqd NFQD_RULES=$(BIN)/nfqd-rules \
+	    SYNFLOOD=$(BIN)/nfqd-synflood bench/fastpath.sh
 
 $(BUILD)/bench/reload: $(BUILD)/bench/reload.o $(LIB)
 	@mkdir -p $(@D)
