@@ -80,6 +80,9 @@ struct fastpath {
 
 static char	fp_last_warn[256];
 
+static int	fp_libbpf_print(enum libbpf_print_level, const char *, va_list)
+		    __attribute__((format(printf, 2, 0)));
+
 static int
 fp_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
