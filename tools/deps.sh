@@ -64,6 +64,7 @@ need_cmd hping3 hping3
 need_cmd rsyslogd rsyslog
 # tests/e2e/test_ha.sh: conntrack state replicated between two routers
 need_cmd conntrackd conntrackd
+need_cmd openssl openssl
 
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then

@@ -49,6 +49,8 @@ HOST_NS[$SIEM4]=siem
 ha_require() {
 	command -v conntrackd >/dev/null 2>&1 ||
 	    fatal "conntrackd is not installed (tools/deps.sh)"
+	command -v openssl >/dev/null 2>&1 ||
+	    fatal "openssl is not installed (tools/deps.sh)"
 	[ -x "$NFQD_COLLECT" ] || fatal "$NFQD_COLLECT is not built (make)"
 }
 
@@ -233,7 +235,11 @@ ha_setup() {
 	ha_require
 	mkdir -p "$T/collect"
 	ha_topo_up
-	servers_up gw ws mta
+	# The servers offer STARTTLS, with a throwaway self-signed certificate.
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=mx.e2e.test \
+	    -keyout "$T/tls.key" -out "$T/tls.crt" >"$T/openssl.log" 2>&1 ||
+	    { show_tail "$T/openssl.log"; fatal "openssl req failed"; }
+	SMTPD_ARGS="--tls-cert $T/tls.crt --tls-key $T/tls.key" servers_up gw ws mta
 	collector_start
 	ha_nfqd_start r1
 	ha_nfqd_start r2

@@ -5,12 +5,14 @@ write the local port to READY and keep the session alive with a NOOP every
 
     hold.py --src SRC --dst DST --from ADDR --ready FILE --go FILE
             [--max-wait 60] [--every 0.5] [--timeout 10] [--data N]
+            [--starttls]
 
 With --data N the session is held inside DATA instead: after EHLO, MAIL,
 RCPT and DATA it writes READY, then sends one 100-byte body line every
 --every seconds until GO exists, then N more lines, and ends the message;
 the last line it prints is "sha256 HEX size N" of the message content as
-the server stores it (smtpd.py logs the same two).
+the server stores it (smtpd.py logs the same two).  --starttls: switch
+to TLS after EHLO (the server's certificate is not checked).
 
 Exit 0 when the message was accepted (250), 1 on any SMTP or socket
 error (printed), 2 when GO did not appear within --max-wait seconds.
@@ -20,6 +22,7 @@ import argparse
 import hashlib
 import os
 import smtplib
+import ssl
 import sys
 import time
 
@@ -36,6 +39,7 @@ def main():
     ap.add_argument("--every", type=float, default=0.5)
     ap.add_argument("--timeout", type=float, default=10)
     ap.add_argument("--data", type=int, default=None)
+    ap.add_argument("--starttls", action="store_true")
     a = ap.parse_args()
     if a.data is not None:
         return slow_data(a)
@@ -95,12 +99,19 @@ def write_ready(path, sport):
 def slow_data(a):
     """A message in transfer: body lines trickle until GO, then N more."""
     try:
-        s = smtplib.SMTP(timeout=a.timeout, local_hostname="hold.e2e.test",
+        # Host given here (not to connect()): STARTTLS names it in SNI.
+        s = smtplib.SMTP(a.dst, 25, timeout=a.timeout,
+                         local_hostname="hold.e2e.test",
                          source_address=(a.src, 0))
-        code, msg = s.connect(a.dst, 25)
-        if code != 220:
-            print("hold.py: banner %d %r" % (code, msg))
-            return 1
+        if a.starttls:
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            s.ehlo()
+            code, msg = s.starttls(context=ctx)
+            if code != 220:
+                print("hold.py: STARTTLS %d %r" % (code, msg))
+                return 1
         for cmd, arg, want in (("EHLO", "hold.e2e.test", 250),
                                ("MAIL", "FROM:<%s>" % a.mail_from, 250),
                                ("RCPT", "TO:<%s>" % a.to, 250),

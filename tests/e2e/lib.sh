@@ -235,7 +235,8 @@ bg_ns() {	# NS OUT ERR PROGRAM ARGS...
 	STARTED_PIDS+=("$BG_PID")
 }
 
-# SMTP servers in the host namespaces NAME... (default: all seven).
+# SMTP servers in the host namespaces NAME... (default: all seven), with
+# SMTPD_ARGS (e.g. --tls-cert/--tls-key) added to smtpd.py's arguments.
 servers_up() {
 	local name addrs ready hosts=${*:-gw ws gen old phys mta cli}
 	local -A spid=()
@@ -247,7 +248,7 @@ servers_up() {
 		# shellcheck disable=SC2086
 		bg_ns "$P$name" "$T/smtpd-$name.log" "$T/smtpd-$name.log" \
 		    "$PY" "$E2E_DIR/smtpd.py" --log "$T/mail.log" \
-		    --ready "$T/smtpd-$name.ready" $addrs
+		    --ready "$T/smtpd-$name.ready" ${SMTPD_ARGS:-} $addrs
 		spid[$name]=$BG_PID
 	done
 	for _ in $(seq 1 100); do	# 10 s at most

@@ -8,9 +8,11 @@ given addresses and appends one JSON line per delivered message to LOG:
 The line is written (and flushed) before the 250 reply to DATA, so a client
 that saw 250 can rely on the line being there.
 
-    smtpd.py --log FILE [--port 25] [--ready FILE] ADDR [ADDR ...]
+    smtpd.py --log FILE [--port 25] [--ready FILE]
+             [--tls-cert PEM --tls-key PEM] ADDR [ADDR ...]
 
---ready FILE is created once every address is listening.  SIGTERM stops it.
+--ready FILE is created once every address is listening.  With a
+certificate and key it offers STARTTLS (not required).  SIGTERM stops it.
 Runs under Debian's /usr/bin/python3 (python3-aiosmtpd).
 """
 import argparse
@@ -21,6 +23,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import sys
 
 from aiosmtpd.smtp import SMTP
@@ -59,6 +62,10 @@ class Recorder:
 
 async def serve(args):
     handler = Recorder(args.log)
+    tls = None
+    if args.tls_cert:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(args.tls_cert, args.tls_key)
     loop = asyncio.get_running_loop()
     servers = []
     for addr in args.addrs:
@@ -66,7 +73,8 @@ async def serve(args):
         srv = await loop.create_server(
             # hostname given: no getfqdn() (no DNS in a namespace)
             lambda: SMTP(handler, hostname="mx.e2e.test",
-                         ident="nfqd-e2e smtpd", data_size_limit=1 << 20),
+                         ident="nfqd-e2e smtpd", data_size_limit=1 << 20,
+                         tls_context=tls),
             host=addr, port=args.port, family=fam, reuse_address=True)
         servers.append(srv)
     if args.ready:
@@ -85,6 +93,8 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--port", type=int, default=25)
     ap.add_argument("--ready")
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
     ap.add_argument("addrs", nargs="+")
     args = ap.parse_args()
     try:

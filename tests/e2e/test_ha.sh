@@ -6,9 +6,11 @@
 #  - a blocked SYN leaves nothing for conntrackd to replicate (no entry in
 #    r1's table, none in r2's external cache), an allowed one does, with
 #    nfqd's mark;
-#  - an allowed SMTP transfer in the middle of its DATA survives the switch
-#    and the message arrives intact, and r2 carries it on the replicated
-#    connection mark: r2's nfqd never decides it;
+#  - two allowed SMTP transfers in the middle of their DATA survive the
+#    switch and the messages arrive intact; r2 carries them on the
+#    replicated connection mark: one still being inspected (allowed bit)
+#    is let go by r2's nfqd without a decision, one in TLS (bypass bit)
+#    never reaches r2's queue at all;
 #  - new connections are decided on r2 with the same policy;
 #  - both nfqd send their events to one collector, told apart by "host".
 . "$(dirname "$0")/ha.sh"
@@ -81,64 +83,90 @@ case $ext in
 *) fail "unanswered allowed SYN: r2's external cache has '${ext:-nothing}'" ;;
 esac
 
-# ---- a transfer in progress across the switch --------------------------
-from="e2e-$$-transfer@sender.e2e.test"
-bg_ns "$(ns_of "$GW4")" "$T/hold.log" "$T/hold.log" \
-    "$PY" "$E2E_DIR/hold.py" --src "$GW4" --dst "$MTA4" --from "$from" \
-    --ready "$T/hold.ready" --go "$T/hold.go" --data 30 --every 0.1 \
-    --max-wait 60 --timeout 20
-HOLD_PID=$BG_PID
-for _ in $(seq 1 100); do
-	[ -s "$T/hold.ready" ] && break
-	kill -0 "$HOLD_PID" 2>/dev/null || break
-	sleep 0.1
+# ---- transfers in progress across the switch ---------------------------
+# Two messages from the gateway to the MTA, each held in the middle of its
+# DATA: "plain" is still being inspected by r1's nfqd (allowed bit only),
+# "tls" switched to TLS after EHLO, so r1's nfqd stopped inspecting it and
+# set the bypass bit.
+B=$((0x10000000)) A=$((0x40000000))	# nfqd.conf's default bits
+declare -A SPORT=() HPID=() M1=()
+for x in plain tls; do
+	bg_ns "$(ns_of "$GW4")" "$T/hold-$x.log" "$T/hold-$x.log" \
+	    "$PY" "$E2E_DIR/hold.py" --src "$GW4" --dst "$MTA4" \
+	    --from "e2e-$$-$x@sender.e2e.test" --ready "$T/hold-$x.ready" \
+	    --go "$T/hold.go" --data 30 --every 0.1 --max-wait 60 --timeout 20 \
+	    $([ $x = tls ] && echo --starttls)
+	HPID[$x]=$BG_PID
 done
-[ -s "$T/hold.ready" ] || { show_tail "$T/hold.log"; fatal "transfer did not reach DATA"; }
-sport=$(cat "$T/hold.ready")
-pass "transfer $GW4:$sport -> $MTA4:25 in DATA through r1"
-eve_wait 5 1 "$T/r1/eve.json" policy src_port="$sport" policy.action=allowed &&
-    pass "r1's nfqd allowed it" || fail "r1: no allowed policy event for port $sport"
+for x in plain tls; do
+	for _ in $(seq 1 100); do
+		[ -s "$T/hold-$x.ready" ] && break
+		kill -0 "${HPID[$x]}" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ -s "$T/hold-$x.ready" ] ||
+	    { show_tail "$T/hold-$x.log"; fatal "$x transfer did not reach DATA"; }
+	SPORT[$x]=$(cat "$T/hold-$x.ready")
+	pass "$x transfer $GW4:${SPORT[$x]} -> $MTA4:25 in DATA through r1"
+	eve_wait 5 1 "$T/r1/eve.json" policy src_port="${SPORT[$x]}" \
+	    policy.action=allowed && pass "r1's nfqd allowed the $x transfer" ||
+	    fail "r1: no allowed policy event for the $x transfer"
+done
 
-# Marks are bits: nfqd.conf's defaults (bypass 0x10000000, allowed 0x40000000).
-B=$((0x10000000)) A=$((0x40000000))
-m1=""
-for _ in $(seq 1 30); do
-	m1=$(ct_mark r1 "$sport")
-	[ -n "$m1" ] && [ $((m1 & (B | A))) != 0 ] && break
-	sleep 0.1
+# r1's marks: the allowed bit alone on the plain one, the bypass bit on the
+# TLS one (once r1's nfqd has seen the handshake go by; the allowed bit it
+# had while inspecting stays).
+for x in plain tls; do
+	mask=$([ $x = tls ] && echo $B || echo $((A | B)))
+	want=$([ $x = tls ] && echo $B || echo $A)
+	m=""
+	for _ in $(seq 1 50); do
+		m=$(ct_mark r1 "${SPORT[$x]}")
+		[ -n "$m" ] && [ $((m & mask)) = "$want" ] && break
+		sleep 0.1
+	done
+	M1[$x]=${m:-0}
+	if [ -n "$m" ] && [ $((m & mask)) = "$want" ]; then
+		pass "r1's conntrack entry of the $x transfer: mark $(printf 0x%x "$m")"
+	else
+		fail "r1's entry of the $x transfer: '$(ct_line r1 "${SPORT[$x]}")' (want bits $(printf 0x%x "$want"))"
+	fi
+	ext=""
+	for _ in $(seq 1 50); do
+		ext=$(ctd_external r2 "${SPORT[$x]}")
+		case $ext in *"mark=${M1[$x]} "*) break ;; esac
+		sleep 0.1
+	done
+	case $ext in
+	*"mark=${M1[$x]} "*) pass "r2's conntrackd has the $x transfer, same mark: $ext" ;;
+	*) fail "r2's external cache for the $x transfer: '${ext:-nothing}' (want mark=${M1[$x]})" ;;
+	esac
+	# Count, on r2, the packets of it that nfqd's queue rule would get
+	# (no bypass bit): a rule with no target before the NFQD-QUEUE jump.
+	ip netns exec "${P}r2" iptables -t mangle -I FORWARD 1 -p tcp \
+	    -m multiport --ports "${SPORT[$x]}" -m connmark ! --mark "$B/$B" ||
+	    fatal "counting rule on r2"
 done
-if [ -n "$m1" ] && [ $((m1 & (B | A))) != 0 ]; then
-	pass "r1's conntrack entry carries nfqd's mark ($(printf 0x%x "$m1"))"
-else
-	fail "r1's conntrack entry has no nfqd mark: $(ct_line r1 "$sport")"
-fi
-ext=""
-for _ in $(seq 1 50); do
-	ext=$(ctd_external r2 "$sport")
-	case $ext in *mark=$m1*) break ;; esac
-	sleep 0.1
-done
-case $ext in
-*mark=$m1*) pass "r2's conntrackd learnt it with the same mark: $ext" ;;
-*) fail "r2's external cache: '${ext:-nothing}' (want mark=$m1)" ;;
-esac
-sleep 1				# more of the body through r1
+sleep 1				# more of the bodies through r1
 
 ha_failover r1 r2
-# r1 stops forwarding, as a dead router would: from now on the transfer
+# r1 stops forwarding, as a dead router would: from now on the transfers
 # can only go through r2.
 ip netns exec "${P}r1" sysctl -qw net.ipv4.ip_forward=0 >/dev/null
 [ "$PRIMARY" = r2 ] && pass "switched to r2 (conntrackd -c -f -R -B on r2, addresses moved, r1 forwards nothing)"
 touch "$T/hold.go"
 
-for _ in $(seq 1 300); do kill -0 "$HOLD_PID" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$HOLD_PID" 2>/dev/null; then
-	fail "transfer did not finish within 30 s of the switch"
-	show_tail "$T/hold.log"
-else
-	wait "$HOLD_PID"
+for x in plain tls; do
+	for _ in $(seq 1 300); do kill -0 "${HPID[$x]}" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "${HPID[$x]}" 2>/dev/null; then
+		fail "$x transfer did not finish within 30 s of the switch"
+		show_tail "$T/hold-$x.log"
+		continue
+	fi
+	wait "${HPID[$x]}"
 	rc=$?
-	want=$(sed -n 's/^sha256 \([0-9a-f]*\) size \([0-9]*\)$/\1 \2/p' "$T/hold.log")
+	from="e2e-$$-$x@sender.e2e.test"
+	want=$(sed -n 's/^sha256 \([0-9a-f]*\) size \([0-9]*\)$/\1 \2/p' "$T/hold-$x.log")
 	got=$("$PY" - "$T/mail.log" "$from" <<'PY'
 import json, sys
 for line in open(sys.argv[1]):
@@ -149,36 +177,43 @@ PY
 )
 	if [ $rc = 0 ] && [ -n "$want" ] && [ "$want" = "$got" ] &&
 	    "$PY" "$E2E_DIR/check.py" maillog "$T/mail.log" "$from" "$GW4" "$MTA4"; then
-		pass "the transfer completed across the switch, message intact (${want#* } bytes, sha256 ${want%% *})"
+		pass "the $x transfer completed across the switch, message intact (${want#* } bytes, sha256 ${want%% *})"
 	else
-		fail "transfer: exit $rc, sent '${want:-?}', server got '${got:-nothing}'"
-		show_tail "$T/hold.log"
+		fail "$x transfer: exit $rc, sent '${want:-?}', server got '${got:-nothing}'"
+		show_tail "$T/hold-$x.log"
 	fi
-fi
+done
 
-# r2 carried it on the replicated state.
-line=$(ct_line r2 "$sport")
-m2=$(ct_mark r2 "$sport")
-pk=$(printf '%s\n' "$line" | sed -n 's/.* packets=\([0-9]*\) .*/\1/p' | head -n 1)
-if [ -n "$m2" ] && [ $((m2 & (B | A))) != 0 ] && [ "${pk:-0}" -gt 0 ]; then
-	pass "r2's entry: mark $(printf 0x%x "$m2"), $pk packets through r2"
-else
-	fail "r2's entry for port $sport: '${line:-none}'"
-fi
-c=$(eve_count "$T/r2/eve.json" policy src_port="$sport")
-if [ "$c" = 0 ]; then
-	pass "r2's nfqd made no decision on the transfer"
-else
-	fail "r2's nfqd decided the transfer again ($c policy events)"
-fi
-# With only the allowed bit (r1 was still inspecting the session), r2
-# queues its first packet once: nfqd lets it go on that bit without a
-# decision (stats.flow.resumed) and sets the bypass bit; with the bypass
-# bit r2 never queues it at all.
-if [ $((m1 & B)) = 0 ]; then
-	resumed=0
-	for _ in $(seq 1 30); do
-		resumed=$("$PY" - "$T/r2/eve.json" <<'PY'
+# r2 carried both on the replicated state, and decided neither.
+queued() {	# SPORT -> packets r2's counting rule saw
+	ip netns exec "${P}r2" iptables -t mangle -L FORWARD -v -x -n |
+	    awk -v p="$1" '$0 ~ "ports " p " " { print $1; exit }'
+}
+for x in plain tls; do
+	sp=${SPORT[$x]}
+	line=$(ct_line r2 "$sp")
+	m2=$(ct_mark r2 "$sp")
+	pk=$(printf '%s\n' "$line" | sed -n 's/.* packets=\([0-9]*\) .*/\1/p' | head -n 1)
+	if [ -n "$m2" ] && [ $((m2 & B)) != 0 ] && [ "${pk:-0}" -gt 0 ]; then
+		pass "r2's entry of the $x transfer: mark $(printf 0x%x "$m2"), $pk packets through r2"
+	else
+		fail "r2's entry of the $x transfer: '${line:-none}'"
+	fi
+	c=$(eve_count "$T/r2/eve.json" policy src_port="$sp")
+	[ "$c" = 0 ] && pass "r2's nfqd made no decision on the $x transfer" ||
+	    fail "r2's nfqd decided the $x transfer again ($c policy events)"
+done
+q=$(queued "${SPORT[tls]}")
+[ "${q:-x}" = 0 ] &&
+    pass "r2 never queued a packet of the tls transfer (the bypass bit came with it)" ||
+    fail "r2 queued ${q:-?} packets of the tls transfer"
+# The plain one comes with the allowed bit only: r2 queues its first
+# packet(s), and nfqd lets it go on that bit without a decision
+# (stats.flow.resumed) and sets the bypass bit.
+q=$(queued "${SPORT[plain]}")
+resumed=0
+for _ in $(seq 1 30); do
+	resumed=$("$PY" - "$T/r2/eve.json" <<'PY'
 import json, sys
 n = 0
 for line in open(sys.argv[1]):
@@ -188,12 +223,13 @@ for line in open(sys.argv[1]):
 print(n)
 PY
 )
-		[ "$resumed" -gt 0 ] && break
-		sleep 0.1
-	done
-	[ "$resumed" -gt 0 ] &&
-	    pass "r2's nfqd resumed it on the replicated allowed bit (stats.flow.resumed $resumed)" ||
-	    fail "r2's nfqd: stats.flow.resumed is 0"
+	[ "$resumed" -gt 0 ] && break
+	sleep 0.1
+done
+if [ "${q:-0}" -gt 0 ] && [ "$resumed" -ge "$q" ]; then
+	pass "r2 queued $q packet(s) of the plain transfer; its nfqd resumed them on the allowed bit (stats.flow.resumed $resumed)"
+else
+	fail "plain transfer on r2: ${q:-?} packets queued, stats.flow.resumed $resumed"
 fi
 
 # ---- new connections on r2 ---------------------------------------------
