@@ -253,11 +253,22 @@ ha_setup() {
 # bulk update (primary); then the addresses move; FROM shortens its
 # kernel timers and asks for a resync (backup).
 ha_failover() {	# FROM TO
-	local from=$1 to=$2 c
+	local from=$1 to=$2 c n0
+	n0=$(grep -c 'commit has taken' "$T/conntrackd-$to.log" 2>/dev/null)
 	for c in -c -f -R -B; do
 		ctd "$to" "$c" >>"$T/failover.log" 2>&1 ||
 		    fail "conntrackd $c on $to failed"
 	done
+	# conntrackd commits in the background: on a loaded machine the
+	# addresses could otherwise move before the entries are in the table
+	# (primary-backup.sh does not wait; docs/ha.md says what that costs).
+	c=0
+	for _ in $(seq 1 50); do
+		[ "$(grep -c 'commit has taken' "$T/conntrackd-$to.log" 2>/dev/null)" -gt "${n0:-0}" ] &&
+		    { c=1; break; }
+		sleep 0.1
+	done
+	[ $c = 1 ] || fail "conntrackd on $to did not log the end of its commit within 5 s"
 	vip_release "$from"
 	vip_take "$to"
 	for c in -t -n; do
