@@ -27,7 +27,8 @@ endif
 
 WARN		:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 		   -Wmissing-prototypes -Wpointer-arith -Wformat=2
-PKGS		:= libpcap libcjson libmnl libnetfilter_queue libndpi libbpf
+PKGS		:= libpcap libcjson libmnl libnetfilter_queue libndpi libbpf \
+		   libcap-ng libseccomp
 # Recursive (=) so pkg-config runs when a recipe needs it, after deps.
 # -isystem: warnings in the libraries' headers are theirs, not ours.
 PKG_CFLAGS	 = $(patsubst -I%,-isystem %,$(shell $(PKG_CONFIG) --cflags $(PKGS)))

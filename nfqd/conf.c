@@ -549,6 +549,34 @@ set_sensor_name(struct conf *c, char *v, char *err, size_t errlen)
 	return 0;
 }
 
+/* user = NAME: the user nfqd becomes after binding (priv.c). */
+static int
+set_user(struct conf *c, char *v, char *err, size_t errlen)
+{
+	if (strlen(v) >= sizeof(c->user)) {
+		snprintf(err, errlen, "user: name too long");
+		return -1;
+	}
+	if (priv_user(v, &c->uid, &c->gid, err, errlen) == -1)
+		return -1;
+	snprintf(c->user, sizeof(c->user), "%s", v);
+	return 0;
+}
+
+static int
+set_seccomp(struct conf *c, char *v, char *err, size_t errlen)
+{
+	static const char *names[] = { "no", "yes", "log" };
+
+	for (uint8_t i = 0; i < 3; i++)
+		if (strcmp(v, names[i]) == 0) {
+			c->seccomp = i;
+			return 0;
+		}
+	snprintf(err, errlen, "bad seccomp '%s' (expected yes, no or log)", v);
+	return -1;
+}
+
 static const struct conf_key conf_keys[] = {
 	{ "internal-networks",		set_internal,		true },
 	{ "smtp-ports",			set_ports,		false },
@@ -596,6 +624,8 @@ static const struct conf_key conf_keys[] = {
 	{ "sensor-name",		set_sensor_name,	false },
 	{ "fastpath",			set_fastpath,		false },
 	{ "fastpath-interfaces",	set_fastpath_ifaces,	false },
+	{ "user",			set_user,		false },
+	{ "seccomp",			set_seccomp,		false },
 };
 #define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
 
@@ -650,6 +680,7 @@ conf_defaults(struct conf *c)
 	    c->sensor_name[sizeof(c->sensor_name) - 1] != '\0' ||
 	    !sensor_name_ok(c->sensor_name))
 		strcpy(c->sensor_name, "nfqd");
+	c->seccomp = SECCOMP_ON;
 }
 
 /* Trim, drop the comment; NULL for a blank line. */
@@ -686,6 +717,8 @@ conf_load(const char *path, struct conf *c, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
+	if (priv_file_check(fileno(f), path, err, errlen) == -1)
+		goto fail;
 	while ((len = getline(&line, &cap, f)) != -1) {
 		lineno++;
 		if (len > LINE_MAX_LEN) {

@@ -352,6 +352,10 @@ announce_load(const char *path, struct announce **out, size_t *n, char *err,
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
+	if (priv_file_check(fileno(f), path, err, errlen) == -1) {
+		fclose(f);
+		return -1;
+	}
 	while (getline(&line, &cap, f) != -1) {
 		lineno++;
 		if ((p = strchr(line, '#')) != NULL)

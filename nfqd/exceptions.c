@@ -202,6 +202,8 @@ exc_load(const char *path, struct exc_list *l, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
+	if (priv_file_check(fileno(f), path, err, errlen) == -1)
+		goto fail;
 	while ((len = getline(&line, &cap, f)) != -1) {
 		lineno++;
 		msg[0] = '\0';

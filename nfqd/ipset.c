@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -393,12 +394,22 @@ static int
 ipset_sync_mask(const struct policy *pol, int64_t now, unsigned mask,
     char *err, size_t errlen)
 {
+	/*
+	 * Opened once and kept: the daemon's first sync runs before it drops
+	 * to its user, who could not open root's file later.  flock needs
+	 * no write access, so root makes it readable for a daemon started
+	 * as its user (the systemd unit), whatever the umask.
+	 */
+	static int	 lock = -1;
 	FILE		*f = NULL;
-	int		 in = -1, out = -1, lock, d, st, rc = -1;
+	int		 in = -1, out = -1, d, st, rc = -1;
 	char		 msg[ERRLEN], line[256], *p;
 	unsigned long	 n;
 
-	if ((lock = open(IPSET_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) != -1)
+	if (lock == -1 && (lock = open(IPSET_LOCK, O_RDONLY | O_CREAT |
+	    O_CLOEXEC, 0644)) != -1 && geteuid() == 0)
+		(void)fchmod(lock, 0644);
+	if (lock != -1)
 		(void)flock(lock, LOCK_EX);	/* best effort */
 	if ((in = memfd_create("nfqd-ipset-in", MFD_CLOEXEC)) == -1 ||
 	    (out = memfd_create("nfqd-ipset-out", MFD_CLOEXEC)) == -1) {
@@ -459,7 +470,7 @@ out:
 	if (out != -1)
 		close(out);
 	if (lock != -1)
-		close(lock);
+		(void)flock(lock, LOCK_UN);
 	return rc;
 }
 

@@ -431,6 +431,9 @@ live_restart_only(const struct conf *a, const struct conf *b)
 	if (a->classify != b->classify || a->smtp_addresses != b->smtp_addresses)
 		log_warnx("reload: classification settings changed; take "
 		    "effect at restart");
+	if (strcmp(a->user, b->user) != 0 || a->seccomp != b->seccomp)
+		log_warnx("reload: user or seccomp changed; takes effect at "
+		    "restart");
 }
 
 /* Wait (5 s at most) until every worker has started a batch at g. */
@@ -1076,7 +1079,7 @@ live_ctl(void *arg, const struct ctl_req *r, const struct ctl_peer *peer,
 }
 
 static int
-live_start_workers(struct live *l, struct policy *pol)
+live_open_workers(struct live *l, struct policy *pol)
 {
 	char		 err[ERRLEN];
 	uint64_t	 seed = 0;
@@ -1111,6 +1114,15 @@ live_start_workers(struct live *l, struct policy *pol)
 		}
 		engine_set_bypass(w->engine, true);
 	}
+	return 0;
+}
+
+/* After the privilege drop: the threads inherit what is left. */
+static int
+live_run_workers(struct live *l)
+{
+	unsigned	 i;
+
 	for (i = 0; i < l->nw; i++)
 		if (pthread_create(&l->w[i].thread, NULL, worker_main,
 		    &l->w[i]) != 0) {
@@ -1196,7 +1208,27 @@ live_run(struct policy *pol, const char *conf_path)
 		log_warnx("degraded-mode sets not updated (is nfqd-rules "
 		    "installed?): %s", err);
 	atomic_store(&live_policy, pol);
-	if (live_start_workers(&l, pol) == -1) {
+	if (live_open_workers(&l, pol) == -1) {
+		live_cleanup(&l);
+		policy_free(pol);
+		return 1;
+	}
+	/* Enforcement matters more than control: run without the socket. */
+	if ((l.ctl = ctl_open(&pol->conf, live_ctl, &l, err,
+	    sizeof(err))) == NULL && err[0] != '\0')
+		log_warnx("no control socket: %s", err);
+	/*
+	 * Everything is open: drop to the user and its one capability, then
+	 * the system call filter (priv.c), before the threads that keep them.
+	 */
+	if (priv_drop(&pol->conf, err, sizeof(err)) == -1 ||
+	    priv_seccomp(&pol->conf, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		live_cleanup(&l);
+		policy_free(pol);
+		return 1;
+	}
+	if (live_run_workers(&l) == -1) {
 		live_cleanup(&l);
 		policy_free(pol);
 		return 1;
@@ -1213,11 +1245,7 @@ live_run(struct policy *pol, const char *conf_path)
 		    pol->conf.nfastpath_ifaces == 1 ? "" : "s");
 	if (pthread_create(&l.writer, NULL, writer_main, &l) != 0)
 		fatalx("cannot start the event writer");
-	/* Enforcement matters more than control: run without the socket. */
-	if ((l.ctl = ctl_open(&pol->conf, live_ctl, &l, err,
-	    sizeof(err))) == NULL && err[0] != '\0')
-		log_warnx("no control socket: %s", err);
-	else if (l.ctl != NULL && ctl_start(l.ctl) == -1) {
+	if (l.ctl != NULL && ctl_start(l.ctl) == -1) {
 		log_warnx("no control socket: cannot start its thread");
 		ctl_close(l.ctl);
 		l.ctl = NULL;

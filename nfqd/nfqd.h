@@ -125,7 +125,12 @@ struct conf {
 	uint8_t		 fastpath;		/* enum fastpath_mode */
 	char		 fastpath_ifaces[MAX_FP_IFACES][16];
 	size_t		 nfastpath_ifaces;
+	/* least privilege (priv.c) */
+	char		 user[64];		/* "" = stay as started */
+	uint32_t	 uid, gid;
+	uint8_t		 seccomp;		/* enum seccomp_mode */
 };
+enum seccomp_mode { SECCOMP_OFF, SECCOMP_ON, SECCOMP_LOG };
 
 int	 conf_load(const char *, struct conf *, char *, size_t);
 void	 conf_free(struct conf *);
@@ -668,6 +673,13 @@ void	 ctl_close(struct ctl *);
 
 int	 rules_script(const struct conf *, int, FILE *);	/* 4 or 6 */
 int	 rules_nft(const struct conf *, FILE *);
+
+/* ---- priv.c: file modes, privilege drop, seccomp ---- */
+
+int	 priv_file_check(int, const char *, char *, size_t);
+int	 priv_user(const char *, uint32_t *, uint32_t *, char *, size_t);
+int	 priv_drop(const struct conf *, char *, size_t);
+int	 priv_seccomp(const struct conf *, char *, size_t);
 
 /* ---- clock.c ---- */
 

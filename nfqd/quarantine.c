@@ -394,6 +394,10 @@ quar_read(const char *path, struct quar_list *l, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
+	if (priv_file_check(fileno(f), path, err, errlen) == -1) {
+		fclose(f);
+		return -1;
+	}
 	if ((buf = malloc(QUAR_FILE_MAX + 1)) == NULL) {
 		fclose(f);
 		snprintf(err, errlen, "%s: out of memory", path);

@@ -30,6 +30,9 @@ need_pkg libmnl libmnl-dev
 # bpftool for vmlinux.h and the skeleton
 need_pkg libbpf libbpf-dev
 need_cmd bpftool bpftool
+# least privilege (nfqd/priv.c): capabilities and the system call filter
+need_pkg libcap-ng libcap-ng-dev
+need_pkg libseccomp libseccomp-dev
 # tests/e2e: network namespaces, real SMTP servers and clients
 need_cmd ip iproute2
 need_cmd iptables iptables
@@ -50,6 +53,11 @@ need_cmd ipset ipset
 need_cmd nft nftables
 need_cmd ip iproute2
 need_cmd conntrack conntrack
+# tests/e2e/test_privs.sh: a test user, nfqctl and nfqd as other users
+need_cmd setpriv util-linux
+need_cmd useradd passwd
+# make test-valgrind (make check): memcheck over replay and the daemon
+need_cmd valgrind valgrind
 # tests/docs: man page lint
 need_cmd mandoc mandoc
 # tests/fuzz (make fuzz, make check): clang's libFuzzer and the ASan/UBSan

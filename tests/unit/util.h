@@ -88,6 +88,9 @@ write_bytes(const struct tmpdir *d, const char *name, const void *data,
 		fail_msg("cannot write %s", out);
 	if (len > 0 && fwrite(data, 1, len, f) != len)
 		fail_msg("short write to %s", out);
+	/* Whatever the umask: loaders refuse group/other-writable files. */
+	if (fchmod(fileno(f), 0644) == -1)
+		fail_msg("cannot chmod %s", out);
 	fclose(f);
 	return out;
 }
