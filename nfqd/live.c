@@ -1213,6 +1213,19 @@ live_run(struct policy *pol, const char *conf_path)
 		policy_free(pol);
 		return 1;
 	}
+	/*
+	 * The fast path is an accelerator: without it the queue enforces.
+	 * Loaded before the drop (loading needs more than CAP_NET_ADMIN).
+	 */
+	if ((l.fp = fastpath_start(pol, &live_policy, &live_gen, err,
+	    sizeof(err))) == NULL && err[0] != '\0')
+		log_warnx("%s; falling back to the queue path: every packet "
+		    "is decided by nfqd through NFQUEUE", err);
+	else if (l.fp != NULL)
+		log_info("fastpath: %s on %zu interface%s; blocked SYNs are "
+		    "dropped in the kernel", pol->conf.fastpath == FASTPATH_XDP ?
+		    "xdp" : "tc", pol->conf.nfastpath_ifaces,
+		    pol->conf.nfastpath_ifaces == 1 ? "" : "s");
 	/* Enforcement matters more than control: run without the socket. */
 	if ((l.ctl = ctl_open(&pol->conf, live_ctl, &l, err,
 	    sizeof(err))) == NULL && err[0] != '\0')
@@ -1233,16 +1246,6 @@ live_run(struct policy *pol, const char *conf_path)
 		policy_free(pol);
 		return 1;
 	}
-	/* The fast path is an accelerator: without it the queue enforces. */
-	if ((l.fp = fastpath_start(pol, &live_policy, &live_gen, err,
-	    sizeof(err))) == NULL && err[0] != '\0')
-		log_warnx("%s; falling back to the queue path: every packet "
-		    "is decided by nfqd through NFQUEUE", err);
-	else if (l.fp != NULL)
-		log_info("fastpath: %s on %zu interface%s; blocked SYNs are "
-		    "dropped in the kernel", pol->conf.fastpath == FASTPATH_XDP ?
-		    "xdp" : "tc", pol->conf.nfastpath_ifaces,
-		    pol->conf.nfastpath_ifaces == 1 ? "" : "s");
 	if (pthread_create(&l.writer, NULL, writer_main, &l) != 0)
 		fatalx("cannot start the event writer");
 	if (l.ctl != NULL && ctl_start(l.ctl) == -1) {

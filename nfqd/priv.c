@@ -188,6 +188,15 @@ static const char *const allowed_san[] = {
 };
 #endif
 
+/*
+ * The eBPF fast path (fastpath.c), when on: its maps are written at each
+ * reload through bpf(2) on descriptors opened before the drop, and its
+ * reader thread polls the ring buffer with epoll.
+ */
+static const char *const allowed_fastpath[] = {
+	"bpf", "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait",
+};
+
 /* socket(2): these families only. */
 static const int families[] = { AF_UNIX, AF_INET, AF_INET6, AF_NETLINK };
 
@@ -232,6 +241,10 @@ priv_seccomp(const struct conf *c, char *err, size_t errlen)
 		goto fail;
 	}
 	if (add_names(ctx, allowed, sizeof(allowed) / sizeof(allowed[0]), err,
+	    errlen) == -1)
+		goto fail;
+	if (c->fastpath != FASTPATH_OFF && add_names(ctx, allowed_fastpath,
+	    sizeof(allowed_fastpath) / sizeof(allowed_fastpath[0]), err,
 	    errlen) == -1)
 		goto fail;
 #ifdef NFQD_ASAN
