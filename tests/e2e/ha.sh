@@ -11,12 +11,17 @@
 #   ws   10.20.3.44/16             \  r2 c0 10.20.0.3     r2 o0 198.51.100.3 /
 #   siem 10.20.9.9/16 (collector)       r1 sync 192.0.2.1 -- r2 sync 192.0.2.2 (conntrackd FTFW, UDP)
 #
-# The hosts route through the virtual addresses (10.20.0.1 campus side,
-# 198.51.100.1 outside), held by one router at a time, as keepalived
-# would hold them.  ha_failover moves them: the new primary commits
-# conntrackd's external cache to its kernel table first (what
-# primary-backup.sh does on keepalived's notify_master), then takes the
-# addresses and announces them with gratuitous ARP.
+#   IPv6: gw 2001:db8:20:1::25 and ws 2001:db8:20:3::44 on 2001:db8:20::/48
+#   (routers ::2, ::3), mta 2001:db8:99::7 on 2001:db8:99::/64 (routers
+#   ::2, ::3); the virtual gateway is fe80::1 on both sides.
+#
+# The hosts route through the virtual addresses (10.20.0.1 and fe80::1
+# campus side, 198.51.100.1 and fe80::1 outside), held by one router at a
+# time, as keepalived would hold them.  ha_failover moves them: the new
+# primary commits conntrackd's external cache to its kernel table first
+# (what primary-backup.sh does on keepalived's notify_master), then takes
+# the addresses and announces them (gratuitous ARP, unsolicited neighbour
+# advertisements).
 #
 # Both routers run nfqd-rules, nfqd (same nfqd.conf and exceptions.conf
 # but for sensor-name and the scratch paths) and conntrackd; every nfqd
@@ -35,6 +40,9 @@ HA_PORT=$((20000 + $$ % 20000))	# the collector's TCP port
 declare -A RC=([r1]=10.20.0.2 [r2]=10.20.0.3)		# campus side
 declare -A RO=([r1]=198.51.100.2 [r2]=198.51.100.3)	# outside
 declare -A RS=([r1]=192.0.2.1 [r2]=192.0.2.2)		# sync link
+declare -A RC6=([r1]=2001:db8:20::2 [r2]=2001:db8:20::3)
+declare -A RO6=([r1]=2001:db8:99::2 [r2]=2001:db8:99::3)
+VIP6=fe80::1
 declare -A HA_NFQD_PID=()
 PRIMARY=""
 # reject = yes (the default here) or no in both nfqd.conf: with no, a
@@ -42,8 +50,6 @@ PRIMARY=""
 # SMTP_TIMEOUT seconds.
 HA_REJECT=${HA_REJECT:-yes}
 
-# IPv4 only here: the hosts of lib.sh's sample campus that take part.
-for _a in "$GW6" "$WS6" "$MTA6"; do unset "HOST_NS[$_a]"; done
 HOST_NS[$SIEM4]=siem
 
 ha_require() {
@@ -72,12 +78,15 @@ ha_topo_up() {
 	for r in r1 r2; do
 		ns_add "$r"
 		ip netns exec "$P$r" sysctl -qw net.ipv4.ip_forward=1 \
+		    net.ipv6.conf.all.forwarding=1 \
 		    net.netfilter.nf_conntrack_acct=1 >/dev/null ||
 		    fatal "sysctl in $P$r"
 		lan_link "$P$r" c0 campus "$r-c"
 		lan_link "$P$r" o0 outside "$r-o"
 		ip -n "$P$r" addr add "${RC[$r]}/16" dev c0
 		ip -n "$P$r" addr add "${RO[$r]}/24" dev o0
+		ip -n "$P$r" addr add "${RC6[$r]}/48" dev c0 nodad
+		ip -n "$P$r" addr add "${RO6[$r]}/64" dev o0 nodad
 	done
 	ip -n "${P}r1" link add sync type veth peer name sync netns "${P}r2" ||
 	    fatal "sync link"
@@ -95,23 +104,37 @@ ha_topo_up() {
 	lan_link "${P}mta" eth0 outside mta
 	ip -n "${P}mta" addr add "$MTA4/24" dev eth0
 	ip -n "${P}mta" route add default via "$VIP_O" dev eth0
+	ip -n "${P}gw" addr add "$GW6/48" dev eth0 nodad
+	ip -n "${P}ws" addr add "$WS6/48" dev eth0 nodad
+	ip -n "${P}mta" addr add "$MTA6/64" dev eth0 nodad
+	for h in gw ws mta; do
+		ip -n "$P$h" -6 route add default via "$VIP6" dev eth0 ||
+		    fatal "IPv6 default route in $h"
+	done
 	vip_take r1
 	vsay "HA topology up: ${NAMESPACES[*]}"
 }
 
 # Router R takes both virtual addresses and announces them.
 vip_take() {	# R
-	ip -n "$P$1" addr add "$VIP_C/32" dev c0 || fatal "VIP on $1"
-	ip -n "$P$1" addr add "$VIP_O/32" dev o0 || fatal "VIP on $1"
-	ip netns exec "$P$1" "$PY" "$E2E_DIR/garp.py" c0 "$VIP_C" 3 &&
-	    ip netns exec "$P$1" "$PY" "$E2E_DIR/garp.py" o0 "$VIP_O" 3 ||
-	    fatal "gratuitous ARP from $1 failed"
+	local dev a
+	for dev in c0 o0; do
+		[ $dev = c0 ] && a=$VIP_C || a=$VIP_O
+		ip -n "$P$1" addr add "$a/32" dev $dev &&
+		    ip -n "$P$1" addr add "$VIP6/64" dev $dev nodad ||
+		    fatal "virtual addresses on $1 $dev"
+		ip netns exec "$P$1" "$PY" "$E2E_DIR/garp.py" $dev "$a" 3 &&
+		    ip netns exec "$P$1" "$PY" "$E2E_DIR/garp.py" $dev "$VIP6" 3 ||
+		    fatal "announcing the addresses from $1 $dev failed"
+	done
 	PRIMARY=$1
 }
 
 vip_release() {	# R
 	ip -n "$P$1" addr del "$VIP_C/32" dev c0 2>/dev/null
 	ip -n "$P$1" addr del "$VIP_O/32" dev o0 2>/dev/null
+	ip -n "$P$1" addr del "$VIP6/64" dev c0 2>/dev/null
+	ip -n "$P$1" addr del "$VIP6/64" dev o0 2>/dev/null
 	return 0
 }
 
@@ -165,6 +188,9 @@ General {
 			IPv4_address $VIP_C
 			IPv4_address $VIP_O
 			IPv4_address 192.0.2.0/30
+			IPv6_address ::1
+			IPv6_address ${RC6[$r]}
+			IPv6_address ${RO6[$r]}
 		}
 	}
 }
@@ -277,10 +303,13 @@ ha_failover() {	# FROM TO
 	done
 }
 
-# conntrack's line for the connection with source port SPORT in router R.
+# conntrack's line for the connection with source port SPORT in router R
+# (IPv4 or IPv6).
 ct_line() {	# R SPORT
-	ip netns exec "$P$1" conntrack -L -p tcp --orig-port-src "$2" 2>/dev/null |
-	    head -n 1
+	{
+		ip netns exec "$P$1" conntrack -L -f ipv4 -p tcp --orig-port-src "$2"
+		ip netns exec "$P$1" conntrack -L -f ipv6 -p tcp --orig-port-src "$2"
+	} 2>/dev/null | head -n 1
 }
 
 # The mark of that line, as a number (empty if none).
@@ -295,6 +324,7 @@ ha_dump() {
 		for r in r1 r2; do
 			echo "== $r conntrack -L"
 			ip netns exec "$P$r" conntrack -L 2>&1
+			ip netns exec "$P$r" conntrack -L -f ipv6 2>&1
 			echo "== $r conntrackd -i / -e"
 			ctd "$r" -i ct 2>&1; ctd "$r" -e ct 2>&1
 			echo "== $r iptables-save -c"

@@ -6,11 +6,11 @@
 #  - a blocked SYN leaves nothing for conntrackd to replicate (no entry in
 #    r1's table, none in r2's external cache), an allowed one does, with
 #    nfqd's mark;
-#  - two allowed SMTP transfers in the middle of their DATA survive the
+#  - three allowed SMTP transfers in the middle of their DATA survive the
 #    switch and the messages arrive intact; r2 carries them on the
-#    replicated connection mark: one still being inspected (allowed bit)
-#    is let go by r2's nfqd without a decision, one in TLS (bypass bit)
-#    never reaches r2's queue at all;
+#    replicated connection mark: the ones still being inspected (allowed
+#    bit; IPv4 and IPv6) are let go by r2's nfqd without a decision, the
+#    one in TLS (bypass bit) never reaches r2's queue at all;
 #  - new connections are decided on r2 with the same policy;
 #  - both nfqd send their events to one collector, told apart by "host".
 . "$(dirname "$0")/ha.sh"
@@ -23,6 +23,8 @@ deliver $GW4    $MTA4   outbound
 refused $WS4    $MTA4   outbound
 deliver $MTA4   $GW4    inbound
 refused $MTA4   $WS4    inbound
+deliver $GW6    $MTA6   outbound
+refused $WS6    $MTA6   outbound
 CASES
 n=$(grep -c '^before ' "$T/attempts")
 eve_wait 5 "$n" "$T/r1/eve.json" policy
@@ -37,11 +39,14 @@ ct_pair() {	# R SRC DST  (either way round, any port: the reset too)
 ext_pair() {	# R SRC DST
 	ctd "$1" -e ct 2>/dev/null | grep -F "src=$2 dst=$3 " | grep -F "dport=25 "
 }
-# The allowed pair shows the lookup finds entries (in TIME_WAIT by now).
-[ -n "$(ct_pair r1 "$GW4" "$MTA4")" ] &&
-    pass "allowed $GW4 -> $MTA4: r1 has its conntrack entry" ||
-    fail "allowed $GW4 -> $MTA4: no conntrack entry on r1"
-for pair in "$WS4 $MTA4" "$MTA4 $WS4"; do
+# The allowed pairs show the lookup finds entries (in TIME_WAIT by now).
+for pair in "$GW4 $MTA4" "$GW6 $MTA6"; do
+	# shellcheck disable=SC2086
+	[ -n "$(ct_pair r1 $pair)" ] &&
+	    pass "allowed ${pair/ / -> }: r1 has its conntrack entry" ||
+	    fail "allowed ${pair/ / -> }: no conntrack entry on r1"
+done
+for pair in "$WS4 $MTA4" "$MTA4 $WS4" "$WS6 $MTA6"; do
 	# shellcheck disable=SC2086
 	if [ -z "$(ct_pair r1 $pair)" ]; then
 		pass "blocked ${pair/ / -> } (reject = $HA_REJECT): no conntrack entry on r1"
@@ -50,19 +55,22 @@ for pair in "$WS4 $MTA4" "$MTA4 $WS4"; do
 		ct_pair r1 $pair | sed 's/^/    /'
 	fi
 done
-allowed_ext=""
-for _ in $(seq 1 50); do
-	allowed_ext=$(ext_pair r2 "$GW4" "$MTA4")
-	[ -n "$allowed_ext" ] && break
-	sleep 0.1
+for pair in "$GW4 $MTA4" "$GW6 $MTA6"; do
+	ext=""
+	for _ in $(seq 1 50); do
+		# shellcheck disable=SC2086
+		ext=$(ext_pair r2 $pair)
+		[ -n "$ext" ] && break
+		sleep 0.1
+	done
+	if [ -n "$ext" ]; then
+		pass "allowed ${pair/ / -> } is in r2's external cache: $ext"
+	else
+		fail "allowed ${pair/ / -> } not in r2's external cache"
+	fi
 done
-if [ -n "$allowed_ext" ]; then
-	pass "allowed $GW4 -> $MTA4 is in r2's external cache: $allowed_ext"
-else
-	fail "allowed $GW4 -> $MTA4 not in r2's external cache"
-fi
 # shellcheck disable=SC2086
-if [ -z "$(ext_pair r2 $WS4 $MTA4)$(ext_pair r2 $MTA4 $WS4)" ]; then
+if [ -z "$(ext_pair r2 $WS4 $MTA4)$(ext_pair r2 $MTA4 $WS4)$(ext_pair r2 $WS6 $MTA6)" ]; then
 	pass "nothing of the blocked attempts reached r2's conntrackd"
 else
 	fail "r2's conntrackd has entries of blocked attempts"
@@ -84,21 +92,27 @@ case $ext in
 esac
 
 # ---- transfers in progress across the switch ---------------------------
-# Two messages from the gateway to the MTA, each held in the middle of its
-# DATA: "plain" is still being inspected by r1's nfqd (allowed bit only),
-# "tls" switched to TLS after EHLO, so r1's nfqd stopped inspecting it and
-# set the bypass bit.
+# Three messages from the gateway to the MTA, each held in the middle of
+# its DATA: "plain" and "plain6" (IPv6) are still being inspected by r1's
+# nfqd (allowed bit only), "tls" switched to TLS after EHLO, so r1's nfqd
+# stopped inspecting it and set the bypass bit.
 B=$((0x10000000)) A=$((0x40000000))	# nfqd.conf's default bits
+TRANSFERS="plain tls plain6"
 declare -A SPORT=() HPID=() M1=()
-for x in plain tls; do
-	bg_ns "$(ns_of "$GW4")" "$T/hold-$x.log" "$T/hold-$x.log" \
-	    "$PY" "$E2E_DIR/hold.py" --src "$GW4" --dst "$MTA4" \
+declare -A TSRC=([plain]=$GW4 [tls]=$GW4 [plain6]=$GW6)
+declare -A TDST=([plain]=$MTA4 [tls]=$MTA4 [plain6]=$MTA6)
+ipt() {	# TRANSFER -> iptables or ip6tables
+	case $1 in *6) echo ip6tables ;; *) echo iptables ;; esac
+}
+for x in $TRANSFERS; do
+	bg_ns "$(ns_of "${TSRC[$x]}")" "$T/hold-$x.log" "$T/hold-$x.log" \
+	    "$PY" "$E2E_DIR/hold.py" --src "${TSRC[$x]}" --dst "${TDST[$x]}" \
 	    --from "e2e-$$-$x@sender.e2e.test" --ready "$T/hold-$x.ready" \
 	    --go "$T/hold.go" --data 30 --every 0.1 --max-wait 60 --timeout 20 \
 	    $([ $x = tls ] && echo --starttls)
 	HPID[$x]=$BG_PID
 done
-for x in plain tls; do
+for x in $TRANSFERS; do
 	for _ in $(seq 1 100); do
 		[ -s "$T/hold-$x.ready" ] && break
 		kill -0 "${HPID[$x]}" 2>/dev/null || break
@@ -107,7 +121,7 @@ for x in plain tls; do
 	[ -s "$T/hold-$x.ready" ] ||
 	    { show_tail "$T/hold-$x.log"; fatal "$x transfer did not reach DATA"; }
 	SPORT[$x]=$(cat "$T/hold-$x.ready")
-	pass "$x transfer $GW4:${SPORT[$x]} -> $MTA4:25 in DATA through r1"
+	pass "$x transfer $(bracket "${TSRC[$x]}"):${SPORT[$x]} -> $(bracket "${TDST[$x]}"):25 in DATA through r1"
 	eve_wait 5 1 "$T/r1/eve.json" policy src_port="${SPORT[$x]}" \
 	    policy.action=allowed && pass "r1's nfqd allowed the $x transfer" ||
 	    fail "r1: no allowed policy event for the $x transfer"
@@ -116,7 +130,7 @@ done
 # r1's marks: the allowed bit alone on the plain one, the bypass bit on the
 # TLS one (once r1's nfqd has seen the handshake go by; the allowed bit it
 # had while inspecting stays).
-for x in plain tls; do
+for x in $TRANSFERS; do
 	mask=$([ $x = tls ] && echo $B || echo $((A | B)))
 	want=$([ $x = tls ] && echo $B || echo $A)
 	m=""
@@ -143,7 +157,7 @@ for x in plain tls; do
 	esac
 	# Count, on r2, the packets of it that nfqd's queue rule would get
 	# (no bypass bit): a rule with no target before the NFQD-QUEUE jump.
-	ip netns exec "${P}r2" iptables -t mangle -I FORWARD 1 -p tcp \
+	ip netns exec "${P}r2" "$(ipt $x)" -t mangle -I FORWARD 1 -p tcp \
 	    -m multiport --ports "${SPORT[$x]}" -m connmark ! --mark "$B/$B" ||
 	    fatal "counting rule on r2"
 done
@@ -152,11 +166,12 @@ sleep 1				# more of the bodies through r1
 ha_failover r1 r2
 # r1 stops forwarding, as a dead router would: from now on the transfers
 # can only go through r2.
-ip netns exec "${P}r1" sysctl -qw net.ipv4.ip_forward=0 >/dev/null
+ip netns exec "${P}r1" sysctl -qw net.ipv4.ip_forward=0 \
+    net.ipv6.conf.all.forwarding=0 >/dev/null
 [ "$PRIMARY" = r2 ] && pass "switched to r2 (conntrackd -c -f -R -B on r2, addresses moved, r1 forwards nothing)"
 touch "$T/hold.go"
 
-for x in plain tls; do
+for x in $TRANSFERS; do
 	for _ in $(seq 1 300); do kill -0 "${HPID[$x]}" 2>/dev/null || break; sleep 0.1; done
 	if kill -0 "${HPID[$x]}" 2>/dev/null; then
 		fail "$x transfer did not finish within 30 s of the switch"
@@ -176,7 +191,7 @@ for line in open(sys.argv[1]):
 PY
 )
 	if [ $rc = 0 ] && [ -n "$want" ] && [ "$want" = "$got" ] &&
-	    "$PY" "$E2E_DIR/check.py" maillog "$T/mail.log" "$from" "$GW4" "$MTA4"; then
+	    "$PY" "$E2E_DIR/check.py" maillog "$T/mail.log" "$from" "${TSRC[$x]}" "${TDST[$x]}"; then
 		pass "the $x transfer completed across the switch, message intact (${want#* } bytes, sha256 ${want%% *})"
 	else
 		fail "$x transfer: exit $rc, sent '${want:-?}', server got '${got:-nothing}'"
@@ -185,11 +200,11 @@ PY
 done
 
 # r2 carried both on the replicated state, and decided neither.
-queued() {	# SPORT -> packets r2's counting rule saw
-	ip netns exec "${P}r2" iptables -t mangle -L FORWARD -v -x -n |
-	    awk -v p="$1" '$0 ~ "ports " p " " { print $1; exit }'
+queued() {	# TRANSFER -> packets r2's counting rule saw
+	ip netns exec "${P}r2" "$(ipt "$1")" -t mangle -L FORWARD -v -x -n |
+	    awk -v p="${SPORT[$1]}" '$0 ~ "ports " p " " { print $1; exit }'
 }
-for x in plain tls; do
+for x in $TRANSFERS; do
 	sp=${SPORT[$x]}
 	line=$(ct_line r2 "$sp")
 	m2=$(ct_mark r2 "$sp")
@@ -203,14 +218,15 @@ for x in plain tls; do
 	[ "$c" = 0 ] && pass "r2's nfqd made no decision on the $x transfer" ||
 	    fail "r2's nfqd decided the $x transfer again ($c policy events)"
 done
-q=$(queued "${SPORT[tls]}")
+q=$(queued tls)
 [ "${q:-x}" = 0 ] &&
     pass "r2 never queued a packet of the tls transfer (the bypass bit came with it)" ||
     fail "r2 queued ${q:-?} packets of the tls transfer"
-# The plain one comes with the allowed bit only: r2 queues its first
-# packet(s), and nfqd lets it go on that bit without a decision
+# The plain ones come with the allowed bit only: r2 queues their first
+# packet(s), and nfqd lets them go on that bit without a decision
 # (stats.flow.resumed) and sets the bypass bit.
-q=$(queued "${SPORT[plain]}")
+q4=$(queued plain) q6=$(queued plain6)
+q=$((${q4:-0} + ${q6:-0}))
 resumed=0
 for _ in $(seq 1 30); do
 	resumed=$("$PY" - "$T/r2/eve.json" <<'PY'
@@ -226,10 +242,10 @@ PY
 	[ "$resumed" -gt 0 ] && break
 	sleep 0.1
 done
-if [ "${q:-0}" -gt 0 ] && [ "$resumed" -ge "$q" ]; then
-	pass "r2 queued $q packet(s) of the plain transfer; its nfqd resumed them on the allowed bit (stats.flow.resumed $resumed)"
+if [ "${q4:-0}" -gt 0 ] && [ "${q6:-0}" -gt 0 ] && [ "$resumed" -ge "$q" ]; then
+	pass "r2 queued $q4 + $q6 packet(s) of the plain transfers (IPv4 + IPv6); its nfqd resumed them on the allowed bit (stats.flow.resumed $resumed)"
 else
-	fail "plain transfer on r2: ${q:-?} packets queued, stats.flow.resumed $resumed"
+	fail "plain transfers on r2: ${q4:-?} + ${q6:-?} packets queued, stats.flow.resumed $resumed"
 fi
 
 # ---- new connections on r2 ---------------------------------------------
@@ -239,6 +255,8 @@ deliver $GW4    $MTA4   outbound
 refused $WS4    $MTA4   outbound
 deliver $MTA4   $GW4    inbound
 refused $MTA4   $WS4    inbound
+deliver $MTA6   $GW6    inbound
+refused $MTA6   $WS6    inbound
 CASES
 n=$(grep -c '^after ' "$T/attempts")
 eve_wait 5 "$n" "$T/r2/eve.json" policy
