@@ -4,10 +4,19 @@
  * is the capture's timestamps, so expiry and timeouts are deterministic.
  * At the end every remaining flow is flushed, a stats event written, and a
  * one-screen summary printed to stderr.
+ *
+ * As live, events are formatted off the packet path: the engine pushes
+ * them into an evq ring and a writer thread formats, counts and writes
+ * them, in order.  Unlike live, replay never drops an event: a full ring
+ * makes the reader wait for the writer.
  */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <pcap/pcap.h>
 
@@ -16,6 +25,8 @@
 
 #define TOP_HOSTS	10
 #define HOST_SLOTS	65536		/* campus hosts counted for the summary */
+#define REPLAY_RING	8192		/* events between reader and writer */
+#define REPLAY_READBUF	(1 << 20)	/* stdio buffer of the capture */
 
 struct host_count {
 	struct ip_addr	 addr;
@@ -29,6 +40,12 @@ struct replay {
 	struct host_count	*hosts;
 	uint32_t		 nhosts;
 	uint64_t		 hosts_dropped;
+	/* the reader (engine) and the writer thread */
+	struct evq		*q;
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 cond;
+	_Atomic int		 waiting;	/* someone sleeps on cond */
+	_Atomic int		 done;		/* no more events */
 };
 
 static void
@@ -58,11 +75,49 @@ replay_count_host(struct replay *r, const struct ip_addr *a, int dir,
 	h->n[dir] += n;
 }
 
+/* Sleep until the other side signals, 1 ms at most (a missed wake-up). */
 static void
-replay_emit(void *arg, const struct event *cev)
+replay_wait(struct replay *r)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&r->lock);
+	atomic_store(&r->waiting, 1);
+	pthread_cond_timedwait(&r->cond, &r->lock, &ts);
+	atomic_store(&r->waiting, 0);
+	pthread_mutex_unlock(&r->lock);
+}
+
+static void
+replay_wake(struct replay *r)
+{
+	if (atomic_load(&r->waiting)) {
+		pthread_mutex_lock(&r->lock);
+		pthread_cond_signal(&r->cond);
+		pthread_mutex_unlock(&r->lock);
+	}
+}
+
+/* Engine callback: hand the event to the writer, waiting if it is behind. */
+static void
+replay_emit(void *arg, const struct event *ev)
 {
 	struct replay	*r = arg;
-	struct event	 ev_copy = *cev, *ev = &ev_copy;
+
+	while (!evq_push(r->q, ev))
+		replay_wait(r);
+	replay_wake(r);
+}
+
+static void
+replay_write(struct replay *r, struct event *ev)
+{
 	struct sink_stat ss[MAX_SINKS];
 	size_t		 nss = MAX_SINKS;
 	int		 len;
@@ -94,6 +149,26 @@ replay_emit(void *arg, const struct event *cev)
 		return;
 	}
 	sinks_write(r->sinks, r->buf, (size_t)len);
+}
+
+static void *
+replay_writer(void *arg)
+{
+	struct replay	*r = arg;
+	struct event	 ev;
+
+	for (;;) {
+		if (evq_pop(r->q, &ev)) {
+			replay_write(r, &ev);
+			replay_wake(r);
+		} else if (atomic_load(&r->done)) {
+			if (!evq_pop(r->q, &ev))
+				break;
+			replay_write(r, &ev);
+		} else
+			replay_wait(r);
+	}
+	return NULL;
 }
 
 static int
@@ -201,12 +276,21 @@ replay_run(const struct policy *pol, const char *file, struct sinks *sinks)
 	struct replay		*r;
 	struct engine		*e;
 	enum link		 link;
+	pthread_t		 writer;
+	FILE			*fp;
 	int			 rc = 0, n;
 
-	pc = pcap_open_offline_with_tstamp_precision(file,
+	/* A large stdio buffer: libpcap reads each record with fread. */
+	if ((fp = fopen(file, "rb")) == NULL) {
+		log_warnx("%s: %s", file, strerror(errno));
+		return 1;
+	}
+	setvbuf(fp, NULL, _IOFBF, REPLAY_READBUF);
+	pc = pcap_fopen_offline_with_tstamp_precision(fp,
 	    PCAP_TSTAMP_PRECISION_MICRO, errbuf);
 	if (pc == NULL) {
 		log_warnx("%s: %s", file, errbuf);
+		fclose(fp);
 		return 1;
 	}
 	if (replay_link(pcap_datalink(pc), &link) == -1) {
@@ -217,7 +301,10 @@ replay_run(const struct policy *pol, const char *file, struct sinks *sinks)
 		return 1;
 	}
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->q = evq_new(REPLAY_RING)) == NULL ||
 	    (e = engine_new(pol, 0, replay_emit, r)) == NULL) {
+		if (r != NULL)
+			evq_free(r->q);
 		free(r);
 		pcap_close(pc);
 		log_warnx("out of memory");
@@ -225,6 +312,10 @@ replay_run(const struct policy *pol, const char *file, struct sinks *sinks)
 	}
 	r->sinks = sinks;
 	r->hosts = calloc(HOST_SLOTS, sizeof(*r->hosts));
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->cond, NULL);
+	if ((errno = pthread_create(&writer, NULL, replay_writer, r)) != 0)
+		fatal("replay: writer thread");
 	while ((n = pcap_next_ex(pc, &hdr, &data)) == 1)
 		engine_packet(e, pol, link, data, hdr->caplen, hdr->len,
 		    replay_ts(&hdr->ts), 0);
@@ -234,9 +325,15 @@ replay_run(const struct policy *pol, const char *file, struct sinks *sinks)
 	}
 	engine_flush(e, FE_END_OF_CAPTURE);
 	engine_stats_event(e);
+	atomic_store(&r->done, 1);
+	replay_wake(r);
+	pthread_join(writer, NULL);
 	sinks_flush(sinks);
 	replay_summary(r, file, engine_stats(e));
 	engine_free(e);
+	evq_free(r->q);
+	pthread_cond_destroy(&r->cond);
+	pthread_mutex_destroy(&r->lock);
 	free(r->hosts);
 	free(r);
 	pcap_close(pc);

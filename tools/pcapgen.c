@@ -1987,30 +1987,279 @@ cap_truncated(const char *dir)
 	pg_close(&w);
 }
 
+
+/*
+ * The benchmark capture (nfqd-pcapgen -b FILE): many interleaved
+ * connections on one link, for bench/run.sh's replay against ndpiReader.
+ * Not a test capture (it is large and never committed): written to FILE,
+ * deterministic from the seed (-s) and the connection count (-n).
+ *
+ * The mix, per connection (sample campus and exceptions.conf):
+ *	45%	blocked outbound: a campus workstation's SYN, 1-3 tries
+ *	20%	blocked inbound: an outside host's SYN to a campus host, 1-2
+ *	25%	allowed outbound: the gateway, 10.20.5.10 or 10.20.8.66 sends
+ *		a message of 0.5-28 KB to one or two recipients
+ *	 7%	allowed inbound: outside to the gateway or the physics /24
+ *	 1%	allowed outbound, short: EHLO and QUIT
+ *	 1%	transit (outside to outside, transit = allow)
+ *	 1%	internal (campus to campus)
+ * a quarter of each over IPv6 where the campus end has an IPv6 address
+ * (every blocked kind, the gateway's sessions).  Connections start
+ * evenly over -t seconds, jittered; their packets are interleaved in time
+ * order, so the capture looks like a mirror port of a campus border.
+ *
+ * Each connection is written to memory as it is generated, then every
+ * record is sorted by time (ties by order written) into FILE.
+ */
+
+struct bench_rec {
+	uint64_t	 ts;
+	size_t		 off;
+};
+
+static uint64_t
+bench_rand(uint64_t *s)
+{
+	uint64_t	 z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static int
+bench_cmp(const void *a, const void *b)
+{
+	const struct bench_rec	*x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* A campus workstation (not in the exception list), v4 or v6. */
+static void
+bench_ws(uint64_t *rs, int v6, char *a, size_t n)
+{
+	uint64_t	 r = bench_rand(rs);
+
+	if (v6)
+		snprintf(a, n, "2001:db8:20:%x::%x",
+		    (unsigned)(0x100 + r % 0xe00), (unsigned)(1 + (r >> 16) % 0xfffe));
+	else
+		snprintf(a, n, "10.20.%u.%u", (unsigned)(10 + r % 240),
+		    (unsigned)(1 + (r >> 16) % 254));
+}
+
+/* A host off campus: v4 documentation-like ranges, v6 outside the /48. */
+static void
+bench_out(uint64_t *rs, int v6, char *a, size_t n)
+{
+	uint64_t	 r = bench_rand(rs);
+
+	if (v6)
+		snprintf(a, n, "2001:db8:%x:%x::%x",
+		    (unsigned)(0x100 + r % 0xef00), (unsigned)((r >> 16) & 0xffff),
+		    (unsigned)(1 + (r >> 32) % 0xfffe));
+	else
+		snprintf(a, n, "%u.%u.%u.%u", (unsigned)(11 + r % 180),
+		    (unsigned)((r >> 8) & 0xff), (unsigned)((r >> 16) & 0xff),
+		    (unsigned)(1 + (r >> 24) % 254));
+}
+
+static void
+cap_bench(const char *file, uint64_t seed, unsigned nconn, unsigned secs)
+{
+	static const char *const gw_out[] = { "10.20.1.25", "10.20.5.10",
+	    "10.20.8.66" };
+	struct pg_writer w;
+	struct pg_conn	 c;
+	struct smtp_script s;
+	struct bench_rec *rec;
+	char		*mem = NULL, cli[64], srv[64], from[96], rcpt[2][96],
+			 helo[96], qid[16], server[96];
+	uint8_t		 h[24];
+	size_t		 memlen = 0, off, nrec, i;
+	uint64_t	 rs = seed, r, start, t0 = pg_at(12, 0, 0);
+	uint32_t	 caplen;
+	unsigned	 k, kind, v6, tries;
+	FILE		*out;
+
+	memset(&w, 0, sizeof(w));
+	snprintf(w.path, sizeof(w.path), "%s (memory)", file);
+	if ((w.fp = open_memstream(&mem, &memlen)) == NULL)
+		pg_fatal("open_memstream: %s", strerror(errno));
+	w.fmt = PG_PCAP;
+	w.linktype = LINKTYPE_ETHERNET;
+
+	for (k = 0; k < nconn; k++) {
+		r = bench_rand(&rs);
+		kind = (unsigned)(r % 1000);
+		v6 = (r >> 10) % 4 == 0;
+		start = t0 + (uint64_t)k * secs * 1000000 / nconn +
+		    (r >> 20) % 500000;
+		cli[0] = srv[0] = '\0';
+		memset(&s, 0, sizeof(s));
+		snprintf(qid, sizeof(qid), "B%08X", (unsigned)(r >> 32));
+		s.queueid = qid;
+		s.subject = "Weekly report";
+		s.from = from;
+		s.helo = helo;
+		s.server = server;
+		s.rcpt[0] = rcpt[0];
+		s.bodylen = 500 + (size_t)((r >> 40) % 27500);
+		snprintf(rcpt[0], sizeof(rcpt[0]), "user%u@example.net",
+		    (unsigned)((r >> 12) % 9973));
+		if ((r >> 50) % 3 == 0) {
+			snprintf(rcpt[1], sizeof(rcpt[1]), "list%u@example.org",
+			    (unsigned)((r >> 14) % 997));
+			s.rcpt[1] = rcpt[1];
+		}
+		snprintf(from, sizeof(from), "sender%u@campus.example",
+		    (unsigned)((r >> 18) % 4999));
+		snprintf(helo, sizeof(helo), "smtp.campus.example");
+		snprintf(server, sizeof(server), "mx%u.example.net",
+		    (unsigned)((r >> 22) % 50));
+		tries = 0;
+		if (kind < 450) {			/* blocked outbound */
+			bench_ws(&rs, v6, cli, sizeof(cli));
+			bench_out(&rs, v6, srv, sizeof(srv));
+			tries = 1 + (unsigned)((r >> 30) % 3);
+		} else if (kind < 650) {		/* blocked inbound */
+			bench_out(&rs, v6, cli, sizeof(cli));
+			bench_ws(&rs, v6, srv, sizeof(srv));
+			tries = 1 + (unsigned)((r >> 30) % 2);
+		} else if (kind < 900) {		/* allowed outbound */
+			snprintf(cli, sizeof(cli), "%s", v6 ?
+			    "2001:db8:20:1::25" : gw_out[(r >> 30) % 3]);
+			bench_out(&rs, v6, srv, sizeof(srv));
+		} else if (kind < 970) {		/* allowed inbound */
+			bench_out(&rs, v6, cli, sizeof(cli));
+			if (v6)
+				snprintf(srv, sizeof(srv), "2001:db8:20:1::25");
+			else if ((r >> 30) % 2)
+				snprintf(srv, sizeof(srv), "10.20.1.25");
+			else
+				snprintf(srv, sizeof(srv), "10.20.8.%u",
+				    (unsigned)(1 + (r >> 31) % 60));
+			snprintf(helo, sizeof(helo), "mail.example.org");
+			snprintf(server, sizeof(server), "smtp.campus.example");
+			snprintf(from, sizeof(from), "news%u@example.org",
+			    (unsigned)((r >> 18) % 4999));
+			snprintf(rcpt[0], sizeof(rcpt[0]),
+			    "user%u@campus.example", (unsigned)((r >> 12) % 9973));
+		} else if (kind < 980) {		/* allowed, short */
+			snprintf(cli, sizeof(cli), "10.20.1.25");
+			bench_out(&rs, 0, srv, sizeof(srv));
+		} else if (kind < 990) {		/* transit */
+			bench_out(&rs, v6, cli, sizeof(cli));
+			bench_out(&rs, v6, srv, sizeof(srv));
+		} else {				/* internal */
+			bench_ws(&rs, v6, cli, sizeof(cli));
+			snprintf(srv, sizeof(srv), "%s", v6 ?
+			    "2001:db8:20:1::25" : "10.20.1.25");
+		}
+		pg_conn_init(&c, &w, cli, (uint16_t)(1024 + (r >> 34) % 64000),
+		    srv, 25, start);
+		if (tries > 0)
+			syn_attempts(&c, (int)tries);
+		else if (kind >= 970 && kind < 980)
+			smtp_short(&c, &s);
+		else
+			smtp_full(&c, &s);
+	}
+	if (fclose(w.fp) != 0)
+		pg_fatal("%s: %s", w.path, strerror(errno));
+
+	/* Index the records (16-byte header, caplen bytes), sort, write. */
+	for (nrec = 0, off = 0; off + 16 <= memlen; nrec++) {
+		memcpy(&caplen, mem + off + 8, 4);
+		off += 16 + caplen;
+	}
+	if ((rec = calloc(nrec, sizeof(*rec))) == NULL)
+		pg_fatal("out of memory");
+	for (i = 0, off = 0; i < nrec; i++) {
+		uint32_t	 sec, usec;
+
+		memcpy(&sec, mem + off, 4);
+		memcpy(&usec, mem + off + 4, 4);
+		memcpy(&caplen, mem + off + 8, 4);
+		rec[i].ts = (uint64_t)sec * 1000000 + usec;
+		rec[i].off = off;
+		off += 16 + caplen;
+	}
+	qsort(rec, nrec, sizeof(*rec), bench_cmp);
+	if ((out = fopen(file, "wb")) == NULL)
+		pg_fatal("%s: %s", file, strerror(errno));
+	pg_le32(h, 0xa1b2c3d4);
+	pg_le16(h + 4, 2);
+	pg_le16(h + 6, 4);
+	pg_le32(h + 8, 0);
+	pg_le32(h + 12, 0);
+	pg_le32(h + 16, PG_SNAPLEN);
+	pg_le32(h + 20, LINKTYPE_ETHERNET);
+	if (fwrite(h, 1, sizeof(h), out) != sizeof(h))
+		pg_fatal("%s: write failed", file);
+	for (i = 0; i < nrec; i++) {
+		memcpy(&caplen, mem + rec[i].off + 8, 4);
+		if (fwrite(mem + rec[i].off, 1, 16 + (size_t)caplen, out) !=
+		    16 + (size_t)caplen)
+			pg_fatal("%s: write failed", file);
+	}
+	if (fclose(out) != 0)
+		pg_fatal("%s: %s", file, strerror(errno));
+	printf("%s: %zu packets, %u connections, %zu bytes, seed %llu\n",
+	    file, nrec, nconn, memlen + 24, (unsigned long long)seed);
+	free(rec);
+	free(mem);
+}
+
 static void
 usage(void)
 {
-	fputs("usage: nfqd-pcapgen -o dir\n", stderr);
+	fputs("usage: nfqd-pcapgen -o dir\n"
+	    "       nfqd-pcapgen -b file [-s seed] [-n connections] "
+	    "[-t seconds]\n", stderr);
 	exit(2);
 }
 
 int
 main(int argc, char *argv[])
 {
-	const char	*dir = NULL;
+	const char	*dir = NULL, *bench = NULL;
 	size_t		 i;
 	int		 ch;
+	unsigned long	 nconn = 90000, secs = 300;
+	unsigned long long seed = 1;
 
-	while ((ch = getopt(argc, argv, "o:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:n:o:s:t:")) != -1) {
 		switch (ch) {
+		case 'b':
+			bench = optarg;
+			break;
+		case 'n':
+			nconn = strtoul(optarg, NULL, 10);
+			break;
 		case 'o':
 			dir = optarg;
+			break;
+		case 's':
+			seed = strtoull(optarg, NULL, 10);
+			break;
+		case 't':
+			secs = strtoul(optarg, NULL, 10);
 			break;
 		default:
 			usage();
 		}
 	}
-	if (dir == NULL || optind != argc)
+	if (bench != NULL && dir == NULL && optind == argc) {
+		if (nconn < 1 || nconn > 10000000 || secs < 1 || secs > 86400)
+			pg_fatal("-n 1-10000000, -t 1-86400");
+		cap_bench(bench, seed, (unsigned)nconn, (unsigned)secs);
+		return 0;
+	}
+	if (dir == NULL || bench != NULL || optind != argc)
 		usage();
 	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
 		pg_fatal("%s: %s", dir, strerror(errno));
