@@ -27,6 +27,22 @@ addr_parse(const char *s, struct ip_addr *a)
 void
 addr_format(const struct ip_addr *a, char *buf, size_t len)
 {
+	/* IPv4 by hand: glibc's inet_ntop goes through sprintf. */
+	if (a->af == 4 && len >= 16) {
+		char	*p = buf;
+
+		for (int i = 0; i < 4; i++) {
+			unsigned v = a->b[i];
+
+			if (v >= 100)
+				*p++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*p++ = (char)('0' + v / 10 % 10);
+			*p++ = (char)('0' + v % 10);
+			*p++ = i < 3 ? '.' : '\0';
+		}
+		return;
+	}
 	if (inet_ntop(a->af == 4 ? AF_INET : AF_INET6, a->b, buf, len) == NULL)
 		snprintf(buf, len, "?");
 }

@@ -5,6 +5,7 @@
  * originator.  host is the sensor name, as in Suricata's EVE.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,71 @@ ts_format(int64_t us, char *buf, size_t len)
 	put_digits(out + 20, (uint64_t)frac, 6);
 	memcpy(out + 26, "+0000", 6);
 	snprintf(buf, len, "%s", out);
+}
+
+/*
+ * cJSON allocates every node and string of an event, and event_format
+ * frees them all again: on the writer's hot path that was a fifth of its
+ * time in malloc and free.  While a thread formats an event, its nodes
+ * come from a per-thread arena instead, all released at once at the end;
+ * anything else (other threads, other cJSON users, an event too large
+ * for the arena) gets malloc and free as before.
+ */
+#define ARENA_SIZE	(256 * 1024)
+
+static _Thread_local char	*arena;		/* ARENA_SIZE bytes */
+static _Thread_local size_t	 arena_used;
+static _Thread_local bool	 arena_on;
+
+static void *
+arena_alloc(size_t n)
+{
+	void	*p;
+
+	n = (n + 15) & ~(size_t)15;
+	if (!arena_on || n > ARENA_SIZE - arena_used)
+		return malloc(n);
+	p = arena + arena_used;
+	arena_used += n;
+	return p;
+}
+
+static void
+arena_free(void *p)
+{
+	if (arena != NULL && (char *)p >= arena && (char *)p < arena + ARENA_SIZE)
+		return;			/* released by arena_end() */
+	free(p);
+}
+
+static pthread_key_t	 arena_key;	/* frees a thread's arena at its exit */
+
+static void __attribute__((constructor))
+arena_hooks(void)
+{
+	cJSON_Hooks	 h = { arena_alloc, arena_free };
+
+	pthread_key_create(&arena_key, free);
+	cJSON_InitHooks(&h);
+}
+
+static void
+arena_begin(void)
+{
+	if (arena == NULL) {
+		if ((arena = malloc(ARENA_SIZE)) == NULL)
+			return;		/* plain malloc, then */
+		pthread_setspecific(arena_key, arena);
+	}
+	arena_used = 0;
+	arena_on = true;
+}
+
+static void
+arena_end(void)
+{
+	arena_on = false;
+	arena_used = 0;
 }
 
 void
@@ -501,8 +567,11 @@ event_format(const struct event *ev, char *buf, size_t len)
 	cJSON	*o;
 	int	 ok;
 
-	if ((o = cJSON_CreateObject()) == NULL)
+	arena_begin();
+	if ((o = cJSON_CreateObject()) == NULL) {
+		arena_end();
 		return -1;
+	}
 	json_add_ts(o, "timestamp", ev->ts_us);
 	if (ev_host[0] != '\0')
 		cJSON_AddStringToObject(o, "host", ev_host);
@@ -554,6 +623,7 @@ event_format(const struct event *ev, char *buf, size_t len)
 	}
 	ok = cJSON_PrintPreallocated(o, buf, (int)len, 0);
 	cJSON_Delete(o);
+	arena_end();
 	if (ok)
 		utf8_scrub(buf);
 	return ok ? (int)strlen(buf) : -1;
