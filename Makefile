@@ -59,7 +59,7 @@ PROGS		:= $(BIN)/nfqd $(BIN)/nfqd-rules $(BIN)/nfqd-pcapgen \
 		   $(BIN)/nfqctl \
 		   $(BIN)/nfqd-collect $(BIN)/nfqd-synflood
 
-.PHONY: all bench bench-fastpath check check-build test test-unit test-replay test-pcaps test-e2e test-rules test-docs test-nfqctl test-sinks \
+.PHONY: all bench bench-progs bench-fastpath check check-build test test-unit test-replay test-pcaps test-e2e test-rules test-docs test-nfqctl test-sinks \
 	check-san deps demo demo-replay pcaps install clean
 .DELETE_ON_ERROR:
 
@@ -151,19 +151,42 @@ test: all $(UNIT_BINS)
 test-e2e: all
 	@NFQD=$(BIN)/nfqd NFQD_RULES=$(BIN)/nfqd-rules NFQCTL=$(BIN)/nfqctl tests/e2e/run.sh
 
-# bench/: timings, never part of `make test` (see bench/reload.c).
-bench: $(BUILD)/bench/reload bench-fastpath
-	$(BUILD)/bench/reload
+# bench/: figures against baselines, never part of `make test`
+# (bench/run.sh; docs/performance.md).  Its programs stay in build/;
+# bench/run.sh also runs bench/fastpath.sh.
+BENCH_PROGS	:= $(BUILD)/bench/reload $(BUILD)/bench/flowmem \
+		   $(BUILD)/bench/acceptall $(BUILD)/bench/flood \
+		   $(BUILD)/bench/connlat
 
-# The fast path against the queue (root, namespaces; about a minute).
+bench: deps
+	@$(MAKE) --no-print-directory all bench-progs
+	@NFQD=$(BIN)/nfqd NFQD_RULES=$(BIN)/nfqd-rules \
+	    PCAPGEN=$(BIN)/nfqd-pcapgen SYNFLOOD=$(BIN)/nfqd-synflood \
+	    BENCH_BIN=$(BUILD)/bench bench/run.sh
+
+bench-progs: $(BENCH_PROGS)
+
+# The fast path against the queue alone (root, namespaces; about a minute).
 bench-fastpath: all
 	@NFQD=$(BIN)/nfqd NFQD_RULES=$(BIN)/nfqd-rules \
 	    SYNFLOOD=$(BIN)/nfqd-synflood bench/fastpath.sh
 
-$(BUILD)/bench/reload: $(BUILD)/bench/reload.o $(LIB)
+$(BUILD)/bench/reload $(BUILD)/bench/flowmem: $(BUILD)/bench/%: \
+    $(BUILD)/bench/%.o $(LIB)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+
+$(BUILD)/bench/acceptall: $(BUILD)/bench/acceptall.o
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/bench/flood $(BUILD)/bench/connlat: $(BUILD)/bench/%: \
+    $(BUILD)/bench/%.o
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
 
 test-sinks: all
 	@NFQD=$(BIN)/nfqd NFQD_COLLECT=$(BIN)/nfqd-collect tests/sinks/run.sh

@@ -73,6 +73,13 @@ need_cmd rsyslogd rsyslog
 # tests/e2e/test_ha.sh: conntrack state replicated between two routers
 need_cmd conntrackd conntrackd
 need_cmd openssl openssl
+# bench/ (make bench): ndpiReader is the replay baseline, iperf3 the bulk
+# one, /usr/bin/time the peak memory, perf the profiles (PERF=1)
+need_cmd ndpiReader libndpi-bin
+need_cmd iperf3 iperf3
+[ -x /usr/bin/time ] || want time
+need_cmd taskset util-linux
+need_cmd perf linux-perf
 
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
