@@ -34,6 +34,13 @@ for b in ${BENCH_ONLY:-replay memory reload live fastpath}; do
 	*) failed="$failed $b"
 	   printf '%s\t-\t-\t-\t-\tFAILED\texit %s\n' "bench/$b.sh" "$rc" >>"$BENCH_RESULTS" ;;
 	esac
+	# bench/fastpath.sh writes its own table: its rates, as rows here.
+	if [ "$b" = fastpath ] && [ -s "$BENCH_OUT/fastpath.txt" ]; then
+		awk -v OFS='\t' '$1 == "off" { off = $5 } $1 == "tc" || $1 == "xdp" { r[$1] = $5 }
+		    END { for (m in r) if (off > 0) print "fast path " m ": blocked SYNs handled (pkt/s)",
+			r[m], off, sprintf("%.1fx", r[m] / off), "-", "-", "baseline: the queue alone (bench/fastpath.sh)" }' \
+		    "$BENCH_OUT/fastpath.txt" >>"$BENCH_RESULTS"
+	fi
 done
 secs=$(($(date +%s) - t0))
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
