@@ -266,6 +266,39 @@ NUMBER_KEY(set_harvest_rejects, harvest_rejects, false, 0, 10000000)
 NUMBER_KEY(set_harvest_window, harvest_window, true, 1, 7 * 86400)
 NUMBER_KEY(set_relay_window, relay_window, true, 1, 7 * 86400)
 NUMBER_KEY(set_detect_hosts, detect_hosts, false, 64, 16777216)
+NUMBER_KEY(set_response_hosts, response_hosts, false, 16, 1048576)
+NUMBER_KEY(set_census_hosts, census_hosts, false, 0, 1048576)
+
+/* respond.c's durations: off, or 1 minute to 7 days. */
+static int
+set_response(uint32_t *out, char *v, char *err, size_t errlen)
+{
+	uint64_t	 n;
+
+	if (strcmp(v, "off") == 0) {
+		*out = 0;
+		return 0;
+	}
+	if (conf_number(v, true, 60, 7 * 86400, &n, err, errlen) == -1) {
+		snprintf(err, errlen, "bad duration '%.40s' (off, or 60-604800 "
+		    "seconds, or with s/m/h/d)", v);
+		return -1;
+	}
+	*out = (uint32_t)n;
+	return 0;
+}
+
+static int
+set_auto_quarantine(struct conf *c, char *v, char *err, size_t errlen)
+{
+	return set_response(&c->auto_quarantine, v, err, errlen);
+}
+
+static int
+set_harvest_block(struct conf *c, char *v, char *err, size_t errlen)
+{
+	return set_response(&c->harvest_block, v, err, errlen);
+}
 
 /* A size: bytes, or with K, M or G (powers of 1024); 0 turns it off. */
 static int
@@ -506,6 +539,13 @@ set_fastpath_ifaces(struct conf *c, char *v, char *err, size_t errlen)
 }
 
 static int
+set_autoq_exceptions(struct conf *c, char *v, char *err, size_t errlen)
+{
+	return set_bool(&c->auto_quarantine_exceptions,
+	    "auto-quarantine-exceptions", v, err, errlen);
+}
+
+static int
 set_smtp_addresses(struct conf *c, char *v, char *err, size_t errlen)
 {
 	static const char *names[] = { "none", "domain", "full" };
@@ -626,6 +666,11 @@ static const struct conf_key conf_keys[] = {
 	{ "fastpath-interfaces",	set_fastpath_ifaces,	false },
 	{ "user",			set_user,		false },
 	{ "seccomp",			set_seccomp,		false },
+	{ "auto-quarantine",		set_auto_quarantine,	false },
+	{ "auto-quarantine-exceptions",	set_autoq_exceptions,	false },
+	{ "harvest-block",		set_harvest_block,	false },
+	{ "response-hosts",		set_response_hosts,	false },
+	{ "census-hosts",		set_census_hosts,	false },
 };
 #define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
 
@@ -674,6 +719,8 @@ conf_defaults(struct conf *c)
 	c->relay_window = 600;
 	c->max_message_size = 50ULL << 20;	/* the Case relay's limit */
 	c->detect_hosts = 65536;
+	c->response_hosts = 4096;
+	c->census_hosts = 16384;
 	c->smtp_addresses = 1;		/* domain: FERPA, see nfqd.conf(5) */
 	/* The system's host name, when it is one sensor-name accepts. */
 	if (gethostname(c->sensor_name, sizeof(c->sensor_name)) != 0 ||

@@ -27,6 +27,7 @@ struct engine {
 	struct summary	*sum;		/* NULL: no flood control */
 	int64_t		 sum_every, sum_next;
 	struct detect	*det;		/* bulk, harvest, relay, size */
+	struct respond	*resp;		/* NULL: no responses (shared) */
 	const struct policy *pol;	/* the one packets were judged by */
 };
 
@@ -63,6 +64,15 @@ engine_detect_alert(void *arg, const struct detection *x)
 	ev.alert.limit = x->limit;
 	ev.alert.window = x->window;
 	ev.alert.related_flow = x->related_flow;
+	if (c->e->resp != NULL) {
+		struct resp_out	 ro;
+
+		respond_alert(c->e->resp, c->e->pol, x, c->e->now / 1000000,
+		    &ro);
+		ev.alert.response = ro.kind;
+		ev.alert.response_note = ro.note;
+		ev.alert.response_until = ro.until;
+	}
 	ev.alert.severity = strcmp(detection_name(x->kind), "message_size") ==
 	    0 ? 3 : x->blocked || strcmp(detection_name(x->kind),
 	    "relay_suspect") == 0 ? 1 : 2;
@@ -305,6 +315,13 @@ engine_set_policy(struct engine *e, const struct policy *pol)
 	e->pol = pol;
 }
 
+/* The response table the engine's decisions and alerts use (respond.c). */
+void
+engine_set_respond(struct engine *e, struct respond *r)
+{
+	e->resp = r;
+}
+
 void
 engine_free(struct engine *e)
 {
@@ -341,6 +358,20 @@ engine_policy_event(struct engine *e, const struct policy *pol,
 		memcpy(ev.policy.exc.ticket, d->exc->ticket, EXC_TEXTLEN);
 		memcpy(ev.policy.exc.owner, d->exc->owner, EXC_TEXTLEN);
 		memcpy(ev.policy.exc.expires, d->exc->expires, 11);
+	}
+	if (d->quar != NULL) {
+		const struct quar_entry	*q = d->quar;
+
+		if (q->pfx.len == (q->pfx.addr.af == 4 ? 32 : 128))
+			addr_format(&q->pfx.addr, ev.policy.quar.host,
+			    sizeof(ev.policy.quar.host));
+		else
+			prefix_format(&q->pfx, ev.policy.quar.host,
+			    sizeof(ev.policy.quar.host));
+		ev.policy.quar.since = q->since;
+		ev.policy.quar.until = q->until;
+		memcpy(ev.policy.quar.who, q->who, sizeof(q->who));
+		memcpy(ev.policy.quar.reason, q->reason, sizeof(q->reason));
 	}
 	engine_emit(e, &ev);
 }
@@ -429,6 +460,8 @@ engine_packet(struct engine *e, const struct policy *pol, enum link link,
 	struct flow_key	 k;
 	struct flow	*f;
 	struct decision	 d;
+	struct resp_entry rhit;
+	struct quar_entry rq;
 	uint32_t	 h;
 	uint8_t		 from, client;
 	int		 r, cmp, dir;
@@ -513,6 +546,19 @@ engine_packet(struct engine *e, const struct policy *pol, enum link link,
 		memcpy(ca.b, k.addr[client], 16);
 		memcpy(sa.b, k.addr[client ^ 1], 16);
 		policy_decide(pol, &ca, &sa, e->now / 1000000, &d);
+		if (e->resp != NULL && d.reason != R_QUARANTINE &&
+		    (d.direction == D_INBOUND || d.direction == D_OUTBOUND) &&
+		    respond_check(e->resp, &ca, &sa, d.direction,
+		    e->now / 1000000, &rhit)) {
+			/* An alert's response, until the list has it. */
+			respond_quar_entry(&rhit, &rq);
+			d.action = A_BLOCKED;
+			d.reason = rhit.kind == RK_QUARANTINE ? R_QUARANTINE :
+			    R_HARVEST_BLOCK;
+			d.quar = &rq;
+			if (rhit.kind == RK_QUARANTINE)
+				d.exc = NULL;
+		}
 		if (d.action == A_ALLOWED)
 			e->st.allowed++;
 		else

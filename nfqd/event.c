@@ -200,6 +200,16 @@ event_policy(cJSON *o, const struct event *ev)
 	cJSON_AddStringToObject(p, "reason", reason_name(ev->policy.reason));
 	cJSON_AddStringToObject(p, "mode",
 	    ev->policy.mode == MODE_MONITOR ? "monitor" : "enforce");
+	if (ev->policy.quar.host[0] != '\0') {
+		/* Which quarantine or harvest block, by whom, until when. */
+		x = cJSON_AddObjectToObject(p, ev->policy.reason ==
+		    R_HARVEST_BLOCK ? "harvest_block" : "quarantine");
+		cJSON_AddStringToObject(x, "host", ev->policy.quar.host);
+		json_add_ts(x, "since", ev->policy.quar.since * 1000000);
+		json_add_ts(x, "until", ev->policy.quar.until * 1000000);
+		cJSON_AddStringToObject(x, "who", ev->policy.quar.who);
+		cJSON_AddStringToObject(x, "reason", ev->policy.quar.reason);
+	}
 	if (ev->policy.exc.entry[0] == '\0')
 		return;
 	x = cJSON_AddObjectToObject(p, "exception");
@@ -455,6 +465,19 @@ event_detection(cJSON *o, const struct event *ev)
 		N(d, "window", ev->alert.window);
 	if (strcmp(detection_name(kind), "bulk_attempts") == 0)
 		cJSON_AddBoolToObject(d, "blocked", ev->alert.blocked);
+	if (ev->alert.response != RK_NONE) {
+		/* What nfqd did about it (respond.c): done, or why not. */
+		cJSON	*r = cJSON_AddObjectToObject(d, "response");
+
+		cJSON_AddStringToObject(r, "action", ev->alert.response_note ==
+		    RN_DONE ? response_name(ev->alert.response) : "none");
+		if (ev->alert.response_until != 0)
+			json_add_ts(r, "until", ev->alert.response_until *
+			    1000000);
+		if (ev->alert.response_note != RN_DONE)
+			cJSON_AddStringToObject(r, "note",
+			    response_note(ev->alert.response_note));
+	}
 }
 
 static void

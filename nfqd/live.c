@@ -115,6 +115,7 @@ struct live {
 	int64_t			 exc_next;	/* next expiry, 0: none */
 	int64_t			 quar_next;	/* next quarantine end, 0 */
 	struct fastpath		*fp;		/* eBPF fast path, or NULL */
+	struct respond		*resp;		/* alerts' responses */
 };
 
 static struct policy *_Atomic	live_policy;
@@ -566,6 +567,45 @@ live_quar_apply(struct live *l, int64_t now, char *err, size_t errlen)
 	if (ipset_sync_quarantine(pol, now, msg, sizeof(msg)) == -1)
 		log_warnx("degraded-mode quarantine sets not updated: %s", msg);
 	return 0;
+}
+
+/*
+ * respond.c's owed work, in the main thread (reload_lock held): an
+ * auto-quarantine goes into the state file like any other (its start
+ * event, the workers' list, the kernel's sets), then leaves the response
+ * table, so `nfqctl quarantine remove` ends it.  If the file cannot take
+ * it, the table entry keeps the host blocked until its end.
+ */
+static int
+live_respond(void *arg, uint8_t action, const struct resp_entry *e)
+{
+	struct live		*l = arg;
+	struct policy		*pol = atomic_load(&live_policy);
+	struct quar_entry	 q;
+	char			 a[ADDR_STRLEN], err[ERRLEN];
+
+	addr_format(&e->host, a, sizeof(a));
+	if (e->kind == RK_HARVEST_BLOCK) {
+		log_info("harvest block of %s %s (%s)", a, action == RA_START ?
+		    "starts" : "ends", e->reason);
+		return 0;
+	}
+	if (action != RA_START)
+		return 0;
+	respond_quar_entry(e, &q);
+	if (quar_add(pol->conf.state_dir, &q, err, sizeof(err)) == -1) {
+		if (quar_match(policy_quar(pol), &e->host, e->since) != NULL)
+			return 1;	/* someone was quicker: in force */
+		log_warnx("auto-quarantine of %s not recorded (blocked until "
+		    "%lld all the same, without events): %s", a,
+		    (long long)e->until, err);
+		return 0;
+	}
+	if (live_quar_apply(l, clock_real_us() / 1000000, err,
+	    sizeof(err)) == -1)
+		log_warnx("auto-quarantine of %s recorded, not yet applied: "
+		    "%s", a, err);
+	return 1;
 }
 
 static void
@@ -1091,7 +1131,8 @@ live_open_workers(struct live *l, struct policy *pol)
 	l->nw = pol->conf.queue_count;
 	l->queue_first = pol->conf.queue_first;
 	share = pol->conf.max_flows / l->nw;
-	if ((l->w = calloc(l->nw, sizeof(*l->w))) == NULL)
+	if ((l->w = calloc(l->nw, sizeof(*l->w))) == NULL ||
+	    (l->resp = respond_new(pol->conf.response_hosts)) == NULL)
 		return -1;
 	for (i = 0; i < l->nw; i++) {
 		struct worker	*w = &l->w[i];
@@ -1113,6 +1154,7 @@ live_open_workers(struct live *l, struct policy *pol)
 			return -1;
 		}
 		engine_set_bypass(w->engine, true);
+		engine_set_respond(w->engine, l->resp);
 	}
 	return 0;
 }
@@ -1149,6 +1191,7 @@ live_cleanup(struct live *l)
 		pthread_mutex_destroy(&l->w[i].lock);
 	}
 	free(l->w);
+	respond_free(l->resp);
 	evq_free(l->mainq);
 	sinks_close(l->sinks);
 }
@@ -1274,6 +1317,8 @@ live_run(struct policy *pol, const char *conf_path)
 			live_log_stats(&l);
 		live_expiry(&l, clock_real_us() / 1000000);
 		fastpath_clock(l.fp);
+		respond_settle(l.resp, clock_real_us() / 1000000, live_respond,
+		    &l);
 		pol = atomic_load(&live_policy);
 		if (clock_real_us() >= next_sync) {
 			/*

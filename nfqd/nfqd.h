@@ -129,6 +129,12 @@ struct conf {
 	char		 user[64];		/* "" = stay as started */
 	uint32_t	 uid, gid;
 	uint8_t		 seccomp;		/* enum seccomp_mode */
+	/* responses (respond.c) and the census (census.c) */
+	uint32_t	 auto_quarantine;	/* seconds, 0 = off */
+	bool		 auto_quarantine_exceptions;
+	uint32_t	 harvest_block;		/* seconds, 0 = off */
+	uint32_t	 response_hosts;
+	uint32_t	 census_hosts;		/* 0 = no census */
 };
 enum seccomp_mode { SECCOMP_OFF, SECCOMP_ON, SECCOMP_LOG };
 
@@ -181,6 +187,7 @@ enum reason {
 	R_EXCEPTION_EXPIRED,	/* only expired entries matched */
 	R_EXCEPTION_DIRECTION,	/* deciding entry is for the other direction */
 	R_QUARANTINE,		/* either end is quarantined (quarantine.c) */
+	R_HARVEST_BLOCK,	/* the source harvested addresses (respond.c) */
 };
 
 /* ---- quarantine.c: temporary restrictions, kept in a state file ---- */
@@ -414,6 +421,14 @@ struct ev_exc {
 	char		 expires[11];
 };
 
+/* What blocked a connection besides the list: quarantine, harvest block. */
+struct ev_quar {
+	char		 host[PREFIX_STRLEN];	/* "" when none */
+	int64_t		 since, until;		/* unix s */
+	char		 who[QUAR_WHOLEN];
+	char		 reason[QUAR_REASONLEN];
+};
+
 #define SUMMARY_TARGETS	8
 
 struct summary_rec {
@@ -443,6 +458,7 @@ struct event {
 		struct {
 			uint8_t		 action, direction, reason, mode;
 			struct ev_exc	 exc;
+			struct ev_quar	 quar;	/* R_QUARANTINE, harvest */
 		} policy;
 		struct {
 			uint64_t	 bytes[2];
@@ -464,6 +480,8 @@ struct event {
 			struct ip_addr	 host;
 			uint64_t	 count, limit, related_flow;
 			uint32_t	 window;
+			uint8_t		 response, response_note;
+			int64_t		 response_until;	/* unix s */
 		} alert;
 		struct summary_rec summary;
 		struct stats	 stats;
@@ -548,6 +566,48 @@ uint32_t	 detection_sid(uint8_t);
 int		 announce_load(const char *, struct announce **, size_t *,
 		    char *, size_t);
 
+/* ---- respond.c: auto-quarantine and harvest blocks ---- */
+
+enum resp_kind { RK_NONE, RK_QUARANTINE, RK_HARVEST_BLOCK };
+/* What became of a response (the alert's detection.response.note). */
+enum resp_note { RN_NONE, RN_DONE, RN_ALREADY, RN_EXCEPTION, RN_NOT_CAMPUS,
+    RN_CAMPUS, RN_FULL };
+enum resp_action { RA_START, RA_END };
+
+struct resp_entry {
+	struct ip_addr	 host;
+	uint8_t		 kind;		/* enum resp_kind */
+	uint8_t		 detection;	/* the alert's kind */
+	bool		 owed;		/* its start is still to settle */
+	int64_t		 since, until;	/* unix s */
+	uint64_t	 count, limit, flow_id;
+	uint32_t	 window;
+	char		 reason[QUAR_REASONLEN];
+};
+
+struct resp_out {
+	uint8_t		 kind, note;
+	int64_t		 until;
+};
+
+struct respond;
+/* Returns 1 to hand a started entry over (it leaves the table). */
+typedef int (*respond_cb)(void *, uint8_t, const struct resp_entry *);
+struct respond	*respond_new(uint32_t);
+void		 respond_free(struct respond *);
+void		 respond_alert(struct respond *, const struct policy *,
+		    const struct detection *, int64_t, struct resp_out *);
+bool		 respond_check(struct respond *, const struct ip_addr *,
+		    const struct ip_addr *, uint8_t, int64_t,
+		    struct resp_entry *);
+uint32_t	 respond_settle(struct respond *, int64_t, respond_cb, void *);
+uint64_t	 respond_refused(struct respond *);
+void		 respond_reason(const struct resp_entry *, char *, size_t);
+void		 respond_quar_entry(const struct resp_entry *,
+		    struct quar_entry *);
+const char	*response_name(uint8_t);
+const char	*response_note(uint8_t);
+
 /* ---- sink.c: where formatted events go ---- */
 
 struct sinks;
@@ -580,6 +640,7 @@ struct engine	*engine_new_sized(const struct policy *, uint32_t, uint64_t,
 void		 engine_free(struct engine *);
 void		 engine_set_bypass(struct engine *, bool);
 void		 engine_set_policy(struct engine *, const struct policy *);
+void		 engine_set_respond(struct engine *, struct respond *);
 int		 engine_packet(struct engine *, const struct policy *, enum link,
 		    const uint8_t *, uint32_t, uint32_t, int64_t, unsigned);
 void		 engine_tick(struct engine *, int64_t);

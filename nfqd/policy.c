@@ -33,7 +33,7 @@ reason_name(uint8_t r)
 {
 	static const char *names[] = { "exception", "internal", "transit",
 	    "no-exception", "exception-expired", "exception-direction",
-	    "quarantine" };
+	    "quarantine", "harvest-block" };
 	return r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
 }
 

@@ -46,6 +46,7 @@ struct replay {
 	pthread_cond_t		 cond;
 	_Atomic int		 waiting;	/* someone sleeps on cond */
 	_Atomic int		 done;		/* no more events */
+	int64_t			 now_us;	/* the last packet's time */
 };
 
 static void
@@ -171,6 +172,32 @@ replay_writer(void *arg)
 	return NULL;
 }
 
+/*
+ * An auto-quarantine's start and end, as the quarantine events the
+ * daemon writes for the state file's entries (replay writes no state:
+ * the response table is the list here, for the whole duration).
+ */
+static int
+replay_respond(void *arg, uint8_t action, const struct resp_entry *e)
+{
+	struct replay	*r = arg;
+	struct event	 ev;
+
+	if (e->kind != RK_QUARANTINE)
+		return 0;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EV_QUARANTINE;
+	ev.ts_us = action == RA_START ? r->now_us : e->until * 1000000;
+	ev.quarantine.action = action == RA_START ? QA_START : QA_END;
+	if ((ev.quarantine.q = malloc(sizeof(*ev.quarantine.q))) == NULL) {
+		log_warnx("quarantine event lost: out of memory");
+		return 0;
+	}
+	respond_quar_entry(e, ev.quarantine.q);
+	replay_emit(r, &ev);
+	return 0;
+}
+
 static int
 host_cmp(const void *a, const void *b)
 {
@@ -275,6 +302,7 @@ replay_run(const struct policy *pol, const char *file, struct sinks *sinks)
 	const u_char		*data;
 	struct replay		*r;
 	struct engine		*e;
+	struct respond		*resp = NULL;
 	enum link		 link;
 	pthread_t		 writer;
 	FILE			*fp;
@@ -316,9 +344,18 @@ replay_run(const struct policy *pol, const char *file, struct sinks *sinks)
 	pthread_cond_init(&r->cond, NULL);
 	if ((errno = pthread_create(&writer, NULL, replay_writer, r)) != 0)
 		fatal("replay: writer thread");
-	while ((n = pcap_next_ex(pc, &hdr, &data)) == 1)
+	if ((pol->conf.auto_quarantine > 0 || pol->conf.harvest_block > 0) &&
+	    (resp = respond_new(pol->conf.response_hosts)) == NULL)
+		log_warnx("out of memory: no auto-quarantine or harvest block");
+	engine_set_respond(e, resp);
+	while ((n = pcap_next_ex(pc, &hdr, &data)) == 1) {
+		r->now_us = replay_ts(&hdr->ts);
+		/* Ends that came before this packet, starts it raised. */
+		respond_settle(resp, r->now_us / 1000000, replay_respond, r);
 		engine_packet(e, pol, link, data, hdr->caplen, hdr->len,
-		    replay_ts(&hdr->ts), 0);
+		    r->now_us, 0);
+		respond_settle(resp, r->now_us / 1000000, replay_respond, r);
+	}
 	if (n != PCAP_ERROR_BREAK) {
 		log_warnx("%s: %s", file, pcap_geterr(pc));
 		rc = 1;
@@ -334,6 +371,7 @@ replay_run(const struct policy *pol, const char *file, struct sinks *sinks)
 	evq_free(r->q);
 	pthread_cond_destroy(&r->cond);
 	pthread_mutex_destroy(&r->lock);
+	respond_free(resp);
 	free(r->hosts);
 	free(r);
 	pcap_close(pc);

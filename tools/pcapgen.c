@@ -1907,6 +1907,82 @@ cap_detections(const char *dir)
 }
 
 /*
+ * responses.pcap: what nfqd does about an alert (auto-quarantine,
+ * harvest-block; tests/replay/responses*):
+ *  - 10.20.9.9, a department server with an inbound-only exception,
+ *    hammers outside port 25 (31 attempts in 150 s: bulk_attempts), then
+ *    outside mail for it arrives at 09:05 (blocked while in quarantine)
+ *    and again at 09:40 (allowed: the 30 minutes are over);
+ *  - the gateway sends 6 messages in one session at 09:10
+ *    (bulk_messages: an exception for both directions) and sends again at
+ *    09:12;
+ *  - 192.0.2.200 harvests at the gateway at 09:20 (30 recipients, all
+ *    550), connects again at 09:21 (blocked), 192.0.2.201 at 09:21:30
+ *    (allowed), 192.0.2.200 at 09:35 (allowed: the 10 minutes are over).
+ */
+static void
+cap_responses(const char *dir)
+{
+	struct pg_writer	 w;
+	struct pg_conn		 c;
+	struct smtp_script	 s = smtp_out;
+	char			 a[32];
+	int			 i;
+
+	pg_open(&w, dir, "responses.pcap", PG_PCAP, LINKTYPE_ETHERNET);
+	for (i = 0; i < 31; i++) {
+		snprintf(a, sizeof(a), "198.51.100.%d", 150 + i);
+		pg_conn_init(&c, &w, "10.20.9.9", (uint16_t)(45000 + i), a, 25,
+		    pg_at(9, 0, 0) + (uint64_t)i * 5000000);
+		syn_attempts(&c, 1);
+	}
+	pg_conn_init(&c, &w, "198.51.100.60", 45100, "10.20.9.9", 25,
+	    pg_at(9, 5, 0));
+	syn_attempts(&c, 2);
+
+	pg_conn_init(&c, &w, "10.20.1.25", 45200, "203.0.113.25", 25,
+	    pg_at(9, 10, 0));
+	tcp_handshake(&c);
+	smtp_greet(&c, &s);
+	for (i = 0; i < 6; i++)
+		smtp_mail(&c, &s);
+	smtp_quit(&c);
+	fin_close(&c, PG_S2C);
+	pg_conn_init(&c, &w, "10.20.1.25", 45201, "203.0.113.26", 25,
+	    pg_at(9, 12, 0));
+	smtp_full(&c, &smtp_out);
+
+	pg_conn_init(&c, &w, "192.0.2.200", 45300, "10.20.1.25", 25,
+	    pg_at(9, 20, 0));
+	tcp_handshake(&c);
+	smtp_greet(&c, &smtp_in);
+	smtp_say(&c, PG_C2S, "MAIL FROM:<>\r\n");
+	smtp_say(&c, PG_S2C, "250 2.1.0 Ok\r\n");
+	for (i = 0; i < 30; i++) {
+		smtp_say(&c, PG_C2S, "RCPT TO:<staff%02d@campus.example>\r\n",
+		    i);
+		smtp_say(&c, PG_S2C, "550 5.1.1 <staff%02d@campus.example>: "
+		    "Recipient address rejected: User unknown\r\n", i);
+	}
+	smtp_quit(&c);
+	fin_close(&c, PG_S2C);
+	pg_conn_init(&c, &w, "192.0.2.200", 45301, "10.20.1.25", 25,
+	    pg_at(9, 21, 0));
+	syn_attempts(&c, 2);
+	pg_conn_init(&c, &w, "192.0.2.201", 45302, "10.20.1.25", 25,
+	    pg_at(9, 21, 30));
+	smtp_full(&c, &smtp_in);
+	pg_conn_init(&c, &w, "192.0.2.200", 45303, "10.20.1.25", 25,
+	    pg_at(9, 35, 0));
+	smtp_full(&c, &smtp_in);
+
+	pg_conn_init(&c, &w, "198.51.100.61", 45101, "10.20.9.9", 25,
+	    pg_at(9, 40, 0));
+	smtp_full(&c, &smtp_in);
+	pg_close(&w);
+}
+
+/*
  * timeouts.pcap: flows that end by timeout before the capture does.
  */
 static void
@@ -2276,6 +2352,7 @@ main(int argc, char *argv[])
 	cap_timeouts(dir);
 	cap_scan(dir);
 	cap_detections(dir);
+	cap_responses(dir);
 	cap_truncated(dir);
 	return 0;
 }
