@@ -720,7 +720,7 @@ conf_defaults(struct conf *c)
 	c->max_message_size = 50ULL << 20;	/* the Case relay's limit */
 	c->detect_hosts = 65536;
 	c->response_hosts = 4096;
-	c->census_hosts = 16384;
+	c->census_hosts = 4096;
 	c->smtp_addresses = 1;		/* domain: FERPA, see nfqd.conf(5) */
 	/* The system's host name, when it is one sensor-name accepts. */
 	if (gethostname(c->sensor_name, sizeof(c->sensor_name)) != 0 ||

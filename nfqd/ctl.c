@@ -52,7 +52,7 @@ struct ctl {
 };
 
 static const char *const cmd_names[] = { "status", "reload", "flows",
-    "exceptions", "quarantine", "quarantine", "quarantine" };
+    "exceptions", "quarantine", "quarantine", "quarantine", "census" };
 
 const char *
 ctl_cmd_name(uint8_t c)
@@ -74,6 +74,24 @@ parse_limit(const char *s, uint32_t *out, char *err, size_t errlen)
 	if (p == s || *p != '\0' || n < 1 || n > CTL_LIMIT_MAX) {
 		snprintf(err, errlen, "bad limit '%.20s' (1-%d)", s,
 		    CTL_LIMIT_MAX);
+		return -1;
+	}
+	*out = (uint32_t)n;
+	return 0;
+}
+
+/* census --since DAYS: 1 to CENSUS_DAYS. */
+static int
+parse_days(const char *s, uint32_t *out, char *err, size_t errlen)
+{
+	unsigned long	 n = 0;
+	const char	*p;
+
+	for (p = s; *p >= '0' && *p <= '9' && n <= CENSUS_DAYS; p++)
+		n = n * 10 + (unsigned long)(*p - '0');
+	if (p == s || *p != '\0' || n < 1 || n > CENSUS_DAYS) {
+		snprintf(err, errlen, "bad days '%.20s' (1-%d: the census keeps "
+		    "%d days)", s, CENSUS_DAYS, CENSUS_DAYS);
 		return -1;
 	}
 	*out = (uint32_t)n;
@@ -176,9 +194,19 @@ parse_words(char *line, struct ctl_req *r, char *err, size_t errlen)
 		r->cmd = w[0][0] == 'f' ? CTL_FLOWS : CTL_EXCEPTIONS;
 		return parse_filter(w + 1, n - 1, r, err, errlen);
 	}
+	if (strcmp(w[0], "census") == 0) {
+		r->cmd = CTL_CENSUS;
+		if (n > 2 || (n == 2 && parse_days(w[1], &r->days, err,
+		    errlen) == -1)) {
+			if (n > 2)
+				snprintf(err, errlen, "census takes [DAYS]");
+			return -1;
+		}
+		return 0;
+	}
 	if (strcmp(w[0], "quarantine") != 0) {
 		snprintf(err, errlen, "unknown command '%.40s' (status, reload, "
-		    "flows, exceptions or quarantine)", w[0]);
+		    "flows, exceptions, quarantine or census)", w[0]);
 		return -1;
 	}
 	if (n < 2) {
@@ -248,8 +276,8 @@ static int
 parse_json(const char *line, struct ctl_req *r, char *err, size_t errlen)
 {
 	static const char *const keys[] = { "cmd", "op", "host", "limit",
-	    "for", "reason", "who" };
-	cJSON		*o, *k, *lim, *dur;
+	    "for", "reason", "who", "days" };
+	cJSON		*o, *k, *lim, *dur, *days;
 	const char	*cmd, *op, *host, *reason, *who, *fs = NULL;
 	char		 num[32];
 	bool		 bad = false;
@@ -280,6 +308,7 @@ parse_json(const char *line, struct ctl_req *r, char *err, size_t errlen)
 	who = jstr(o, "who", &bad);
 	lim = cJSON_GetObjectItemCaseSensitive(o, "limit");
 	dur = cJSON_GetObjectItemCaseSensitive(o, "for");
+	days = cJSON_GetObjectItemCaseSensitive(o, "days");
 	if (bad || cmd == NULL) {
 		snprintf(err, errlen, "cmd, op, host, reason and who are "
 		    "strings; cmd is required");
@@ -333,6 +362,21 @@ parse_json(const char *line, struct ctl_req *r, char *err, size_t errlen)
 		}
 		if (host != NULL && parse_host(host, r, err, errlen) == -1)
 			goto out;
+	} else if (strcmp(cmd, "census") == 0) {
+		r->cmd = CTL_CENSUS;
+		if (op || host || lim || dur || reason) {
+			snprintf(err, errlen, "census takes days");
+			goto out;
+		}
+		if (days != NULL && (!cJSON_IsNumber(days) ||
+		    days->valuedouble < 1 || days->valuedouble > CENSUS_DAYS ||
+		    days->valuedouble != (double)(uint32_t)days->valuedouble)) {
+			snprintf(err, errlen, "days is a number, 1-%d",
+			    CENSUS_DAYS);
+			goto out;
+		}
+		if (days != NULL)
+			r->days = (uint32_t)days->valuedouble;
 	} else if (strcmp(cmd, "quarantine") == 0) {
 		if (op == NULL) {
 			snprintf(err, errlen, "quarantine needs op: add, remove "
@@ -376,7 +420,11 @@ parse_json(const char *line, struct ctl_req *r, char *err, size_t errlen)
 		}
 	} else {
 		snprintf(err, errlen, "unknown command '%.40s' (status, reload, "
-		    "flows, exceptions or quarantine)", cmd);
+		    "flows, exceptions, quarantine or census)", cmd);
+		goto out;
+	}
+	if (days != NULL && r->cmd != CTL_CENSUS) {
+		snprintf(err, errlen, "days is for census only");
 		goto out;
 	}
 	rc = 0;

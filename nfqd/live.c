@@ -116,6 +116,7 @@ struct live {
 	int64_t			 quar_next;	/* next quarantine end, 0 */
 	struct fastpath		*fp;		/* eBPF fast path, or NULL */
 	struct respond		*resp;		/* alerts' responses */
+	struct census		*census;	/* NULL: census-hosts = 0 */
 };
 
 static struct policy *_Atomic	live_policy;
@@ -255,6 +256,7 @@ writer_one(struct live *l, struct event *ev, char *buf, size_t len)
 		ev->stats.sinks = ss;
 		ev->stats.nsinks = nss;
 	}
+	census_event(l->census, ev);	/* counted as it is written */
 	n = event_format(ev, buf, len);
 	event_release(ev);
 	if (n == -1)
@@ -1111,11 +1113,61 @@ live_ctl(void *arg, const struct ctl_req *r, const struct ctl_peer *peer,
 	case CTL_EXCEPTIONS:
 		rc = ctl_exceptions(l, r, o);
 		break;
+	case CTL_CENSUS:
+		if (l->census == NULL) {
+			snprintf(err, errlen, "no census (census-hosts = 0)");
+			rc = -1;
+			break;
+		}
+		rc = census_report(l->census, atomic_load(&live_policy),
+		    r->days, CENSUS_UNUSED_DAYS, clock_real_us() / 1000000, o,
+		    err, errlen);
+		break;
 	default:
 		rc = ctl_quarantine(l, r, peer, o, err, errlen);
 	}
 	pthread_mutex_unlock(&l->reload_lock);
 	return rc;
+}
+
+/*
+ * The census (census.c), from <state-dir>/census.json.  A damaged file
+ * is refused, moved aside (census.json.bad) and counting starts afresh:
+ * enforcement does not wait for statistics.
+ */
+static void
+live_census_open(struct live *l, const struct policy *pol)
+{
+	char		 path[MAX_PATH + 32], bad[MAX_PATH + 40], err[ERRLEN];
+	uint32_t	 dropped;
+
+	if (pol->conf.census_hosts == 0)
+		return;
+	if ((l->census = census_new(pol->conf.census_hosts,
+	    l->start_us / 1000000)) == NULL) {
+		log_warnx("census: out of memory, no census");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/%s", pol->conf.state_dir,
+	    CENSUS_FILE);
+	if (census_load(l->census, path, &dropped, err, sizeof(err)) == -1) {
+		snprintf(bad, sizeof(bad), "%s.bad", path);
+		log_warnx("census refused, counting afresh: %s%s", err,
+		    rename(path, bad) == 0 ? " (kept as census.json.bad)" : "");
+	} else if (dropped > 0)
+		log_warnx("census: %u hosts of %s beyond census-hosts, counted "
+		    "in its overflow", dropped, path);
+}
+
+static void
+live_census_save(struct live *l)
+{
+	struct policy	*pol = atomic_load(&live_policy);
+	char		 err[ERRLEN];
+
+	if (l->census != NULL && census_save(l->census, pol->conf.state_dir,
+	    err, sizeof(err)) == -1)
+		log_warnx("census not saved: %s", err);
 }
 
 static int
@@ -1192,6 +1244,7 @@ live_cleanup(struct live *l)
 	}
 	free(l->w);
 	respond_free(l->resp);
+	census_free(l->census);
 	evq_free(l->mainq);
 	sinks_close(l->sinks);
 }
@@ -1205,7 +1258,7 @@ live_run(struct policy *pol, const char *conf_path)
 	siginfo_t	 si;
 	struct timespec	 tick = { 1, 0 };
 	char		 err[ERRLEN];
-	int64_t		 next_stats, next_sync;
+	int64_t		 next_stats, next_sync, next_census;
 	struct reload_result res;
 	unsigned	 i;
 	int		 sig, rc = 0;
@@ -1250,6 +1303,7 @@ live_run(struct policy *pol, const char *conf_path)
 	if (ipset_sync(pol, l.start_us / 1000000, err, sizeof(err)) == -1)
 		log_warnx("degraded-mode sets not updated (is nfqd-rules "
 		    "installed?): %s", err);
+	live_census_open(&l, pol);
 	atomic_store(&live_policy, pol);
 	if (live_open_workers(&l, pol) == -1) {
 		live_cleanup(&l);
@@ -1304,6 +1358,7 @@ live_run(struct policy *pol, const char *conf_path)
 
 	next_stats = l.start_us + (int64_t)pol->conf.stats_interval * 1000000;
 	next_sync = l.start_us + IPSET_RESYNC_US;
+	next_census = l.start_us + CENSUS_SAVE_S * INT64_C(1000000);
 	for (;;) {
 		sig = sigtimedwait(&set, &si, &tick);
 		if (sig == SIGTERM || sig == SIGINT)
@@ -1332,6 +1387,11 @@ live_run(struct policy *pol, const char *conf_path)
 				    err);
 			next_sync = clock_real_us() + IPSET_RESYNC_US;
 		}
+		if (clock_real_us() >= next_census) {
+			live_census_save(&l);
+			next_census = clock_real_us() + CENSUS_SAVE_S *
+			    INT64_C(1000000);
+		}
 		if (pol->conf.stats_interval > 0 && clock_real_us() >= next_stats) {
 			live_stats_event(&l);
 			next_stats = clock_real_us() +
@@ -1354,6 +1414,7 @@ live_run(struct policy *pol, const char *conf_path)
 	}
 	atomic_store(&l.writer_stop, 1);
 	pthread_join(l.writer, NULL);
+	live_census_save(&l);		/* every event counted */
 	live_log_stats(&l);
 	fastpath_free(l.fp);
 	l.fp = NULL;

@@ -35,7 +35,7 @@ enum { EX_OK = 0, EX_FAIL = 1, EX_USAGE = 2 };
 enum {
 	OPT_CONFIG, OPT_NO_RELOAD, OPT_DIRECTION, OPT_TICKET, OPT_OWNER,
 	OPT_EXPIRES, OPT_COMMENT, OPT_JSON, OPT_EXPIRED, OPT_EXPIRING,
-	OPT_HELP, OPT_VERSION, OPT_FOR, OPT_REASON, OPT_LIMIT, NOPTS
+	OPT_HELP, OPT_VERSION, OPT_FOR, OPT_REASON, OPT_LIMIT, OPT_SINCE, NOPTS
 };
 #define B(o)	(1u << (o))
 
@@ -53,6 +53,7 @@ static const struct option longopts[] = {
 	{ "for",	required_argument,	NULL, 256 + OPT_FOR },
 	{ "reason",	required_argument,	NULL, 256 + OPT_REASON },
 	{ "limit",	required_argument,	NULL, 256 + OPT_LIMIT },
+	{ "since",	required_argument,	NULL, 256 + OPT_SINCE },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -181,6 +182,7 @@ static const char usage_text[] =
     "--reason TEXT\n"
     "       nfqctl [-c CONF] quarantine remove HOST\n"
     "       nfqctl [-c CONF] quarantine list [--json]\n"
+    "       nfqctl [-c CONF] census [--since DAYS] [--json]\n"
     "       nfqctl -h | -V\n"
     "  -c, --config CONF   configuration file (default " DEFAULT_CONF ")\n"
     "  --no-reload         edit the file only; do not ask the daemon to "
@@ -1331,6 +1333,119 @@ cmd_quar_list(const struct args *a)
 	return fflush(stdout) == 0 ? EX_OK : EX_FAIL;
 }
 
+/* ---- census ---- */
+
+/* "2026-11-22T11:58:27.000000+0000" as "2026-11-22 11:58". */
+static void
+short_ts(const char *ts, char *buf, size_t len)
+{
+	if (strlen(ts) >= 16)
+		snprintf(buf, len, "%.10s %.5s", ts, ts + 11);
+	else
+		snprintf(buf, len, "%s", ts);
+}
+
+/*
+ * The campus mail servers, as the running daemon counted them: a table,
+ * or its answer as it is with --json.
+ */
+static int
+cmd_census(const struct args *a)
+{
+	cJSON		*req, *reply, *arr, *h, *in, *out, *x;
+	char		 err[ERRLEN], f[24], l[24], *end, *s;
+	unsigned long	 days = 0;
+	int		 rc, n = 0;
+
+	if (load_conf(a) == -1)
+		return EX_USAGE;
+	if (a->seen & B(OPT_SINCE)) {
+		errno = 0;
+		days = strtoul(a->val[OPT_SINCE], &end, 10);
+		if (a->val[OPT_SINCE][0] < '0' || a->val[OPT_SINCE][0] > '9' ||
+		    *end != '\0' || errno != 0 || days < 1 ||
+		    days > CENSUS_DAYS)
+			usage_exit("--since takes a number of days, 1-%d (the "
+			    "census keeps %d days)", CENSUS_DAYS, CENSUS_DAYS);
+	}
+	if ((req = new_req("census")) == NULL)
+		return EX_FAIL;
+	if (days > 0)
+		cJSON_AddNumberToObject(req, "days", (double)days);
+	rc = ctl_ask(&conf, req, &reply, err, sizeof(err));
+	cJSON_Delete(req);
+	if (rc == CTL_NODAEMON) {
+		say("no running daemon (%s): the census is the daemon's",
+		    conf.control_socket[0] ? conf.control_socket :
+		    "control-socket = none");
+		return EX_FAIL;
+	}
+	if (rc == CTL_ERROR) {
+		say("%s", err);
+		return EX_FAIL;
+	}
+	if (!reply_ok(reply)) {
+		say("%s", reply_str(reply, "error"));
+		cJSON_Delete(reply);
+		return EX_FAIL;
+	}
+	if (a->seen & B(OPT_JSON)) {
+		cJSON_DeleteItemFromObject(reply, "ok");
+		if ((s = cJSON_PrintUnformatted(reply)) != NULL)
+			printf("%s\n", s);
+		cJSON_free(s);
+		cJSON_Delete(reply);
+		return fflush(stdout) == 0 ? EX_OK : EX_FAIL;
+	}
+	arr = cJSON_GetObjectItemCaseSensitive(reply, "hosts");
+	cJSON_ArrayForEach(h, arr) {
+		if (n++ == 0)
+			printf("%-39s %8s %8s %8s %8s  %-16s  %-16s  %s\n",
+			    "HOST", "IN-OK", "IN-BLK", "OUT-OK", "OUT-BLK",
+			    "FIRST SEEN", "LAST SEEN", "EXCEPTION");
+		in = cJSON_GetObjectItemCaseSensitive(h, "inbound");
+		out = cJSON_GetObjectItemCaseSensitive(h, "outbound");
+		x = cJSON_GetObjectItemCaseSensitive(h, "exception");
+		short_ts(reply_str(h, "first_seen"), f, sizeof(f));
+		short_ts(reply_str(h, "last_seen"), l, sizeof(l));
+		printf("%-39s %8.0f %8.0f %8.0f %8.0f  %-16s  %-16s  %s%s%s%s\n",
+		    reply_str(h, "host"), reply_num(in, "allowed"),
+		    reply_num(in, "blocked"), reply_num(out, "allowed"),
+		    reply_num(out, "blocked"), f, l,
+		    reply_str(h, "exception_directions"),
+		    cJSON_IsObject(x) ? " (" : "",
+		    cJSON_IsObject(x) ? reply_str(x, "entry") : "",
+		    cJSON_IsObject(x) ? ")" : "");
+	}
+	if (n == 0)
+		say("no campus host spoke SMTP across the border%s",
+		    days > 0 ? " in that time" : " yet");
+	n = 0;
+	arr = cJSON_GetObjectItemCaseSensitive(reply, "unused_exceptions");
+	cJSON_ArrayForEach(x, arr) {
+		if (n++ == 0)
+			printf("\nexceptions unused for %.0f days (candidates "
+			    "for removal):\n%-43s %-9s %-12s %-14s %s\n",
+			    reply_num(reply, "unused_days"), "ENTRY",
+			    "DIRECTION", "TICKET", "OWNER", "LAST USED");
+		printf("%-43s %-9s %-12s %-14s %s\n", reply_str(x, "entry"),
+		    reply_str(x, "direction"), reply_str(x, "ticket")[0] ?
+		    reply_str(x, "ticket") : "-", reply_str(x, "owner")[0] ?
+		    reply_str(x, "owner") : "-",
+		    cJSON_IsString(cJSON_GetObjectItemCaseSensitive(x,
+		    "last_used")) ? reply_str(x, "last_used") : "never (since "
+		    "counting began)");
+	}
+	if (reply_num(reply, "overflow") > 0)
+		say("warning: %.0f connections of hosts beyond census-hosts "
+		    "(%.0f) were not counted", reply_num(reply, "overflow"),
+		    reply_num(reply, "hosts_max"));
+	short_ts(reply_str(reply, "counting_since"), f, sizeof(f));
+	say("counting since %s UTC", f);
+	cJSON_Delete(reply);
+	return fflush(stdout) == 0 ? EX_OK : EX_FAIL;
+}
+
 /* ---- main ---- */
 
 #define EDIT	B(OPT_NO_RELOAD)
@@ -1366,6 +1481,8 @@ static const struct cmd cmds[] = {
 	    "quarantine remove HOST" },
 	{ "quarantine", "list", 0, 0, B(OPT_JSON), cmd_quar_list,
 	    "quarantine list [--json]" },
+	{ "census", NULL, 0, 0, B(OPT_JSON) | B(OPT_SINCE), cmd_census,
+	    "census [--since DAYS] [--json]" },
 };
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
 

@@ -608,6 +608,27 @@ void		 respond_quar_entry(const struct resp_entry *,
 const char	*response_name(uint8_t);
 const char	*response_note(uint8_t);
 
+/* ---- census.c: the campus mail servers, counted ---- */
+
+#define CENSUS_FILE	"census.json"
+#define CENSUS_DAYS	35		/* day buckets: `census --since` */
+#define CENSUS_UNUSED_DAYS 90		/* exceptions unused this long */
+#define CENSUS_SAVE_S	300		/* the state file, live */
+
+struct census;
+struct census	*census_new(uint32_t, int64_t);
+void		 census_free(struct census *);
+void		 census_count(struct census *, const struct ip_addr *, uint8_t,
+		    uint8_t, bool, uint64_t, int64_t);
+void		 census_event(struct census *, const struct event *);
+char		*census_dump(struct census *);
+int		 census_load(struct census *, const char *, uint32_t *, char *,
+		    size_t);
+int		 census_save(struct census *, const char *, char *, size_t);
+int		 census_report(struct census *, const struct policy *,
+		    uint32_t, uint32_t, int64_t, struct cJSON *, char *,
+		    size_t);
+
 /* ---- sink.c: where formatted events go ---- */
 
 struct sinks;
@@ -697,7 +718,7 @@ int	 ipset_sync_quarantine(const struct policy *, int64_t, char *, size_t);
 
 enum ctl_cmd {
 	CTL_STATUS, CTL_RELOAD, CTL_FLOWS, CTL_EXCEPTIONS, CTL_QUAR_ADD,
-	CTL_QUAR_REMOVE, CTL_QUAR_LIST
+	CTL_QUAR_REMOVE, CTL_QUAR_LIST, CTL_CENSUS
 };
 
 struct ctl_req {
@@ -708,6 +729,7 @@ struct ctl_req {
 	int64_t		 secs;		/* quarantine add: duration */
 	char		 reason[QUAR_REASONLEN];
 	char		 who[QUAR_WHOLEN];	/* as the client says; "" */
+	uint32_t	 days;		/* census --since; 0: all */
 };
 
 struct ctl_peer {

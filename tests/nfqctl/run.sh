@@ -380,6 +380,8 @@ run status
 check "status without a daemon: exit 1, said" eval 'rc_is 1 && has err "nfqctl: no running daemon ($T/etc/control.sock" && prefixed'
 run reload
 check "reload without a daemon: exit 1" eval 'rc_is 1 && has err "no running daemon"'
+run census
+check "census without a daemon: exit 1, said" eval 'rc_is 1 && has err "no running daemon" && has err "the census is the daemon'"'"'s"'
 run flows 10.20.3.999
 check "flows with a bad host: exit 2" eval 'rc_is 2 && has err "bad address"'
 run flows --limit 0
@@ -432,6 +434,36 @@ fake '{"ok":true,"cmd":"flows","matched":0,"shown":0,"omitted":0,"flows":[]}'
 run flows 10.20.3.44 --limit 5
 wait "$FAKE"
 check "flows: the request carries host and limit, the answer printed" eval 'rc_is 0 && grep -qx "{\"cmd\":\"flows\",\"host\":\"10.20.3.44\",\"limit\":5}" "$T/fake.req" && has out "\"cmd\":\"flows\""'
+# census: nfqctl's side (the daemon's is in tests/e2e/test_detections.sh).
+CENSUS='{"ok":true,"cmd":"census","timestamp":"2026-11-22T12:00:00.000000+0000","counting_since":"2026-11-01T08:00:00.000000+0000","since_days":7,"hosts_tracked":3,"hosts_max":4096,"overflow":12,"hosts":[{"host":"10.20.1.25","inbound":{"allowed":1200,"blocked":0},"outbound":{"allowed":900,"blocked":0},"first_seen":"2026-11-01T08:00:01.000000+0000","last_seen":"2026-11-22T11:59:00.000000+0000","exception_directions":"both","exception":{"entry":"10.20.1.25/32","direction":"both","ticket":"NET-1001","owner":"its-mail","line":3}},{"host":"10.20.3.44","inbound":{"allowed":0,"blocked":0},"outbound":{"allowed":0,"blocked":31},"first_seen":"2026-11-20T10:00:00.000000+0000","last_seen":"2026-11-20T10:03:00.000000+0000","exception_directions":"none","exception":null}],"unused_days":90,"unused_exceptions":[{"entry":"10.20.7.7/32","direction":"both","ticket":"NET-0950","owner":"events","line":12,"last_used":null}]}'
+fake "$CENSUS"
+run census --since 7
+wait "$FAKE"
+check "census --since 7: the request carries days" eval 'rc_is 0 && grep -qx "{\"cmd\":\"census\",\"days\":7}" "$T/fake.req"'
+check "census: a table, busiest first, with exception status" eval 'head -n 1 "$T/out" | grep -q "^HOST .*IN-OK .*IN-BLK .*OUT-OK .*OUT-BLK .*FIRST SEEN .*LAST SEEN .*EXCEPTION" && sed -n 2p "$T/out" | grep -q "^10\.20\.1\.25  *1200  *0  *900  *0  *2026-11-01 08:00  *2026-11-22 11:59  *both (10\.20\.1\.25/32)$" && sed -n 3p "$T/out" | grep -q "^10\.20\.3\.44  *0  *0  *0  *31 .* none$"'
+check "census: unused exceptions listed" eval 'has out "exceptions unused for 90 days" && grep -q "^10\.20\.7\.7/32  *both  *NET-0950  *events  *never" "$T/out"'
+check "census: overflow and counting start said" eval 'has err "nfqctl: warning: 12 connections of hosts beyond census-hosts (4096) were not counted" && has err "nfqctl: counting since 2026-11-01 08:00 UTC" && prefixed'
+fake "$CENSUS"
+run census --json
+wait "$FAKE"
+check "census --json: the answer, for scripts" "$PY" -c '
+import json, sys
+req = json.load(open(sys.argv[2]))
+assert req == {"cmd": "census"}, req
+d = json.load(open(sys.argv[1]))
+assert "ok" not in d and d["hosts"][0]["host"] == "10.20.1.25", d
+assert d["hosts"][1]["exception"] is None and d["overflow"] == 12, d
+' "$T/out" "$T/fake.req"
+fake '{"ok":false,"cmd":"census","error":"no census (census-hosts = 0)"}'
+run census
+wait "$FAKE"
+check "census refused by the daemon: exit 1, its reason said" eval 'rc_is 1 && has err "nfqctl: no census (census-hosts = 0)"'
+for bad in 0 36 7d -1; do
+	run census --since "$bad"
+	check "census --since $bad: exit 2" eval 'rc_is 2 && has err "--since takes a number of days, 1-35"'
+done
+run census 10.20.1.25
+check "census takes no host: exit 2" eval 'rc_is 2 && has err "wrong number of arguments"'
 run exception add 10.20.9.25 --direction both --ticket NET-1301 --owner chem-it --no-reload
 check "--no-reload: no daemon asked (stale socket ignored)" eval 'rc_is 0 && lacks err "daemon"'
 
