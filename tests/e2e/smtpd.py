@@ -9,10 +9,12 @@ The line is written (and flushed) before the 250 reply to DATA, so a client
 that saw 250 can rely on the line being there.
 
     smtpd.py --log FILE [--port 25] [--ready FILE]
-             [--tls-cert PEM --tls-key PEM] ADDR [ADDR ...]
+             [--tls-cert PEM --tls-key PEM] [--users LIST] ADDR [ADDR ...]
 
 --ready FILE is created once every address is listening.  With a
-certificate and key it offers STARTTLS (not required).  SIGTERM stops it.
+certificate and key it offers STARTTLS (not required).  --users a,b,c:
+only these local parts are mailboxes, any other recipient gets 550 (User
+unknown), as a real server answers a directory harvest.  SIGTERM stops it.
 Runs under Debian's /usr/bin/python3 (python3-aiosmtpd).
 """
 import argparse
@@ -30,8 +32,18 @@ from aiosmtpd.smtp import SMTP
 
 
 class Recorder:
-    def __init__(self, path):
+    def __init__(self, path, users=None):
         self.path = path
+        self.users = users
+
+    async def handle_RCPT(self, server, session, envelope, address,
+                          rcpt_options):
+        local = address.rsplit("@", 1)[0].lower()
+        if self.users is not None and local not in self.users:
+            return "550 5.1.1 <%s>: Recipient address rejected: " \
+                "User unknown" % address
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         sock = server.transport.get_extra_info("sockname") or ("?", 0)
@@ -61,7 +73,10 @@ class Recorder:
 
 
 async def serve(args):
-    handler = Recorder(args.log)
+    users = None
+    if args.users is not None:
+        users = {u.strip().lower() for u in args.users.split(",") if u}
+    handler = Recorder(args.log, users)
     tls = None
     if args.tls_cert:
         tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -95,6 +110,7 @@ def main():
     ap.add_argument("--ready")
     ap.add_argument("--tls-cert")
     ap.add_argument("--tls-key")
+    ap.add_argument("--users")
     ap.add_argument("addrs", nargs="+")
     args = ap.parse_args()
     try:
