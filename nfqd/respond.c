@@ -372,8 +372,8 @@ const char *
 response_note(uint8_t note)
 {
 	static const char *notes[] = { "", "done",
-	    "already in force", "holds an exception for this direction "
-	    "(auto-quarantine-exceptions = no)", "not a campus host",
+	    "already in force", ("holds an exception for this direction "
+	    "(auto-quarantine-exceptions = no)"), "not a campus host",
 	    "a campus host (harvest-block is for outside sources)",
 	    "the response table is full (response-hosts)" };
 
