@@ -24,13 +24,11 @@
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "nfqd.h"
 
@@ -344,34 +342,16 @@ int
 census_load(struct census *c, const char *path, uint32_t *dropped,
     char *err, size_t errlen)
 {
-	FILE		*f;
 	char		*buf, msg[ERRLEN];
-	size_t		 n;
 	cJSON		*root = NULL, *ver, *since, *ov, *hosts, *o;
 	uint64_t	 v;
 	int		 i = 0, r, rc = -1;
 
 	*dropped = 0;
-	if ((f = fopen(path, "re")) == NULL) {
-		if (errno == ENOENT)
-			return 0;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if ((buf = malloc(CENSUS_FILE_MAX + 1)) == NULL) {
-		fclose(f);
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -1;
-	}
-	n = fread(buf, 1, CENSUS_FILE_MAX + 1, f);
-	if (ferror(f) || n > CENSUS_FILE_MAX) {
-		snprintf(err, errlen, "%s: %s", path, ferror(f) ?
-		    strerror(errno) : "larger than 256 MB");
-		goto out;
-	}
-	buf[n] = '\0';
-	if (memchr(buf, '\0', n) != NULL ||
-	    (root = cJSON_ParseWithOpts(buf, NULL, 1)) == NULL) {
+	if ((buf = state_read(path, CENSUS_FILE_MAX, false, err,
+	    errlen)) == NULL)
+		return err[0] == '\0' ? 0 : -1;
+	if ((root = cJSON_ParseWithOpts(buf, NULL, 1)) == NULL) {
 		snprintf(err, errlen, "%s: not valid JSON (a damaged file: "
 		    "move it away to start counting afresh)", path);
 		goto out;
@@ -413,69 +393,29 @@ reset:
 out:
 	cJSON_Delete(root);
 	free(buf);
-	fclose(f);
 	return rc;
 }
 
-/* Write census.json: a temporary file, fsync, rename, fsync the folder. */
+/* Write census.json (state_write: atomically). */
 int
 census_save(struct census *c, const char *dir, char *err, size_t errlen)
 {
-	char		 tmp[MAX_PATH + 32], path[MAX_PATH + 32], *text;
-	size_t		 len, off;
-	ssize_t		 w;
-	int		 fd, dfd;
+	char	 path[MAX_PATH + 32], *text;
+	int	 rc;
 
+	if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create the state folder %s: %s",
+		    dir, strerror(errno));
+		return -1;
+	}
 	if ((text = census_dump(c)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	len = strlen(text);
-	if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
-		snprintf(err, errlen, "cannot create the state folder %s: %s",
-		    dir, strerror(errno));
-		cJSON_free(text);
-		return -1;
-	}
 	snprintf(path, sizeof(path), "%s/%s", dir, CENSUS_FILE);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, CENSUS_FILE);
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "cannot create a file in %s: %s", dir,
-		    strerror(errno));
-		cJSON_free(text);
-		return -1;
-	}
-	for (off = 0; off < len; off += (size_t)w)
-		if ((w = write(fd, text + off, len - off)) <= 0) {
-			if (w == -1 && errno == EINTR) {
-				w = 0;
-				continue;
-			}
-			goto fail;
-		}
-	if (write(fd, "\n", 1) != 1 || fchmod(fd, 0640) == -1 ||
-	    fsync(fd) == -1)
-		goto fail;
-	if (close(fd) == -1) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) == -1)
-		goto fail;
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
+	rc = state_write(dir, path, text, err, errlen);
 	cJSON_free(text);
-	return 0;
-fail:
-	snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-	if (fd != -1)
-		close(fd);
-	unlink(tmp);
-	cJSON_free(text);
-	return -1;
+	return rc;
 }
 
 /* ---- the report ---- */
@@ -523,25 +463,6 @@ add_dir(cJSON *o, const char *key, const uint64_t n[2])
 
 	json_add_u64(x, "allowed", n[0]);
 	json_add_u64(x, "blocked", n[1]);
-}
-
-static cJSON *
-exc_brief(const struct exc_entry *e)
-{
-	cJSON	*x = cJSON_CreateObject();
-	char	 a[PREFIX_STRLEN];
-
-	if (x == NULL)
-		return NULL;
-	prefix_format(&e->pfx, a, sizeof(a));
-	cJSON_AddStringToObject(x, "entry", a);
-	cJSON_AddStringToObject(x, "direction", dir_name(e->dir));
-	if (e->ticket[0])
-		cJSON_AddStringToObject(x, "ticket", e->ticket);
-	if (e->owner[0])
-		cJSON_AddStringToObject(x, "owner", e->owner);
-	json_add_u64(x, "line", e->line);
-	return x;
 }
 
 /*
@@ -632,7 +553,8 @@ census_report(struct census *c, const struct policy *p, uint32_t days,
 		cJSON_AddStringToObject(h, "exception_directions", e == NULL ?
 		    "none" : dir_name(e->dir));
 		if (e != NULL)
-			cJSON_AddItemToObject(h, "exception", exc_brief(e));
+			cJSON_AddItemToObject(h, "exception",
+			    json_exc_entry(e, now));
 		else
 			cJSON_AddNullToObject(h, "exception");
 	}
@@ -647,7 +569,7 @@ census_report(struct census *c, const struct policy *p, uint32_t days,
 		if (e->added[0] && date_parse(e->added, &added) == 0 &&
 		    added > cut)
 			continue;
-		if ((x = exc_brief(e)) == NULL)
+		if ((x = json_exc_entry(e, now)) == NULL)
 			break;
 		if (e->added[0])
 			cJSON_AddStringToObject(x, "added", e->added);

@@ -188,6 +188,30 @@ json_add_u64(struct cJSON *o, const char *key, uint64_t v)
 
 #define N(obj, name, v)	json_add_u64(obj, name, (uint64_t)(v))
 
+/* An exception-list entry as the control socket's answers show it. */
+cJSON *
+json_exc_entry(const struct exc_entry *e, int64_t now)
+{
+	cJSON	*x = cJSON_CreateObject();
+	char	 a[PREFIX_STRLEN];
+
+	if (x == NULL)
+		return NULL;
+	prefix_format(&e->pfx, a, sizeof(a));
+	cJSON_AddStringToObject(x, "entry", a);
+	cJSON_AddStringToObject(x, "direction", dir_name(e->dir));
+	if (e->ticket[0])
+		cJSON_AddStringToObject(x, "ticket", e->ticket);
+	if (e->owner[0])
+		cJSON_AddStringToObject(x, "owner", e->owner);
+	if (e->expires[0])
+		cJSON_AddStringToObject(x, "expires", e->expires);
+	N(x, "line", e->line);
+	cJSON_AddBoolToObject(x, "active", e->expires_at == 0 ||
+	    now < e->expires_at);
+	return x;
+}
+
 static void
 event_policy(cJSON *o, const struct event *ev)
 {

@@ -953,29 +953,6 @@ ctl_flows(struct live *l, const struct ctl_req *r, cJSON *o, char *err,
 	return 0;
 }
 
-static cJSON *
-exc_json(const struct exc_entry *e, int64_t now)
-{
-	cJSON	*x = cJSON_CreateObject();
-	char	 a[PREFIX_STRLEN];
-
-	if (x == NULL)
-		return NULL;
-	prefix_format(&e->pfx, a, sizeof(a));
-	cJSON_AddStringToObject(x, "entry", a);
-	cJSON_AddStringToObject(x, "direction", dir_name(e->dir));
-	if (e->ticket[0])
-		cJSON_AddStringToObject(x, "ticket", e->ticket);
-	if (e->owner[0])
-		cJSON_AddStringToObject(x, "owner", e->owner);
-	if (e->expires[0])
-		cJSON_AddStringToObject(x, "expires", e->expires);
-	json_add_u64(x, "line", e->line);
-	cJSON_AddBoolToObject(x, "active", e->expires_at == 0 ||
-	    now < e->expires_at);
-	return x;
-}
-
 /*
  * What is in force: the running list's active entries (all of them, or
  * those containing HOST, most specific first), the quarantines.
@@ -1010,7 +987,7 @@ ctl_exceptions(struct live *l, const struct ctl_req *r, cJSON *o)
 		}
 		active++;
 		if (shown < r->limit) {
-			cJSON_AddItemToArray(arr, exc_json(e, now));
+			cJSON_AddItemToArray(arr, json_exc_entry(e, now));
 			shown++;
 		}
 	}

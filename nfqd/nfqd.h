@@ -232,6 +232,8 @@ int	 quar_remove(const char *, const struct prefix *, int64_t,
 int	 quar_settle(const char *, int64_t, struct quar_list *, quar_cb,
 	    void *, char *, size_t);
 int	 duration_parse(const char *, int64_t *);
+int	 state_write(const char *, const char *, const char *, char *, size_t);
+char	*state_read(const char *, size_t, bool, char *, size_t);
 
 /* A pre-announced bulk mailing: thresholds times factor in [from, until). */
 struct announce {
@@ -505,6 +507,7 @@ struct cJSON;
 int	 event_format(const struct event *, char *, size_t);
 void	 json_add_ts(struct cJSON *, const char *, int64_t);
 void	 json_add_u64(struct cJSON *, const char *, uint64_t);
+struct cJSON *json_exc_entry(const struct exc_entry *, int64_t);
 void	 event_release(struct event *);
 void	 ts_format(int64_t, char *, size_t);
 void	 event_set_host(const char *);	/* before any event_format */

@@ -382,45 +382,63 @@ fail:
 static int
 quar_read(const char *path, struct quar_list *l, char *err, size_t errlen)
 {
-	FILE		*f;
 	char		*buf;
-	size_t		 n;
 	int		 rc;
 
 	memset(l, 0, sizeof(*l));
+	if ((buf = state_read(path, QUAR_FILE_MAX, true, err, errlen)) == NULL)
+		return err[0] == '\0' ? quar_index(l, err, errlen) : -1;
+	rc = quar_parse(path, buf, l, err, errlen);
+	free(buf);
+	return rc;
+}
+
+/*
+ * A state file's text (malloc'ed, NUL-terminated), at most max bytes and
+ * without NUL bytes; decides: a file that decides the policy, refused
+ * when others can write it (priv_file_check).  NULL with err "" when
+ * there is no file, NULL with "path: why" when it cannot be read or is
+ * not text.
+ */
+char *
+state_read(const char *path, size_t max, bool decides, char *err,
+    size_t errlen)
+{
+	FILE	*f;
+	char	*buf;
+	size_t	 n;
+
+	err[0] = '\0';
 	if ((f = fopen(path, "re")) == NULL) {
-		if (errno == ENOENT)
-			return quar_index(l, err, errlen);
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
+		if (errno != ENOENT)
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
 	}
-	if (priv_file_check(fileno(f), path, err, errlen) == -1) {
+	if (decides && priv_file_check(fileno(f), path, err, errlen) == -1) {
 		fclose(f);
-		return -1;
+		return NULL;
 	}
-	if ((buf = malloc(QUAR_FILE_MAX + 1)) == NULL) {
+	if ((buf = malloc(max + 1)) == NULL) {
 		fclose(f);
 		snprintf(err, errlen, "%s: out of memory", path);
-		return -1;
+		return NULL;
 	}
-	n = fread(buf, 1, QUAR_FILE_MAX + 1, f);
-	if (ferror(f) || n > QUAR_FILE_MAX) {
+	n = fread(buf, 1, max + 1, f);
+	if (ferror(f) || n > max) {
 		snprintf(err, errlen, "%s: %s", path, ferror(f) ?
-		    strerror(errno) : "larger than 8 MB");
+		    strerror(errno) : "too large");
 		fclose(f);
 		free(buf);
-		return -1;
+		return NULL;
 	}
 	fclose(f);
 	buf[n] = '\0';
 	if (memchr(buf, '\0', n) != NULL) {
-		snprintf(err, errlen, "%s: NUL byte", path);
+		snprintf(err, errlen, "%s: NUL byte (not a state file)", path);
 		free(buf);
-		return -1;
+		return NULL;
 	}
-	rc = quar_parse(path, buf, l, err, errlen);
-	free(buf);
-	return rc;
+	return buf;
 }
 
 int
@@ -548,25 +566,26 @@ quar_json(const struct quar_list *l)
 	return s;
 }
 
-/* Write the session's list: temporary file, fsync, rename, fsync dir. */
-static int
-qs_write(struct quar_session *s, char *err, size_t errlen)
+/*
+ * Replace path (in dir) with text and a newline: a temporary file in dir,
+ * fsync, rename over path, fsync dir.  The state files' one way to be
+ * written (quarantine.json, census.json).
+ */
+int
+state_write(const char *dir, const char *path, const char *text, char *err,
+    size_t errlen)
 {
-	char		 tmp[MAX_PATH + 32], *text;
-	size_t		 len;
+	char		 tmp[MAX_PATH + 32];
+	const char	*name = strrchr(path, '/');
+	size_t		 len = strlen(text);
 	int		 fd, dfd;
 	ssize_t		 w;
 
-	if ((text = quar_json(&s->l)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	len = strlen(text);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", s->dir, QUAR_FILE);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, name ? name + 1 :
+	    path);
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "cannot create a file in %s: %s", s->dir,
+		snprintf(err, errlen, "cannot create a file in %s: %s", dir,
 		    strerror(errno));
-		cJSON_free(text);
 		return -1;
 	}
 	for (size_t off = 0; off < len; off += (size_t)w)
@@ -585,21 +604,35 @@ qs_write(struct quar_session *s, char *err, size_t errlen)
 		goto fail;
 	}
 	fd = -1;
-	if (rename(tmp, s->path) == -1)
+	if (rename(tmp, path) == -1)
 		goto fail;
-	if ((dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
 		(void)fsync(dfd);
 		close(dfd);
 	}
-	cJSON_free(text);
 	return 0;
 fail:
-	snprintf(err, errlen, "cannot write %s: %s", s->path, strerror(errno));
+	snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 	if (fd != -1)
 		close(fd);
 	unlink(tmp);
-	cJSON_free(text);
 	return -1;
+}
+
+/* Write the session's list. */
+static int
+qs_write(struct quar_session *s, char *err, size_t errlen)
+{
+	char	*text;
+	int	 rc;
+
+	if ((text = quar_json(&s->l)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rc = state_write(s->dir, s->path, text, err, errlen);
+	cJSON_free(text);
+	return rc;
 }
 
 static ssize_t

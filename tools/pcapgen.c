@@ -1832,6 +1832,26 @@ cap_scan(const char *dir)
 	pg_close(&w);
 }
 
+/* A directory harvest: n guessed recipients at the gateway, all 550. */
+static void
+harvest_session(struct pg_conn *c, const char *local, int n)
+{
+	int	 i;
+
+	tcp_handshake(c);
+	smtp_greet(c, &smtp_in);
+	smtp_say(c, PG_C2S, "MAIL FROM:<>\r\n");
+	smtp_say(c, PG_S2C, "250 2.1.0 Ok\r\n");
+	for (i = 0; i < n; i++) {
+		smtp_say(c, PG_C2S, "RCPT TO:<%s%02d@campus.example>\r\n",
+		    local, i);
+		smtp_say(c, PG_S2C, "550 5.1.1 <%s%02d@campus.example>: "
+		    "Recipient address rejected: User unknown\r\n", local, i);
+	}
+	smtp_quit(c);
+	fin_close(c, PG_S2C);
+}
+
 /*
  * detections.pcap: what the seed policies block port 25 for, one case
  * each (tests/replay/detections uses low thresholds):
@@ -1877,18 +1897,7 @@ cap_detections(const char *dir)
 
 	pg_conn_init(&c, &w, "192.0.2.200", 44000, "10.20.1.25", 25,
 	    pg_at(10, 10, 0));
-	tcp_handshake(&c);
-	smtp_greet(&c, &smtp_in);
-	smtp_say(&c, PG_C2S, "MAIL FROM:<>\r\n");
-	smtp_say(&c, PG_S2C, "250 2.1.0 Ok\r\n");
-	for (i = 0; i < 30; i++) {
-		smtp_say(&c, PG_C2S, "RCPT TO:<user%02d@campus.example>\r\n",
-		    i);
-		smtp_say(&c, PG_S2C, "550 5.1.1 <user%02d@campus.example>: "
-		    "Recipient address rejected: User unknown\r\n", i);
-	}
-	smtp_quit(&c);
-	fin_close(&c, PG_S2C);
+	harvest_session(&c, "user", 30);
 
 	pg_conn_init(&c, &w, "198.51.100.40", 44100, "10.20.8.15", 25,
 	    pg_at(10, 20, 0));
@@ -1954,18 +1963,7 @@ cap_responses(const char *dir)
 
 	pg_conn_init(&c, &w, "192.0.2.200", 45300, "10.20.1.25", 25,
 	    pg_at(9, 20, 0));
-	tcp_handshake(&c);
-	smtp_greet(&c, &smtp_in);
-	smtp_say(&c, PG_C2S, "MAIL FROM:<>\r\n");
-	smtp_say(&c, PG_S2C, "250 2.1.0 Ok\r\n");
-	for (i = 0; i < 30; i++) {
-		smtp_say(&c, PG_C2S, "RCPT TO:<staff%02d@campus.example>\r\n",
-		    i);
-		smtp_say(&c, PG_S2C, "550 5.1.1 <staff%02d@campus.example>: "
-		    "Recipient address rejected: User unknown\r\n", i);
-	}
-	smtp_quit(&c);
-	fin_close(&c, PG_S2C);
+	harvest_session(&c, "staff", 30);
 	pg_conn_init(&c, &w, "192.0.2.200", 45301, "10.20.1.25", 25,
 	    pg_at(9, 21, 0));
 	syn_attempts(&c, 2);

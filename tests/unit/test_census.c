@@ -378,7 +378,7 @@ test_damaged_file(void **state)
 	write_bytes(&f->dir, "census.json", "{\"version\":1\0}", 14, path);
 	assert_int_equal(census_load(f->c, path, &dropped, err, sizeof(err)),
 	    -1);
-	assert_contains(err, "not valid JSON");
+	assert_contains(err, "census.json: NUL byte");
 }
 
 int
