@@ -28,7 +28,7 @@ endif
 WARN		:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 		   -Wmissing-prototypes -Wpointer-arith -Wformat=2
 PKGS		:= libpcap libcjson libmnl libnetfilter_queue libndpi libbpf \
-		   libcap-ng libseccomp
+		   libcap-ng libseccomp hiredis rdkafka
 # Recursive (=) so pkg-config runs when a recipe needs it, after deps.
 # -isystem: warnings in the libraries' headers are theirs, not ours.
 PKG_CFLAGS	 = $(patsubst -I%,-isystem %,$(shell $(PKG_CONFIG) --cflags $(PKGS)))
@@ -145,6 +145,7 @@ test: all $(UNIT_BINS)
 	@NFQD_RULES=$(BIN)/nfqd-rules tests/rules/run.sh
 	@NFQCTL=$(BIN)/nfqctl NFQD=$(BIN)/nfqd tests/nfqctl/run.sh
 	@NFQD=$(BIN)/nfqd NFQD_COLLECT=$(BIN)/nfqd-collect tests/sinks/run.sh
+	@NFQD=$(BIN)/nfqd tests/sinks/redis.sh
 	@NFQD=$(BIN)/nfqd NFQD_RULES=$(BIN)/nfqd-rules NFQCTL=$(BIN)/nfqctl tests/e2e/run.sh
 	@NFQD=$(BIN)/nfqd tests/docs/run.sh
 
@@ -190,6 +191,7 @@ $(BUILD)/bench/flood $(BUILD)/bench/connlat: $(BUILD)/bench/%: \
 
 test-sinks: all
 	@NFQD=$(BIN)/nfqd NFQD_COLLECT=$(BIN)/nfqd-collect tests/sinks/run.sh
+	@NFQD=$(BIN)/nfqd tests/sinks/redis.sh
 
 test-nfqctl: all
 	@NFQCTL=$(BIN)/nfqctl NFQD=$(BIN)/nfqd tests/nfqctl/run.sh

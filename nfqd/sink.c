@@ -45,6 +45,7 @@
 
 #include "nfqd.h"
 #include "sink.h"
+#include "sink_ext.h"
 
 #define FILE_BUF		65536
 #define CONNECT_TIMEOUT_MS	5000
@@ -59,7 +60,7 @@
 
 enum sink_type {
 	ST_STDOUT, ST_FILE, ST_UDP, ST_TCP, ST_UNIX, ST_UNIX_DGRAM, ST_SYSLOG,
-	ST_SYSLOG5424
+	ST_SYSLOG5424, ST_REDIS, ST_KAFKA
 };
 
 static const struct sink_kind {
@@ -69,16 +70,21 @@ static const struct sink_kind {
 	int		 socktype;	/* 0: written by the caller */
 	bool		 inet;		/* HOST:PORT, else a path */
 	bool		 syslog;	/* [:PATH], /dev/log if none */
+	const struct sink_proto *proto;	/* sink_ext.h: its own file */
 } sink_kinds[] = {
-	{ ST_STDOUT,	 "stdout",	"stdout",	0,	     false, false },
-	{ ST_FILE,	 "file",	"file:",	0,	     false, false },
-	{ ST_UDP,	 "udp",		"udp://",	SOCK_DGRAM,  true,  false },
-	{ ST_TCP,	 "tcp",		"tcp://",	SOCK_STREAM, true,  false },
-	{ ST_UNIX_DGRAM, "unix-dgram",	"unix-dgram:",	SOCK_DGRAM,  false, false },
-	{ ST_UNIX,	 "unix",	"unix:",	SOCK_STREAM, false, false },
+	{ ST_STDOUT,	 "stdout",	"stdout",	0,	     false, false, NULL },
+	{ ST_FILE,	 "file",	"file:",	0,	     false, false, NULL },
+	{ ST_UDP,	 "udp",		"udp://",	SOCK_DGRAM,  true,  false, NULL },
+	{ ST_TCP,	 "tcp",		"tcp://",	SOCK_STREAM, true,  false, NULL },
+	{ ST_UNIX_DGRAM, "unix-dgram",	"unix-dgram:",	SOCK_DGRAM,  false, false, NULL },
+	{ ST_UNIX,	 "unix",	"unix:",	SOCK_STREAM, false, false, NULL },
 	{ ST_SYSLOG5424, "syslog-rfc5424", "syslog-rfc5424", SOCK_DGRAM, false,
-	    true },
-	{ ST_SYSLOG,	 "syslog",	"syslog",	SOCK_DGRAM,  false, true },
+	    true, NULL },
+	{ ST_SYSLOG,	 "syslog",	"syslog",	SOCK_DGRAM,  false, true, NULL },
+	{ ST_REDIS,	 "redis",	"redis://",	SOCK_STREAM, true,  false,
+	    &sink_redis },
+	{ ST_KAFKA,	 "kafka",	"kafka://",	SOCK_STREAM, true,  false,
+	    &sink_kafka },
 };
 #define NKINDS	(sizeof(sink_kinds) / sizeof(sink_kinds[0]))
 
@@ -140,6 +146,7 @@ struct sink {
 	uint32_t		 rnd;
 	char			 host[256];	/* syslog HOSTNAME */
 	long			 pid;
+	void			*priv;		/* a sink_proto's state */
 };
 
 struct sinks {
@@ -235,6 +242,27 @@ spec_hostport(const char *s, char *host, size_t hostlen, char *port,
 }
 
 /*
+ * A sink_proto's spec is HOST:PORT then its own part from the first '/'
+ * (""/"/list/nfqd"): split them.  Other inet sinks: all of it is HOST:PORT.
+ */
+static int
+proto_split(const struct sink_kind *k, const char *rest, char *hp,
+    size_t hplen, const char **path)
+{
+	const char	*slash = k->proto != NULL ? strchr(rest, '/') : NULL;
+	size_t		 n = slash != NULL ? (size_t)(slash - rest) : strlen(rest);
+
+	*path = slash != NULL ? slash : "";
+	if (n >= hplen) {
+		snprintf(hp, hplen, "%.*s", (int)(hplen - 1), rest);
+		return -1;
+	}
+	memcpy(hp, rest, n);
+	hp[n] = '\0';
+	return 0;
+}
+
+/*
  * Check one sink spec and write its normal form to out: relative paths
  * are taken from confdir (NULL: left relative).  -1 and a message
  * (without the spec: the caller names it) if it is not valid.
@@ -244,26 +272,30 @@ sink_spec_check(const char *spec, char *out, size_t outlen,
     const char *confdir, char *err, size_t errlen)
 {
 	const struct sink_kind	*k;
-	const char		*rest;
-	char			 host[256], port[8], msg[ERRLEN];
+	const char		*rest, *path;
+	char			 host[256], port[8], msg[ERRLEN], hp[300];
 	int			 n;
 
 	if ((k = spec_kind(spec, &rest)) == NULL) {
 		snprintf(err, errlen, "bad event sink '%.200s' (expected "
 		    "stdout, file:PATH, udp://HOST:PORT, tcp://HOST:PORT, "
-		    "unix:PATH, unix-dgram:PATH, syslog[:PATH] or "
-		    "syslog-rfc5424[:PATH])", spec);
+		    "unix:PATH, unix-dgram:PATH, syslog[:PATH], "
+		    "syslog-rfc5424[:PATH], redis://HOST:PORT[/MODE/KEY] or "
+		    "kafka://HOST:PORT/TOPIC)", spec);
 		return -1;
 	}
 	if (k->inet) {
-		if (spec_hostport(rest, host, sizeof(host), port, sizeof(port),
-		    msg, sizeof(msg)) == -1) {
+		snprintf(msg, sizeof(msg), "bad host");
+		if (proto_split(k, rest, hp, sizeof(hp), &path) == -1 ||
+		    spec_hostport(hp, host, sizeof(host), port, sizeof(port),
+		    msg, sizeof(msg)) == -1 || (k->proto != NULL &&
+		    k->proto->check(path, msg, sizeof(msg)) == -1)) {
 			snprintf(err, errlen, "bad event sink '%.200s': %s",
 			    spec, msg);
 			return -1;
 		}
-		n = snprintf(out, outlen, strchr(host, ':') ? "%s[%s]:%s" :
-		    "%s%s:%s", k->prefix, host, port);
+		n = snprintf(out, outlen, strchr(host, ':') ? "%s[%s]:%s%s" :
+		    "%s%s:%s%s", k->prefix, host, port, path);
 	} else if (k->type == ST_STDOUT ||
 	    (k->syslog && *rest == '\0' && rest[-1] != ':'))
 		n = snprintf(out, outlen, "%s", k->prefix);
@@ -943,12 +975,16 @@ sink_main(void *arg)
 				continue;
 			}
 			sink_up(k, clock_mono_ms());
+			if (k->kind->proto != NULL)
+				k->kind->proto->up(k);
 		}
-		rc = k->kind->socktype == SOCK_STREAM ? stream_step(k) :
+		rc = k->kind->proto != NULL ? k->kind->proto->step(k) :
+		    k->kind->socktype == SOCK_STREAM ? stream_step(k) :
 		    dgram_step(k);
 		if (rc == -1) {
 			sink_down(k, errno, clock_mono_ms(), true);
-			if (k->kind->socktype == SOCK_STREAM)
+			if (k->kind->proto == NULL &&
+			    k->kind->socktype == SOCK_STREAM)
 				stream_rewind(k);
 		}
 	}
@@ -965,7 +1001,8 @@ sink_resolve(struct sink *k, const char *rest, char *err, size_t errlen)
 {
 	struct addrinfo	 hints, *res = NULL;
 	struct sockaddr_un *sun;
-	char		 host[256], port[8], msg[ERRLEN];
+	char		 host[256], port[8], msg[ERRLEN], hp[300];
+	const char	*path;
 	int		 rc;
 
 	if (!k->kind->inet) {
@@ -980,11 +1017,16 @@ sink_resolve(struct sink *k, const char *rest, char *err, size_t errlen)
 		k->addrlen = sizeof(*sun);
 		return 0;
 	}
-	if (spec_hostport(rest, host, sizeof(host), port, sizeof(port), msg,
+	snprintf(msg, sizeof(msg), "bad host");
+	if (proto_split(k->kind, rest, hp, sizeof(hp), &path) == -1 ||
+	    spec_hostport(hp, host, sizeof(host), port, sizeof(port), msg,
 	    sizeof(msg)) == -1) {
 		snprintf(err, errlen, "event sink %s: %s", k->name, msg);
 		return -1;
 	}
+	/* A sink with a thread (and a resolver) of its own: no address. */
+	if (k->kind->proto != NULL && k->kind->proto->run != NULL)
+		return k->kind->proto->open(k, hp, path, err, errlen);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = k->kind->socktype;
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
@@ -995,6 +1037,11 @@ sink_resolve(struct sink *k, const char *rest, char *err, size_t errlen)
 	if (rc != 0) {
 		snprintf(err, errlen, "event sink %s: %s: %s", k->name, host,
 		    gai_strerror(rc));
+		return -1;
+	}
+	if (k->kind->proto != NULL && k->kind->proto->open(k, hp, path, err,
+	    errlen) == -1) {
+		freeaddrinfo(res);
 		return -1;
 	}
 	memcpy(&k->addr, res->ai_addr, res->ai_addrlen);
@@ -1045,7 +1092,8 @@ sink_start(struct sinks *s, struct sink *k, const char *rest,
 	}
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);	/* signals: not here */
-	rc = pthread_create(&k->thread, NULL, sink_main, k);
+	rc = pthread_create(&k->thread, NULL, k->kind->proto != NULL &&
+	    k->kind->proto->run != NULL ? k->kind->proto->run : sink_main, k);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
 		snprintf(err, errlen, "event sink %s: cannot start its thread",
@@ -1287,6 +1335,8 @@ sinks_close(struct sinks *s)
 	for (i = 0; i < s->n; i++) {
 		k = &s->v[i];
 		sink_stop(k);
+		if (k->kind != NULL && k->kind->proto != NULL && k->priv != NULL)
+			k->kind->proto->close(k);
 		if (k->own && k->fd != -1)
 			close(k->fd);
 		if (k->efd != -1)
@@ -1296,4 +1346,136 @@ sinks_close(struct sinks *s)
 		free(k->batch);
 	}
 	free(s);
+}
+
+/* ---- for sinks in files of their own (sink_ext.h) ---- */
+
+const char *
+sink_name(const struct sink *k)
+{
+	return k->name;
+}
+
+size_t
+sink_buffer(const struct sink *k)
+{
+	return k->cap;
+}
+
+void *
+sink_priv(const struct sink *k)
+{
+	return k->priv;
+}
+
+void
+sink_set_priv(struct sink *k, void *p)
+{
+	k->priv = p;
+}
+
+int
+sink_fd(const struct sink *k)
+{
+	return k->sfd;
+}
+
+bool
+sink_stopping(struct sink *k)
+{
+	return atomic_load(&k->stop) != 0;
+}
+
+/* The next queued line into buf (SINK_LINE_MAX bytes), or false. */
+bool
+sink_take(struct sink *k, char *buf, size_t *len)
+{
+	struct rec	 r;
+
+	if (!ring_peek(k, &r))
+		return false;
+	ring_take(k, &r, buf);
+	*len = r.len;
+	return true;
+}
+
+/*
+ * Wait up to ms for fd (-1: none) to show events; with `idle`, also
+ * until a line is queued (return at once if one is).  Returns revents.
+ */
+short
+sink_wait(struct sink *k, int ms, int fd, short events, bool idle)
+{
+	struct rec	 r;
+	short		 rev;
+
+	if (!idle)
+		return sink_sleep(k, ms, fd, events);
+	atomic_store(&k->sleeping, 1);
+	if (ring_peek(k, &r) || atomic_load(&k->stop)) {
+		atomic_store(&k->sleeping, 0);
+		return 0;
+	}
+	rev = sink_sleep(k, ms, fd, events);
+	atomic_store(&k->sleeping, 0);
+	return rev;
+}
+
+/*
+ * Lines taken from the queue are settled: written (delivered), failed
+ * (refused by the collector), or dropped (given up: a full or expired
+ * queue of the sink's own library).
+ */
+void
+sink_settle(struct sink *k, uint64_t written, uint64_t failed,
+    uint64_t dropped)
+{
+	if (written > 0)
+		atomic_fetch_add(&k->written, written);
+	if (failed > 0)
+		atomic_fetch_add(&k->failed, failed);
+	if (dropped > 0) {
+		atomic_fetch_sub(&k->enq, dropped);	/* no longer queued */
+		atomic_fetch_add(&k->dropped, dropped);
+	}
+}
+
+void
+sink_set_connected(struct sink *k, bool up)
+{
+	atomic_store(&k->connected, up);
+}
+
+/* A run-loop sink's periodic logs: back up, drops while up. */
+void
+sink_log_tick(struct sink *k)
+{
+	int64_t	 now = clock_mono_ms();
+
+	sink_up_log(k, now);
+	sink_drop_log(k, now);
+}
+
+/* A run-loop sink lost or regained its collector: the same logs. */
+void
+sink_state(struct sink *k, bool up, const char *why)
+{
+	int64_t	 now = clock_mono_ms();
+
+	if (up) {
+		if (!atomic_load(&k->connected) || k->connects == 0)
+			sink_up(k, now);
+		return;
+	}
+	if (!atomic_load(&k->connected) && k->down_logged)
+		return;
+	atomic_store(&k->connected, false);
+	if (!k->down_logged) {
+		k->down_since = now;
+		k->dropped_at_down = atomic_load(&k->dropped);
+		log_warnx("event sink %s: %s; queuing up to %zu bytes",
+		    k->name, why, k->cap);
+		k->down_logged = true;
+		k->last_log = now;
+	}
 }

@@ -15,6 +15,9 @@
  *				journald and rsyslog read there by default
  *	syslog-rfc5424[:PATH]	the same in RFC 5424, for a reader set up
  *				for it (rsyslog: useSpecialParser="off")
+ *	redis://HOST:PORT[/MODE/KEY]	LPUSH, RPUSH, PUBLISH or XADD
+ *				(sink_redis.c)
+ *	kafka://HOST:PORT/TOPIC[?P=V&...]	librdkafka (sink_kafka.c)
  *
  * HOST is an IPv4 literal, an IPv6 literal in brackets ([2001:db8::5]) or
  * a name, resolved once by sinks_open and never again.
@@ -53,7 +56,7 @@ struct sink_opts {
 struct sink_stat {
 	char		 name[MAX_PATH];	/* the spec */
 	const char	*type;		/* stdout file udp tcp unix unix-dgram
-					   syslog syslog-rfc5424 */
+					   syslog syslog-rfc5424 redis kafka */
 	bool		 connected;	/* stream: connected now; others: the
 					   last write or send worked */
 	uint64_t	 written;	/* lines handed to the file or socket */

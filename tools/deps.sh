@@ -33,6 +33,9 @@ need_cmd bpftool bpftool
 # least privilege (nfqd/priv.c): capabilities and the system call filter
 need_pkg libcap-ng libcap-ng-dev
 need_pkg libseccomp libseccomp-dev
+# event sinks: redis:// (hiredis) and kafka:// (librdkafka)
+need_pkg hiredis libhiredis-dev
+need_pkg rdkafka librdkafka-dev
 # tests/e2e: network namespaces, real SMTP servers and clients
 need_cmd ip iproute2
 need_cmd iptables iptables
@@ -80,6 +83,9 @@ need_cmd iperf3 iperf3
 [ -x /usr/bin/time ] || want time
 need_cmd taskset util-linux
 need_cmd perf linux-perf
+# tests/sinks: a real redis-server for the redis:// sink
+need_cmd redis-server redis-server
+need_cmd redis-cli redis-tools
 
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then

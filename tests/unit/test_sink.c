@@ -348,6 +348,27 @@ test_spec_check(void **state UNUSED)
 		{ "unix:",			NULL },
 		{ "unix:/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",  NULL },
+		/* sink_redis.c, sink_kafka.c: HOST:PORT, then their part */
+		{ "redis://127.0.0.1:06379",	"redis://127.0.0.1:6379" },
+		{ "redis://[::1]:6379/list/nfqd", "redis://[::1]:6379/list/nfqd" },
+		{ "redis://r.example:6379/stream/eve", "redis://r.example:6379/stream/eve" },
+		{ "redis://127.0.0.1:6379/channel/a:b", "redis://127.0.0.1:6379/channel/a:b" },
+		{ "redis://127.0.0.1:6379/",	NULL },
+		{ "redis://127.0.0.1:6379/list",	NULL },
+		{ "redis://127.0.0.1:6379/list/",	NULL },
+		{ "redis://127.0.0.1:6379/hset/k",	NULL },
+		{ "redis://127.0.0.1/list/k",	NULL },
+		{ "redis://127.0.0.1:6379/list/a b", NULL },
+		{ "kafka://k1.example:9092/nfqd", "kafka://k1.example:9092/nfqd" },
+		{ "kafka://[::1]:9092/nfqd?acks=all&linger.ms=50",
+		  "kafka://[::1]:9092/nfqd?acks=all&linger.ms=50" },
+		{ "kafka://127.0.0.1:9092",	NULL },
+		{ "kafka://127.0.0.1:9092/",	NULL },
+		{ "kafka://127.0.0.1:9092/a/b",	NULL },
+		{ "kafka://127.0.0.1:9092/t?acks", NULL },
+		{ "kafka://127.0.0.1:9092/t?linger.ms=x", NULL },
+		{ "kafka://127.0.0.1:9092/t?bogus.key=1", NULL },
+		{ "kafka://127.0.0.1/t",	NULL },
 	};
 	char	 out[MAX_PATH], err[ERRLEN];
 
