@@ -18,6 +18,8 @@
  * once, so a line may be stored twice.
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +32,7 @@
 #include "sink_ext.h"
 
 #define INFLIGHT_MAX	1024		/* commands without a reply yet */
-#define OUT_CAP		(2 * SINK_LINE_MAX + 65536)
+#define OUT_CAP		(8 * SINK_LINE_MAX)	/* 512 KiB of commands */
 #define FILL_ROOM	(SINK_LINE_MAX + 1024)	/* one more command fits */
 #define REPLY_WAIT_MS	30000		/* no reply this long: lost */
 #define STREAM_MAXLEN	"100000"	/* as Suricata's stream-maxlen */
@@ -163,7 +165,10 @@ static void
 redis_up(struct sink *k)
 {
 	struct redis	*r = sink_priv(k);
+	int		 one = 1;
 
+	/* pipelined commands, not Nagle's wait for the previous reply */
+	setsockopt(sink_fd(k), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	redisReaderFree(r->reader);
 	r->reader = redisReaderCreate();
 	r->sent = r->acked;
@@ -181,7 +186,7 @@ redis_fill(struct sink *k, struct redis *r)
 
 	if (r->acked > 0 && r->acked == r->len)
 		r->acked = r->sent = r->len = 0;
-	else if (r->acked > OUT_CAP / 2) {
+	else if (r->acked > 0 && r->len + FILL_ROOM > OUT_CAP) {
 		memmove(r->out, r->out + r->acked, r->len - r->acked);
 		r->sent -= r->acked;
 		r->len -= r->acked;
@@ -321,7 +326,9 @@ redis_step(struct sink *k)
 		errno = ETIMEDOUT;
 		return -1;
 	}
-	full = r->ncmd >= INFLIGHT_MAX || r->len + FILL_ROOM > OUT_CAP;
+	/* room for more (after moving the answered ones out): no wait */
+	full = r->ncmd >= INFLIGHT_MAX ||
+	    r->len - r->acked + FILL_ROOM > OUT_CAP;
 	if (r->sent < r->len)		/* the socket is full: wait for it */
 		sink_wait(k, 1000, sink_fd(k), POLLOUT | POLLIN, false);
 	else				/* replies, new lines, or a close */

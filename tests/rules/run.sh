@@ -727,7 +727,7 @@ t_syncfail() {
 	# shellcheck disable=SC2046
 	$CC -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $san -I"$top/nfqd" \
 	    -o "$T/sync_fail" "$here/sync_fail.c" "$LIB" \
-	    $(pkg-config --libs libpcap libcjson libmnl libnetfilter_queue libndpi libcap-ng libseccomp) \
+	    $(pkg-config --libs libpcap libcjson libmnl libnetfilter_queue libndpi libcap-ng libseccomp hiredis rdkafka) \
 	    -lpthread ||
 	    { bad "cannot build the helper"; return 1; }
 	newns e || return 1

@@ -15,7 +15,8 @@
  *	tcp-refused	nothing listens: connect refused, backoff
  *	udp-refused	nothing listens: ICMP port unreachable
  *
- *	latency [PACKETS]	(default 200000 per sink)
+ *	latency [PACKETS [SPEC...]]	(default 200000 per sink; SPECs
+ *				are measured too, e.g. redis://HOST:PORT)
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -265,6 +266,11 @@ main(int argc, char **argv)
 	measure("tcp-refused", spec, pol, n);
 	snprintf(spec, sizeof(spec), "udp://127.0.0.1:%u", port);
 	measure("udp-refused", spec, pol, n);
+	/* more sinks named after PACKETS: redis://..., kafka://... */
+	for (i = 2; i < argc; i++)
+		measure(strncmp(argv[i], "redis", 5) == 0 ? "redis" :
+		    strncmp(argv[i], "kafka", 5) == 0 ? "kafka" : "extra",
+		    argv[i], pol, n);
 
 	policy_free(pol);
 	snprintf(path, sizeof(path), "rm -rf %s", dir);

@@ -3,7 +3,7 @@
 # on /dev/null (see latency.c).  A measurement, not a test: it prints a
 # table and always passes.  Builds against the library `make` left in
 # build/obj (BUILD=... for another).
-#	tests/sinks/latency.sh [PACKETS]
+#	tests/sinks/latency.sh [PACKETS [SPEC...]]  (SPEC: more sinks, e.g. redis://...)
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -15,6 +15,6 @@ make --no-print-directory "$BUILD/libnfqd.a" >/dev/null
 # shellcheck disable=SC2046
 $CC -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -o "$out/latency" \
     tests/sinks/latency.c "$BUILD/libnfqd.a" \
-    $(pkg-config --cflags --libs libpcap libcjson libmnl libnetfilter_queue libndpi libcap-ng libseccomp) \
+    $(pkg-config --cflags --libs libpcap libcjson libmnl libnetfilter_queue libndpi libcap-ng libseccomp hiredis rdkafka) \
     -lpthread
 "$out/latency" "$@"
