@@ -197,6 +197,26 @@ static const char *const allowed_fastpath[] = {
 	"bpf", "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait",
 };
 
+/*
+ * kafka:// sinks (sink_kafka.c): librdkafka starts a thread per broker it
+ * learns of (from the cluster's metadata, so after the filter is loaded),
+ * and each names itself with prctl(PR_SET_NAME) (allowed with that
+ * argument only, below); it lists a folder when it starts, and resolves
+ * the brokers' advertised names through glibc, whose DNS client sends
+ * its queries with sendmmsg.  Seen with strace -f on a replay to a kafka
+ * sink; only when one is configured.
+ */
+static const char *const allowed_kafka[] = { "getdents64", "sendmmsg" };
+
+static bool
+has_kafka_sink(const struct conf *c)
+{
+	for (size_t i = 0; i < c->nevents; i++)
+		if (strncmp(c->events[i], "kafka://", 8) == 0)
+			return true;
+	return false;
+}
+
 /* socket(2): these families only. */
 static const int families[] = { AF_UNIX, AF_INET, AF_INET6, AF_NETLINK };
 
@@ -247,6 +267,19 @@ priv_seccomp(const struct conf *c, char *err, size_t errlen)
 	    sizeof(allowed_fastpath) / sizeof(allowed_fastpath[0]), err,
 	    errlen) == -1)
 		goto fail;
+	if (has_kafka_sink(c)) {
+		if (add_names(ctx, allowed_kafka, sizeof(allowed_kafka) /
+		    sizeof(allowed_kafka[0]), err, errlen) == -1)
+			goto fail;
+		if ((rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW,
+		    SCMP_SYS(prctl), 1, &(struct scmp_arg_cmp){ .arg = 0,
+		    .op = SCMP_CMP_EQ, .datum_a = PR_SET_NAME,
+		    .datum_b = 0 })) != 0) {
+			snprintf(err, errlen, "seccomp: prctl: %s",
+			    strerror(-rc));
+			goto fail;
+		}
+	}
 #ifdef NFQD_ASAN
 	if (add_names(ctx, allowed_san, sizeof(allowed_san) /
 	    sizeof(allowed_san[0]), err, errlen) == -1)

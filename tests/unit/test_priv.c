@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -277,6 +278,52 @@ test_seccomp(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/*
+ * A kafka:// sink: librdkafka's broker threads name themselves after the
+ * filter is loaded (prctl PR_SET_NAME), allowed then and only then, and
+ * no other prctl.  arg: 0 no kafka sink, 1 kafka, 2 kafka + other prctl.
+ */
+static int
+child_kafka(void *arg)
+{
+	const int	*which = arg;
+	struct conf	 c;
+	char		 err[ERRLEN];
+
+	filter_conf(&c, SECCOMP_ON);
+	c.nevents = 2;
+	snprintf(c.events[0], sizeof(c.events[0]), "stdout");
+	if (*which > 0)
+		snprintf(c.events[1], sizeof(c.events[1]),
+		    "kafka://127.0.0.1:9092/nfqd");
+	if (priv_seccomp(&c, err, sizeof(err)) == -1)
+		return 10;
+	if (prctl(PR_SET_NAME, "rdk:broker1", 0, 0, 0) != 0)
+		return 11;
+	if (*which == 2)
+		(void)prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+	return 0;
+}
+
+static void
+test_seccomp_kafka(void **state)
+{
+	int	 st, which;
+
+	(void)state;
+	which = 1;
+	st = in_child(child_kafka, &which);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	for (which = 0; which <= 2; which += 2) {
+		st = in_child(child_kafka, &which);
+		if (!WIFSIGNALED(st))
+			fail_msg("kafka case %d: child exited %d, not killed",
+			    which, WEXITSTATUS(st));
+		assert_int_equal(WTERMSIG(st), SIGSYS);
+	}
+}
+
 /* As root: become nobody with CAP_NET_ADMIN alone, ambient too. */
 static int
 child_drop(void *arg)
@@ -346,6 +393,7 @@ main(void)
 		T(test_loaders_refuse),
 		T(test_keys),
 		cmocka_unit_test(test_seccomp),
+		cmocka_unit_test(test_seccomp_kafka),
 		cmocka_unit_test(test_drop),
 #undef T
 	};
