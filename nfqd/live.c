@@ -117,6 +117,7 @@ struct live {
 	struct fastpath		*fp;		/* eBPF fast path, or NULL */
 	struct respond		*resp;		/* alerts' responses */
 	struct census		*census;	/* NULL: census-hosts = 0 */
+	uint64_t		 exc_gen;	/* lists in force so far, 1: start */
 };
 
 static struct policy *_Atomic	live_policy;
@@ -686,6 +687,7 @@ live_reload(struct live *l, const char *source, struct reload_result *r)
 	else
 		policy_free(old);
 	r->ok = true;
+	l->exc_gen++;
 	r->entries = (uint32_t)new->exc.n;
 	r->quarantines = (uint32_t)policy_quar(new)->n;
 	l->exc_next = policy_expired(new, l->exc_checked, l->exc_checked,
@@ -841,6 +843,8 @@ ctl_status(struct live *l, cJSON *o)
 	cJSON_AddStringToObject(x, "file", pol->conf.exceptions);
 	json_add_u64(x, "entries", pol->exc.n);
 	json_add_u64(x, "active", active);
+	/* 1 at start, one more per reload that took: a refused one keeps it */
+	json_add_u64(x, "generation", l->exc_gen);
 	for (i = 0; i < q->n; i++)
 		inq += q->v[i].since <= s && s < q->v[i].until;
 	json_add_u64(o, "quarantines", inq);
@@ -1243,6 +1247,7 @@ live_run(struct policy *pol, const char *conf_path)
 	memset(&l, 0, sizeof(l));
 	l.conf_path = conf_path;
 	l.start_us = clock_real_us();
+	l.exc_gen = 1;
 	pthread_mutex_init(&l.reload_lock, NULL);
 	pthread_mutex_init(&l.emit_lock, NULL);
 	pthread_mutex_init(&l.dump.lock, NULL);

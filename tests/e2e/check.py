@@ -25,6 +25,15 @@
   check.py reload EVE STATUS
       print how many reload events have status STATUS (reload.status or a
       top-level status).
+
+  check.py get FILE KEY [TYPE]
+      print the value at dotted KEY of FILE, one JSON document (nfqctl's
+      answer), or with TYPE of the last event of that type in FILE (EVE);
+      "null" when it is not there.
+
+  check.py sink EVE NAME FIELD
+      print FIELD (written, dropped, failed, queued, connected) of the
+      event sink NAME in the last stats event that lists it; "null" if none.
 """
 import ipaddress
 import json
@@ -186,6 +195,36 @@ def cmd_reload(eve, status):
     return 0
 
 
+def show(v):
+    if isinstance(v, str):
+        return v
+    return json.dumps(v)
+
+
+def cmd_get(path, key, etype=None):
+    if etype is None:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                doc = json.load(f)
+        except (OSError, ValueError):
+            doc = None
+    else:
+        evs = [e for e in load_jsonl(path) if e.get("event_type") == etype]
+        doc = evs[-1] if evs else None
+    print(show(get(doc, key) if doc is not None else None))
+    return 0
+
+
+def cmd_sink(eve, name, field):
+    val = None
+    for ev in load_jsonl(eve):
+        for k in get(ev, "stats.sinks") or []:
+            if k.get("name") == name:
+                val = k.get(field)
+    print(show(val))
+    return 0
+
+
 def main(argv):
     if len(argv) >= 6 and argv[1] == "maillog":
         return cmd_maillog(*argv[2:6])
@@ -197,6 +236,10 @@ def main(argv):
         return cmd_blocked(*argv[2:4])
     if len(argv) == 4 and argv[1] == "reload":
         return cmd_reload(*argv[2:4])
+    if len(argv) in (4, 5) and argv[1] == "get":
+        return cmd_get(*argv[2:5])
+    if len(argv) == 5 and argv[1] == "sink":
+        return cmd_sink(*argv[2:5])
     print(__doc__, file=sys.stderr)
     return 64
 

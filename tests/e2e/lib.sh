@@ -544,3 +544,124 @@ eve_wait() {	# SECONDS N EVE TYPE [KEY=VALUE ...]
 eve_check_attempts() {	# EVE TAG
 	"$PY" "$E2E_DIR/check.py" policy "$1" "$T/attempts" "$2"
 }
+
+# ---- faults: what the test_fault_*.sh tests share ---------------------
+
+NFQCTL=${NFQCTL:-$TOP/bin/nfqctl}
+case $NFQCTL in /*) ;; *) NFQCTL=$TOP/$NFQCTL ;; esac
+
+# Set KEY = VALUE in CONF (default $CONF), replacing any earlier setting.
+conf_set() {	# KEY VALUE [CONF]
+	local conf=${3:-$CONF}
+	sed -i "/^[[:space:]]*$1[[:space:]]*=/d" "$conf"
+	printf '%s = %s\n' "$1" "$2" >>"$conf"
+}
+
+# nfqctl -c $CONF ARGS... against the running daemon (its control socket
+# is a path, reachable from any namespace); answer in $T/ctl.json.
+ctl_query() {
+	timeout 10 "$NFQCTL" -c "$CONF" "$@" >"$T/ctl.json" 2>"$T/ctl.err"
+}
+
+# One value of `nfqctl status` by dotted key ("null" if not there).
+status_get() {	# KEY
+	ctl_query status
+	"$PY" "$E2E_DIR/check.py" get "$T/ctl.json" "$1"
+}
+
+# Send SIGHUP and wait (bounded) for one more reload event with STATUS
+# (ok or failed) in EVE.
+nfqd_hup() {	# STATUS [EVE] [SECONDS]
+	local eve=${2:-$T/eve.json} n
+	n=$("$PY" "$E2E_DIR/check.py" reload "$eve" "$1")
+	kill -HUP "$NFQD_PID" 2>/dev/null || return 1
+	for _ in $(seq 1 $((${3:-5} * 10))); do
+		[ "$("$PY" "$E2E_DIR/check.py" reload "$eve" "$1")" -gt "$n" ] &&
+		    return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# deliver_loop TAG SRC DST N: N deliveries one after the other, in the
+# background (pid in LOOP_PID); each appends "ok ID" or "FAIL ID" to
+# $T/loop-TAG and its case to $T/attempts (for eve_check_attempts).  Its
+# message ids are its own (10000 above ours).
+deliver_loop() {	# TAG SRC DST N
+	local tag=$1 src=$2 dst=$3 n=$4
+	: >"$T/loop-$tag"
+	NEXT_ID=$((NEXT_ID + 10000))
+	(
+		for _ in $(seq 1 "$n"); do
+			if deliver "$src" "$dst"; then echo "ok $ID"
+			else echo "FAIL $ID"; fi >>"$T/loop-$tag"
+			echo "$tag $ID deliver $src $dst -" >>"$T/attempts"
+		done
+	) &
+	LOOP_PID=$!
+	STARTED_PIDS+=("$LOOP_PID")
+	NEXT_ID=$((NEXT_ID + 10000))
+}
+
+# Wait (bounded) for deliver_loop TAG to end; pass if all N arrived.
+deliver_loop_check() {	# TAG N [SECONDS]
+	local tag=$1 n=$2 ok
+	for _ in $(seq 1 $((${3:-60} * 10))); do
+		kill -0 "$LOOP_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$LOOP_PID" 2>/dev/null && { kill "$LOOP_PID"; fail "$tag: deliveries still running after ${3:-60} s"; return 1; }
+	ok=$(grep -c '^ok ' "$T/loop-$tag")
+	if [ "$ok" = "$n" ]; then
+		pass "$tag: $ok of $n deliveries arrived"
+	else
+		fail "$tag: $ok of $n deliveries arrived"
+		return 1
+	fi
+}
+
+# nfqd's resident set size in kB.
+nfqd_rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$NFQD_PID/status" 2>/dev/null; }
+
+# A column of queue Q in the router's /proc/net/netfilter/nfnetlink_queue:
+# total (waiting for a verdict), dropped (queue full), user_dropped
+# (netlink socket full), seq (the last packet id: packets queued so far).
+# Empty when nobody is bound to Q.
+nfq_proc() {	# Q FIELD
+	local col
+	case $2 in total) col=3 ;; dropped) col=6 ;; user_dropped) col=7 ;;
+	seq) col=8 ;; *) fatal "nfq_proc: no field $2" ;; esac
+	ip netns exec "$R" cat /proc/net/netfilter/nfnetlink_queue |
+	    awk -v q="$1" -v c="$col" '$1 == q { print $c }'
+}
+
+# Packets counted by the rules of CHAIN (TABLE, in namespace NS, iptables
+# or ip6tables) whose iptables-save text matches the extended regex RE.
+ipt_pkts() {	# NS iptables|ip6tables TABLE CHAIN RE
+	ip netns exec "$1" "$2-save" -c -t "$3" |
+	    awk -v ch="-A $4 " -v re="$5" 'index($0, ch) && $0 ~ re {
+		split($1, c, /[][:]/); n += c[2] } END { print n + 0 }'
+}
+
+# A TCP listener on 127.0.0.1:PORT in the router that accepts and never
+# reads: a collector that has stopped draining (its window closes).
+tcp_blackhole() {	# PORT
+	bg_ns "$R" "$T/blackhole.log" "$T/blackhole.log" "$PY" -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(8)
+held = []
+while True:
+    c, _ = s.accept()
+    held.append(c)		# never read
+' "$1"
+	BLACKHOLE_PID=$BG_PID
+	for _ in $(seq 50); do
+		ip netns exec "$R" ss -Htln "sport = :$1" | grep -q . && return 0
+		sleep 0.1
+	done
+	fatal "no listener on 127.0.0.1:$1 in the router"
+}
