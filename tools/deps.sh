@@ -86,6 +86,10 @@ need_cmd perf linux-perf
 # tests/sinks: a real redis-server for the redis:// sink
 need_cmd redis-server redis-server
 need_cmd redis-cli redis-tools
+# tests/e2e/test_fault_*: trafgen (floods, bursts), bc, ss
+need_cmd trafgen netsniff-ng
+need_cmd bc bc
+need_cmd ss iproute2
 
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then

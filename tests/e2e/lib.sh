@@ -640,7 +640,21 @@ nfq_proc() {	# Q FIELD
 ipt_pkts() {	# NS iptables|ip6tables TABLE CHAIN RE
 	ip netns exec "$1" "$2-save" -c -t "$3" |
 	    awk -v ch="-A $4 " -v re="$5" 'index($0, ch) && $0 ~ re {
-		split($1, c, /[][:]/); n += c[2] } END { print n + 0 }'
+		c = $1; sub(/^./, "", c); split(c, a, ":"); n += a[1] }
+		END { print n + 0 }'
+}
+
+# Wait (bounded) until nfqd's counters (a snapshot a second) have every
+# packet the kernel queued to queue 0; NFQD_SEEN gets that count.
+nfqd_settle() {	# [SECONDS]
+	local seq
+	for _ in $(seq 1 $((${1:-5} * 5))); do
+		seq=$(nfq_proc 0 seq)
+		NFQD_SEEN=$(status_get stats.decoder.pkts)
+		[ "$NFQD_SEEN" = "$seq" ] && return 0
+		sleep 0.2
+	done
+	return 1
 }
 
 # A TCP listener on 127.0.0.1:PORT in the router that accepts and never
@@ -664,4 +678,30 @@ while True:
 		sleep 0.1
 	done
 	fatal "no listener on 127.0.0.1:$1 in the router"
+}
+
+# syn_burst SRCNS DST COUNT RATE [OCTET]: COUNT TCP SYNs to DST:25 (IPv4)
+# from spoofed sources OCTET.x.y.z (random x, y, z, source port and
+# sequence; OCTET default 198), sent by trafgen (netsniff-ng) on SRCNS's
+# eth0 at RATE packets a second, straight to the router's MAC.  A fixed
+# count, so the load is bounded; the seed is fixed, so runs repeat.
+syn_burst() {	# SRCNS DST COUNT RATE [OCTET]
+	local ns=$P$1 dst=$2 n=$3 rate=$4 o=${5:-198} rmac smac d
+	rmac=$(ip -n "$R" link show "r-$1" | awk '/ether/ { print $2 }')
+	smac=$(ip -n "$ns" link show eth0 | awk '/ether/ { print $2 }')
+	[ -n "$rmac" ] && [ -n "$smac" ] || fatal "syn_burst: no MAC on r-$1 or $ns"
+	d=$(printf '%s' "$dst" | tr . ,)
+	cat >"$T/syn.trafgen" <<TG
+{
+  0x${rmac//:/, 0x}, 0x${smac//:/, 0x}, 0x08, 0x00,
+  0x45, 0x00, 0x00, 0x28, drnd(2), 0x40, 0x00, 0x40, 0x06, csumip(14, 33),
+  $o, drnd(3), $d,
+  drnd(2), 0x00, 0x19, drnd(4), 0x00, 0x00, 0x00, 0x00,
+  0x50, 0x02, 0x40, 0x00, csumtcp(14, 34), 0x00, 0x00,
+}
+TG
+	timeout $((n / rate + 60)) ip netns exec "$ns" trafgen -o eth0 \
+	    -i "$T/syn.trafgen" -n "$n" -b "${rate}pps" -E 4242 -q \
+	    >"$T/trafgen.log" 2>&1 ||
+	    { show_tail "$T/trafgen.log" 5 trafgen; fail "trafgen failed"; return 1; }
 }
