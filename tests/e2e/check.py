@@ -34,6 +34,18 @@
   check.py sink EVE NAME FIELD
       print FIELD (written, dropped, failed, queued, connected) of the
       event sink NAME in the last stats event that lists it; "null" if none.
+
+  check.py sinksum EVE NAME
+      every line of EVE was offered to every sink, so at each stats event
+      the sink NAME's written + failed + dropped + queued must equal the
+      number of lines before it.  Prints the last such event's counters;
+      exit 1 on a mismatch or if no stats event lists NAME.
+
+  check.py decisions EVE
+      with traffic over: the policy events before the last stats event
+      number exactly that event's policy.allowed + policy.blocked -
+      policy.summarized (folded into summaries) - events.dropped (lost
+      between nfqd's threads, counted).  Prints both; exit 1 if they differ.
 """
 import ipaddress
 import json
@@ -225,6 +237,42 @@ def cmd_sink(eve, name, field):
     return 0
 
 
+def cmd_sinksum(eve, name):
+    n = bad = 0
+    last = None
+    for i, ev in enumerate(load_jsonl(eve)):
+        for k in get(ev, "stats.sinks") or []:
+            if k.get("name") != name:
+                continue
+            n += 1
+            tot = sum(int(k.get(f, 0)) for f in
+                      ("written", "failed", "dropped", "queued"))
+            if tot != i:
+                bad += 1
+                print("line %d: %s sums to %d" % (i + 1, k, tot))
+            last = k
+    print("%d stats events, last: %s" % (n, last))
+    return 1 if bad or n == 0 else 0
+
+
+def cmd_decisions(eve):
+    evs = load_jsonl(eve)
+    last = max((i for i, e in enumerate(evs)
+                if e.get("event_type") == "stats"), default=None)
+    if last is None:
+        print("no stats event")
+        return 1
+    st = evs[last]["stats"]
+    n = sum(1 for e in evs[:last] if e.get("event_type") == "policy")
+    want = (st["policy"]["allowed"] + st["policy"]["blocked"]
+            - st["policy"]["summarized"] - st["events"]["dropped"])
+    print("%d policy events, stats: %d allowed + %d blocked - %d summarized"
+          " - %d events dropped = %d" % (n, st["policy"]["allowed"],
+          st["policy"]["blocked"], st["policy"]["summarized"],
+          st["events"]["dropped"], want))
+    return 0 if n == want else 1
+
+
 def main(argv):
     if len(argv) >= 6 and argv[1] == "maillog":
         return cmd_maillog(*argv[2:6])
@@ -238,6 +286,10 @@ def main(argv):
         return cmd_reload(*argv[2:4])
     if len(argv) in (4, 5) and argv[1] == "get":
         return cmd_get(*argv[2:5])
+    if len(argv) == 3 and argv[1] == "decisions":
+        return cmd_decisions(argv[2])
+    if len(argv) == 4 and argv[1] == "sinksum":
+        return cmd_sinksum(*argv[2:4])
     if len(argv) == 5 and argv[1] == "sink":
         return cmd_sink(*argv[2:5])
     print(__doc__, file=sys.stderr)
