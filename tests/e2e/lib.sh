@@ -47,6 +47,7 @@ NEXT_ID=0
 NFQD_PID=""
 STARTED_PIDS=()			# every background process this test started
 NAMESPACES=()			# every namespace this test made
+MOUNTS=()			# every mount this test made (under $T)
 
 # The sample campus (nfqd/nfqd.conf + nfqd/exceptions.conf).
 GW4=10.20.1.25			GW6=2001:db8:20:1::25	# exception both
@@ -114,6 +115,7 @@ e2e_cleanup() {
 	if [ "$KEEP" = 1 ]; then
 		say "KEEP=1: left namespaces ${NAMESPACES[*]:-none}"
 		say "        scratch dir $T; processes ${STARTED_PIDS[*]:-none}"
+		[ ${#MOUNTS[@]} -gt 0 ] && say "        mounts ${MOUNTS[*]} (umount them)"
 		say "        enter: ip netns exec ${R} bash"
 		say "        clean: $E2E_DIR/cleanup.sh $$"
 		exit "$rc"
@@ -143,6 +145,7 @@ e2e_cleanup() {
 		done
 		ip netns del "$ns" 2>/dev/null
 	done
+	for m in "${MOUNTS[@]}"; do umount -l "$m" 2>/dev/null; done
 	[ -n "$T" ] && [ -d "$T" ] && rm -rf "$T"
 	exit "$rc"
 }
@@ -704,4 +707,12 @@ TG
 	    -i "$T/syn.trafgen" -n "$n" -b "${rate}pps" -E 4242 -q \
 	    >"$T/trafgen.log" 2>&1 ||
 	    { show_tail "$T/trafgen.log" 5 trafgen; fail "trafgen failed"; return 1; }
+}
+
+# A SIZE tmpfs at DIR (under $T), unmounted by the teardown.
+tmpfs_mount() {	# DIR SIZE
+	mkdir -p "$1"
+	mount -t tmpfs -o "size=$2,mode=0755" "nfqdt-$$" "$1" ||
+	    fatal "cannot mount a tmpfs on $1"
+	MOUNTS+=("$1")
 }
