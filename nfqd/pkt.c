@@ -14,7 +14,6 @@
 #define ETH_QINQ	0x88a8
 #define ETH_QINQ_OLD	0x9100
 #define MAX_VLANS	4
-#define MAX_EXTHDRS	8
 
 static inline uint16_t
 get16(const uint8_t *p)
@@ -85,7 +84,6 @@ pkt_ipv6(const uint8_t *h, uint32_t cap, uint32_t wire, struct pkt *p)
 {
 	uint32_t	 total, avail, off = 40, len;
 	uint8_t		 nh;
-	int		 i;
 
 	if (cap < 40 || (h[0] >> 4) != 6)
 		return PKT_INVALID;
@@ -100,7 +98,13 @@ pkt_ipv6(const uint8_t *h, uint32_t cap, uint32_t wire, struct pkt *p)
 	memcpy(p->dst.b, h + 24, 16);
 	avail = cap < total ? cap : total;
 	nh = h[6];
-	for (i = 0;; i++) {
+	/*
+	 * The chain is walked as far as it goes, like ip6tables does when it
+	 * queues the packet as TCP: a cap on the count would let a longer
+	 * chain pass undecided and unlogged.  Every header is at least 8
+	 * bytes, so the walk ends within the captured bytes.
+	 */
+	for (;;) {
 		switch (nh) {
 		case 0:		/* hop-by-hop */
 		case 43:	/* routing */
@@ -118,7 +122,7 @@ pkt_ipv6(const uint8_t *h, uint32_t cap, uint32_t wire, struct pkt *p)
 		default:
 			return PKT_NOT_TCP;
 		}
-		if (i == MAX_EXTHDRS || off + 8 > avail)
+		if (off + 8 > avail)
 			return PKT_INVALID;
 		if (nh == 44) {
 			len = 8;
