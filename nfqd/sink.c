@@ -104,6 +104,7 @@ struct sink {
 	bool			 own;
 	char			*fbuf;
 	size_t			 flen, flines;
+	_Atomic uint64_t	 fheld;		/* flines, for sinks_stats */
 	bool			 fpartial;	/* a line cut by a failed write */
 	int64_t			 flog;		/* last failure logged, mono ms */
 	uint64_t		 fmissed;	/* failures since then */
@@ -423,6 +424,7 @@ file_flush(struct sink *k)
 	if (k->flen > 0)
 		file_put(k, k->fbuf, k->flen, k->flines);
 	k->flen = k->flines = 0;
+	atomic_store_explicit(&k->fheld, 0, memory_order_relaxed);
 }
 
 static void
@@ -447,6 +449,7 @@ file_write(struct sink *k, const char *line, size_t len)
 	k->flen += len;
 	k->fbuf[k->flen++] = '\n';
 	k->flines++;
+	atomic_store_explicit(&k->fheld, k->flines, memory_order_relaxed);
 }
 
 static int
@@ -1283,8 +1286,9 @@ sinks_stats(struct sinks *s, struct sink_stat *out, size_t *n)
 		out[i].dropped = atomic_load(&k->dropped);
 		out[i].reconnects = atomic_load(&k->reconnects);
 		settled = out[i].written + out[i].failed;
-		/* files are written by the caller: nothing waits */
-		out[i].queued = k->kind->socktype == 0 ? 0 :
+		/* files: the lines in the caller's buffer, not yet written */
+		out[i].queued = k->kind->socktype == 0 ?
+		    atomic_load_explicit(&k->fheld, memory_order_relaxed) :
 		    atomic_load(&k->enq) > settled ?
 		    atomic_load(&k->enq) - settled : 0;
 	}

@@ -255,6 +255,36 @@ test_file_sink_survives_conf_free_and_reopen(void **state UNUSED)
 	tmpdir_rm(&d);
 }
 
+/*
+ * A file sink's buffered lines are its `queued` (lines waiting), so that
+ * written + failed + dropped + queued is every line offered at any time.
+ */
+static void
+test_file_sink_buffered_lines_are_queued(void **state UNUSED)
+{
+	struct tmpdir		 d;
+	struct sinks		*s;
+	struct sink_stat	 st;
+	char			 path[MAX_PATH], spec[MAX_PATH + 8];
+
+	tmpdir_new(&d);
+	tmpdir_file(&d, "eve.json", path);
+	snprintf(spec, sizeof(spec), "file:%s", path);
+	s = open_one(spec, 0, false, 0);
+	sinks_write(s, "{\"a\":1}", 7);
+	sinks_write(s, "{\"b\":2}", 7);
+	sinks_write(s, "{\"c\":3}", 7);
+	st = stat_of(s, 0);
+	assert_int_equal(st.written + st.failed + st.dropped + st.queued, 3);
+	assert_int_equal(st.queued, 3);
+	sinks_flush(s);
+	st = stat_of(s, 0);
+	assert_int_equal(st.written, 3);
+	assert_int_equal(st.queued, 0);
+	sinks_close(s);
+	tmpdir_rm(&d);
+}
+
 static void
 test_unwritable_sink_is_an_error(void **state UNUSED)
 {
@@ -847,6 +877,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_file_sink_survives_conf_free_and_reopen),
+		cmocka_unit_test(test_file_sink_buffered_lines_are_queued),
 		cmocka_unit_test(test_unwritable_sink_is_an_error),
 		cmocka_unit_test(test_full_disk_counted_others_continue),
 		cmocka_unit_test(test_spec_check),
