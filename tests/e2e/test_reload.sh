@@ -18,14 +18,7 @@ CASES
 # hup WHAT STATUS: send SIGHUP, wait (bounded) for one more reload event
 # with STATUS.
 hup() {
-	local n
-	n=$("$PY" "$E2E_DIR/check.py" reload "$EVE" "$2")
-	kill -HUP "$NFQD_PID"
-	for _ in $(seq 1 50); do
-		[ "$("$PY" "$E2E_DIR/check.py" reload "$EVE" "$2")" -gt "$n" ] &&
-		    { pass "$1: reload event status $2"; return 0; }
-		sleep 0.1
-	done
+	nfqd_hup "$2" "$EVE" && { pass "$1: reload event status $2"; return 0; }
 	fail "$1: no reload event with status $2 within 5 s"
 	return 1
 }
