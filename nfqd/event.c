@@ -84,7 +84,11 @@ ts_format(int64_t us, char *buf, size_t len)
 	out[19] = '.';
 	put_digits(out + 20, (uint64_t)frac, 6);
 	memcpy(out + 26, "+0000", 6);
-	snprintf(buf, len, "%s", out);
+	if (len > 0) {
+		len = len > sizeof(out) ? sizeof(out) : len;
+		memcpy(buf, out, len - 1);
+		buf[len - 1] = '\0';
+	}
 }
 
 /*
