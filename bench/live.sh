@@ -69,7 +69,8 @@ make_conf() {	# QUEUES -> $BT/nfqd.conf
 	sed -e "s|^events.*|events = file:$BENCH_OUT/live-eve.json|" \
 	    -e "s|^exceptions.*|exceptions = $BT/conf/exceptions.conf|" \
 	    "$TOP/nfqd/nfqd.conf" >"$BT/nfqd.conf"
-	printf 'state-dir = %s/state\nqueues = %s\n' "$BT" "$1" >>"$BT/nfqd.conf"
+	printf 'state-dir = %s/state\nqueues = %s\ncontrol-socket = %s/control.sock\n' \
+	    "$BT" "$1" "$BT" >>"$BT/nfqd.conf"
 }
 
 rules() {	# install|remove
@@ -106,6 +107,20 @@ decided_kernel() {
 	    sed -n 's/^\[\([0-9]*\):[0-9]*\] -A FORWARD .*-j NFQD$/\1/p' | head -n 1
 }
 
+# CPU ticks of PID's threads, "kind ticks" lines: the queue readers are
+# the threads pinned to one CPU (live.c), "other" is the rest (the event
+# writer, sinks, main, control).
+task_ticks() {
+	local t kind
+	for t in /proc/"$1"/task/*; do
+		case $(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "$t/status" 2>/dev/null) in
+		*[-,]*) kind=other ;;
+		*) kind=reader ;;
+		esac
+		printf '%s %s\n' "$kind" "$(awk '{ print $14 + $15 }' "$t/stat" 2>/dev/null)"
+	done
+}
+
 FLOOD_OFFSET=0
 # flood COUNTER GEN_CPU: decided per second over the window -> $PPS,
 # the generator's own rate -> $OFFERED
@@ -119,6 +134,7 @@ flood() {
 	pid=$BG_PID
 	FLOOD_OFFSET=$((FLOOD_OFFSET + 1000003))
 	sleep "$WIN_FROM"
+	[ -n "${TASKS_PID:-}" ] && task_ticks "$TASKS_PID" >"$BT/ticks0"
 	c0=$($counter) t0=$(date +%s.%N)
 	if [ -n "${PERF_OUT:-}" ]; then
 		perf record -g -p "$NFQD_PID" -o "$PERF_OUT" -- sleep "$WIN_LEN" \
@@ -128,6 +144,20 @@ flood() {
 		sleep "$WIN_LEN"
 	fi
 	c1=$($counter) t1=$(date +%s.%N)
+	if [ -n "${TASKS_PID:-}" ]; then
+		# Each thread's share of a CPU over the window.
+		task_ticks "$TASKS_PID" >"$BT/ticks1"
+		THREADS=$(awk -v hz="$(getconf CLK_TCK)" -v w="$(calc "$t1 - $t0" %.3f)" \
+		    'NR == FNR { a[$1] += $2; next } { b[$1] += $2 }
+		     END { for (n in b) if (b[n] - a[n] > 0) {
+			printf "%s%s %.0f%%", s, n, (b[n] - a[n]) * 100 / hz / w; s = ", " } }' \
+		    "$BT/ticks0" "$BT/ticks1")
+		# CPU time (all threads, user and kernel) per decided packet.
+		CPUPP=$(awk -v hz="$(getconf CLK_TCK)" -v n="$((c1 - c0))" \
+		    'NR == FNR { a += $2; next } { b += $2 } END { printf "%.1f", (n > 0 ? (b - a) / hz / n * 1e6 : 0) }' \
+		    "$BT/ticks0" "$BT/ticks1")
+		say "    CPU: $THREADS; $CPUPP us per decided packet"
+	fi
 	wait "$pid"
 	PPS=$(calc "($c1 - $c0) / ($t1 - $t0)" %.0f)
 	OFFERED=$(sed -n 's/.*: \([0-9]*\) pps$/\1/p' "$BT/flood.out")
@@ -219,16 +249,20 @@ for round in $(seq 1 "$ROUNDS"); do
 	echo "$PPS $OFFERED" >>"$BT/k1"
 	say "live: acceptall, 1 queue (round $round)"
 	start_acceptall 1
+	TASKS_PID=${AA_PIDS# }
 	flood decided_queue 1
-	echo "$PPS $OFFERED" >>"$BT/a1"
+	TASKS_PID=""
+	echo "$PPS $OFFERED $CPUPP" >>"$BT/a1"
 	# shellcheck disable=SC2086
 	stop_all $AA_PIDS
 	say "live: nfqd, 1 queue (round $round)"
 	start_nfqd 1
 	# PERF=1: a profile of nfqd in this flood's window (perf report -i).
 	[ "${PERF:-0}" = 1 ] && PERF_OUT=$BENCH_OUT/perf-live-nfqd.data
+	TASKS_PID=$NFQD_PID
 	flood decided_queue 1
-	echo "$PPS $OFFERED" >>"$BT/n1"
+	TASKS_PID=""
+	echo "$PPS $OFFERED $CPUPP $THREADS" >>"$BT/n1"
 	awk '/VmHWM/ { print $2 }' "/proc/$NFQD_PID/status" >>"$BT/hwm"
 	stop_all "$NFQD_PID"
 done
@@ -253,8 +287,8 @@ done
 rules remove
 best_row() { sort -n -k 1 "$1" | tail -n 1; }
 read -r K1 K1O <<<"$(best_row "$BT/k1")"
-read -r A1 _ <<<"$(best_row "$BT/a1")"
-read -r N1 N1O <<<"$(best_row "$BT/n1")"
+read -r A1 _ A1C <<<"$(best_row "$BT/a1")"
+read -r N1 N1O N1C N1T <<<"$(best_row "$BT/n1")"
 read -r A2 _ <<<"$(best_row "$BT/a2")"
 read -r N2 _ <<<"$(best_row "$BT/n2")"
 HWM1=$(best_max <"$BT/hwm")
@@ -265,7 +299,9 @@ np99=$(awk '{ print $2 }' "$BT/lat.nfqd" | best_min) bp99=$(awk '{ print $2 }' "
 nb=$(best_max <"$BT/bulk.nfqd") bb=$(best_max <"$BT/bulk.nq")
 
 row "live decisions, 1 queue (pkt/s)" "$N1" "$A1" "$(calc "$N1 / $A1")x" ">= 0.8x" \
-    "$(met "$N1 / $A1 >= 0.8")" "baseline: bench/acceptall; generator offered $N1O pkt/s"
+    "$(met "$N1 / $A1 >= 0.8")" "baseline: bench/acceptall; generator offered $N1O pkt/s; nfqd's CPU: $N1T (reader: the queue's thread; other: the event writer and the rest)"
+row "live CPU per decided packet, 1 queue (us)" "$N1C" "$A1C" "$(calc "$N1C / $A1C")x" "-" "-" \
+    "user+system time of every thread of the reader process over the window, per packet decided"
 row "live decisions, 2 queues (pkt/s)" "$N2" "$A2" "$(calc "$N2 / $A2")x" ">= 0.8x" \
     "$(met "$N2 / $A2 >= 0.8")" "2 CPUs, shared with the generator"
 row "live scaling, 2 queues / 1 queue" "$(calc "$N2 / $N1")x" "$(calc "$A2 / $A1")x" \
