@@ -107,15 +107,16 @@ decided_kernel() {
 	    sed -n 's/^\[\([0-9]*\):[0-9]*\] -A FORWARD .*-j NFQD$/\1/p' | head -n 1
 }
 
-# CPU ticks of PID's threads, "kind ticks" lines: the queue readers are
-# the threads pinned to one CPU (live.c), "other" is the rest (the event
-# writer, sinks, main, control).
+# CPU ticks of PID's threads, "kind ticks" lines: the queue's reader is
+# the thread pinned to CPU 0 (live.c pins queue N's worker to CPU N;
+# acceptall -c 0), "other" is the rest (nfqd's event writer, sinks, main,
+# control).
 task_ticks() {
 	local t kind
 	for t in /proc/"$1"/task/*; do
 		case $(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "$t/status" 2>/dev/null) in
-		*[-,]*) kind=other ;;
-		*) kind=reader ;;
+		0) kind=reader ;;
+		*) kind=other ;;
 		esac
 		printf '%s %s\n' "$kind" "$(awk '{ print $14 + $15 }' "$t/stat" 2>/dev/null)"
 	done
