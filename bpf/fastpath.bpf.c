@@ -94,6 +94,13 @@ struct {
 	__uint(max_entries, FP_RINGBUF);
 } fp_events SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, FP_MAX_SOURCES);
+	__type(key, struct fp_srckey);
+	__type(value, __u64);
+} fp_lost SEC(".maps");
+
 struct vlanhdr {
 	__be16	tci;
 	__be16	proto;
@@ -219,17 +226,38 @@ lookup(void *map4, void *map6, __u8 gen, const struct fp_pkt *p,
 
 enum { V_PASS, V_DROP };
 
-/* The decision for a SYN; *reason set when it is V_DROP. */
+/*
+ * The decision for a SYN; *reason and *direction (nfqd's enum direction)
+ * set when it is V_DROP.
+ */
 static __always_inline int
 decide(const struct fp_pkt *p, __u8 gen, __s64 now, __u8 transit_block,
-    __u8 *reason)
+    __u8 *reason, __u8 *direction)
 {
 	struct fp_quar	*q;
 	struct fp_exc	*e;
-	const __u8	*campus;
+	const __u8	*campus = NULL;
 	__u8		*cin, *sin;
-	__u8		 need;
+	__u8		 need = 0;
 
+	/* Branches, not (cin | sin): the verifier refuses ORed pointers. */
+	cin = lookup(&fp_int4, &fp_int6, gen, p, p->src);
+	sin = lookup(&fp_int4, &fp_int6, gen, p, p->dst);
+	if (cin != NULL) {
+		if (sin != NULL)
+			*direction = FP_D_INTERNAL;
+		else {
+			*direction = FP_D_OUTBOUND;
+			campus = p->src;
+			need = DIR_OUTBOUND_;
+		}
+	} else if (sin != NULL) {
+		*direction = FP_D_INBOUND;
+		campus = p->dst;
+		need = DIR_INBOUND_;
+	} else
+		*direction = FP_D_TRANSIT;
+	/* Quarantine first: either end, whatever else applies. */
 	q = lookup(&fp_quar4, &fp_quar6, gen, p, p->src);
 	if (q == NULL)
 		q = lookup(&fp_quar4, &fp_quar6, gen, p, p->dst);
@@ -241,23 +269,16 @@ decide(const struct fp_pkt *p, __u8 gen, __s64 now, __u8 transit_block,
 		count(FP_C_DEFERRED);	/* ended since nfqd wrote it */
 		return V_PASS;
 	}
-	/* Branches, not (cin | sin): the verifier refuses ORed pointers. */
-	cin = lookup(&fp_int4, &fp_int6, gen, p, p->src);
-	sin = lookup(&fp_int4, &fp_int6, gen, p, p->dst);
-	if (cin != NULL) {
-		if (sin != NULL)
-			return V_PASS;		/* internal */
-		campus = p->src;
-		need = DIR_OUTBOUND_;
-	} else if (sin != NULL) {
-		campus = p->dst;
-		need = DIR_INBOUND_;
-	} else {
+	if (*direction == FP_D_INTERNAL)
+		return V_PASS;
+	if (*direction == FP_D_TRANSIT) {
 		if (!transit_block)
 			return V_PASS;
 		*reason = FP_R_TRANSIT;
 		return V_DROP;
 	}
+	if (campus == NULL)
+		return V_PASS;
 	e = lookup(&fp_exc4, &fp_exc6, gen, p, campus);
 	if (e == NULL) {
 		*reason = FP_R_NO_EXCEPTION;
@@ -274,6 +295,28 @@ decide(const struct fp_pkt *p, __u8 gen, __s64 now, __u8 transit_block,
 	return V_DROP;
 }
 
+/*
+ * No room in the ring buffer: the drop is still counted, per source and
+ * direction, for nfqd to fold into that source's policy_summary.
+ */
+static __always_inline void
+count_lost(const struct fp_pkt *p, __u8 direction)
+{
+	struct fp_srckey	 k = { .af = p->af, .direction = direction };
+	__u64			*n, one = 1;
+
+	count(FP_C_LOST);
+	__builtin_memcpy(k.addr, p->src, 16);
+	if ((n = bpf_map_lookup_elem(&fp_lost, &k)) != NULL) {
+		__sync_fetch_and_add(n, 1);
+		return;
+	}
+	if (bpf_map_update_elem(&fp_lost, &k, &one, BPF_NOEXIST) == 0)
+		return;
+	if ((n = bpf_map_lookup_elem(&fp_lost, &k)) != NULL)
+		__sync_fetch_and_add(n, 1);	/* another CPU made it */
+}
+
 static __always_inline int
 fastpath(void *data, void *end, __u32 ifindex)
 {
@@ -282,7 +325,7 @@ fastpath(void *data, void *end, __u32 ifindex)
 	struct fp_rec	*r;
 	struct fp_pkt	 p = {};
 	__u32		 zero = 0, gen, pk;
-	__u8		 reason = 0;
+	__u8		 reason = 0, direction = 0;
 	__s64		 now;
 	int		 rc;
 
@@ -315,11 +358,12 @@ fastpath(void *data, void *end, __u32 ifindex)
 	/* Unsigned: the BPF backend has no signed division (real time > 0). */
 	now = (__s64)(((__u64)bpf_ktime_get_boot_ns() +
 	    (__u64)st->clock_off_ns) / 1000000000);
-	if (decide(&p, (__u8)gen, now, c->transit_block, &reason) != V_DROP)
+	if (decide(&p, (__u8)gen, now, c->transit_block, &reason,
+	    &direction) != V_DROP)
 		return V_PASS;
 	count(FP_C_DROPPED);
 	if ((r = bpf_ringbuf_reserve(&fp_events, sizeof(*r), 0)) == NULL) {
-		count(FP_C_LOST);
+		count_lost(&p, direction);
 		return V_DROP;
 	}
 	r->ts_ns = bpf_ktime_get_boot_ns();

@@ -14,6 +14,7 @@
 #define FP_MAX_ENTRIES	262144	/* per LPM map, both generations */
 #define FP_MAX_PORTS	256	/* {gen, port} entries */
 #define FP_RINGBUF	(1 << 22)	/* bytes */
+#define FP_MAX_SOURCES	65536	/* fp_lost: sources counted at once */
 
 /* LPM keys: prefixlen counts the generation byte (8) and the address. */
 struct fp_key4 {
@@ -63,12 +64,26 @@ struct fp_state {
 #define FP_R_DIRECTION		5
 #define FP_R_QUARANTINE		6
 
+/* Directions (the values of enum direction in nfqd.h). */
+#define FP_D_INBOUND		0
+#define FP_D_OUTBOUND		1
+#define FP_D_INTERNAL		2
+#define FP_D_TRANSIT		3
+
+/* fp_lost: drops the ring buffer had no room for, per source. */
+struct fp_srckey {
+	__u8	af;
+	__u8	direction;	/* FP_D_* */
+	__u8	pad[2];
+	__u8	addr[16];
+};
+
 /* Per-CPU counters (index into fp_counters). */
 enum fp_counter {
 	FP_C_PACKETS,		/* packets the program saw */
 	FP_C_SYN,		/* TCP SYNs to an SMTP port, decided */
 	FP_C_DROPPED,		/* of them dropped */
-	FP_C_LOST,		/* dropped, but no ring-buffer room */
+	FP_C_LOST,		/* dropped, no ring-buffer room: fp_lost */
 	FP_C_DEFERRED,		/* an entry at its expiry: to userspace */
 	FP_C_UNPARSED,		/* VLANs, extension headers, fragments */
 	FP_C_COUNT

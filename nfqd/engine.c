@@ -649,6 +649,25 @@ engine_flush(struct engine *e, uint8_t reason)
 	flowtab_flush(e->flows, reason);
 }
 
+/*
+ * n blocked connections from src of which nothing but the count is known
+ * (fastpath.c): counted, and folded into the source's policy_summary
+ * (without flood control they are in the stats only).
+ */
+void
+engine_fold(struct engine *e, const struct policy *pol,
+    const struct ip_addr *src, uint8_t direction, uint64_t n, int64_t now)
+{
+	if (now > e->now)
+		e->now = now;
+	e->st.blocked += n;
+	if (e->sum == NULL)
+		return;
+	e->st.summarized += n;
+	summary_fold(e->sum, src, direction, (uint8_t)pol->conf.mode, n,
+	    e->now, engine_summary_event, e);
+}
+
 const struct stats *
 engine_stats(const struct engine *e)
 {

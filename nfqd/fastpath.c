@@ -680,6 +680,34 @@ fp_record(void *arg, void *data, size_t len)
 	return 0;
 }
 
+/*
+ * The drops the ring buffer had no room for, counted per source by the
+ * kernel: taken out of fp_lost and folded into the sources' summaries.
+ */
+static void
+fp_drain_lost(struct fastpath *fp)
+{
+	int			 fd = bpf_map__fd(fp->skel->maps.fp_lost);
+	struct fp_srckey	 k, next, *prev = NULL;
+	struct ip_addr		 a;
+	uint64_t		 n;
+	unsigned		 bound = 2 * FP_MAX_SOURCES;
+
+	while (bound-- > 0 && bpf_map_get_next_key(fd, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_and_delete_elem(fd, &k, &n) != 0 || n == 0)
+			continue;
+		if (k.af != 4 && k.af != 6)
+			continue;
+		a.af = k.af;
+		memset(a.b, 0, sizeof(a.b));
+		memcpy(a.b, k.addr, k.af == 4 ? 4 : 16);
+		engine_fold(fp->engine, fp->pol, &a, k.direction, n,
+		    fp->now_us);
+	}
+}
+
 static void
 fp_snapshot(struct fastpath *fp)
 {
@@ -708,6 +736,7 @@ fp_reader(void *arg)
 			if (now > fp->now_us)
 				fp->now_us = now;
 			engine_tick(fp->engine, fp->now_us);
+			fp_drain_lost(fp);
 			fp_snapshot(fp);
 			last = now;
 		}
@@ -798,6 +827,7 @@ fastpath_stop(struct fastpath *fp)
 	/* What the kernel wrote before the detach, then the summaries. */
 	atomic_store(&fp->flushing, 1);
 	ring_buffer__consume(fp->rb);
+	fp_drain_lost(fp);
 	engine_flush(fp->engine, FE_SHUTDOWN);
 	fp_snapshot(fp);
 	ring_buffer__free(fp->rb);

@@ -539,6 +539,8 @@ bool		 summary_admit(struct summary *, const struct ip_addr *,
 		    uint8_t, const struct ip_addr *, uint16_t, uint8_t, int64_t,
 		    summary_cb, void *);
 void		 summary_flush(struct summary *, summary_cb, void *);
+void		 summary_fold(struct summary *, const struct ip_addr *, uint8_t,
+		    uint8_t, uint64_t, int64_t, summary_cb, void *);
 
 /* ---- detect.c: bulk senders, harvest, relays, message size ---- */
 
@@ -669,6 +671,8 @@ int		 engine_packet(struct engine *, const struct policy *, enum link,
 		    const uint8_t *, uint32_t, uint32_t, int64_t, unsigned);
 void		 engine_tick(struct engine *, int64_t);
 void		 engine_flush(struct engine *, uint8_t);
+void		 engine_fold(struct engine *, const struct policy *,
+		    const struct ip_addr *, uint8_t, uint64_t, int64_t);
 void		 engine_stats_event(struct engine *);
 const struct stats *engine_stats(const struct engine *);
 const struct flowtab *engine_flows(const struct engine *);

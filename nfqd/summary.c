@@ -161,3 +161,25 @@ summary_flush(struct summary *s, summary_cb cb, void *arg)
 		if (s->v[i].used)
 			summary_out(&s->v[i], cb, arg);
 }
+
+/*
+ * n blocked connections from src known only by their count (the fast
+ * path's drops its ring buffer had no room for, fastpath.c): straight
+ * into the source's pending summary, no targets.
+ */
+void
+summary_fold(struct summary *s, const struct ip_addr *src, uint8_t dir,
+    uint8_t mode, uint64_t n, int64_t now, summary_cb cb, void *arg)
+{
+	struct summary_ent	*e;
+
+	if (s == NULL || n == 0)
+		return;
+	e = summary_find(s, src, dir, cb, arg);
+	e->seen = now;
+	if (e->rec.count == 0)
+		e->rec.first_us = now;
+	e->rec.count += (uint32_t)n;
+	e->rec.last_us = now;
+	e->rec.mode = mode;
+}
