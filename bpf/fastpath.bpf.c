@@ -395,13 +395,36 @@ nfqd_xdp(struct xdp_md *ctx)
 	    XDP_DROP : XDP_PASS;
 }
 
-SEC("tc")
-int
-nfqd_tc(struct __sk_buff *skb)
+/* Ethernet, two VLAN tags, IPv4 with options or IPv6, a TCP header. */
+#define FP_HEADERS	(14 + 8 + 60 + 20)
+
+/*
+ * Only the linear part of an skb is readable here: a frame sent through a
+ * packet socket's ring, or merged by GRO, may carry its IP header in page
+ * fragments.  Such a frame's headers are pulled in first (a frame that is
+ * short but whole needs nothing).
+ */
+static __always_inline int
+tc_short(struct __sk_buff *skb)
 {
 	void	*data = (void *)(long)skb->data;
 	void	*end = (void *)(long)skb->data_end;
 
+	return data + FP_HEADERS > end && data + skb->len > end;
+}
+
+SEC("tc")
+int
+nfqd_tc(struct __sk_buff *skb)
+{
+	void	*data, *end;
+
+	if (tc_short(skb))
+		bpf_skb_pull_data(skb, skb->len < FP_HEADERS ? skb->len :
+		    FP_HEADERS);
+	asm volatile("" ::: "memory");	/* the pointers again, after it */
+	data = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
 	return fastpath(data, end, skb->ifindex) == V_DROP ?
 	    TC_ACT_SHOT : TC_ACT_OK;
 }

@@ -71,6 +71,7 @@ ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a \
     >/dev/null 2>&1 || want libclang-rt-14-dev
 # tests/e2e/test_fastpath.sh and bench/fastpath.sh: SYN floods
 need_cmd hping3 hping3
+need_cmd trafgen netsniff-ng
 # tests/sinks: Debian's rsyslog as a real collector of nfqd's events
 need_cmd rsyslogd rsyslog
 # tests/e2e/test_ha.sh: conntrack state replicated between two routers
