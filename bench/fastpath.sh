@@ -94,7 +94,7 @@ flood_done() {
 	wait "$FLOOD_PID"
 	SECS=$(awk -v a="$FLOOD_T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
 	if [ "$GEN" = trafgen ]; then
-		SENT=$(awk '/packets outgoing/ { print $1 }' "$FLOOD_OUT")
+		SENT=$(tr '\r' '\n' <"$FLOOD_OUT" | awk '/packets outgoing/ { print $1 }')
 	else
 		read -r SENT SECS < <(sed -n 's/^sent \([0-9]*\) SYNs from [0-9]* sources in \([0-9.]*\) s.*/\1 \2/p' "$FLOOD_OUT")
 	fi
