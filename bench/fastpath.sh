@@ -14,7 +14,9 @@
 # shown apart: fail-open lets them through to the degraded-mode rules.
 # The flood comes from trafgen (netsniff-ng: AF_PACKET, whole frames onto
 # the client's veth, 256 sources, random ports) when it is installed, else
-# from bench's own nfqd-synflood (a raw socket; slower).  Either way the
+# from bench's own nfqd-synflood (a raw socket; slower).  One trafgen CPU
+# (GEN_CPUS): with two, the veth towards a native-XDP peer fills up and
+# trafgen gives up ("Flushing TX_RING failed").  Either way the
 # sender shares the machine's two CPUs with nfqd and the kernel, so the
 # fast path's figure is what one sending CPU could offer; the kernel
 # program's own cost per decision is measured apart, with BPF_PROG_TEST_RUN
@@ -52,6 +54,7 @@ print(v)
 EOF
 }
 
+GEN_CPUS=${GEN_CPUS:-1}
 GEN=${GEN:-$(command -v trafgen >/dev/null 2>&1 && echo trafgen || echo synflood)}
 
 # trafgen's frame: cli's eth0 -> r-cli, 203.0.113.0-255 -> WS4:25, SYN.
@@ -80,7 +83,7 @@ flood_start() {	# OUTFILE
 	if [ "$GEN" = trafgen ]; then
 		trafgen_conf >"$T/syn.cfg"
 		ip netns exec "${P}cli" timeout -s INT "$FLOOD_SECS" trafgen \
-		    --dev eth0 --conf "$T/syn.cfg" -n "$FLOOD_N" --cpus 1 \
+		    --dev eth0 --conf "$T/syn.cfg" -n "$FLOOD_N" --cpus "$GEN_CPUS" \
 		    >"$FLOOD_OUT" 2>&1 &
 	else
 		ip netns exec "${P}cli" "$SYNFLOOD" -s 203.0.113.0 -n 256 \
@@ -178,6 +181,12 @@ for mode in tc xdp; do
 	[ -n "${RATE[$mode]:-}" ] && [ "${RATE[off]:-0}" -gt 0 ] &&
 	    awk -v m="$mode" -v a="${RATE[$mode]}" -v b="${RATE[off]}" \
 	    'BEGIN { printf "ratio %s/off: %.1fx\n", m, a / b }' >>"$OUT"
+done
+# The kernel's own headroom: decisions per second per CPU at that cost.
+for mode in tc xdp; do
+	case ${COST[$mode]:-} in ''|'?') continue ;; esac
+	[ "${RATE[off]:-0}" -gt 0 ] && awk -v m="$mode" -v c="${COST[$mode]}" \
+	    -v b="${RATE[off]}" 'BEGIN { printf "kernel %s: %.0f decisions/s per CPU at %d ns, %.1fx the queue path'"'"'s rate\n", m, 1e9 / c, c, 1e9 / c / b }' >>"$OUT"
 done
 cat "$OUT"
 finish
