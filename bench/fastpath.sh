@@ -29,9 +29,9 @@ SYNFLOOD=${SYNFLOOD:-$TOP/bin/nfqd-synflood}
 FLOOD_N=${FLOOD_N:-3000000}
 FLOOD_SECS=${FLOOD_SECS:-6}
 MODES=${MODES:-off tc xdp}
-OUT=${OUT:-$TOP/build/bench/fastpath.txt}
+OUT=${OUT:-${BENCH_OUT:-$TOP/build/bench}/fastpath.txt}
 
-[ "$(id -u)" = 0 ] || { echo "bench/fastpath.sh: needs root (network namespaces)"; exit 0; }
+[ "$(id -u)" = 0 ] || { echo "bench/fastpath.sh: needs root (network namespaces)"; exit 77; }
 [ -x "$SYNFLOOD" ] || { echo "bench/fastpath.sh: $SYNFLOOD not built (make)"; exit 1; }
 e2e_setup
 

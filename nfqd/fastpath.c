@@ -795,11 +795,6 @@ fastpath_start(struct policy *pol, struct policy *_Atomic *polp,
 		if (fp_attach_one(fp, f, err, errlen) == -1)
 			goto fail;
 	}
-	if (pthread_create(&fp->thread, NULL, fp_reader, fp) != 0) {
-		snprintf(err, errlen, "fastpath: cannot start its thread");
-		goto fail;
-	}
-	fp->running = true;
 	return fp;
 fail:
 	for (i = 0; i < fp->nifs; i++)
@@ -809,6 +804,23 @@ fail:
 	evq_free(fp->evq);
 	fastpath_close(fp);
 	return NULL;
+}
+
+/*
+ * The reader thread, once the daemon has dropped its privileges (threads
+ * keep what they had when they were made).  On failure the program stays
+ * attached and drops; its records wait in the ring buffer, and the drops
+ * are counted (stats.fastpath).
+ */
+int
+fastpath_run(struct fastpath *fp)
+{
+	if (fp == NULL)
+		return 0;
+	if (pthread_create(&fp->thread, NULL, fp_reader, fp) != 0)
+		return -1;
+	fp->running = true;
+	return 0;
 }
 
 void

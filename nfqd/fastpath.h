@@ -13,8 +13,9 @@ struct fastpath;
 struct evq;
 
 /*
- * Load, fill the maps from pol, attach (conf.fastpath, its interfaces),
- * and start the thread that reads the kernel's records.  polp and genp
+ * Load, fill the maps from pol, attach (conf.fastpath, its interfaces);
+ * fastpath_run then starts the thread that reads the kernel's records
+ * (after the privilege drop, priv.c).  polp and genp
  * are the daemon's running policy and its generation: the thread takes
  * the policy at each batch and says so in fastpath_seen(), like a queue
  * worker.  NULL with err set: nothing is left attached; the queue path
@@ -22,6 +23,8 @@ struct evq;
  */
 struct fastpath	*fastpath_start(struct policy *, struct policy *_Atomic *,
 		    _Atomic uint64_t *, char *, size_t);
+/* Start the reader thread (after the privilege drop). */
+int		 fastpath_run(struct fastpath *);
 /*
  * Detach, read what the kernel still has, flush (events); fastpath_free
  * once the event writer has taken them.

@@ -1231,6 +1231,9 @@ live_cleanup(struct live *l)
 
 	ctl_close(l->ctl);
 	l->ctl = NULL;
+	fastpath_stop(l->fp);		/* a failed start: nothing left attached */
+	fastpath_free(l->fp);
+	l->fp = NULL;
 	for (i = 0; l->w != NULL && i < l->nw; i++) {
 		queue_close(l->w[i].q);
 		engine_free(l->w[i].engine);
@@ -1334,6 +1337,9 @@ live_run(struct policy *pol, const char *conf_path)
 		policy_free(pol);
 		return 1;
 	}
+	if (fastpath_run(l.fp) == -1)
+		log_warnx("fastpath: cannot start its reader thread; the kernel "
+		    "still drops, its records wait");
 	if (live_run_workers(&l) == -1) {
 		live_cleanup(&l);
 		policy_free(pol);
