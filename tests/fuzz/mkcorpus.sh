@@ -98,6 +98,8 @@ quarantine remove 10.20.3.44
 {"cmd":"quarantine","op":"add","host":"10.20.3.44","for":3600,"reason":"spam \u00e9"}
 {"cmd":"quarantine","op":"remove","host":"10.20.3.44","who":"bob"}
 {"cmd":"quarantine","op":"list"}
+census 7
+{"cmd":"census","days":35}
 REQ
 
 for d in pkt smtp conf exceptions event ctl; do

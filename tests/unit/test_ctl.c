@@ -80,7 +80,15 @@ test_words(void **state UNUSED)
 	OK("quarantine\tadd\t10.20.9.0/24 90 x", &r);
 	assert_int_equal(r.secs, 90);
 	assert_string_equal(r.reason, "x");
+	OK("census", &r);
+	assert_int_equal(r.cmd, CTL_CENSUS);
+	assert_int_equal(r.days, 0);
+	OK("census 7", &r);
+	assert_int_equal(r.days, 7);
+	OK("census 35", &r);
+	assert_int_equal(r.days, CENSUS_DAYS);
 	assert_string_equal(ctl_cmd_name(CTL_QUAR_ADD), "quarantine");
+	assert_string_equal(ctl_cmd_name(CTL_CENSUS), "census");
 	assert_string_equal(ctl_cmd_name(99), "?");
 }
 
@@ -111,6 +119,11 @@ test_json(void **state UNUSED)
 	assert_int_equal(r.cmd, CTL_QUAR_REMOVE);
 	OK("{\"cmd\":\"quarantine\",\"op\":\"list\"}", &r);
 	assert_int_equal(r.cmd, CTL_QUAR_LIST);
+	OK("{\"cmd\":\"census\"}", &r);
+	assert_int_equal(r.cmd, CTL_CENSUS);
+	assert_int_equal(r.days, 0);
+	OK("{\"cmd\":\"census\",\"days\":14}", &r);
+	assert_int_equal(r.days, 14);
 }
 
 static void
@@ -199,6 +212,18 @@ test_unknown_and_bad_arguments(void **state UNUSED)
 	    "\"for\":\"1h\",\"reason\":\"r\",\"who\":\"\"}", "who must be");
 	BAD("{\"cmd\":\"quarantine\",\"op\":\"zap\"}", "unknown quarantine op");
 	BAD("{\"cmd\":\"quarantine\",\"op\":\"remove\"}", "takes host");
+	BAD("census 0", "bad days '0' (1-35");
+	BAD("census 36", "bad days");
+	BAD("census 99999999999999999999", "bad days");
+	BAD("census 7d", "bad days");
+	BAD("census 7 8", "census takes [DAYS]");
+	BAD("{\"cmd\":\"census\",\"days\":0}", "days is a number, 1-35");
+	BAD("{\"cmd\":\"census\",\"days\":2.5}", "days is a number");
+	BAD("{\"cmd\":\"census\",\"days\":\"7\"}", "days is a number");
+	BAD("{\"cmd\":\"census\",\"host\":\"10.20.1.25\"}",
+	    "census takes days");
+	BAD("{\"cmd\":\"status\",\"days\":3}", "days is for census only");
+	BAD("frob", "quarantine or census)");
 }
 
 static void
