@@ -181,7 +181,7 @@ ctl census --since 1 --json
     pass "census --since 1" || { fail "census --since 1"; ctl_report; }
 
 # ---- 5. after a restart: the census goes on, the quarantine stays ----
-nfqd_stop TERM || fail "nfqd did not stop"
+nfqd_stop TERM 20 || fail "nfqd did not stop within 20 s"
 [ -s "$STATE/census.json" ] && pass "census saved at shutdown" ||
     fail "no $STATE/census.json"
 nfqd_start "$CONF"
