@@ -656,6 +656,12 @@ quar_add(const char *dir, const struct quar_entry *e, char *err,
 	char			 a[PREFIX_STRLEN], t[32];
 	ssize_t			 k;
 
+	/* What quar_load() would refuse must not reach the file. */
+	if (!quar_text_ok(e->who)) {
+		snprintf(err, errlen, "who must be 1-%d bytes of text (UTF-8, "
+		    "no control characters)", QUAR_WHOLEN - 1);
+		return -1;
+	}
 	if (qs_open(&s, dir, err, errlen) == -1)
 		return -1;
 	if ((k = qs_find(&s, &e->pfx)) >= 0) {
@@ -712,6 +718,11 @@ quar_remove(const char *dir, const struct prefix *p, int64_t now,
 	char			 a[PREFIX_STRLEN], b[PREFIX_STRLEN];
 	ssize_t			 k;
 
+	if (who != NULL && who[0] != '\0' && !quar_text_ok(who)) {
+		snprintf(err, errlen, "who must be 1-%d bytes of text (UTF-8, "
+		    "no control characters)", QUAR_WHOLEN - 1);
+		return -1;
+	}
 	if (qs_open(&s, dir, err, errlen) == -1)
 		return -1;
 	qhost(p, a, sizeof(a));

@@ -204,6 +204,41 @@ test_add_remove(void **state)
 	quar_free(&l);
 }
 
+/*
+ * A who the state file's reader would refuse (SUDO_USER with a control
+ * character or not UTF-8, or empty) is refused at the edit: the file stays
+ * readable, so the daemon still starts.
+ */
+static void
+test_bad_who(void **state)
+{
+	struct fx		*f = *state;
+	struct quar_entry	 e = entry("10.20.3.44", NOW, 3600, "spam");
+	struct quar_list	 l;
+	struct prefix		 p;
+	char			 err[ERRLEN], path[MAX_PATH + 32];
+	static const char *const bad[] = { "", "al\nice", "bob\x1b[31m",
+	    "\xff\xfe" };
+
+	for (size_t i = 0; i < NELEM(bad); i++) {
+		snprintf(e.who, sizeof(e.who), "%s", bad[i]);
+		assert_int_equal(quar_add(f->state, &e, err, sizeof(err)), -1);
+		assert_contains(err, "who must be 1-63 bytes of text");
+	}
+	snprintf(path, sizeof(path), "%s/%s", f->state, QUAR_FILE);
+	assert_int_equal(access(path, F_OK), -1);	/* nothing written */
+	snprintf(e.who, sizeof(e.who), "alice");
+	assert_int_equal(quar_add(f->state, &e, err, sizeof(err)), 0);
+	prefix_parse("10.20.3.44", &p, err, sizeof(err));
+	assert_int_equal(quar_remove(f->state, &p, NOW + 1, "b\tob", NULL, err,
+	    sizeof(err)), -1);
+	assert_contains(err, "who must be");
+	assert_int_equal(quar_load(path, &l, err, sizeof(err)), 0);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.v[0].until, NOW + 3600);	/* not removed */
+	quar_free(&l);
+}
+
 /* Its time over: an end event without removed_by; entries around. */
 static void
 test_expiry_and_prefixes(void **state)
@@ -537,6 +572,7 @@ main(void)
 		cmocka_unit_test(test_check),
 #define T(fn)	cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(test_add_remove),
+		T(test_bad_who),
 		T(test_expiry_and_prefixes),
 		T(test_owed_events),
 		T(test_bad_state_files),
