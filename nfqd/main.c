@@ -35,6 +35,27 @@ usage(int rc)
 	exit(rc);
 }
 
+/*
+ * Valid, but likely not what was meant: a campus named in one address
+ * family only.  Its hosts' SMTP in the other family has no campus end,
+ * so it is decided as transit -- allowed with transit = allow.
+ */
+static void
+main_warn_family(const struct conf *c)
+{
+	size_t	 i;
+	bool	 has[2] = { false, false };
+
+	for (i = 0; i < c->ninternal; i++)
+		has[c->internal[i].addr.af == 6] = true;
+	for (i = 0; i < 2; i++)
+		if (!has[i])
+			log_warnx("%s: internal-networks has no IPv%c prefix: "
+			    "IPv%c SMTP is decided as transit (%s)", c->path,
+			    i ? '6' : '4', i ? '6' : '4',
+			    c->transit == TRANSIT_ALLOW ? "allowed" : "blocked");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -74,6 +95,8 @@ main(int argc, char **argv)
 		log_warnx("%s", err);
 		return 2;
 	}
+	if (replay == NULL)		/* live, or -n: the border it runs */
+		main_warn_family(&pol->conf);
 	if (check) {
 		printf("configuration OK\n");
 		policy_free(pol);
