@@ -4,9 +4,11 @@ connection attempt to DST:25, written byte by byte and sent on a raw
 AF_PACKET socket (Debian's /usr/bin/python3, no scapy):
 
     craft.py --dev eth0 --dmac ROUTER_MAC --src SRC --dst DST --sport N
-             --shape SHAPE
+             --shape SHAPE [--part syn|data|both]
 
-first a SYN in the given SHAPE, then, 0.3 s later, three data segments
+first a SYN in the given SHAPE, then, 0.3 s later (or as a second
+call: --part syn, then --part data, when the caller has seen the SYN
+decided), three data segments
 whose sequence ranges overlap ("EHLO a\\r\\n" at +1, "LO b\\r\\nMAIL" at
 +3, "b\\r\\nQUIT\\r\\n" at +7: the middle bytes sent twice, differently).
 SHAPEs:
@@ -117,6 +119,7 @@ def main():
     ap.add_argument("--src", required=True)
     ap.add_argument("--dst", required=True)
     ap.add_argument("--sport", type=int, required=True)
+    ap.add_argument("--part", default="both", choices=["syn", "data", "both"])
     ap.add_argument("--shape", required=True,
                     choices=["plain", "ipopt", "frag", "tinyfrag", "ext",
                              "atomic", "long"])
@@ -132,9 +135,15 @@ def main():
     # MSS 1460, SACK permitted, NOP, NOP, window scale 7, NOP: 12 bytes
     syn = tcp_seg(a.src, a.dst, v6, a.sport, isn, 0, 0x02, b"",
                   b"\x02\x04\x05\xb4\x04\x02\x01\x01\x03\x03\x07\x01")
-    for f in frames(a, syn, a.sport):
-        sent += s.send(eth + f) > 0
-    time.sleep(0.3)
+    if a.part != "data":
+        for f in frames(a, syn, a.sport):
+            sent += s.send(eth + f) > 0
+    if a.part == "syn":
+        print("craft.py: %s SYN %s:%d -> %s:25, %d frames" % (a.shape, a.src,
+              a.sport, a.dst, sent))
+        return 0
+    if a.part == "both":
+        time.sleep(0.3)
     # Overlapping data segments: bytes 3..12 of the stream sent twice.
     a.shape = "plain" if a.shape in ("frag", "tinyfrag", "atomic") else a.shape
     for i, (off, data) in enumerate([(1, b"EHLO a\r\n"),
