@@ -52,7 +52,8 @@ struct ctl {
 };
 
 static const char *const cmd_names[] = { "status", "reload", "flows",
-    "exceptions", "quarantine", "quarantine", "quarantine", "census" };
+    "exceptions", "quarantine", "quarantine", "quarantine", "census",
+    "exception", "exception" };
 
 const char *
 ctl_cmd_name(uint8_t c)
@@ -272,11 +273,77 @@ jstr(const cJSON *o, const char *key, bool *bad)
 	return v->valuestring;
 }
 
+/* A string key of o into buf: absent is "", too long an error. */
+static int
+edit_str(const cJSON *o, const char *key, char *buf, size_t len, char *err,
+    size_t errlen)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	buf[0] = '\0';
+	if (v == NULL)
+		return 0;
+	if (!cJSON_IsString(v) || strlen(v->valuestring) >= len) {
+		snprintf(err, errlen, "%s is a string of at most %zu bytes",
+		    key, len - 1);
+		return -1;
+	}
+	memcpy(buf, v->valuestring, strlen(v->valuestring) + 1);
+	return 0;
+}
+
+/*
+ * {"cmd":"exception","op":"add","host":ADDR[/LEN],"direction":...,
+ * "ticket":...,"owner":...[,"expires":...][,"comment":...]} or op
+ * "remove" with host [and ticket]: the daemon edits its own list
+ * (excedit.c checks every value, as nfqctl's do) and reloads.
+ */
+static int
+parse_edit(const cJSON *o, const char *op, const char *host,
+    struct ctl_req *r, char *err, size_t errlen)
+{
+	struct ctl_edit	*e = &r->edit;
+
+	if (op == NULL || (strcmp(op, "add") != 0 &&
+	    strcmp(op, "remove") != 0)) {
+		snprintf(err, errlen, "exception needs op: add or remove");
+		return -1;
+	}
+	r->cmd = op[0] == 'a' ? CTL_EXC_ADD : CTL_EXC_REMOVE;
+	if (host == NULL || strlen(host) >= sizeof(e->address)) {
+		snprintf(err, errlen, "exception %s needs host, an address or "
+		    "prefix", op);
+		return -1;
+	}
+	snprintf(e->address, sizeof(e->address), "%s", host);
+	if (edit_str(o, "direction", e->direction, sizeof(e->direction), err,
+	    errlen) == -1 || edit_str(o, "ticket", e->ticket,
+	    sizeof(e->ticket), err, errlen) == -1 || edit_str(o, "owner",
+	    e->owner, sizeof(e->owner), err, errlen) == -1 ||
+	    edit_str(o, "expires", e->expires, sizeof(e->expires), err,
+	    errlen) == -1 || edit_str(o, "comment", e->comment,
+	    sizeof(e->comment), err, errlen) == -1)
+		return -1;
+	if (r->cmd == CTL_EXC_ADD && (e->direction[0] == '\0' ||
+	    e->ticket[0] == '\0' || e->owner[0] == '\0')) {
+		snprintf(err, errlen, "exception add needs direction, ticket "
+		    "and owner");
+		return -1;
+	}
+	if (r->cmd == CTL_EXC_REMOVE && (e->direction[0] || e->owner[0] ||
+	    e->expires[0] || e->comment[0])) {
+		snprintf(err, errlen, "exception remove takes host and ticket");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 parse_json(const char *line, struct ctl_req *r, char *err, size_t errlen)
 {
 	static const char *const keys[] = { "cmd", "op", "host", "limit",
-	    "for", "reason", "who", "days" };
+	    "for", "reason", "who", "days", "direction", "ticket", "owner",
+	    "expires", "comment" };
 	cJSON		*o, *k, *lim, *dur, *days;
 	const char	*cmd, *op, *host, *reason, *who, *fs = NULL;
 	char		 num[32];
@@ -418,9 +485,27 @@ parse_json(const char *line, struct ctl_req *r, char *err, size_t errlen)
 			    "(add, remove or list)", op);
 			goto out;
 		}
+	} else if (strcmp(cmd, "exception") == 0) {
+		if (parse_edit(o, op, host, r, err, errlen) == -1)
+			goto out;
+		if (lim || dur || reason) {
+			snprintf(err, errlen, "exception takes op, host, "
+			    "direction, ticket, owner, expires and comment");
+			goto out;
+		}
 	} else {
 		snprintf(err, errlen, "unknown command '%.40s' (status, reload, "
-		    "flows, exceptions, quarantine or census)", cmd);
+		    "flows, exceptions, quarantine, census or exception)", cmd);
+		goto out;
+	}
+	if (r->cmd != CTL_EXC_ADD && r->cmd != CTL_EXC_REMOVE &&
+	    (cJSON_GetObjectItemCaseSensitive(o, "direction") ||
+	    cJSON_GetObjectItemCaseSensitive(o, "ticket") ||
+	    cJSON_GetObjectItemCaseSensitive(o, "owner") ||
+	    cJSON_GetObjectItemCaseSensitive(o, "expires") ||
+	    cJSON_GetObjectItemCaseSensitive(o, "comment"))) {
+		snprintf(err, errlen, "direction, ticket, owner, expires and "
+		    "comment are for exception add and remove");
 		goto out;
 	}
 	if (days != NULL && r->cmd != CTL_CENSUS) {

@@ -691,6 +691,8 @@ engine_stats_event(struct engine *e)
 	ev.ts_us = e->now;
 	ev.stats = e->st;
 	ev.stats.flows_active = flowtab_count(e->flows);
+	memcpy(ev.stats.exc_sha256, e->pol->exc_sha256,
+	    sizeof(ev.stats.exc_sha256));
 	if (ev.stats.start_us == -1)
 		ev.stats.start_us = e->now;
 	e->st.events++;

@@ -42,6 +42,12 @@ put_digits(char *p, uint64_t v, int n)
  * the date and time of the last second formatted are kept (per thread),
  * and the digits are written by hand, not by gmtime_r and snprintf.
  */
+const char *
+event_host(void)
+{
+	return ev_host;
+}
+
 void
 ts_format(int64_t us, char *buf, size_t len)
 {
@@ -298,6 +304,8 @@ event_stats(cJSON *o, const struct event *ev)
 
 	st = cJSON_AddObjectToObject(o, "stats");
 	N(st, "uptime", (ev->ts_us - s->start_us) / 1000000);
+	if (s->exc_sha256[0] != '\0')
+		cJSON_AddStringToObject(st, "exceptions_sha256", s->exc_sha256);
 	x = cJSON_AddObjectToObject(st, "decoder");
 	N(x, "pkts", s->pkts);
 	N(x, "bytes", s->bytes);
@@ -369,6 +377,9 @@ event_reload(cJSON *o, const struct event *ev)
 	if (!ev->reload.ok)
 		cJSON_AddStringToObject(r, "error", ev->reload.error);
 	N(r, "exceptions", ev->reload.entries);
+	if (ev->reload.exc_sha256[0] != '\0')
+		cJSON_AddStringToObject(r, "exceptions_sha256",
+		    ev->reload.exc_sha256);
 	if (ev->reload.ok) {
 		N(r, "added", ev->reload.added);
 		N(r, "removed", ev->reload.removed);

@@ -34,6 +34,7 @@
 
 #include "nfqd.h"
 #include "sink.h"
+#include "excedit.h"
 #include "fastpath.h"
 
 #define IPSET_RESYNC_US	(3600 * INT64_C(1000000))	/* hourly */
@@ -76,6 +77,7 @@ struct reload_result {
 	double			 load_ms, diff_ms, swap_ms, ipset_ms;
 	char			 ipset_error[256];
 	char			 source[16];	/* SIGHUP, socket */
+	char			 exc_sha256[SHA256_HEXLEN];	/* in force after */
 };
 
 struct worker {
@@ -108,6 +110,8 @@ struct live {
 	uint16_t		 queue_first;
 	pthread_mutex_t		 reload_lock;	/* see the top of the file */
 	pthread_mutex_t		 emit_lock;	/* mainq: main and ctl threads */
+	pthread_mutex_t		 hash_lock;	/* exc_sha256: any thread */
+	char			 exc_sha256[SHA256_HEXLEN];	/* the list in force */
 	struct ctl		*ctl;
 	struct dumpctl		 dump;
 	struct reload_result	 last;		/* the last reload */
@@ -352,6 +356,15 @@ live_kernel_drops(const struct conf *c, struct stats *st)
 	fclose(f);
 }
 
+/* The hash of the list in force, for stats events and `status`. */
+static void
+live_set_hash(struct live *l, const struct policy *p)
+{
+	pthread_mutex_lock(&l->hash_lock);
+	memcpy(l->exc_sha256, p->exc_sha256, sizeof(l->exc_sha256));
+	pthread_mutex_unlock(&l->hash_lock);
+}
+
 static void
 live_stats(struct live *l, struct stats *sum)
 {
@@ -379,6 +392,9 @@ live_stats(struct live *l, struct stats *sum)
 	sum->events_dropped += l->mainq_dropped;
 	fastpath_stats(l->fp, sum);
 	sum->start_us = l->start_us;
+	pthread_mutex_lock(&l->hash_lock);
+	memcpy(sum->exc_sha256, l->exc_sha256, sizeof(sum->exc_sha256));
+	pthread_mutex_unlock(&l->hash_lock);
 	live_kernel_drops(&atomic_load(&live_policy)->conf, sum);
 }
 
@@ -639,6 +655,7 @@ live_reload_event(struct live *l, const struct reload_result *r)
 	ev.reload.removed = r->removed;
 	ev.reload.changed = r->changed;
 	snprintf(ev.reload.error, sizeof(ev.reload.error), "%s", r->error);
+	memcpy(ev.reload.exc_sha256, r->exc_sha256, sizeof(r->exc_sha256));
 	live_emit(l, &ev);
 }
 
@@ -670,6 +687,7 @@ live_reload(struct live *l, const char *source, struct reload_result *r)
 		snprintf(r->error, sizeof(r->error), "%.255s", err);
 		r->entries = (uint32_t)old->exc.n;
 		r->quarantines = (uint32_t)policy_quar(old)->n;
+		memcpy(r->exc_sha256, old->exc_sha256, sizeof(r->exc_sha256));
 		live_reload_event(l, r);
 		l->last = *r;
 		return;
@@ -687,6 +705,7 @@ live_reload(struct live *l, const char *source, struct reload_result *r)
 	atomic_store(&live_policy, new);
 	g = atomic_fetch_add(&live_gen, 1) + 1;
 	r->swap_ms = ms_since(&t0);
+	live_set_hash(l, new);
 	live_fastpath_sync(l, new, now);	/* the kernel follows at once */
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -703,6 +722,7 @@ live_reload(struct live *l, const char *source, struct reload_result *r)
 	r->ok = true;
 	l->exc_gen++;
 	r->entries = (uint32_t)new->exc.n;
+	memcpy(r->exc_sha256, new->exc_sha256, sizeof(r->exc_sha256));
 	r->quarantines = (uint32_t)policy_quar(new)->n;
 	l->exc_next = policy_expired(new, l->exc_checked, l->exc_checked,
 	    NULL, NULL);
@@ -813,6 +833,7 @@ reload_json(cJSON *o, const struct reload_result *r)
 		json_add_u64(x, "changed", r->changed);
 	}
 	json_add_u64(x, "quarantines", r->quarantines);
+	cJSON_AddStringToObject(x, "exceptions_sha256", r->exc_sha256);
 	if (!r->ok)
 		return;
 	t = cJSON_AddObjectToObject(x, "ms");
@@ -841,6 +862,7 @@ ctl_status(struct live *l, cJSON *o)
 	int			 n;
 
 	cJSON_AddStringToObject(o, "version", NFQD_VERSION);
+	cJSON_AddStringToObject(o, "host", event_host());
 	json_add_u64(o, "pid", (uint64_t)getpid());
 	json_add_ts(o, "started", l->start_us);
 	json_add_u64(o, "uptime", (uint64_t)((now - l->start_us) / 1000000));
@@ -859,6 +881,7 @@ ctl_status(struct live *l, cJSON *o)
 	json_add_u64(x, "active", active);
 	/* 1 at start, one more per reload that took: a refused one keeps it */
 	json_add_u64(x, "generation", l->exc_gen);
+	cJSON_AddStringToObject(x, "sha256", pol->exc_sha256);
 	for (i = 0; i < q->n; i++)
 		inq += q->v[i].since <= s && s < q->v[i].until;
 	json_add_u64(o, "quarantines", inq);
@@ -1080,6 +1103,87 @@ ctl_quarantine(struct live *l, const struct ctl_req *r,
 }
 
 /* ctl_handler: one request, in the control socket's thread. */
+/* excedit's notes and warnings: the daemon's log. */
+static void
+live_edit_msg(void *arg, int level, const char *text)
+{
+	(void)arg;
+	if (level == EXCEDIT_INFO)
+		log_info("exception edit: %s", text);
+	else
+		log_warnx("exception edit: %s", text);
+}
+
+/*
+ * exception add/remove through the socket (nfqctl --socket): the same
+ * edit nfqctl makes on a local file, by excedit.c (locked, checked,
+ * audited, written whole and renamed), on this daemon's own list, then
+ * a reload.  So one command can put the same edit in force on several
+ * routers, each answering with its list's hash.  reload_lock is held.
+ */
+static int
+ctl_exc_edit(struct live *l, const struct ctl_req *r,
+    const struct ctl_peer *peer, cJSON *o, char *err, size_t errlen)
+{
+	const struct policy	*pol = atomic_load(&live_policy);
+	const struct ctl_edit	*e = &r->edit;
+	struct excedit_opts	 eo;
+	struct excedit_req	 er;
+	struct excedit		*x;
+	struct reload_result	 res;
+	char			 who[QUAR_WHOLEN * 2 + 64], audit[MAX_PATH + 8];
+
+	memset(&eo, 0, sizeof(eo));
+	eo.path = pol->conf.exceptions;
+	eo.conf = &pol->conf;
+	eo.now = clock_real_us() / 1000000;
+	eo.lock = true;
+	eo.msg = live_edit_msg;
+	/* who the socket says (a person behind nfqctl), and who asked */
+	snprintf(who, sizeof(who), "%s%s%s (control socket, uid %u)",
+	    peer->uid == 0 ? r->who : "", peer->uid == 0 && r->who[0] ?
+	    " via " : "", peer->name, (unsigned)peer->uid);
+	eo.who = who;
+	if (pol->conf.audit_log[0] != '\0')
+		eo.audit = pol->conf.audit_log;
+	else {
+		snprintf(audit, sizeof(audit), "%s.audit",
+		    pol->conf.exceptions);
+		eo.audit = audit;
+	}
+	if ((x = excedit_open(&eo, err, errlen)) == NULL)
+		return -1;
+	if (r->cmd == CTL_EXC_ADD) {
+		memset(&er, 0, sizeof(er));
+		er.address = e->address;
+		er.direction = e->direction;
+		er.ticket = e->ticket;
+		er.owner = e->owner;
+		er.expires = e->expires[0] ? e->expires : NULL;
+		er.comment = e->comment[0] ? e->comment : NULL;
+		if (excedit_add(x, &er, err, errlen) == -1)
+			goto refused;
+	} else if (excedit_remove(x, e->address, e->ticket[0] ? e->ticket :
+	    NULL, err, errlen) == -1)
+		goto refused;
+	if (excedit_commit(x, err, errlen) == -1)
+		goto refused;
+	excedit_close(x);
+	log_info("exception %s %s by %s", r->cmd == CTL_EXC_ADD ? "add" :
+	    "remove", e->address, who);
+	live_reload(l, "socket", &res);
+	reload_json(o, &res);
+	if (!res.ok) {
+		snprintf(err, errlen, "edited, but the reload was refused: %s",
+		    res.error);
+		return -1;
+	}
+	return 0;
+refused:
+	excedit_close(x);
+	return -1;
+}
+
 static int
 live_ctl(void *arg, const struct ctl_req *r, const struct ctl_peer *peer,
     cJSON *o, char *err, size_t errlen)
@@ -1107,6 +1211,10 @@ live_ctl(void *arg, const struct ctl_req *r, const struct ctl_peer *peer,
 		break;
 	case CTL_EXCEPTIONS:
 		rc = ctl_exceptions(l, r, o);
+		break;
+	case CTL_EXC_ADD:
+	case CTL_EXC_REMOVE:
+		rc = ctl_exc_edit(l, r, peer, o, err, errlen);
 		break;
 	case CTL_CENSUS:
 		if (l->census == NULL) {
@@ -1267,6 +1375,8 @@ live_run(struct policy *pol, const char *conf_path)
 	l.exc_gen = 1;
 	pthread_mutex_init(&l.reload_lock, NULL);
 	pthread_mutex_init(&l.emit_lock, NULL);
+	pthread_mutex_init(&l.hash_lock, NULL);
+	live_set_hash(&l, pol);
 	pthread_mutex_init(&l.dump.lock, NULL);
 	pthread_cond_init(&l.dump.cond, NULL);
 	l.exc_checked = l.start_us / 1000000;

@@ -35,7 +35,8 @@ enum { EX_OK = 0, EX_FAIL = 1, EX_USAGE = 2 };
 enum {
 	OPT_CONFIG, OPT_NO_RELOAD, OPT_DIRECTION, OPT_TICKET, OPT_OWNER,
 	OPT_EXPIRES, OPT_COMMENT, OPT_JSON, OPT_EXPIRED, OPT_EXPIRING,
-	OPT_HELP, OPT_VERSION, OPT_FOR, OPT_REASON, OPT_LIMIT, OPT_SINCE, NOPTS
+	OPT_HELP, OPT_VERSION, OPT_FOR, OPT_REASON, OPT_LIMIT, OPT_SINCE,
+	OPT_SOCKET, NOPTS
 };
 #define B(o)	(1u << (o))
 
@@ -54,12 +55,14 @@ static const struct option longopts[] = {
 	{ "reason",	required_argument,	NULL, 256 + OPT_REASON },
 	{ "limit",	required_argument,	NULL, 256 + OPT_LIMIT },
 	{ "since",	required_argument,	NULL, 256 + OPT_SINCE },
+	{ "socket",	required_argument,	NULL, 256 + OPT_SOCKET },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
 };
 
 #define MAXPOS	8
+#define MAXSOCKS	32	/* --socket, one per daemon */
 
 struct args {
 	const char	*config;
@@ -67,6 +70,8 @@ struct args {
 	unsigned	 seen;		/* B(OPT_*) given */
 	const char	*pos[MAXPOS];	/* after the command's words */
 	int		 npos;
+	const char	*socks[MAXSOCKS];	/* --socket, in order */
+	int		 nsocks;
 };
 
 struct cmd {
@@ -168,6 +173,8 @@ static const char usage_text[] =
     "[--comment TEXT] [--no-reload]\n"
     "       nfqctl [-c CONF] exception remove ADDR[/LEN] [--ticket T] "
     "[--no-reload]\n"
+    "       nfqctl exception add|remove ... --socket PATH --socket PATH "
+    "...\n"
     "       nfqctl [-c CONF] exception list [--json] [--expired] "
     "[--expiring DAYS]\n"
     "       nfqctl [-c CONF] exception check [FILE]\n"
@@ -176,6 +183,7 @@ static const char usage_text[] =
     "       nfqctl [-c CONF] exception export --json\n"
     "       nfqctl [-c CONF] test SRC DST [PORT] [--json]\n"
     "       nfqctl [-c CONF] status | reload\n"
+    "       nfqctl status --socket PATH --socket PATH ... [--json]\n"
     "       nfqctl [-c CONF] flows [HOST] [--limit N]\n"
     "       nfqctl [-c CONF] exceptions [HOST] [--limit N]\n"
     "       nfqctl [-c CONF] quarantine add HOST --for DURATION "
@@ -186,7 +194,11 @@ static const char usage_text[] =
     "       nfqctl -h | -V\n"
     "  -c, --config CONF   configuration file (default " DEFAULT_CONF ")\n"
     "  --no-reload         edit the file only; do not ask the daemon to "
-    "reload\n";
+    "reload\n"
+    "  --socket PATH       a daemon's control socket (repeatable): status "
+    "side by side,\n"
+    "                      or the edit made by each daemon on its own "
+    "list\n";
 
 static const struct cmd	*cur;		/* the command, once known */
 
@@ -465,6 +477,87 @@ edit_refused(struct excedit *x, const char *err)
 
 /* ---- exception add / remove ---- */
 
+/*
+ * exception add/remove --socket A --socket B ...: each daemon makes the
+ * edit on its own list (locked, checked, audited, renamed, as here) and
+ * reloads (docs/multi-router.md).  One line per daemon, with the hash of
+ * the list now in force there; exit 0 when every daemon made the edit and
+ * all hashes agree.  A daemon that refused changed nothing.
+ */
+static cJSON	*new_req(const char *);
+
+static int
+edit_many(const struct args *a, const char *op)
+{
+	static struct conf	 sc;
+	cJSON			*req, *reply, *r;
+	char			 err[ERRLEN], first[SHA256_HEXLEN] = "";
+	const char		*sha;
+	int			 i, rc, bad = 0, drift = 0;
+
+	if (a->seen & B(OPT_NO_RELOAD))
+		usage_exit("--no-reload: a daemon always reloads what it "
+		    "edits");
+	for (i = 0; i < a->nsocks; i++) {
+		if ((req = new_req("exception")) == NULL)
+			return EX_FAIL;
+		cJSON_AddStringToObject(req, "op", op);
+		cJSON_AddStringToObject(req, "host", a->pos[0]);
+		if (a->val[OPT_DIRECTION] != NULL)
+			cJSON_AddStringToObject(req, "direction",
+			    a->val[OPT_DIRECTION]);
+		if (a->val[OPT_TICKET] != NULL)
+			cJSON_AddStringToObject(req, "ticket",
+			    a->val[OPT_TICKET]);
+		if (a->val[OPT_OWNER] != NULL)
+			cJSON_AddStringToObject(req, "owner", a->val[OPT_OWNER]);
+		if (a->val[OPT_EXPIRES] != NULL)
+			cJSON_AddStringToObject(req, "expires",
+			    a->val[OPT_EXPIRES]);
+		if (a->val[OPT_COMMENT] != NULL)
+			cJSON_AddStringToObject(req, "comment",
+			    a->val[OPT_COMMENT]);
+		excedit_who(err, sizeof(err));
+		if (strlen(err) < QUAR_WHOLEN)
+			cJSON_AddStringToObject(req, "who", err);
+		snprintf(sc.control_socket, sizeof(sc.control_socket), "%s",
+		    a->socks[i]);
+		rc = ctl_ask(&sc, req, &reply, err, sizeof(err));
+		cJSON_Delete(req);
+		if (rc != CTL_OK) {
+			say("%s: not edited: %s", a->socks[i],
+			    rc == CTL_NODAEMON ? "no daemon (no socket, or "
+			    "nobody listens)" : err);
+			bad++;
+			continue;
+		}
+		r = cJSON_GetObjectItemCaseSensitive(reply, "reload");
+		sha = reply_str(r, "exceptions_sha256");
+		if (!reply_ok(reply)) {
+			say("%s: %s", a->socks[i], reply_str(reply, "error"));
+			bad++;
+		} else {
+			printf("%s: %s %s: %.0f exceptions, sha256 %s\n",
+			    a->socks[i], op, a->pos[0],
+			    reply_num(r, "exceptions"), sha);
+			if (first[0] == '\0')
+				snprintf(first, sizeof(first), "%s", sha);
+			else if (strcmp(first, sha) != 0)
+				drift = 1;
+		}
+		cJSON_Delete(reply);
+	}
+	if (bad > 0)
+		say("%d of %d daemons did not make the edit", bad, a->nsocks);
+	if (drift)
+		say("drift: the daemons' lists still differ after the edit "
+		    "(nfqctl status --socket ... shows them)");
+	else if (bad == 0)
+		say("edited on all %d daemons; the same list is in force in "
+		    "all", a->nsocks);
+	return fflush(stdout) == 0 && !bad && !drift ? EX_OK : EX_FAIL;
+}
+
 static int
 cmd_add(const struct args *a)
 {
@@ -476,6 +569,8 @@ cmd_add(const struct args *a)
 	    !(a->seen & B(OPT_OWNER)))
 		usage_exit("exception add needs --direction, --ticket and "
 		    "--owner");
+	if (a->nsocks > 0)
+		return edit_many(a, "add");
 	if (load_conf(a) == -1)
 		return EX_USAGE;
 	memset(&r, 0, sizeof(r));
@@ -498,6 +593,8 @@ cmd_remove(const struct args *a)
 	struct excedit	*x;
 	char		 err[ERRLEN];
 
+	if (a->nsocks > 0)
+		return edit_many(a, "remove");
 	if (load_conf(a) == -1)
 		return EX_USAGE;
 	if ((x = edit_open(conf.exceptions, true, &conf)) == NULL)
@@ -1059,11 +1156,106 @@ ask_print(cJSON *req, cJSON **keep)
 	return fflush(stdout) == 0 ? rc : EX_FAIL;
 }
 
+/*
+ * status --socket A --socket B ...: the daemons side by side, and whether
+ * the same exception list is in force in all of them (its SHA-256, see
+ * exchash.c and docs/multi-router.md).  Exit 0 when every daemon answered
+ * and all hashes agree, 1 otherwise.
+ */
+static int
+status_many(const struct args *a)
+{
+	static struct conf	 sc;	/* control_socket is all ctl_ask uses */
+	cJSON			*req, *reply, *all, *d, *x;
+	char			 err[ERRLEN], first[SHA256_HEXLEN] = "", *s;
+	const char		*sha, *host;
+	int			 i, rc, bad = 0, drift = 0;
+	double			 n;
+
+	if ((all = cJSON_CreateArray()) == NULL) {
+		say("out of memory");
+		return EX_FAIL;
+	}
+	for (i = 0; i < a->nsocks; i++) {
+		snprintf(sc.control_socket, sizeof(sc.control_socket), "%s",
+		    a->socks[i]);
+		d = cJSON_CreateObject();
+		cJSON_AddStringToObject(d, "socket", a->socks[i]);
+		cJSON_AddItemToArray(all, d);
+		if ((req = new_req("status")) == NULL)
+			return EX_FAIL;
+		rc = ctl_ask(&sc, req, &reply, err, sizeof(err));
+		cJSON_Delete(req);
+		if (rc != CTL_OK || !reply_ok(reply)) {
+			cJSON_AddFalseToObject(d, "ok");
+			cJSON_AddStringToObject(d, "error", rc == CTL_NODAEMON ?
+			    "no daemon (no socket, or nobody listens)" :
+			    rc == CTL_ERROR ? err : reply_str(reply, "error"));
+			cJSON_Delete(reply);
+			bad++;
+			continue;
+		}
+		x = cJSON_GetObjectItemCaseSensitive(reply, "exceptions");
+		sha = reply_str(x, "sha256");
+		host = reply_str(reply, "host");
+		n = reply_num(x, "entries");
+		cJSON_AddTrueToObject(d, "ok");
+		cJSON_AddStringToObject(d, "host", host);
+		cJSON_AddNumberToObject(d, "exceptions", n);
+		cJSON_AddStringToObject(d, "exceptions_sha256", sha);
+		if (first[0] == '\0')
+			snprintf(first, sizeof(first), "%s", sha);
+		else if (strcmp(first, sha) != 0)
+			drift = 1;
+		cJSON_Delete(reply);
+	}
+	if (a->seen & B(OPT_JSON)) {
+		x = cJSON_CreateObject();
+		cJSON_AddItemToObject(x, "daemons", all);
+		cJSON_AddBoolToObject(x, "same", !drift && !bad);
+		if ((s = cJSON_PrintUnformatted(x)) != NULL)
+			printf("%s\n", s);
+		cJSON_free(s);
+		cJSON_Delete(x);
+	} else {
+		printf("%-32s  %-20s  %10s  %s\n", "SOCKET", "HOST",
+		    "EXCEPTIONS", "SHA256");
+		cJSON_ArrayForEach(d, all) {
+			if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d,
+			    "ok"))) {
+				printf("%-32s  %-20s  %10s  %s\n",
+				    reply_str(d, "socket"), "-", "-",
+				    reply_str(d, "error"));
+				continue;
+			}
+			printf("%-32s  %-20s  %10.0f  %s\n",
+			    reply_str(d, "socket"), reply_str(d, "host"),
+			    reply_num(d, "exceptions"),
+			    reply_str(d, "exceptions_sha256"));
+		}
+		cJSON_Delete(all);
+	}
+	if (bad > 0)
+		say("%d of %d daemons did not answer", bad, a->nsocks);
+	if (drift)
+		say("drift: the daemons do not have the same exception list "
+		    "in force");
+	else if (bad == 0)
+		say("the same exception list is in force in all %d daemons",
+		    a->nsocks);
+	return fflush(stdout) == 0 && !bad && !drift ? EX_OK : EX_FAIL;
+}
+
 static int
 cmd_status(const struct args *a)
 {
 	cJSON	*req;
 
+	if (a->nsocks > 0)
+		return status_many(a);
+	if (a->seen & B(OPT_JSON))	/* the one daemon's answer is JSON */
+		usage_exit("--json is not an option of 'status' without "
+		    "--socket");
 	if (load_conf(a) == -1)
 		return EX_USAGE;
 	if ((req = new_req("status")) == NULL)
@@ -1452,12 +1644,15 @@ cmd_census(const struct args *a)
 
 static const struct cmd cmds[] = {
 	{ "exception", "add", 1, 1, EDIT | B(OPT_DIRECTION) | B(OPT_TICKET) |
-	    B(OPT_OWNER) | B(OPT_EXPIRES) | B(OPT_COMMENT), cmd_add,
+	    B(OPT_OWNER) | B(OPT_EXPIRES) | B(OPT_COMMENT) | B(OPT_SOCKET),
+	    cmd_add,
 	    "exception add ADDR[/LEN] --direction inbound|outbound|both "
 	    "--ticket T --owner O [--expires YYYY-MM-DD] [--comment TEXT] "
-	    "[--no-reload]" },
-	{ "exception", "remove", 1, 1, EDIT | B(OPT_TICKET), cmd_remove,
-	    "exception remove ADDR[/LEN] [--ticket T] [--no-reload]" },
+	    "[--no-reload | --socket PATH ...]" },
+	{ "exception", "remove", 1, 1, EDIT | B(OPT_TICKET) | B(OPT_SOCKET),
+	    cmd_remove,
+	    "exception remove ADDR[/LEN] [--ticket T] "
+	    "[--no-reload | --socket PATH ...]" },
 	{ "exception", "list", 0, 0, B(OPT_JSON) | B(OPT_EXPIRED) |
 	    B(OPT_EXPIRING), cmd_list,
 	    "exception list [--json] [--expired] [--expiring DAYS]" },
@@ -1469,7 +1664,8 @@ static const struct cmd cmds[] = {
 	    "exception export --json" },
 	{ "test", NULL, 2, 3, B(OPT_JSON), cmd_test,
 	    "test SRC DST [PORT] [--json]" },
-	{ "status", NULL, 0, 0, 0, cmd_status, "status" },
+	{ "status", NULL, 0, 0, B(OPT_SOCKET) | B(OPT_JSON), cmd_status,
+	    "status [--socket PATH ...] [--json]" },
 	{ "reload", NULL, 0, 0, 0, cmd_reload, "reload" },
 	{ "flows", NULL, 0, 1, B(OPT_LIMIT), cmd_flows,
 	    "flows [HOST] [--limit N]" },
@@ -1544,6 +1740,14 @@ main(int argc, char **argv)
 			usage_exit("unknown option '%s'", argv[last]);
 		default:
 			o = ch - 256;
+			if (o == OPT_SOCKET) {		/* may repeat */
+				if (a.nsocks == MAXSOCKS)
+					usage_exit("at most %d --socket",
+					    MAXSOCKS);
+				a.socks[a.nsocks++] = optarg;
+				a.seen |= B(o);
+				break;
+			}
 			if (a.seen & B(o))
 				usage_exit("--%s given twice", opt_name(o));
 			a.seen |= B(o);

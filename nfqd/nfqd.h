@@ -175,6 +175,21 @@ void	 exc_free(struct exc_list *);
 const char *dir_name(uint8_t);
 int	 date_parse(const char *, int64_t *);
 
+/* ---- exchash.c: the list's SHA-256, of its canonical form ---- */
+
+#define SHA256_HEXLEN	65		/* 64 hex digits and a NUL */
+
+struct sha256 {
+	uint32_t	 h[8];
+	uint64_t	 len;
+	uint8_t		 buf[64];
+};
+
+void	 sha256_init(struct sha256 *);
+void	 sha256_update(struct sha256 *, const void *, size_t);
+void	 sha256_hex(struct sha256 *, char [SHA256_HEXLEN]);
+int	 exc_hash(const struct exc_list *, char [SHA256_HEXLEN]);
+
 /* ---- policy.c: the Case ITS rules ---- */
 
 enum direction { D_INBOUND, D_OUTBOUND, D_INTERNAL, D_TRANSIT };
@@ -254,6 +269,7 @@ struct policy {
 	struct announce	*ann;
 	size_t		 nann;
 	struct quar_list *_Atomic quar;	/* never NULL once loaded */
+	char		 exc_sha256[SHA256_HEXLEN];	/* exc_hash(&exc) */
 };
 
 struct decision {
@@ -413,6 +429,7 @@ struct stats {
 	uint64_t	 fp_disagree;	/* dropped, yet the policy allows */
 	const struct sink_stat *sinks;	/* set by the writer before */
 	size_t		 nsinks;		/* event_format */
+	char		 exc_sha256[SHA256_HEXLEN];	/* the list in force */
 };
 
 struct ev_exc {
@@ -491,6 +508,7 @@ struct event {
 			uint8_t		 ok;
 			uint32_t	 entries, added, removed, changed;
 			char		 error[256];
+			char		 exc_sha256[SHA256_HEXLEN];	/* in force */
 		} reload;
 		struct {
 			uint8_t		 action;	/* enum quar_action */
@@ -511,6 +529,7 @@ struct cJSON *json_exc_entry(const struct exc_entry *, int64_t);
 void	 event_release(struct event *);
 void	 ts_format(int64_t, char *, size_t);
 void	 event_set_host(const char *);	/* before any event_format */
+const char *event_host(void);
 
 /* ---- classify.c: protocol and SMTP metadata of allowed connections ---- */
 
@@ -725,7 +744,17 @@ int	 ipset_sync_quarantine(const struct policy *, int64_t, char *, size_t);
 
 enum ctl_cmd {
 	CTL_STATUS, CTL_RELOAD, CTL_FLOWS, CTL_EXCEPTIONS, CTL_QUAR_ADD,
-	CTL_QUAR_REMOVE, CTL_QUAR_LIST, CTL_CENSUS
+	CTL_QUAR_REMOVE, CTL_QUAR_LIST, CTL_CENSUS, CTL_EXC_ADD, CTL_EXC_REMOVE
+};
+
+/* exception add/remove through the socket: excedit.c validates them. */
+struct ctl_edit {
+	char		 address[PREFIX_STRLEN];
+	char		 direction[16];
+	char		 ticket[EXC_TEXTLEN];
+	char		 owner[EXC_TEXTLEN];
+	char		 expires[16];
+	char		 comment[256];
 };
 
 struct ctl_req {
@@ -737,6 +766,7 @@ struct ctl_req {
 	char		 reason[QUAR_REASONLEN];
 	char		 who[QUAR_WHOLEN];	/* as the client says; "" */
 	uint32_t	 days;		/* census --since; 0: all */
+	struct ctl_edit	 edit;		/* CTL_EXC_ADD, CTL_EXC_REMOVE */
 };
 
 struct ctl_peer {

@@ -119,6 +119,13 @@ policy_load(const char *path, char *err, size_t errlen)
 		free(p);
 		return NULL;
 	}
+	if (exc_hash(&p->exc, p->exc_sha256) == -1) {
+		snprintf(err, errlen, "out of memory");
+		exc_free(&p->exc);
+		conf_free(&p->conf);
+		free(p);
+		return NULL;
+	}
 	if (policy_load_quar(p, err, errlen) == -1) {
 		policy_free(p);
 		return NULL;
