@@ -6,6 +6,7 @@
 #    dropped in the kernel, every SYN accounted for in the events (policy
 #    plus policy_summary counts, "path": "kernel") and in the kernel's
 #    counters, while mail through the gateway is delivered;
+#  - quarantine, its end and reloads rewrite the kernel's maps at once;
 #  - a clean stop leaves nothing attached; a killed nfqd's program is
 #    removed by `nfqd-rules remove`;
 #  - a program the verifier refuses, or an interface that does not exist,
@@ -143,7 +144,43 @@ CFG
 	    fail "$mode: only $n kernel policy_summary events for 64 sources"
 done
 
-# ---- 3. a killed nfqd's program: nfqd-rules remove detaches it ----
+# ---- 3. the maps follow: quarantine, its end, reloads ----
+FASTPATH=tc make_conf "$T/conf-follow" "$T/eve-follow.json"
+rules_install "$CONF"
+: >"$T/nfqd.err"
+nfqd_start "$CONF"
+"$NFQCTL" -c "$CONF" quarantine add "$GW4" --for 6s --reason "e2e: fastpath" \
+    >/dev/null 2>"$T/ctl.err" || fail "quarantine add: $(cat "$T/ctl.err")"
+run_cases follow-quarantine <<CASES
+refused $GW4    $MTA4   outbound   # the gateway, quarantined
+refused $CLI4   $GW4    inbound
+CASES
+n=$(eve_count "$T/eve-follow.json" policy path=kernel policy.reason=quarantine)
+[ "$n" = 2 ] && pass "quarantine: both refusals decided in the kernel" ||
+    fail "quarantine: $n kernel policy events with reason quarantine (want 2)"
+eve_wait 20 1 "$T/eve-follow.json" quarantine quarantine.action=end ||
+    fail "the quarantine did not end"
+run_cases follow-ended <<CASES
+deliver $GW4    $MTA4   outbound   # its quarantine over: the maps say so
+CASES
+printf '%s outbound ticket=E2E-FP\n' "$WS4" >>"$EXC"
+kill -HUP "$NFQD_PID"
+eve_wait 10 1 "$T/eve-follow.json" reload || fail "no reload event"
+run_cases follow-reload <<CASES
+deliver $WS4    $MTA4   outbound   # an exception added by a reload
+CASES
+sed -i '/E2E-FP/d' "$EXC"
+kill -HUP "$NFQD_PID"
+eve_wait 10 2 "$T/eve-follow.json" reload || fail "no second reload event"
+run_cases follow-reload2 <<CASES
+refused $WS4    $MTA4   outbound   # ... and removed by the next
+CASES
+nfqd_stop TERM 10
+g=$(fp_stat "$T/eve-follow.json" disagree)
+[ "$g" = 0 ] && pass "the kernel never disagreed with the policy" ||
+    fail "fastpath.disagree = '$g'"
+
+# ---- 4. a killed nfqd's program: nfqd-rules remove detaches it ----
 FASTPATH=xdp make_conf "$T/conf-kill" "$T/eve-kill.json"
 nfqd_start "$CONF"
 nfqd_stop KILL 5
@@ -159,7 +196,7 @@ else
 fi
 rules_install "$CONF"
 
-# ---- 4. load or attach failures: the queue path enforces alone ----
+# ---- 5. load or attach failures: the queue path enforces alone ----
 fallback() {	# TAG LOGPATTERN
 	nfqd_start "$CONF"
 	if grep -q "$2" "$T/nfqd.err" && grep -q "falling back to the queue path" "$T/nfqd.err"; then
