@@ -37,51 +37,21 @@ e2e_setup
 
 # The last stats event's value at a dotted path, 0 if none.
 stat() {	# EVE PATH
-	"$PY" - "$1" "$2" <<'EOF'
-import json, sys
-v = 0
-for line in open(sys.argv[1], errors="replace"):
-    try:
-        e = json.loads(line)
-    except ValueError:
-        continue
-    if e.get("event_type") == "stats":
-        cur = e
-        for k in sys.argv[2].split("."):
-            cur = cur.get(k, {}) if isinstance(cur, dict) else {}
-        v = cur if isinstance(cur, int) else 0
-print(v)
-EOF
+	local v
+	v=$("$PY" "$E2E_DIR/check.py" stat "$1" "$2")
+	echo "${v:-0}"
 }
 
 GEN_CPUS=${GEN_CPUS:-1}
 GEN=${GEN:-$(command -v trafgen >/dev/null 2>&1 && echo trafgen || echo synflood)}
 
-# trafgen's frame: cli's eth0 -> r-cli, 203.0.113.0-255 -> WS4:25, SYN.
-trafgen_conf() {
-	local da sa
-	da=$(ip -n "$R" link show r-cli | awk '/link\/ether/ { print $2 }')
-	sa=$(ip -n "${P}cli" link show eth0 | awk '/link\/ether/ { print $2 }')
-	hx() { printf '0x%s' "$1" | sed 's/:/, 0x/g'; }
-	cat <<CFG
-{
-  $(hx "$da"), $(hx "$sa"), 0x08, 0x00,
-  0x45, 0x00, 0x00, 0x28, 0x00, 0x00, 0x40, 0x00, 0x40, 0x06, csumip(14, 33),
-  203, 0, 113, dinc(0, 255),
-  10, 20, 3, 44,
-  drnd(2), 0x00, 0x19, drnd(4), 0x00, 0x00, 0x00, 0x00,
-  0x50, 0x02, 0xfa, 0xf0, csumtcp(14, 34), 0x00, 0x00,
-  0x00, 0x00, 0x00, 0x00, 0x00, 0x00
-}
-CFG
-}
 
 # The flood, in the background; flood_done waits and sets SENT and SECS.
 flood_start() {	# OUTFILE
 	FLOOD_OUT=$1
 	FLOOD_T0=$(date +%s.%N)
 	if [ "$GEN" = trafgen ]; then
-		trafgen_conf >"$T/syn.cfg"
+		trafgen_syns 0 255 >"$T/syn.cfg"
 		ip netns exec "${P}cli" timeout -s INT "$FLOOD_SECS" trafgen \
 		    --dev eth0 --conf "$T/syn.cfg" -n "$FLOOD_N" --cpus "$GEN_CPUS" \
 		    >"$FLOOD_OUT" 2>&1 &

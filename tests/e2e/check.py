@@ -22,6 +22,10 @@
       prints "TOTAL KERNEL" where TOTAL = blocked policy events +
       policy_summary counts and KERNEL = the part with "path": "kernel".
 
+  check.py stat EVE PATH
+      print the last stats event's value at the dotted PATH (e.g.
+      stats.fastpath.dropped), or nothing when there is none.
+
   check.py reload EVE STATUS
       print how many reload events have status STATUS (reload.status or a
       top-level status).
@@ -194,6 +198,15 @@ def cmd_blocked(eve, cidr):
     return 0
 
 
+def cmd_stat(eve, path):
+    v = None
+    for ev in load_jsonl(eve):
+        if ev.get("event_type") == "stats":
+            v = get(ev, path)
+    print("" if v is None else v)
+    return 0
+
+
 def cmd_reload(eve, status):
     n = 0
     for ev in load_jsonl(eve):
@@ -282,6 +295,8 @@ def main(argv):
         return cmd_policy(*argv[2:5])
     if len(argv) == 4 and argv[1] == "blocked":
         return cmd_blocked(*argv[2:4])
+    if len(argv) == 4 and argv[1] == "stat":
+        return cmd_stat(*argv[2:4])
     if len(argv) == 4 and argv[1] == "reload":
         return cmd_reload(*argv[2:4])
     if len(argv) in (4, 5) and argv[1] == "get":

@@ -526,6 +526,24 @@ wait_unbound() {	# CONF [SECONDS]
 	return 1
 }
 
+# A trafgen(8) configuration: SYNs cli -> r-cli, from 203.0.113.LO-HI
+# (one after the other) and random ports, to WS4:25 (test_fastpath.sh,
+# bench/fastpath.sh).
+trafgen_syns() {	# LO HI
+	local da sa
+	da=$(ip -n "$R" link show r-cli | awk '/link\/ether/ { print $2 }')
+	sa=$(ip -n "${P}cli" link show eth0 | awk '/link\/ether/ { print $2 }')
+	hx() { printf '0x%s' "$1" | sed 's/:/, 0x/g'; }
+	cat <<CFG
+{ $(hx "$da"), $(hx "$sa"), 0x08, 0x00,
+  0x45, 0x00, 0x00, 0x28, 0x00, 0x00, 0x40, 0x00, 0x40, 0x06, csumip(14, 33),
+  203, 0, 113, dinc($1, $2), $(printf '%s' "$WS4" | tr . ,),
+  drnd(2), 0x00, 0x19, drnd(4), 0x00, 0x00, 0x00, 0x00,
+  0x50, 0x02, 0xfa, 0xf0, csumtcp(14, 34), 0x00, 0x00,
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00 }
+CFG
+}
+
 # Number of EVE lines that are events of TYPE (0 if none / no file).
 eve_count() {	# EVE TYPE [KEY=VALUE ...]
 	"$PY" "$E2E_DIR/check.py" count "$@"

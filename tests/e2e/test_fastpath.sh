@@ -31,6 +31,8 @@ done
 
 e2e_setup
 [ -x "$SYNFLOOD" ] || fatal "$SYNFLOOD is not built (make)"
+command -v trafgen >/dev/null 2>&1 ||
+    fatal "trafgen (netsniff-ng) missing: run tools/deps.sh as root"
 
 # What is attached to router port r-cli: "xdp", "tc" or "none".
 attached() {
@@ -46,18 +48,7 @@ attached() {
 
 # The last stats event's stats.fastpath.KEY.
 fp_stat() {	# EVE KEY
-	"$PY" - "$1" "$2" <<'EOF'
-import json, sys
-v = ""
-for line in open(sys.argv[1], errors="replace"):
-    try:
-        e = json.loads(line)
-    except ValueError:
-        continue
-    if e.get("event_type") == "stats":
-        v = e.get("stats", {}).get("fastpath", {}).get(sys.argv[2], "")
-print(v)
-EOF
+	"$PY" "$E2E_DIR/check.py" stat "$1" "stats.fastpath.$2"
 }
 
 # ---- 2. the flood, in each mode ----
@@ -88,25 +79,15 @@ CASES
 	# Frames from a packet socket's ring (their IP header in page
 	# fragments at tc ingress): 2000 more, from 203.0.113.0/26.
 	tg_sent=0
-	if command -v trafgen >/dev/null 2>&1; then
-		da=$(ip -n "$R" link show r-cli | awk '/link\/ether/ { print $2 }')
-		sa=$(ip -n "${P}cli" link show eth0 | awk '/link\/ether/ { print $2 }')
-		hx() { printf '0x%s' "$1" | sed 's/:/, 0x/g'; }
-		cat >"$T/syn.cfg" <<CFG
-{ $(hx "$da"), $(hx "$sa"), 0x08, 0x00,
-  0x45, 0x00, 0x00, 0x28, 0x00, 0x00, 0x40, 0x00, 0x40, 0x06, csumip(14, 33),
-  203, 0, 113, dinc(0, 63), 10, 20, 3, 44,
-  drnd(2), 0x00, 0x19, drnd(4), 0x00, 0x00, 0x00, 0x00,
-  0x50, 0x02, 0xfa, 0xf0, csumtcp(14, 34), 0x00, 0x00,
-  0x00, 0x00, 0x00, 0x00, 0x00, 0x00 }
-CFG
+	{
+		trafgen_syns 0 63 >"$T/syn.cfg"
 		ip netns exec "${P}cli" timeout -s INT 30 trafgen --dev eth0 \
 		    --conf "$T/syn.cfg" -n 2000 --cpus 1 \
 		    >"$T/trafgen-$mode.out" 2>&1
 		tg_sent=$(tr '\r' '\n' <"$T/trafgen-$mode.out" | awk '/packets outgoing/ { print $1 }')
 		tg_sent=${tg_sent:-0}
 		[ "$tg_sent" = 2000 ] || fail "$mode: trafgen sent '$tg_sent' of 2000"
-	fi
+	}
 	sent=$(sed -n 's/^sent \([0-9]*\) SYNs.*/\1/p' "$T/flood-$mode.out")
 	if [ "$sent" = "$FLOOD_N" ]; then
 		pass "$mode: flood of $sent SYNs sent ($(cat "$T/flood-$mode.out"))"
