@@ -9,6 +9,10 @@
  *	<prefix>-out4/6	the same for outbound
  *	<prefix>-q4/6	the hosts in quarantine at `now`, each with the
  *			time it has left (quarantine.c)
+ *	<prefix>-hb4/6	outside sources under a harvest block (respond.c),
+ *			each with its timeout: created here, never rebuilt
+ *			(the policy does not hold them); the daemon adds
+ *			to them as blocks start (ipset_harvest_block)
  *
  * hash:net answers a test with its most specific matching element, and a
  * nomatch element makes the answer "no": the same "most specific active
@@ -50,8 +54,9 @@
 #define IPSET_MAXELEM		1048576
 #define IPSET_LOCK		"/run/nfqd-ipset.lock"
 
-enum set_kind { K_INT, K_IN, K_OUT, K_Q };
-const char *const ipset_kind_name[IPSET_KINDS] = { "int", "in", "out", "q" };
+enum set_kind { K_INT, K_IN, K_OUT, K_Q, K_HB };
+const char *const ipset_kind_name[IPSET_KINDS] = { "int", "in", "out", "q",
+    "hb" };
 #define kind_name	ipset_kind_name
 #define ALL_KINDS	((1u << IPSET_KINDS) - 1)
 
@@ -162,6 +167,8 @@ set_elems(const struct policy *pol, int64_t now, enum set_kind kind, int af,
 	uint8_t			 need;
 	int64_t			 left;
 
+	if (kind == K_HB)
+		return 0;		/* not the policy's: only created */
 	if (kind == K_Q) {
 		const struct quar_list	*q = policy_quar(pol);
 
@@ -243,6 +250,8 @@ ipset_write(const struct policy *pol, int64_t now, unsigned mask, FILE *f)
 			fprintf(f, "create %s-%s%d hash:net family %s maxelem %d "
 			    "timeout 0 -exist\n", p, kind_name[k], af,
 			    af == 4 ? "inet" : "inet6", IPSET_MAXELEM);
+			if (k == K_HB)
+				continue;	/* kept as it is */
 			fprintf(f, "create %s-%s%d-tmp hash:net family %s "
 			    "maxelem %d timeout 0 -exist\n", p, kind_name[k], af,
 			    af == 4 ? "inet" : "inet6", IPSET_MAXELEM);
@@ -259,13 +268,13 @@ ipset_write(const struct policy *pol, int64_t now, unsigned mask, FILE *f)
 			}
 		}
 	for (fi = 0; fi < 2; fi++)
-		for (k = 0; k < IPSET_KINDS; k++)
+		for (k = 0; k < K_HB; k++)
 			if (mask & (1u << k))
 				fprintf(f, "swap %s-%s%d-tmp %s-%s%d\n", p,
 				    kind_name[k], fi ? 6 : 4, p, kind_name[k],
 				    fi ? 6 : 4);
 	for (fi = 0; fi < 2; fi++)
-		for (k = 0; k < IPSET_KINDS; k++)
+		for (k = 0; k < K_HB; k++)
 			if (mask & (1u << k))
 				fprintf(f, "destroy %s-%s%d-tmp\n", p,
 				    kind_name[k], fi ? 6 : 4);
@@ -452,7 +461,7 @@ ipset_sync_mask(const struct policy *pol, int64_t now, unsigned mask,
 		if (ftruncate(in, 0) == 0 && lseek(in, 0, SEEK_SET) == 0 &&
 		    ftruncate(out, 0) == 0) {
 			for (int fi = 0; fi < 2; fi++)
-				for (int k = 0; k < IPSET_KINDS; k++)
+				for (int k = 0; k < K_HB; k++)
 					if (mask & (1u << k))
 						dprintf(in, "destroy %s-%s%d-tmp\n",
 						    pol->conf.ipset_prefix,
@@ -486,4 +495,53 @@ ipset_sync_quarantine(const struct policy *pol, int64_t now, char *err,
     size_t errlen)
 {
 	return ipset_sync_mask(pol, now, 1u << K_Q, err, errlen);
+}
+
+/*
+ * A harvest block into <prefix>-hb4/6: the source for secs seconds (the
+ * kernel drops it then), so that the degraded-mode rules refuse it too.
+ * One `ipset -exist restore` of one line: an existing entry gets the new
+ * timeout.
+ */
+int
+ipset_harvest_block(const struct conf *c, const struct ip_addr *a,
+    int64_t secs, char *err, size_t errlen)
+{
+	char	 s[ADDR_STRLEN], msg[ERRLEN];
+	int	 in = -1, out = -1, st, rc = -1;
+
+	if (secs <= 0)
+		return 0;
+	if (secs > IPSET_MAX_TIMEOUT)
+		secs = IPSET_MAX_TIMEOUT;
+	addr_format(a, s, sizeof(s));
+	if ((in = memfd_create("nfqd-ipset-in", MFD_CLOEXEC)) == -1 ||
+	    (out = memfd_create("nfqd-ipset-out", MFD_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "ipset: memfd_create: %s",
+		    strerror(errno));
+		goto out;
+	}
+	if (dprintf(in, "add %s-hb%d %s timeout %lld\n", c->ipset_prefix,
+	    a->af == 4 ? 4 : 6, s, (long long)secs) < 0) {
+		snprintf(err, errlen, "ipset: %s", strerror(errno));
+		goto out;
+	}
+	if ((st = ipset_run(in, out, true)) != 0) {
+		if (st == -1)
+			snprintf(msg, sizeof(msg), "cannot run ipset: %s",
+			    strerror(errno));
+		else
+			fd_text(out, msg, sizeof(msg));
+		snprintf(err, errlen, "ipset add %s-hb%d %s: %s",
+		    c->ipset_prefix, a->af == 4 ? 4 : 6, s, msg[0] ? msg :
+		    "failed");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (in != -1)
+		close(in);
+	if (out != -1)
+		close(out);
+	return rc;
 }

@@ -607,7 +607,8 @@ live_quar_apply(struct live *l, int64_t now, char *err, size_t errlen)
  * auto-quarantine goes into the state file like any other (its start
  * event, the workers' list, the kernel's sets), then leaves the response
  * table, so `nfqctl quarantine remove` ends it.  If the file cannot take
- * it, the table entry keeps the host blocked until its end.
+ * it, the table entry keeps the host blocked until its end.  A harvest
+ * block goes into <ipset-prefix>-hb4/6 with its timeout.
  */
 static int
 live_respond(void *arg, uint8_t action, const struct resp_entry *e)
@@ -621,6 +622,12 @@ live_respond(void *arg, uint8_t action, const struct resp_entry *e)
 	if (e->kind == RK_HARVEST_BLOCK) {
 		log_info("harvest block of %s %s (%s)", a, action == RA_START ?
 		    "starts" : "ends", e->reason);
+		/* The degraded-mode rules refuse it too, until its end. */
+		if (action == RA_START && ipset_harvest_block(&pol->conf,
+		    &e->host, e->until - clock_real_us() / 1000000, err,
+		    sizeof(err)) == -1)
+			log_warnx("harvest block of %s not in the degraded-mode "
+			    "sets: %s", a, err);
 		return 0;
 	}
 	if (action != RA_START)

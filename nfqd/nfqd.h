@@ -727,13 +727,18 @@ int	 replay_run(const struct policy *, const char *, struct sinks *);
  * <prefix>-out4/6 (exceptions active at `now`, the other direction's
  * entries as nomatch so the most specific entry decides, as in the policy),
  * <prefix>-q4/6 (quarantined hosts, with their time left).
- * ipset_sync_quarantine() updates the last two only.
+ * ipset_sync_quarantine() updates the last two only.  <prefix>-hb4/6
+ * (harvest-blocked outside sources, respond.c) are created with the
+ * others but never rebuilt: ipset_harvest_block() adds to them, each
+ * entry with its timeout, and the kernel drops it at its end.
  */
-#define IPSET_KINDS	4	/* int, in, out, q */
+#define IPSET_KINDS	5	/* int, in, out, q, hb */
 extern const char *const ipset_kind_name[IPSET_KINDS];
 int	 ipset_script(const struct policy *, int64_t, FILE *);
 int	 ipset_sync(const struct policy *, int64_t, char *, size_t);
 int	 ipset_sync_quarantine(const struct policy *, int64_t, char *, size_t);
+int	 ipset_harvest_block(const struct conf *, const struct ip_addr *,
+	    int64_t, char *, size_t);
 
 /* ---- ctl.c: the control socket ---- */
 

@@ -27,7 +27,9 @@
  *                                                gave a verdict
  *  filter NFQD-DEGRADED  the policy from the ipsets (ipset.c): a host in
  *                     quarantine (<prefix>-q4/6) is refused first, at
- *                     either end, before any exception can allow it
+ *                     either end, before any exception can allow it;
+ *                     then a harvest-blocked source (<prefix>-hb4/6) to
+ *                     campus
  *  mangle POSTROUTING -I 1 -j NFQD-SAVE
  *  mangle NFQD-SAVE   mark B -> CONNMARK --save-mark --mask B
  *                     mark A -> CONNMARK --save-mark --mask A
@@ -82,7 +84,7 @@ rules_script(const struct conf *c, int family, FILE *f)
 {
 	char		 ports[64 / MULTIPORT_MAX + 1][MULTIPORT_MAX * 6 + 1];
 	char		 q[64], B[16], R[16], A[16], ints[40], in[40], out[40],
-			 quar[40];
+			 quar[40], hb[40];
 	const char	*p = c->ipset_prefix, *block, *final;
 	int		 np, i;
 	bool		 monitor = c->mode == MODE_MONITOR;
@@ -100,6 +102,7 @@ rules_script(const struct conf *c, int family, FILE *f)
 	snprintf(in, sizeof(in), "%s-in%d", p, family);
 	snprintf(out, sizeof(out), "%s-out%d", p, family);
 	snprintf(quar, sizeof(quar), "%s-q%d", p, family);
+	snprintf(hb, sizeof(hb), "%s-hb%d", p, family);
 	/* What the kernel does to a connection the policy refuses. */
 	final = monitor ? "-j ACCEPT" : "-j DROP";
 	block = monitor ? "-j ACCEPT" : c->reject ?
@@ -153,6 +156,11 @@ rules_script(const struct conf *c, int family, FILE *f)
 			fprintf(f, "-A NFQD-DEGRADED %s-m set --match-set %s %s "
 			    "%s\n", c->reject ? "-p tcp " : "", quar,
 			    i ? "dst" : "src", block);
+	/* A harvest block: the source, to campus, whatever else applies. */
+	if (!monitor)
+		fprintf(f, "-A NFQD-DEGRADED %s-m set --match-set %s src -m set "
+		    "--match-set %s dst %s\n", c->reject ? "-p tcp " : "", hb,
+		    ints, block);
 	fprintf(f, "-A NFQD-DEGRADED -m set --match-set %s src -m set "
 	    "--match-set %s dst -j ACCEPT\n", ints, ints);
 	/* iptables-save puts -p first: so do we, for status to compare. */
@@ -227,10 +235,10 @@ rules_nft(const struct conf *c, FILE *f)
 		fprintf(f, "\t}\n\n");
 	}
 	for (int af = 4; af <= 6; af += 2)
-		for (int k = 0; k < 3; k++)
+		for (int k = 0; k < 4; k++)
 			fprintf(f, "\tset %s%d {\n\t\ttype %s\n"
 			    "\t\tflags interval, timeout\n\t}\n\n",
-			    k == 2 ? "q" : k ? "out" : "in", af,
+			    k == 3 ? "hb" : k == 2 ? "q" : k ? "out" : "in", af,
 			    af == 4 ? "ipv4_addr" : "ipv6_addr");
 
 	/* Queue: every port-25 packet not yet decided. */
@@ -272,6 +280,8 @@ rules_nft(const struct conf *c, FILE *f)
 
 		fprintf(f, "\t\t%s saddr @q%d %s\n\t\t%s daddr @q%d %s\n", ip,
 		    af, block, ip, af, block);
+		fprintf(f, "\t\t%s saddr @hb%d %s daddr @int%d %s\n", ip, af,
+		    ip, af, block);
 	}
 	for (int af = 4; af <= 6; af += 2) {
 		const char *ip = af == 4 ? "ip" : "ip6";

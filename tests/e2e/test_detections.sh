@@ -7,7 +7,8 @@
 # exception is alerted on but never quarantined; an outside client
 # harvesting recipients at the gateway (a real server answering 550 User
 # unknown) gets a harvest alert and its next connection is blocked at the
-# border while other senders still get through; `nfqctl census` lists the
+# border (and in the degraded-mode set nfqd-hb4) while other senders
+# still get through; `nfqctl census` lists the
 # hosts that spoke SMTP, with their exception status, and its counts
 # survive a restart of the daemon.
 . "$(dirname "$0")/lib.sh"
@@ -150,6 +151,11 @@ CASES
     policy.harvest_block.host="$CLI4")" -ge 1 ] &&
     pass "its policy event: reason harvest-block" ||
     fail "no policy event with reason harvest-block"
+ip netns exec "$R" ipset test nfqd-hb4 "$CLI4" >/dev/null 2>&1 &&
+    pass "in the degraded-mode harvest set nfqd-hb4" ||
+    fail "$CLI4 not in nfqd-hb4"
+ip netns exec "$R" ipset test nfqd-hb4 "$MTA4" >/dev/null 2>&1 &&
+    fail "$MTA4 in nfqd-hb4" || pass "other sources are not"
 
 # ---- 4. the census ----
 ctl census --json

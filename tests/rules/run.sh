@@ -213,7 +213,7 @@ t_install() {
 	# The jump into NFQD is the first rule of filter FORWARD.
 	nx a iptables -S FORWARD | sed -n 2p | grep -q -- '-j NFQD$' ||
 	    { bad "NFQD jump not first"; return 1; }
-	for s in int4 in4 out4 q4 int6 in6 out6 q6; do
+	for s in int4 in4 out4 q4 hb4 int6 in6 out6 q6 hb6; do
 		nx a ipset list -n | grep -qx "nfqd-$s" || { bad "no set nfqd-$s"; return 1; }
 	done
 	[ -z "$(nx a ipset list -n | grep -- -tmp)" ] || { bad "tmp sets left"; return 1; }
@@ -609,6 +609,41 @@ t_quarantine() {
 	delns out; delns r; delns cam
 }
 
+# ---- 10. harvest blocks in degraded mode ----
+
+# The daemon adds a harvesting source to nfqd-hb4/6 with a timeout
+# (ipset_harvest_block); the rules refuse it to campus, the gateway's
+# exception notwithstanding; a sync (install, reload) keeps the set as it
+# is; the entry leaves by itself.
+t_harvest() {
+	topology || return 1
+	rules r -c "$T/rel.conf" install >/dev/null || { bad "install failed"; return 1; }
+	nx r ipset add nfqd-hb4 198.51.100.10 timeout 4 || { bad "ipset add hb4"; return 1; }
+	nx r ipset add nfqd-hb6 2001:db8:99::10 timeout 600 || { bad "ipset add hb6"; return 1; }
+	# A sync rebuilds the policy's sets, never this one.
+	rules r -c "$T/rel.conf" install >/dev/null || { bad "second install failed"; return 1; }
+	elem r nfqd-hb4 198.51.100.10 >/dev/null || { bad "a sync emptied nfqd-hb4"; return 1; }
+	printf '%s\n' "198.51.100.10 10.20.1.25 25 timeout" \
+	    "198.51.100.10 10.20.8.1 25 timeout" \
+	    "198.51.100.10 10.20.1.25 80 ok" \
+	    "2001:db8:99::10 2001:db8:20:1::25 25 timeout" >"$T/h-in"
+	printf '%s\n' "10.20.1.25 198.51.100.10 25 ok" >"$T/h-out"
+	probe out "$T/h-in" && probe cam "$T/h-out" || return 1
+	echo "a harvest-blocked source refused to campus, exceptions notwithstanding"
+	nx r iptables -S NFQD-DEGRADED | grep -q -- '-m set --match-set nfqd-hb4 src -m set --match-set nfqd-int4 dst -j DROP' ||
+	    { bad "no hb4 rule"; nx r iptables -S NFQD-DEGRADED; return 1; }
+	sleep 4
+	[ -z "$(elem r nfqd-hb4 198.51.100.10)" ] || { bad "198.51.100.10 still in hb4 after its time"; return 1; }
+	echo "198.51.100.10 10.20.1.25 25 ok" >"$T/h-after"
+	probe out "$T/h-after" || return 1
+	echo "the 4 s block lifted itself"
+	# monitor: nothing refused.
+	rules r -c "$T/rel-monitor.conf" install >/dev/null || { bad "install monitor failed"; return 1; }
+	nx r iptables -S NFQD-DEGRADED | grep -q -- 'nfqd-hb4' &&
+	    { bad "monitor mode has an hb4 rule"; return 1; }
+	delns out; delns r; delns cam
+}
+
 # ---- 7. the same topology with nfqd deciding ----
 
 # The daemon's verdicts through these rules: an allowed packet comes back
@@ -764,6 +799,7 @@ run "6 failed ipset_sync leaves the live sets unchanged" t_syncfail
 run "7 nfqd running: its verdicts through the same rules" t_live
 run "8 print, print --nft and rules/nfqd.nft" t_print
 run "9 quarantine: sets with timeouts, refused before exceptions" t_quarantine
+run "10 harvest blocks: a set of its own, kept by syncs, refused to campus" t_harvest
 if grep -q -e 'Sanitizer' -e 'runtime error:' "$T/stderr.all"; then
 	echo "FAIL sanitizer reports:"
 	grep -A5 -e 'Sanitizer' -e 'runtime error:' "$T/stderr.all" | head -40
