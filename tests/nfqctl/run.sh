@@ -381,7 +381,26 @@ check "status without a daemon: exit 1, said" eval 'rc_is 1 && has err "nfqctl: 
 run reload
 check "reload without a daemon: exit 1" eval 'rc_is 1 && has err "no running daemon"'
 run census
-check "census without a daemon: exit 1, said" eval 'rc_is 1 && has err "no running daemon" && has err "the census is the daemon'"'"'s"'
+check "census without a daemon or a saved one: exit 1, said" eval 'rc_is 1 && has err "no running daemon ($T/etc/control.sock), and no census saved in $T/etc/state/census.json" && prefixed'
+# The census the daemon saved: read, against today's exception list.
+mkdir -p "$T/etc/state"
+now=$(date -u +%s); today=$((now / 86400))
+printf '{"version":1,"since":%s,"overflow":0,"hosts":[{"host":"10.20.1.25","first":%s,"last":%s,"exception_used":[%s,0],"total":[40,0,2,0],"days":[[%s,4,0,2,0]]},{"host":"10.20.3.44","first":%s,"last":%s,"exception_used":[0,0],"total":[0,0,0,31],"days":[[%s,0,0,0,31]]}]}\n' \
+    $((now - 86400 * 3)) $((now - 86400 * 3)) "$now" "$now" "$today" "$now" "$now" $((today - 2)) >"$T/etc/state/census.json"
+run census
+check "census without a daemon: the saved one, said" eval 'rc_is 0 && has err "no running daemon: the census as saved in $T/etc/state/census.json" && grep -q "^10\.20\.1\.25  *40  *0  *2  *0 .* both (10\.20\.1\.25/32)$" "$T/out" && grep -q "^10\.20\.3\.44 .* 31 .* none$" "$T/out"'
+run census --since 1 --json
+check "census --since 1 from the saved one: today only" "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+h = {x["host"]: x for x in d["hosts"]}
+assert list(h) == ["10.20.1.25"], d
+assert h["10.20.1.25"]["inbound"] == {"allowed": 4, "blocked": 0}, d
+' "$T/out"
+echo '{"version":1,"since":1,"hosts":[{"host":"nowhere"}]}' >"$T/etc/state/census.json"
+run census
+check "a damaged saved census: named, exit 1" eval 'rc_is 1 && has err "census.json: host 1: no valid \"host\" address"'
+rm -f "$T/etc/state/census.json"
 run flows 10.20.3.999
 check "flows with a bad host: exit 2" eval 'rc_is 2 && has err "bad address"'
 run flows --limit 0
