@@ -417,6 +417,45 @@ test_host(void **state UNUSED)
  * Every buffer shorter than the output fails with -1 and writes nothing
  * past its end (exact-size heap blocks, for ASan); a roomy one works.
  */
+/*
+ * Policy and flow events are written without cJSON (event.c, struct jw):
+ * strings escaped exactly as cJSON escapes them, so that a parser reads
+ * back what went in, and the quarantine object in order.
+ */
+static void
+test_direct_escapes(void **state UNUSED)
+{
+	static const char ticket[] = "NET-1\"2\\3\n4\t5\x01\x1f\x7f";
+	struct event	 ev = policy_event();
+	char		 buf[4096];
+	cJSON		*o;
+	const cJSON	*x;
+
+	snprintf(ev.policy.exc.entry, sizeof(ev.policy.exc.entry),
+	    "10.20.8.0/24");
+	snprintf(ev.policy.exc.ticket, sizeof(ev.policy.exc.ticket), "%s",
+	    ticket);
+	snprintf(ev.policy.exc.owner, sizeof(ev.policy.exc.owner),
+	    "r\xc3\xa9seau");			/* UTF-8 stays as it is */
+	format(&ev, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\"ticket\":\"NET-1\\\"2\\\\3\\n4\\t5"
+	    "\\u0001\\u001f\x7f\""));
+	assert_non_null(strstr(buf, "\"owner\":\"r\xc3\xa9seau\""));
+	o = parse(buf);
+	x = obj(obj(o, "policy"), "exception");
+	assert_string_equal(str(x, "ticket"), ticket);
+	assert_string_equal(str(x, "owner"), "r\xc3\xa9seau");
+	cJSON_Delete(o);
+	/* The header's keys, in EVE's order. */
+	assert_true(strncmp(buf, "{\"timestamp\":\"" TS_STR "\",", 
+	    strlen("{\"timestamp\":\"" TS_STR "\",")) == 0);
+	assert_non_null(strstr(buf, "\"flow_id\":123456789012345,"
+	    "\"event_type\":\"policy\",\"src_ip\":\"10.20.1.25\","
+	    "\"src_port\":40001,\"dest_ip\":\"198.51.100.7\","
+	    "\"dest_port\":25,\"proto\":\"TCP\",\"policy\":{"));
+	assert_int_equal(buf[strlen(buf) - 1], '}');
+}
+
 static void
 test_small_buffer(void **state UNUSED)
 {
@@ -496,6 +535,7 @@ main(void)
 		cmocka_unit_test(test_ipv6_compressed),
 		cmocka_unit_test(test_flow_event),
 		cmocka_unit_test(test_stats_event),
+		cmocka_unit_test(test_direct_escapes),
 		cmocka_unit_test(test_small_buffer),
 		cmocka_unit_test(test_host),
 	};
