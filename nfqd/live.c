@@ -1269,14 +1269,14 @@ live_census_open(struct live *l, const struct policy *pol)
 		    "in its overflow", dropped, path);
 }
 
+/* The census into <dir>/census.json; not under reload_lock (tens of ms). */
 static void
-live_census_save(struct live *l)
+live_census_save(struct live *l, const char *dir)
 {
-	struct policy	*pol = atomic_load(&live_policy);
-	char		 err[ERRLEN];
+	char	 err[ERRLEN];
 
-	if (l->census != NULL && census_save(l->census, pol->conf.state_dir,
-	    err, sizeof(err)) == -1)
+	if (l->census != NULL && census_save(l->census, dir, err,
+	    sizeof(err)) == -1)
 		log_warnx("census not saved: %s", err);
 }
 
@@ -1372,6 +1372,7 @@ live_run(struct policy *pol, const char *conf_path)
 	struct timespec	 tick = { 1, 0 };
 	char		 err[ERRLEN];
 	int64_t		 next_stats, next_sync, next_census;
+	char		 census_dir[MAX_PATH];
 	struct reload_result res;
 	unsigned	 i;
 	int		 sig, rc = 0;
@@ -1478,6 +1479,7 @@ live_run(struct policy *pol, const char *conf_path)
 	next_stats = l.start_us + (int64_t)pol->conf.stats_interval * 1000000;
 	next_sync = l.start_us + IPSET_RESYNC_US;
 	next_census = l.start_us + CENSUS_SAVE_S * INT64_C(1000000);
+	census_dir[0] = '\0';
 	for (;;) {
 		sig = sigtimedwait(&set, &si, &tick);
 		if (sig == SIGTERM || sig == SIGINT)
@@ -1507,7 +1509,8 @@ live_run(struct policy *pol, const char *conf_path)
 			next_sync = clock_real_us() + IPSET_RESYNC_US;
 		}
 		if (clock_real_us() >= next_census) {
-			live_census_save(&l);
+			snprintf(census_dir, sizeof(census_dir), "%s",
+			    pol->conf.state_dir);
 			next_census = clock_real_us() + CENSUS_SAVE_S *
 			    INT64_C(1000000);
 		}
@@ -1517,6 +1520,10 @@ live_run(struct policy *pol, const char *conf_path)
 			    (int64_t)pol->conf.stats_interval * 1000000;
 		}
 		pthread_mutex_unlock(&l.reload_lock);
+		if (census_dir[0] != '\0') {
+			live_census_save(&l, census_dir);
+			census_dir[0] = '\0';
+		}
 	}
 
 	log_info("stopping on signal %d", sig);
@@ -1533,7 +1540,7 @@ live_run(struct policy *pol, const char *conf_path)
 	}
 	atomic_store(&l.writer_stop, 1);
 	pthread_join(l.writer, NULL);
-	live_census_save(&l);		/* every event counted */
+	live_census_save(&l, atomic_load(&live_policy)->conf.state_dir);
 	live_log_stats(&l);
 	fastpath_free(l.fp);
 	l.fp = NULL;
