@@ -92,6 +92,50 @@ test_words(void **state UNUSED)
 	assert_string_equal(ctl_cmd_name(99), "?");
 }
 
+/* exception add/remove (nfqctl --socket): carried as text to excedit. */
+static void
+test_exception_edit(void **state UNUSED)
+{
+	struct ctl_req	 r;
+
+	OK("{\"cmd\":\"exception\",\"op\":\"add\",\"host\":\"10.20.9.20\","
+	    "\"direction\":\"inbound\",\"ticket\":\"NET-2001\",\"owner\":"
+	    "\"lab\",\"expires\":\"2027-01-31\",\"comment\":\"a lab\","
+	    "\"who\":\"alice\"}", &r);
+	assert_int_equal(r.cmd, CTL_EXC_ADD);
+	assert_string_equal(r.edit.address, "10.20.9.20");
+	assert_string_equal(r.edit.direction, "inbound");
+	assert_string_equal(r.edit.ticket, "NET-2001");
+	assert_string_equal(r.edit.owner, "lab");
+	assert_string_equal(r.edit.expires, "2027-01-31");
+	assert_string_equal(r.edit.comment, "a lab");
+	assert_string_equal(r.who, "alice");
+	assert_string_equal(ctl_cmd_name(r.cmd), "exception");
+	OK("{\"cmd\":\"exception\",\"op\":\"remove\",\"host\":"
+	    "\"2001:db8::/48\",\"ticket\":\"NET-1\"}", &r);
+	assert_int_equal(r.cmd, CTL_EXC_REMOVE);
+	assert_string_equal(r.edit.address, "2001:db8::/48");
+	assert_string_equal(r.edit.direction, "");
+	BAD("{\"cmd\":\"exception\"}", "exception needs op: add or remove");
+	BAD("{\"cmd\":\"exception\",\"op\":\"list\"}",
+	    "exception needs op: add or remove");
+	BAD("{\"cmd\":\"exception\",\"op\":\"add\",\"host\":\"10.0.0.1\"}",
+	    "exception add needs direction, ticket and owner");
+	BAD("{\"cmd\":\"exception\",\"op\":\"remove\"}",
+	    "exception remove needs host");
+	BAD("{\"cmd\":\"exception\",\"op\":\"remove\",\"host\":\"10.0.0.1\","
+	    "\"owner\":\"x\"}", "exception remove takes host and ticket");
+	BAD("{\"cmd\":\"exception\",\"op\":\"add\",\"host\":\"10.0.0.1\","
+	    "\"direction\":7,\"ticket\":\"t\",\"owner\":\"o\"}",
+	    "direction is a string of at most 15 bytes");
+	BAD("{\"cmd\":\"exception\",\"op\":\"add\",\"host\":\"10.0.0.1\","
+	    "\"direction\":\"in\",\"ticket\":\"t\",\"owner\":\"o\","
+	    "\"limit\":3}", "exception takes op, host");
+	BAD("{\"cmd\":\"status\",\"ticket\":\"t\"}",
+	    "are for exception add and remove");
+	BAD("exception add 10.0.0.1 inbound", "unknown command");
+}
+
 static void
 test_json(void **state UNUSED)
 {
@@ -421,6 +465,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_words),
+		cmocka_unit_test(test_exception_edit),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_unknown_and_bad_arguments),
