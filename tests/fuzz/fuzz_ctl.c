@@ -33,7 +33,7 @@ check_text(const char *what, const char *s, size_t size, bool empty_ok)
 static void
 check_req(const struct ctl_req *r)
 {
-	FUZZ_CHECK(r->cmd <= CTL_QUAR_LIST &&
+	FUZZ_CHECK(r->cmd <= CTL_EXC_REMOVE &&
 	    strcmp(ctl_cmd_name(r->cmd), "?") != 0, "cmd %u", r->cmd);
 	FUZZ_CHECK(r->limit >= 1 && r->limit <= CTL_LIMIT_MAX, "limit %u",
 	    r->limit);
@@ -52,6 +52,15 @@ check_req(const struct ctl_req *r)
 		FUZZ_CHECK(r->has_host && r->host.len > 0,
 		    "quarantine of no host or /0");
 		break;
+	case CTL_EXC_ADD:
+		FUZZ_CHECK(r->edit.direction[0] && r->edit.ticket[0] &&
+		    r->edit.owner[0], "exception add without its keys");
+		/* FALLTHROUGH */
+	case CTL_EXC_REMOVE:
+		FUZZ_CHECK(r->edit.address[0] != '\0' &&
+		    strlen(r->edit.address) < sizeof(r->edit.address),
+		    "exception edit of no address");
+		break;
 	default:
 		FUZZ_CHECK(r->reason[0] == '\0' && r->secs == 0,
 		    "reason or duration on %s", ctl_cmd_name(r->cmd));
@@ -69,8 +78,23 @@ to_json(const struct ctl_req *r)
 	if (o == NULL)
 		abort();
 	cJSON_AddStringToObject(o, "cmd", ctl_cmd_name(r->cmd));
-	if (r->cmd >= CTL_QUAR_ADD)
+	if (r->cmd >= CTL_QUAR_ADD && r->cmd <= CTL_QUAR_LIST)
 		cJSON_AddStringToObject(o, "op", ops[r->cmd - CTL_QUAR_ADD]);
+	if (r->cmd == CTL_CENSUS && r->days != 0)
+		cJSON_AddNumberToObject(o, "days", r->days);
+	if (r->cmd == CTL_EXC_ADD || r->cmd == CTL_EXC_REMOVE) {
+		cJSON_AddStringToObject(o, "op", r->cmd == CTL_EXC_ADD ?
+		    "add" : "remove");
+		cJSON_AddStringToObject(o, "host", r->edit.address);
+#define EDIT_KEY(k)	if (r->edit.k[0] != '\0')			\
+			cJSON_AddStringToObject(o, #k, r->edit.k)
+		EDIT_KEY(direction);
+		EDIT_KEY(ticket);
+		EDIT_KEY(owner);
+		EDIT_KEY(expires);
+		EDIT_KEY(comment);
+#undef EDIT_KEY
+	}
 	if (r->has_host) {
 		prefix_format(&r->host, host, sizeof(host));
 		cJSON_AddStringToObject(o, "host", host);
@@ -118,7 +142,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (!r.has_host || (r2.host.len == r.host.len &&
 	    addr_equal(&r2.host.addr, &r.host.addr))) &&
 	    r2.limit == r.limit && r2.secs == r.secs &&
-	    strcmp(r2.reason, r.reason) == 0 && strcmp(r2.who, r.who) == 0,
+	    strcmp(r2.reason, r.reason) == 0 && strcmp(r2.who, r.who) == 0 &&
+	    r2.days == r.days && memcmp(&r2.edit, &r.edit, sizeof(r.edit)) == 0,
 	    "%s parses differently", json);
 	cJSON_free(json);
 	return 0;
