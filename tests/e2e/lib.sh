@@ -560,6 +560,22 @@ eve_wait() {	# SECONDS N EVE TYPE [KEY=VALUE ...]
 	return 1
 }
 
+# The entry NAME of stats.sinks in EVE's last stats event, printed; 0
+# when the Python expression EXPR over it (s) holds.
+eve_sink_stat() {	# EVE NAME EXPR
+	"$PY" - "$@" <<'PY'
+import json, sys
+last = None
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if e["event_type"] == "stats" and "sinks" in e["stats"]:
+        last = e["stats"]["sinks"]
+s = [k for k in (last or []) if k["name"] == sys.argv[2]]
+print("    %s: %s" % (sys.argv[2], s[0] if s else None))
+sys.exit(0 if s and eval(sys.argv[3], {}, {"s": s[0]}) else 1)
+PY
+}
+
 # One policy event per attempt of TAG in $T/attempts, with the action
 # (allowed for deliver, blocked for refused) and direction of the case.
 eve_check_attempts() {	# EVE TAG

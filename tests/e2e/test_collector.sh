@@ -81,18 +81,8 @@ CASES
 nfqd_alive && pass "nfqd still running with its collector dead" ||
     fail "nfqd died with its collector"
 sleep 1.5
-if "$PY" - "$T/eve.json" "tcp://127.0.0.1:$port" <<'PY'
-import json, sys
-last = None
-for line in open(sys.argv[1]):
-    e = json.loads(line)
-    if e["event_type"] == "stats" and "sinks" in e["stats"]:
-        last = e["stats"]["sinks"]
-s = [k for k in (last or []) if k["name"] == sys.argv[2]]
-ok = s and not s[0]["connected"] and s[0]["dropped"] + s[0]["queued"] > 0
-print("    tcp sink:", s[0] if s else None)
-sys.exit(0 if ok else 1)
-PY
+if eve_sink_stat "$T/eve.json" "tcp://127.0.0.1:$port" \
+    'not s["connected"] and s["dropped"] + s["queued"] > 0'
 then
 	pass "stats.sinks: the tcp collector is down, its events counted (queued or dropped)"
 else

@@ -72,19 +72,8 @@ else
 	fail "no host field in redis's events"
 fi
 
-# stats.sinks' entry NAME in the last stats event of the file: KEY=VALUE...
-sink_stat() {	# NAME EXPR (python, over the entry s)
-	"$PY" - "$T/eve.json" "$1" "$2" <<'PY'
-import json, sys
-last = None
-for line in open(sys.argv[1]):
-    e = json.loads(line)
-    if e["event_type"] == "stats" and "sinks" in e["stats"]:
-        last = e["stats"]["sinks"]
-s = [k for k in (last or []) if k["name"] == sys.argv[2]]
-print("    %s: %s" % (sys.argv[2], s[0] if s else None))
-sys.exit(0 if s and eval(sys.argv[3], {}, {"s": s[0]}) else 1)
-PY
+sink_stat() {	# NAME EXPR: eve_sink_stat on this test's events
+	eve_sink_stat "$T/eve.json" "$@"
 }
 
 # Kafka: nothing listens; within message.timeout.ms its events are dropped.

@@ -23,45 +23,9 @@ PYTHON=${PYTHON:-python3}
 REDIS_SERVER=${REDIS_SERVER:-$(command -v redis-server || echo /usr/bin/redis-server)}
 REDIS_CLI=${REDIS_CLI:-$(command -v redis-cli || echo /usr/bin/redis-cli)}
 
-PCAP=$top/test-pcaps/campus-day.pcap
-CASE=$top/tests/replay/campus-day
-T=$(mktemp -d "${TMPDIR:-/tmp}/nfqd-redis.XXXXXX")
-pids=""
-pass=0 fail=0
+NAME=redis
+. "$top/tests/sinks/lib.sh"
 
-cleanup() {
-	for p in $pids; do
-		kill -9 "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-ok()	{ echo "ok   $*"; pass=$((pass + 1)); }
-bad()	{ echo "FAIL $*"; fail=$((fail + 1)); }
-check() {
-	name=$1
-	shift
-	if out=$("$@" 2>&1); then
-		ok "$name"
-	else
-		bad "$name"
-		[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/    /'
-	fi
-}
-mkconf() {
-	grep -v '^[[:space:]]*events[[:space:]]*=' "$CASE/nfqd.conf" >"$1"
-	echo "events = $2" >>"$1"
-	cp "$CASE/exceptions.conf" "$(dirname "$1")/exceptions.conf"
-}
-replay() {
-	timeout 120 "$NFQD" -c "$1" --replay "$PCAP" >"$2" 2>"$3"
-}
-free_port() {
-	"$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 rcli() {
 	"$REDIS_CLI" -h 127.0.0.1 -p "$RPORT" "$@"
 }

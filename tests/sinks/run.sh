@@ -25,48 +25,8 @@ case $NFQD_COLLECT in /*) ;; *) NFQD_COLLECT=$top/$NFQD_COLLECT ;; esac
 PYTHON=${PYTHON:-python3}
 RSYSLOGD=${RSYSLOGD:-$(command -v rsyslogd || echo /usr/sbin/rsyslogd)}
 
-PCAP=$top/test-pcaps/campus-day.pcap
-CASE=$top/tests/replay/campus-day
-T=$(mktemp -d "${TMPDIR:-/tmp}/nfqd-sinks.XXXXXX")
-pids=""
-pass=0 fail=0
-
-cleanup() {
-	for p in $pids; do
-		kill -9 "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-ok()	{ echo "ok   $*"; pass=$((pass + 1)); }
+. "$top/tests/sinks/lib.sh"
 pycheck() { "$PYTHON" "$top/tests/sinks/check.py" "$@"; }
-bad()	{ echo "FAIL $*"; fail=$((fail + 1)); }
-# check NAME COMMAND...: ok when the command succeeds, else FAIL and its output
-check() {
-	name=$1
-	shift
-	if out=$("$@" 2>&1); then
-		ok "$name"
-	else
-		bad "$name"
-		[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/    /'
-	fi
-}
-
-# mkconf FILE SINKS: the campus-day configuration with other event sinks
-mkconf() {
-	grep -v '^[[:space:]]*events[[:space:]]*=' "$CASE/nfqd.conf" >"$1"
-	echo "events = $2" >>"$1"
-	cp "$CASE/exceptions.conf" "$(dirname "$1")/exceptions.conf"
-}
-
-# replay CONF OUT ERR: run the campus day, bounded in time
-replay() {
-	timeout 120 "$NFQD" -c "$1" --replay "$PCAP" >"$2" 2>"$3"
-}
 
 # start_collector LOG DIR ARGS...: start one, wait until it listens
 start_collector() {
@@ -103,9 +63,6 @@ wait_lines() {
 	done
 }
 
-free_port() {
-	"$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 for p in "$NFQD" "$NFQD_COLLECT"; do
 	if [ ! -x "$p" ]; then
