@@ -59,7 +59,7 @@ PROGS		:= $(BIN)/nfqd $(BIN)/nfqd-rules $(BIN)/nfqd-pcapgen \
 		   $(BIN)/nfqctl \
 		   $(BIN)/nfqd-collect $(BIN)/nfqd-synflood
 
-.PHONY: all bench bench-progs bench-fastpath check check-build test test-unit test-replay test-pcaps test-e2e test-rules test-docs test-nfqctl test-sinks \
+.PHONY: all bench bench-progs bench-fastpath check check-build test test-unit test-replay test-pcaps test-e2e test-rules test-docs test-nfqctl test-sinks test-valgrind \
 	check-san deps demo demo-replay pcaps install clean
 .DELETE_ON_ERROR:
 
@@ -134,9 +134,10 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory CC=clang BUILD=build/clang BIN=build/clang/bin all
 	@$(MAKE) --no-print-directory test
+	@$(MAKE) --no-print-directory test-valgrind
 	@$(MAKE) --no-print-directory SAN=1 test
 	@$(MAKE) --no-print-directory fuzz-check
-	@echo "make check: all suites passed (plain and ASan+UBSan; clang build clean; bounded fuzz run)"
+	@echo "make check: all suites passed (plain, valgrind memcheck and ASan+UBSan; clang build clean; bounded fuzz run)"
 
 test: all $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
@@ -148,6 +149,10 @@ test: all $(UNIT_BINS)
 	@NFQD=$(BIN)/nfqd tests/sinks/redis.sh
 	@NFQD=$(BIN)/nfqd NFQD_RULES=$(BIN)/nfqd-rules NFQCTL=$(BIN)/nfqctl tests/e2e/run.sh
 	@NFQD=$(BIN)/nfqd tests/docs/run.sh
+
+# valgrind memcheck: every replay case and the nfqctl e2e test (about 3 min)
+test-valgrind: all
+	@VG_BIN=$(BIN) tests/valgrind/run.sh
 
 test-e2e: all
 	@NFQD=$(BIN)/nfqd NFQD_RULES=$(BIN)/nfqd-rules NFQCTL=$(BIN)/nfqctl tests/e2e/run.sh

@@ -1422,6 +1422,14 @@ live_run(struct policy *pol, const char *conf_path)
 		    "installed?): %s", err);
 	live_census_open(&l, pol);
 	atomic_store(&live_policy, pol);
+	/*
+	 * Enforcement matters more than control: run without the socket.
+	 * Bound before the queues, so that it is there once they are (its
+	 * thread answers after the privilege drop).
+	 */
+	if ((l.ctl = ctl_open(&pol->conf, live_ctl, &l, err,
+	    sizeof(err))) == NULL && err[0] != '\0')
+		log_warnx("no control socket: %s", err);
 	if (live_open_workers(&l, pol) == -1) {
 		live_cleanup(&l);
 		policy_free(pol);
@@ -1440,10 +1448,6 @@ live_run(struct policy *pol, const char *conf_path)
 		    "dropped in the kernel", pol->conf.fastpath == FASTPATH_XDP ?
 		    "xdp" : "tc", pol->conf.nfastpath_ifaces,
 		    pol->conf.nfastpath_ifaces == 1 ? "" : "s");
-	/* Enforcement matters more than control: run without the socket. */
-	if ((l.ctl = ctl_open(&pol->conf, live_ctl, &l, err,
-	    sizeof(err))) == NULL && err[0] != '\0')
-		log_warnx("no control socket: %s", err);
 	/*
 	 * Everything is open: drop to the user and its one capability, then
 	 * the system call filter (priv.c), before the threads that keep them.

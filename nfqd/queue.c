@@ -115,11 +115,14 @@ queue_open(uint16_t queue, const struct conf *c, char *err, size_t errlen)
 	}
 	q->portid = mnl_socket_get_portid(q->nl);
 
+	/* libmnl 1.0.4 leaves attribute padding as it finds it (valgrind). */
+	memset(buf, 0, sizeof(buf));
 	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, queue);
 	nfq_nlmsg_cfg_put_cmd(nlh, AF_INET, NFQNL_CFG_CMD_BIND);
 	if (queue_send_config(q, nlh, err, errlen) == -1)
 		goto fail;
 
+	memset(buf, 0, sizeof(buf));
 	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, queue);
 	nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, (int)c->copy_range);
 	nfq_nlmsg_cfg_put_qmaxlen(nlh, c->queue_maxlen);

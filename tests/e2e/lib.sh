@@ -20,7 +20,8 @@
 # tree), KEEP=1 (leave namespaces, processes and $T for debugging),
 # SMTP_TIMEOUT (swaks --timeout, default 5), E2E_VERBOSE=1,
 # FASTPATH=off|tc|xdp (make_conf turns on the eBPF fast path on every
-# router port; docs/fastpath.md).
+# router port; docs/fastpath.md), E2E_CONF_EXTRA (lines make_conf adds to
+# every config; tests/valgrind/run.sh: seccomp = no).
 
 set -u
 
@@ -397,6 +398,9 @@ make_conf() {	# [DIR] [EVE]  -> sets CONF, EXC
 	# never the host's /run/nfqd or /var/lib/nfqd.
 	printf 'control-socket = %s/control.sock\nstate-dir = %s/state\n' \
 	    "$dir" "$dir" >>"$dir/nfqd.conf"
+	# Lines every test's config gets (tests/valgrind/run.sh: seccomp = no).
+	[ -z "${E2E_CONF_EXTRA:-}" ] ||
+	    printf '%s\n' "$E2E_CONF_EXTRA" >>"$dir/nfqd.conf"
 	if [ "$FASTPATH" != off ]; then
 		printf 'fastpath = %s\nfastpath-interfaces = %s\n' \
 		    "$FASTPATH" "$ROUTER_PORTS" >>"$dir/nfqd.conf"
