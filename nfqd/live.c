@@ -336,6 +336,15 @@ live_emit(struct live *l, const struct event *ev)
 	pthread_mutex_unlock(&l->emit_lock);
 }
 
+/*
+ * The kernel's per-queue drop counters.  The file is root's (mode 0440):
+ * opened before the privilege drop and kept, read again from the start
+ * each time.
+ */
+#define NFQ_PROC	"/proc/net/netfilter/nfnetlink_queue"
+static FILE		*nfq_proc;
+static pthread_mutex_t	 nfq_proc_lock = PTHREAD_MUTEX_INITIALIZER;
+
 /* The kernel's per-queue drop counters, summed over our queues. */
 static void
 live_kernel_drops(const struct conf *c, struct stats *st)
@@ -344,8 +353,12 @@ live_kernel_drops(const struct conf *c, struct stats *st)
 	unsigned	 qn, portid, total, mode, range, qdrop, udrop;
 	char		 line[256];
 
-	if ((f = fopen("/proc/net/netfilter/nfnetlink_queue", "r")) == NULL)
+	pthread_mutex_lock(&nfq_proc_lock);
+	if ((f = nfq_proc) == NULL) {
+		pthread_mutex_unlock(&nfq_proc_lock);
 		return;
+	}
+	rewind(f);		/* a seq_file: read afresh from the start */
 	while (fgets(line, sizeof(line), f) != NULL)
 		if (sscanf(line, "%u %u %u %u %u %u %u", &qn, &portid, &total,
 		    &mode, &range, &qdrop, &udrop) == 7 &&
@@ -353,7 +366,8 @@ live_kernel_drops(const struct conf *c, struct stats *st)
 			st->queue_dropped += qdrop;
 			st->user_dropped += udrop;
 		}
-	fclose(f);
+	clearerr(f);
+	pthread_mutex_unlock(&nfq_proc_lock);
 }
 
 /* The hash of the list in force, for stats events and `status`. */
@@ -1448,6 +1462,8 @@ live_run(struct policy *pol, const char *conf_path)
 		    "dropped in the kernel", pol->conf.fastpath == FASTPATH_XDP ?
 		    "xdp" : "tc", pol->conf.nfastpath_ifaces,
 		    pol->conf.nfastpath_ifaces == 1 ? "" : "s");
+	if (nfq_proc == NULL && (nfq_proc = fopen(NFQ_PROC, "re")) == NULL)
+		log_warn("kernel queue drop counters unavailable: %s", NFQ_PROC);
 	/*
 	 * Everything is open: drop to the user and its one capability, then
 	 * the system call filter (priv.c), before the threads that keep them.
@@ -1550,6 +1566,10 @@ live_run(struct policy *pol, const char *conf_path)
 	l.fp = NULL;
 	live_cleanup(&l);
 	policy_free(atomic_load(&live_policy));
+	if (nfq_proc != NULL) {
+		fclose(nfq_proc);
+		nfq_proc = NULL;
+	}
 	pthread_mutex_destroy(&l.reload_lock);
 	pthread_mutex_destroy(&l.emit_lock);
 	pthread_mutex_destroy(&l.dump.lock);

@@ -43,6 +43,15 @@
 
 #include "nfqd.h"
 
+/* Built with AddressSanitizer (make SAN=1): see allowed_san. */
+#if defined(__SANITIZE_ADDRESS__)
+#define NFQD_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NFQD_ASAN 1
+#endif
+#endif
+
 int
 priv_file_check(int fd, const char *path, char *err, size_t errlen)
 {
@@ -174,22 +183,20 @@ static const char *const allowed[] = {
 
 /*
  * AddressSanitizer's and LeakSanitizer's own calls (make SAN=1), so that
- * the sanitizer builds run the same filter: its report and the leak
- * check stop the other threads with ptrace.
+ * the sanitizer builds run the same filter: the leak check at exit lists
+ * the threads (getdents) and stops them with ptrace from a helper
+ * process, which the filter would otherwise kill, leaving the daemon
+ * waiting for it forever; it makes a process that changed its user
+ * dumpable again first, and the helper asks to die with the daemon
+ * (prctl: those four options only).
  */
-#if defined(__SANITIZE_ADDRESS__)
-#define NFQD_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define NFQD_ASAN 1
-#endif
-#endif
 #ifdef NFQD_ASAN
 static const char *const allowed_san[] = {
-	"ptrace", "prctl", "wait4", "sched_yield", "getppid", "msync",
-	"mincore",
-	/* the leak check's tracer lists /proc/self/task (getdents, 78) */
+	"ptrace", "wait4", "sched_yield", "getppid", "msync", "mincore",
 	"getdents", "getdents64",
+};
+static const int san_prctl[] = {
+	PR_GET_DUMPABLE, PR_SET_DUMPABLE, PR_SET_PTRACER, PR_SET_PDEATHSIG,
 };
 #endif
 
@@ -224,6 +231,22 @@ has_kafka_sink(const struct conf *c)
 
 /* socket(2): these families only. */
 static const int families[] = { AF_UNIX, AF_INET, AF_INET6, AF_NETLINK };
+
+/* Allow call nr when its first argument is v. */
+static int
+allow_arg0(scmp_filter_ctx ctx, int nr, const char *name, scmp_datum_t v,
+    char *err, size_t errlen)
+{
+	int	 rc;
+
+	if ((rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, 1,
+	    &(struct scmp_arg_cmp){ .arg = 0, .op = SCMP_CMP_EQ,
+	    .datum_a = v, .datum_b = 0 })) != 0) {
+		snprintf(err, errlen, "seccomp: %s: %s", name, strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
 
 static int
 add_names(scmp_filter_ctx ctx, const char *const *names, size_t n,
@@ -276,29 +299,23 @@ priv_seccomp(const struct conf *c, char *err, size_t errlen)
 		if (add_names(ctx, allowed_kafka, sizeof(allowed_kafka) /
 		    sizeof(allowed_kafka[0]), err, errlen) == -1)
 			goto fail;
-		if ((rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW,
-		    SCMP_SYS(prctl), 1, &(struct scmp_arg_cmp){ .arg = 0,
-		    .op = SCMP_CMP_EQ, .datum_a = PR_SET_NAME,
-		    .datum_b = 0 })) != 0) {
-			snprintf(err, errlen, "seccomp: prctl: %s",
-			    strerror(-rc));
+		if (allow_arg0(ctx, SCMP_SYS(prctl), "prctl", PR_SET_NAME, err,
+		    errlen) == -1)
 			goto fail;
-		}
 	}
 #ifdef NFQD_ASAN
 	if (add_names(ctx, allowed_san, sizeof(allowed_san) /
 	    sizeof(allowed_san[0]), err, errlen) == -1)
 		goto fail;
+	for (size_t i = 0; i < sizeof(san_prctl) / sizeof(san_prctl[0]); i++)
+		if (allow_arg0(ctx, SCMP_SYS(prctl), "prctl",
+		    (scmp_datum_t)san_prctl[i], err, errlen) == -1)
+			goto fail;
 #endif
 	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
-		if ((rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW,
-		    SCMP_SYS(socket), 1, &(struct scmp_arg_cmp){ .arg = 0,
-		    .op = SCMP_CMP_EQ, .datum_a = (scmp_datum_t)families[i],
-		    .datum_b = 0 })) != 0) {
-			snprintf(err, errlen, "seccomp: socket: %s",
-			    strerror(-rc));
+		if (allow_arg0(ctx, SCMP_SYS(socket), "socket",
+		    (scmp_datum_t)families[i], err, errlen) == -1)
 			goto fail;
-		}
 	if ((rc = seccomp_load(ctx)) != 0) {
 		snprintf(err, errlen, "seccomp: cannot load the filter: %s",
 		    strerror(-rc));

@@ -11,7 +11,8 @@
 # and at start.  The control socket turns away a user outside
 # control-group, by file mode and, with the mode opened up, by peer
 # credentials.  Last, nfqd started the way the systemd unit starts it (as
-# the user, with ambient capabilities) ends in the same state.
+# the user, with ambient capabilities) ends in the same state.  In both,
+# the kernel's queue counters (a root-only /proc file) are still read.
 . "$(dirname "$0")/lib.sh"
 NFQCTL=${NFQCTL:-$TOP/bin/nfqctl}
 case $NFQCTL in /*) ;; *) NFQCTL=$TOP/$NFQCTL ;; esac
@@ -104,6 +105,10 @@ check_creds "$pid" "user = $U" 0000000000001000
     fail "CapBnd $CAPBND"
 grep -q "running as $U (uid $UID_U, gid $GID_U) with CAP_NET_ADMIN only" "$T/nfqd.err" &&
     pass "the log says who it runs as" || fail "no 'running as' log line"
+# The kernel's queue counters (stats.nfq) come from a root-only file.
+grep -q "kernel queue drop counters unavailable" "$T/nfqd.err" &&
+    fail "the kernel's queue counters were lost with the drop" ||
+    pass "the kernel's queue counters file was opened before the drop"
 
 # ---- the policy under the drop ----
 run_cases dropped <<CASES
@@ -212,7 +217,8 @@ echo "--- nfqd start (setpriv) $(date +%T.%N)" >>"$T/nfqd.err"
 rm -f "$SOCK"
 chown "$U" "$T/conf"	# the user makes its socket there
 bg_ns "$R" "$T/nfqd.out" "$T/nfqd.err" setpriv --reuid="$U" --regid="$U" \
-    --clear-groups --inh-caps=+net_admin,+chown --ambient-caps=+net_admin,+chown \
+    --clear-groups --inh-caps=+net_admin,+chown,+dac_read_search \
+    --ambient-caps=+net_admin,+chown,+dac_read_search \
     "$NFQD" -c "$CONF"
 NFQD_PID=$BG_PID
 for _ in $(seq 1 100); do
@@ -226,7 +232,11 @@ run_cases unit_like <<CASES
 refused $WS6 $MTA6 outbound	# no exception
 deliver $GW6 $MTA6 outbound
 CASES
+grep -q "kernel queue drop counters unavailable" "$T/nfqd.err" &&
+    fail "started as $U: the kernel's queue counters were lost" ||
+    pass "started as $U: the kernel's queue counters file was opened (CAP_DAC_READ_SEARCH, then dropped)"
 nfqd_stop TERM 10
+[ "$NFQD_RC" = 0 ] && pass "clean stop (started as $U)" || fail "stop: $NFQD_RC"
 
 [ "$FAILS" -gt 0 ] && rules_dump
 finish
