@@ -23,6 +23,7 @@
 # 2. Connection setup (bench/connlat): 10,000 connections per second to
 #    10.20.1.25:25 (the gateway, allowed), connect() to writable, with
 #    nfqd and with no rules and no queue at all; best p50/p99 of 2 rounds.
+#    RATE=N sets another rate of connections per second.
 #    PERF=1 records a profile of nfqd (all its threads) in its one-queue flood, in
 #    build/bench/perf-live-nfqd.data.
 # 3. Bulk: iperf3 on port 25 to 10.20.8.15 (allowed), nfqd with its
@@ -41,6 +42,7 @@ if [ "$BENCH_QUICK" = 1 ]; then
 	FLOOD_SECS=3 WIN_FROM=1 WIN_LEN=1.5 CONNS=5000 BULK_SECS=2 ROUNDS=1
 fi
 R=${P}router O=${P}out I=${P}in
+RATE=${RATE:-10000}
 
 topo_up() {
 	ns_add router; ns_add out; ns_add in
@@ -194,7 +196,7 @@ stop_all() {	# PIDS...
 latency() {
 	local out
 	out=$(ip netns exec "$O" timeout 60 "$BENCH_BIN/connlat" -c 10.20.1.25 -p 25 \
-	    -r 10000 -n "$CONNS" 2>&1) || { say "live: connlat: $out"; exit 1; }
+	    -r "$RATE" -n "$CONNS" 2>&1) || { say "live: connlat: $out"; exit 1; }
 	say "    $out"
 	P50=$(printf '%s\n' "$out" | sed -n 's/.* p50 \([0-9.]*\) .*/\1/p')
 	P99=$(printf '%s\n' "$out" | sed -n 's/.* p99 \([0-9.]*\) .*/\1/p')
@@ -312,10 +314,10 @@ row "live decisions vs kernel-only rules (pkt/s)" "$N1" "$K1" "$(calc "$N1 / $K1
     "ceiling: degraded-mode iptables+ipset, no queue; generator offered $K1O pkt/s"
 row "live peak RSS during the flood (MB)" "$(calc "$HWM1 / 1024" %.1f)" "-" "-" "flat" "-" \
     "nfqd VmHWM after $FLOOD_SECS s of flood, a new source per SYN"
-row "connection setup p50 (us), 10k conn/s" "$np50" "$bp50" "+$(calc "$np50 - $bp50" %.1f) us" "-" "-" \
+row "connection setup p50 (us), $RATE conn/s" "$np50" "$bp50" "+$(calc "$np50 - $bp50" %.1f) us" "-" "-" \
     "baseline: no rules, no queue"
 nf=$(awk '{ n += $3 } END { print n + 0 }' "$BT/lat.nfqd") bf=$(awk '{ n += $3 } END { print n + 0 }' "$BT/lat.nq")
-row "connection setup p99 (us), 10k conn/s" "$np99" "$bp99" "+$(calc "$np99 - $bp99" %.1f) us" \
+row "connection setup p99 (us), $RATE conn/s" "$np99" "$bp99" "+$(calc "$np99 - $bp99" %.1f) us" \
     "<= +50 us" "$(met "$np99 - $bp99 <= 50")" "SYN and SYN-ACK both through the queue; not set up in 1 s: $nf with nfqd, $bf without (of $((CONNS * ROUNDS)))"
 row "bulk port-25 throughput (Gbit/s)" "$nb" "$bb" "$(calc "$nb / $bb")x" ">= 0.95x" \
     "$(met "$nb / $bb >= 0.95")" "iperf3 over an allowed connection, bypass marks"
