@@ -206,6 +206,21 @@ ctl_as --reuid=nobody --regid=nogroup --clear-groups -- quarantine add "$GW4" --
 grep -q "control socket: refused nobody (uid 65534" "$T/nfqd.err" &&
     pass "the daemon logs the refusal" || fail "no refusal in the log"
 
+# ---- an exception edit through the socket: the daemon edits its own list ----
+# As its user it cannot write root's folder: refused, nothing changed.
+cp "$EXC" "$T/exc.before"
+ctl exception add 10.20.9.9 --direction inbound --ticket NET-9100 --owner e2e --socket "$SOCK"
+[ "$RC" != 0 ] && grep -q "Permission denied" "$T/ctl.err" && cmp -s "$EXC" "$T/exc.before" &&
+    nfqd_alive && pass "socket edit, list's folder root's: refused (Permission denied), list unchanged" ||
+    { fail "socket edit in a root folder: exit $RC"; ctl_report; }
+# Given the folder, and the lock and audit files root's nfqctl made, it
+# can (docs/security.md: the trade-off).
+chown "$U" "$T/conf" "$EXC.lock" "$EXC.audit"
+ctl exception add 10.20.9.9 --direction inbound --ticket NET-9100 --owner e2e --socket "$SOCK"
+[ "$RC" = 0 ] && grep -q '^10\.20\.9\.9[[:space:]]' "$EXC" && [ "$(stat -c %a "$EXC")" = 644 ] &&
+    pass "socket edit, folder the user's: made under the filter, list still 0644" ||
+    { fail "socket edit in the user's folder: exit $RC"; ctl_report; }
+
 [ "$NFQD_PID" = "$pid" ] && nfqd_alive && pass "same nfqd process throughout (no seccomp kill)" ||
     fail "nfqd died"
 nfqd_stop TERM 10
@@ -214,8 +229,7 @@ nfqd_stop TERM 10
 # ---- as the systemd unit starts it: the user, ambient capabilities ----
 sed -i -e "/^user = /d" "$CONF"
 echo "--- nfqd start (setpriv) $(date +%T.%N)" >>"$T/nfqd.err"
-rm -f "$SOCK"
-chown "$U" "$T/conf"	# the user makes its socket there
+rm -f "$SOCK"		# the user makes its socket in its folder
 bg_ns "$R" "$T/nfqd.out" "$T/nfqd.err" setpriv --reuid="$U" --regid="$U" \
     --clear-groups --inh-caps=+net_admin,+chown,+dac_read_search \
     --ambient-caps=+net_admin,+chown,+dac_read_search \
