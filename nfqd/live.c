@@ -476,6 +476,12 @@ live_restart_only(const struct conf *a, const struct conf *b)
 	    a->timeout_established != b->timeout_established ||
 	    a->timeout_closed != b->timeout_closed)
 		log_warnx("reload: timeouts changed; take effect at restart");
+	if (a->fastpath != b->fastpath ||
+	    a->nfastpath_ifaces != b->nfastpath_ifaces ||
+	    memcmp(a->fastpath_ifaces, b->fastpath_ifaces,
+	    sizeof(a->fastpath_ifaces)) != 0)
+		log_warnx("reload: fastpath settings changed; take effect at "
+		    "restart");
 	if (a->classify != b->classify || a->smtp_addresses != b->smtp_addresses)
 		log_warnx("reload: classification settings changed; take "
 		    "effect at restart");

@@ -165,6 +165,15 @@ g=$(fp_stat "$T/eve-follow.json" disagree)
 FASTPATH=xdp make_conf "$T/conf-kill" "$T/eve-kill.json"
 nfqd_start "$CONF"
 nfqd_stop KILL 5
+# The next nfqd removes the leftover before attaching its own ...
+: >"$T/nfqd.err"
+nfqd_start "$CONF"
+grep -q "fastpath: removed 7 programs left attached" "$T/nfqd.err" &&
+    grep -q "fastpath: xdp on 7" "$T/nfqd.err" &&
+    pass "a restarted nfqd replaced the killed one's 7 XDP programs" ||
+    { fail "restart after SIGKILL: no leftover removed, or not attached"; show_tail "$T/nfqd.err" 5; }
+nfqd_stop KILL 5
+# ... and so does nfqd-rules remove.
 if [ "$(attached)" = xdp ]; then
 	out=$(timeout 30 ip netns exec "$R" "$NFQD_RULES" -c "$CONF" remove 2>&1)
 	if [ "$(attached)" = none ] && printf '%s' "$out" | grep -q detached; then
