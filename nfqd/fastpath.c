@@ -366,7 +366,7 @@ fastpath_counters(const struct fastpath *fp, uint64_t *out)
 /* ---- load ---- */
 
 static struct fastpath *
-fp_load(const struct conf *c, bool reject_me, char *err, size_t errlen)
+fp_load(const struct conf *c, const char *test, char *err, size_t errlen)
 {
 	struct fastpath	*fp;
 	int		 rc;
@@ -385,7 +385,15 @@ fp_load(const struct conf *c, bool reject_me, char *err, size_t errlen)
 		    "%s", strerror(errno));
 		goto fail;
 	}
-	fp->skel->rodata->test_reject_me = reject_me;
+	/*
+	 * NFQD_FASTPATH_TEST (tests only): "reject", a program the verifier
+	 * refuses; "small-ring", a one-page ring buffer that a flood fills.
+	 */
+	fp->skel->rodata->test_reject_me = test != NULL &&
+	    strcmp(test, "reject") == 0;
+	if (test != NULL && strcmp(test, "small-ring") == 0)
+		bpf_map__set_max_entries(fp->skel->maps.fp_events,
+		    (uint32_t)sysconf(_SC_PAGESIZE));
 	/* Only the program we attach is loaded. */
 	bpf_program__set_autoload(fp->skel->progs.nfqd_xdp,
 	    c->fastpath != FASTPATH_TC);
@@ -418,7 +426,7 @@ fastpath_open(const struct conf *c, char *err, size_t errlen)
 	}
 	memcpy(both, c, sizeof(*both));
 	both->fastpath = FASTPATH_OFF;	/* neither excluded: both load */
-	fp = fp_load(both, false, err, errlen);
+	fp = fp_load(both, NULL, err, errlen);
 	free(both);
 	return fp;
 }
@@ -763,9 +771,7 @@ fastpath_start(struct policy *pol, struct policy *_Atomic *polp,
 	if ((n = fastpath_remove_leftovers(msg, sizeof(msg))) > 0)
 		log_info("fastpath: removed %d program%s left attached by an "
 		    "earlier nfqd", n, n == 1 ? "" : "s");
-	/* Tests only: a program the verifier refuses. */
-	if ((fp = fp_load(c, test != NULL && strcmp(test, "reject") == 0, err,
-	    errlen)) == NULL)
+	if ((fp = fp_load(c, test, err, errlen)) == NULL)
 		return NULL;
 	fp->polp = polp;
 	fp->genp = genp;

@@ -52,22 +52,28 @@ fp_stat() {	# EVE KEY
 }
 
 # ---- 2. the flood, in each mode ----
-for mode in tc xdp; do
-	FASTPATH=$mode make_conf "$T/conf-$mode" "$T/eve-$mode.json"
+# xdp-small: a one-page ring buffer (a test knob), so that most records
+# find no room and the kernel's per-source counts carry them.
+for run in tc xdp xdp-small; do
+	mode=${run%-small} rate=5000
+	[ "$run" = xdp-small ] && rate=0	# as fast as it can: the ring overflows
+	if [ "$run" = xdp-small ]; then export NFQD_FASTPATH_TEST=small-ring
+	else unset NFQD_FASTPATH_TEST; fi
+	FASTPATH=$mode make_conf "$T/conf-$run" "$T/eve-$run.json"
 	rules_install "$CONF"
 	: >"$T/nfqd.err"
 	nfqd_start "$CONF"
 	if grep -q "fastpath: $mode on 7 interfaces" "$T/nfqd.err"; then
-		pass "$mode: attached to the 7 router ports"
+		pass "$run: attached to the 7 router ports"
 	else
-		fail "$mode: no 'fastpath: $mode on 7 interfaces' in the log"
+		fail "$run: no 'fastpath: $mode on 7 interfaces' in the log"
 	fi
 	[ "$(attached)" = "$mode" ] ||
-	    fail "$mode: r-cli shows $(attached) attached"
+	    fail "$run: r-cli shows $(attached) attached"
 
 	# The flood (about 4 s), and mail through the gateway meanwhile.
 	ip netns exec "${P}cli" "$SYNFLOOD" -s "$FLOOD_SRC" -n 64 -d "$WS4" \
-	    -p 25 -c "$FLOOD_N" -r 5000 -t 60 >"$T/flood-$mode.out" 2>&1 &
+	    -p 25 -c "$FLOOD_N" -r "$rate" -t 60 >"$T/flood-$run.out" 2>&1 &
 	fpid=$!
 	STARTED_PIDS+=("$fpid")
 	sleep 0.5
@@ -83,47 +89,54 @@ CASES
 		trafgen_syns 0 63 >"$T/syn.cfg"
 		ip netns exec "${P}cli" timeout -s INT 30 trafgen --dev eth0 \
 		    --conf "$T/syn.cfg" -n 2000 --cpus 1 \
-		    >"$T/trafgen-$mode.out" 2>&1
-		tg_sent=$(tr '\r' '\n' <"$T/trafgen-$mode.out" | awk '/packets outgoing/ { print $1 }')
+		    >"$T/trafgen-$run.out" 2>&1
+		tg_sent=$(tr '\r' '\n' <"$T/trafgen-$run.out" | awk '/packets outgoing/ { print $1 }')
 		tg_sent=${tg_sent:-0}
-		[ "$tg_sent" = 2000 ] || fail "$mode: trafgen sent '$tg_sent' of 2000"
+		[ "$tg_sent" = 2000 ] || fail "$run: trafgen sent '$tg_sent' of 2000"
 	}
-	sent=$(sed -n 's/^sent \([0-9]*\) SYNs.*/\1/p' "$T/flood-$mode.out")
+	sent=$(sed -n 's/^sent \([0-9]*\) SYNs.*/\1/p' "$T/flood-$run.out")
 	if [ "$sent" = "$FLOOD_N" ]; then
-		pass "$mode: flood of $sent SYNs sent ($(cat "$T/flood-$mode.out"))"
+		pass "$run: flood of $sent SYNs sent ($(cat "$T/flood-$run.out"))"
 	else
-		fail "$mode: flood sent '${sent:-nothing}' of $FLOOD_N"
-		show_tail "$T/flood-$mode.out" 5
+		fail "$run: flood sent '${sent:-nothing}' of $FLOOD_N"
+		show_tail "$T/flood-$run.out" 5
 	fi
 	# Everything read from the ring buffer before the stop's flush.
 	sleep 1
 	nfqd_stop TERM 20
-	[ "$NFQD_RC" = 0 ] || fail "$mode: nfqd exit status $NFQD_RC"
+	[ "$NFQD_RC" = 0 ] || fail "$run: nfqd exit status $NFQD_RC"
 	if grep -q "falling back" "$T/nfqd.err"; then
-		fail "$mode: fell back to the queue path"
+		fail "$run: fell back to the queue path"
 		show_tail "$T/nfqd.err" 10
 	fi
-	[ "$(attached)" = none ] || fail "$mode: still attached after stop"
+	[ "$(attached)" = none ] || fail "$run: still attached after stop"
 	read -r total kernel < <("$PY" "$E2E_DIR/check.py" blocked \
-	    "$T/eve-$mode.json" "$FLOOD_NET")
+	    "$T/eve-$run.json" "$FLOOD_NET")
 	if [ "$total" = "$FLOOD_N" ] && [ "$kernel" = "$FLOOD_N" ]; then
-		pass "$mode: events account for all $FLOOD_N flood SYNs, all decided in the kernel"
+		pass "$run: events account for all $FLOOD_N flood SYNs, all decided in the kernel"
 	else
-		fail "$mode: events: $total blocked connections from $FLOOD_NET, $kernel in the kernel (sent $FLOOD_N)"
+		fail "$run: events: $total blocked connections from $FLOOD_NET, $kernel in the kernel (sent $FLOOD_N)"
 	fi
-	d=$(fp_stat "$T/eve-$mode.json" dropped)
-	l=$(fp_stat "$T/eve-$mode.json" lost)
-	g=$(fp_stat "$T/eve-$mode.json" disagree)
-	if [ "$d" = $((FLOOD_N + ${tg_sent:-0})) ] && [ "$l" = 0 ] && [ "$g" = 0 ]; then
-		pass "$mode: kernel counters: $d dropped ($FLOOD_N + $tg_sent from a packet socket), 0 lost, 0 disagreements"
+	d=$(fp_stat "$T/eve-$run.json" dropped)
+	l=$(fp_stat "$T/eve-$run.json" lost)
+	g=$(fp_stat "$T/eve-$run.json" disagree)
+	if [ "$run" = xdp-small ]; then
+		if [ "$d" = $((FLOOD_N + ${tg_sent:-0})) ] && [ "${l:-0}" -gt 1000 ] && [ "$g" = 0 ]; then
+			pass "$run: kernel counters: $d dropped, $l without a record (counted per source), 0 disagreements"
+		else
+			fail "$run: kernel counters: dropped '$d' (sent $FLOOD_N + ${tg_sent:-0}), lost '$l' (want > 1000), disagree '$g'"
+		fi
+	elif [ "$d" = $((FLOOD_N + ${tg_sent:-0})) ] && [ "$l" = 0 ] && [ "$g" = 0 ]; then
+		pass "$run: kernel counters: $d dropped ($FLOOD_N + $tg_sent from a packet socket), 0 lost, 0 disagreements"
 	else
-		fail "$mode: kernel counters: dropped '$d' (sent $FLOOD_N + ${tg_sent:-0}), lost '$l', disagree '$g'"
+		fail "$run: kernel counters: dropped '$d' (sent $FLOOD_N + ${tg_sent:-0}), lost '$l', disagree '$g'"
 	fi
-	n=$("$PY" "$E2E_DIR/check.py" count "$T/eve-$mode.json" \
+	n=$("$PY" "$E2E_DIR/check.py" count "$T/eve-$run.json" \
 	    policy_summary path=kernel)
-	[ "$n" -ge 64 ] && pass "$mode: flood control folded it ($n policy_summary events)" ||
-	    fail "$mode: only $n kernel policy_summary events for 64 sources"
+	[ "$n" -ge 64 ] && pass "$run: flood control folded it ($n policy_summary events)" ||
+	    fail "$run: only $n kernel policy_summary events for 64 sources"
 done
+unset NFQD_FASTPATH_TEST
 
 # ---- 3. the maps follow: quarantine, its end, reloads ----
 FASTPATH=tc make_conf "$T/conf-follow" "$T/eve-follow.json"
