@@ -101,6 +101,13 @@ struct {
 	__type(value, __u64);
 } fp_lost SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} fp_lostgen SEC(".maps");
+
 struct vlanhdr {
 	__be16	tci;
 	__be16	proto;
@@ -304,8 +311,11 @@ count_lost(const struct fp_pkt *p, __u8 direction)
 {
 	struct fp_srckey	 k = { .af = p->af, .direction = direction };
 	__u64			*n, one = 1;
+	__u32			 zero = 0, *g;
 
 	count(FP_C_LOST);
+	if ((g = bpf_map_lookup_elem(&fp_lostgen, &zero)) != NULL)
+		k.gen = (__u8)(*g & 1);
 	__builtin_memcpy(k.addr, p->src, 16);
 	if ((n = bpf_map_lookup_elem(&fp_lost, &k)) != NULL) {
 		__sync_fetch_and_add(n, 1);

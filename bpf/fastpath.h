@@ -70,11 +70,17 @@ struct fp_state {
 #define FP_D_INTERNAL		2
 #define FP_D_TRANSIT		3
 
-/* fp_lost: drops the ring buffer had no room for, per source. */
+/*
+ * fp_lost: drops the ring buffer had no room for, per source.  The kernel
+ * counts under the generation in fp_lostgen; nfqd flips it every second
+ * and reads (and deletes) the other generation's entries, which nobody
+ * writes any more: a count never lands in an entry being deleted.
+ */
 struct fp_srckey {
 	__u8	af;
 	__u8	direction;	/* FP_D_* */
-	__u8	pad[2];
+	__u8	gen;		/* fp_lostgen's value when counted */
+	__u8	pad;
 	__u8	addr[16];
 };
 

@@ -69,6 +69,7 @@ struct fastpath {
 	struct engine		*engine;
 	struct evq		*evq;
 	int64_t			 now_us;
+	uint32_t		 lostgen;	/* fp_lost's, in force */
 	uint64_t		 disagree;
 	_Atomic uint64_t	 ev_dropped;
 	pthread_mutex_t		 lock;		/* snap, disagree_snap */
@@ -690,20 +691,26 @@ fp_record(void *arg, void *data, size_t len)
 
 /*
  * The drops the ring buffer had no room for, counted per source by the
- * kernel: taken out of fp_lost and folded into the sources' summaries.
+ * kernel: the entries of the generation the kernel stopped counting
+ * under a tick ago are taken out of fp_lost and folded into the sources'
+ * summaries; then the generations swap.  all: both (the program is
+ * detached: nobody counts any more).
  */
 static void
-fp_drain_lost(struct fastpath *fp)
+fp_drain_lost(struct fastpath *fp, bool all)
 {
 	int			 fd = bpf_map__fd(fp->skel->maps.fp_lost);
 	struct fp_srckey	 k, next, *prev = NULL;
 	struct ip_addr		 a;
 	uint64_t		 n;
+	uint32_t		 zero = 0, idle = fp->lostgen ^ 1;
 	unsigned		 bound = 2 * FP_MAX_SOURCES;
 
 	while (bound-- > 0 && bpf_map_get_next_key(fd, prev, &next) == 0) {
 		k = next;
 		prev = &k;
+		if (!all && k.gen != idle)
+			continue;
 		if (bpf_map_lookup_and_delete_elem(fd, &k, &n) != 0 || n == 0)
 			continue;
 		if (k.af != 4 && k.af != 6)
@@ -714,6 +721,9 @@ fp_drain_lost(struct fastpath *fp)
 		engine_fold(fp->engine, fp->pol, &a, k.direction, n,
 		    fp->now_us);
 	}
+	fp->lostgen = idle;
+	bpf_map_update_elem(bpf_map__fd(fp->skel->maps.fp_lostgen), &zero,
+	    &fp->lostgen, BPF_ANY);
 }
 
 static void
@@ -744,7 +754,7 @@ fp_reader(void *arg)
 			if (now > fp->now_us)
 				fp->now_us = now;
 			engine_tick(fp->engine, fp->now_us);
-			fp_drain_lost(fp);
+			fp_drain_lost(fp, false);
 			fp_snapshot(fp);
 			last = now;
 		}
@@ -845,7 +855,7 @@ fastpath_stop(struct fastpath *fp)
 	/* What the kernel wrote before the detach, then the summaries. */
 	atomic_store(&fp->flushing, 1);
 	ring_buffer__consume(fp->rb);
-	fp_drain_lost(fp);
+	fp_drain_lost(fp, true);
 	engine_flush(fp->engine, FE_SHUTDOWN);
 	fp_snapshot(fp);
 	ring_buffer__free(fp->rb);
