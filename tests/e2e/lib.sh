@@ -181,8 +181,12 @@ ns_add() {	# SHORTNAME
 link_host() {	# NAME ROUTER_V4/LEN HOST_V4/LEN... [-- ROUTER_V6/LEN|- HOST_V6/LEN...]
 	local name=$1 rv4=$2 hns="$P$1" a
 	shift 2
-	ip -n "$R" link add "r-$name" type veth peer name eth0 netns "$hns" ||
-	    fatal "veth r-$name failed"
+	# VETH_QUEUES=N (bench/fastpath.sh): N queues each way, as a NIC's
+	# RSS queues, so that native XDP runs on as many CPUs as send.
+	# shellcheck disable=SC2086
+	ip -n "$R" link add "r-$name" ${VETH_QUEUES:+numtxqueues $VETH_QUEUES numrxqueues $VETH_QUEUES} \
+	    type veth peer name eth0 ${VETH_QUEUES:+numtxqueues $VETH_QUEUES numrxqueues $VETH_QUEUES} \
+	    netns "$hns" || fatal "veth r-$name failed"
 	ip -n "$R" addr add "$rv4" dev "r-$name"
 	ip -n "$R" addr add fe80::1/64 dev "r-$name" nodad
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
@@ -543,8 +547,7 @@ trafgen_syns() {	# LO HI
   0x45, 0x00, 0x00, 0x28, 0x00, 0x00, 0x40, 0x00, 0x40, 0x06, csumip(14, 33),
   203, 0, 113, dinc($1, $2), $(printf '%s' "$WS4" | tr . ,),
   drnd(2), 0x00, 0x19, drnd(4), 0x00, 0x00, 0x00, 0x00,
-  0x50, 0x02, 0xfa, 0xf0, csumtcp(14, 34), 0x00, 0x00,
-  0x00, 0x00, 0x00, 0x00, 0x00, 0x00 }
+  0x50, 0x02, 0xfa, 0xf0, csumtcp(14, 34), 0x00, 0x00 }
 CFG
 }
 
