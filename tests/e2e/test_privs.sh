@@ -13,6 +13,8 @@
 # credentials.  Last, nfqd started the way the systemd unit starts it (as
 # the user, with ambient capabilities) ends in the same state.  In both,
 # the kernel's queue counters (a root-only /proc file) are still read.
+# With `fastpath = tc`: loaded before the drop, its maps rewritten after
+# it; started as the unit starts it (no CAP_BPF), it falls back.
 . "$(dirname "$0")/lib.sh"
 NFQCTL=${NFQCTL:-$TOP/bin/nfqctl}
 case $NFQCTL in /*) ;; *) NFQCTL=$TOP/$NFQCTL ;; esac
@@ -251,6 +253,86 @@ grep -q "kernel queue drop counters unavailable" "$T/nfqd.err" &&
     pass "started as $U: the kernel's queue counters file was opened (CAP_DAC_READ_SEARCH, then dropped)"
 nfqd_stop TERM 10
 [ "$NFQD_RC" = 0 ] && pass "clean stop (started as $U)" || fail "stop: $NFQD_RC"
+
+# ---- the eBPF fast path under the drop (docs/fastpath.md) ----
+# Started as root with `user =`: loaded and attached before the drop, then
+# the maps rewritten by a reload and a quarantine, the ring buffer read and
+# the programs detached at stop, all as the user with CAP_NET_ADMIN alone
+# and under the filter.
+attached_tc() { tc -n "$R" filter show dev r-cli ingress 2>/dev/null | grep -q nfqd_tc; }
+FASTPATH=tc make_conf "$T/conf-fp" "$T/log/eve-fp.json"
+EVE=$T/log/eve-fp.json
+printf 'user = %s\ncontrol-group = %s\nseccomp = yes\n' "$U" "$G" >>"$CONF"
+mkdir -p "$STATE"
+chown "$U:$U" "$STATE"
+rm -f "$SOCK"
+rules_install "$CONF"
+: >"$T/nfqd.err"
+nfqd_start "$CONF"
+for _ in $(seq 1 50); do
+	[ "$(field /proc/"$NFQD_PID"/status Seccomp)" = 2 ] && break
+	sleep 0.1
+done
+grep -q "fastpath: tc on" "$T/nfqd.err" && attached_tc &&
+    pass "fastpath as $U: tc attached before the drop" ||
+    { fail "fastpath as $U: not attached"; show_tail "$T/nfqd.err" 5; }
+check_creds "$NFQD_PID" "fastpath as $U" 0000000000001000
+run_cases fp_dropped <<CASES
+refused $WS4 $MTA4 outbound	# no exception: the kernel drops it
+deliver $GW4 $MTA4 outbound
+CASES
+n=$(eve_count "$EVE" policy path=kernel)
+[ "$n" -ge 1 ] && pass "fastpath as $U: the refusal was decided in the kernel and its record read ($n events)" ||
+    fail "fastpath as $U: no policy event with path kernel"
+printf '%s outbound ticket=E2E-PRIV-FP\n' "$WS4" >>"$EXC"
+kill -HUP "$NFQD_PID"
+eve_wait 10 1 "$EVE" reload || fail "fastpath as $U: no reload event"
+run_cases fp_reloaded <<CASES
+deliver $WS4 $MTA4 outbound	# the reload rewrote the kernel's maps as $U
+CASES
+ctl quarantine add "$GW4" --for 1h --reason "e2e: privs fastpath"
+[ "$RC" = 0 ] || { fail "fastpath as $U: quarantine add exit $RC"; ctl_report; }
+run_cases fp_quarantined <<CASES
+refused $GW4 $MTA4 outbound	# quarantined: in the kernel's map at once
+CASES
+n=$(eve_count "$EVE" policy path=kernel policy.reason=quarantine)
+[ "$n" -ge 1 ] && pass "fastpath as $U: the quarantine reached the kernel's map" ||
+    fail "fastpath as $U: no kernel policy event with reason quarantine"
+[ "$NFQD_PID" ] && nfqd_alive && pass "fastpath as $U: no seccomp kill" || fail "fastpath as $U: nfqd died"
+nfqd_stop TERM 10
+[ "$NFQD_RC" = 0 ] && pass "fastpath as $U: clean stop" || fail "fastpath as $U: stop: $NFQD_RC"
+attached_tc && fail "fastpath as $U: the program is still attached after stop" ||
+    pass "fastpath as $U: detached at stop"
+g=$("$PY" "$E2E_DIR/check.py" stat "$EVE" stats.fastpath.disagree)
+[ "$g" = 0 ] && pass "fastpath as $U: the kernel never disagreed with the policy" ||
+    fail "fastpath as $U: stats.fastpath.disagree = '$g'"
+
+# Started as the unit starts it (the user, CAP_NET_ADMIN but no CAP_BPF):
+# the fast path cannot load, falls back with its log line, policy holds.
+# A new events file: the user cannot reopen the one root's nfqd made.
+sed -i -e "/^user = /d" -e "s|^events = .*|events = file:$T/log/eve-fp2.json|" "$CONF"
+rm -f "$SOCK"
+: >"$T/nfqd.err"
+bg_ns "$R" "$T/nfqd.out" "$T/nfqd.err" setpriv --reuid="$U" --regid="$U" \
+    --clear-groups --inh-caps=+net_admin,+chown,+dac_read_search \
+    --ambient-caps=+net_admin,+chown,+dac_read_search \
+    "$NFQD" -c "$CONF"
+NFQD_PID=$BG_PID
+for _ in $(seq 1 100); do
+	grep -q "fastpath" "$T/nfqd.err" && queues_bound "$CONF" && break
+	kill -0 "$NFQD_PID" 2>/dev/null || break
+	sleep 0.1
+done
+nfqd_alive || fatal "nfqd started as $U with fastpath = tc exited"
+grep -q "falling back to the queue path" "$T/nfqd.err" && ! attached_tc &&
+    pass "no CAP_BPF: the fast path fell back with a log line ($(grep -m1 "falling back" "$T/nfqd.err" | cut -c1-120))" ||
+    { fail "no CAP_BPF: no fallback log line, or attached"; show_tail "$T/nfqd.err" 5; }
+run_cases fp_nobpf <<CASES
+refused $WS6 $MTA6 outbound	# the queue path decides
+deliver $GW6 $MTA6 outbound
+CASES
+nfqd_stop TERM 10
+[ "$NFQD_RC" = 0 ] && pass "no CAP_BPF: clean stop" || fail "no CAP_BPF: stop: $NFQD_RC"
 
 [ "$FAILS" -gt 0 ] && rules_dump
 finish
