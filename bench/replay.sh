@@ -10,16 +10,25 @@
 # flow with the same nDPI 4.2, its report to /dev/null.  Both read the
 # file from the page cache (one warm-up read first); ROUNDS runs of each,
 # alternating, the median reported.
+#
+# REPLAY_PCAP=FILE replays FILE instead, for an independent check of the
+# ratio on a capture the generator did not write, e.g. real captures
+# tiled by tools/pcaptile.py (docs/performance.md):
+#   tools/pcaptile.py -n 1000 -o build/bench/tiled.pcap ../shared/pcaps/*.pcap
+#   REPLAY_PCAP=build/bench/tiled.pcap BENCH_ONLY=replay make bench
 . "$(dirname "$0")/lib.sh"
 bench_init
 
 ROUNDS=${ROUNDS:-3}
 [ "$BENCH_QUICK" = 1 ] && ROUNDS=1
-PCAP=$BENCH_OUT/replay.pcap
+PCAP=${REPLAY_PCAP:-$BENCH_OUT/replay.pcap}
+case $PCAP in /*) ;; *) PCAP=$TOP/$PCAP ;; esac
 command -v ndpiReader >/dev/null || { say "replay: ndpiReader missing (libndpi-bin; tools/deps.sh)"; exit 1; }
 [ -x /usr/bin/time ] || { say "replay: /usr/bin/time missing (time; tools/deps.sh)"; exit 1; }
 
-if [ ! -s "$PCAP" ] || [ "$PCAPGEN" -nt "$PCAP" ]; then
+if [ -n "${REPLAY_PCAP:-}" ]; then
+	[ -s "$PCAP" ] || { say "replay: REPLAY_PCAP $PCAP: no such capture"; exit 1; }
+elif [ ! -s "$PCAP" ] || [ "$PCAPGEN" -nt "$PCAP" ]; then
 	say "replay: writing $PCAP"
 	"$PCAPGEN" -b "$PCAP.tmp" -s 1 -n 90000 -t 300 >"$BT/gen.out" &&
 	    mv "$PCAP.tmp" "$PCAP" || { cat "$BT/gen.out" >&2; exit 1; }
@@ -62,7 +71,9 @@ nm=$(median "$BT/nfqd.t" 2) bm=$(median "$BT/ndpi.t" 2)
 nc=$(awk '{ print $3 + $4 }' "$BT/nfqd.t" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
 bc=$(awk '{ print $3 + $4 }' "$BT/ndpi.t" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
 
-row "replay wall time, $pkts pkts (s)" "$nw" "$bw" "$(calc "$bw / $nw")x" ">= 1.5x" \
+what=""
+[ -n "${REPLAY_PCAP:-}" ] && what=" of $(basename "$PCAP")"
+row "replay wall time$what, $pkts pkts (s)" "$nw" "$bw" "$(calc "$bw / $nw")x" ">= 1.5x" \
     "$(met "$bw / $nw >= 1.5")" "ndpiReader -q; nfqd with policy and $events events on"
 row "replay CPU time, user+sys (s)" "$nc" "$bc" "$(calc "$bc / $nc")x" "-" "-" \
     "nfqd formats events on a second thread"

@@ -64,7 +64,7 @@ census_new(uint32_t cap, int64_t now)
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
 	if ((c->v = calloc(cap ? cap : 1, sizeof(*c->v))) == NULL ||
-	    (c->idx = calloc(slots, sizeof(*c->idx))) == NULL) {
+	    (c->idx = table_calloc(slots, sizeof(*c->idx))) == NULL) {
 		free(c->v);
 		free(c);
 		return NULL;

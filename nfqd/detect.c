@@ -63,7 +63,7 @@ detect_new(const struct conf *c)
 		n <<= 1;
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return NULL;
-	if ((d->v = calloc(n, sizeof(*d->v))) == NULL) {
+	if ((d->v = table_calloc(n, sizeof(*d->v))) == NULL) {
 		free(d);
 		return NULL;
 	}

@@ -812,6 +812,9 @@ int64_t	 clock_real_us(void);
 int64_t	 clock_mono_ms(void);
 void	 clock_sleep_ms(long);
 
+/* ---- table.c ---- */
+void	*table_calloc(size_t, size_t);
+
 /* ---- log.c ---- */
 
 void	 log_init(int, int);

@@ -354,7 +354,7 @@ replay_run(const struct policy *pol, const char *file, struct sinks *sinks)
 		return 1;
 	}
 	r->sinks = sinks;
-	r->hosts = calloc(HOST_SLOTS, sizeof(*r->hosts));
+	r->hosts = table_calloc(HOST_SLOTS, sizeof(*r->hosts));
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->cond, NULL);
 	if ((errno = pthread_create(&writer, NULL, replay_writer, r)) != 0)

@@ -59,7 +59,7 @@ respond_new(uint32_t cap)
 		cap = 1;
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return NULL;
-	if ((r->v = calloc(cap, sizeof(*r->v))) == NULL) {
+	if ((r->v = table_calloc(cap, sizeof(*r->v))) == NULL) {
 		free(r);
 		return NULL;
 	}

@@ -43,7 +43,7 @@ summary_new(uint32_t capacity, uint32_t threshold, uint32_t window_s)
 		n <<= 1;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
-	if ((s->v = calloc(n, sizeof(*s->v))) == NULL) {
+	if ((s->v = table_calloc(n, sizeof(*s->v))) == NULL) {
 		free(s);
 		return NULL;
 	}
