@@ -21,6 +21,7 @@ for v in NFQD NFQD_RULES PCAPGEN BENCH_BIN BENCH_OUT BENCH_RESULTS; do
 done
 export PATH="$PATH:/usr/sbin:/sbin"
 mkdir -p "$BENCH_OUT"
+. "$TOP/tests/reap.sh"
 
 BT=""
 NAMESPACES=()
@@ -42,29 +43,9 @@ calc() { awk "BEGIN { printf \"${2:-%.2f}\", $1 }"; }
 met() { awk "BEGIN { exit !($1) }" && echo yes || echo no; }
 
 bench_cleanup() {
-	local rc=$? ns pid pids
+	local rc=$?
 	trap - EXIT INT TERM
-	pids="${STARTED_PIDS[*]:-}"
-	for ns in "${NAMESPACES[@]}"; do
-		pids="$pids $(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')"
-	done
-	for pid in $pids; do kill -TERM "$pid" 2>/dev/null; done
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		local alive=""
-		for pid in $pids; do
-			kill -0 "$pid" 2>/dev/null && alive="$alive $pid"
-		done
-		pids=$alive
-		[ -z "$pids" ] && break
-		sleep 0.2
-	done
-	for pid in $pids; do kill -KILL "$pid" 2>/dev/null; done
-	for ns in "${NAMESPACES[@]}"; do
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -KILL "$pid" 2>/dev/null
-		done
-		ip netns del "$ns" 2>/dev/null
-	done
+	reap 0.2 "${STARTED_PIDS[@]}"
 	[ -n "$BT" ] && [ -d "$BT" ] && rm -rf "$BT"
 	exit "$rc"
 }

@@ -38,6 +38,7 @@ E2E_VERBOSE=${E2E_VERBOSE:-0}
 FASTPATH=${FASTPATH:-off}
 ROUTER_PORTS="r-gw, r-ws, r-gen, r-old, r-phys, r-mta, r-cli"
 export PATH="$PATH:/usr/sbin:/sbin"
+. "$TOP/tests/reap.sh"
 
 P="nfqdt-$$-"			# namespace prefix
 R="${P}router"			# the router namespace
@@ -111,7 +112,7 @@ e2e_require() {
 # Kill what we started, delete our namespaces (which removes their veths,
 # iptables rules, ipsets and conntrack tables), remove $T.
 e2e_cleanup() {
-	local rc=$? ns pid pids=""
+	local rc=$? m
 	trap - EXIT INT TERM
 	if [ "$KEEP" = 1 ]; then
 		say "KEEP=1: left namespaces ${NAMESPACES[*]:-none}"
@@ -125,27 +126,7 @@ e2e_cleanup() {
 		[ -n "$T" ] && show_tail "$T/nfqd.err" 20 "nfqd stderr"
 	fi
 	# Our own children first, then anything still inside our namespaces.
-	pids="${STARTED_PIDS[*]:-} $(jobs -p 2>/dev/null | tr '\n' ' ')"
-	for ns in "${NAMESPACES[@]}"; do
-		pids="$pids $(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')"
-	done
-	for pid in $pids; do kill -TERM "$pid" 2>/dev/null; done
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		local alive=""
-		for pid in $pids; do
-			kill -0 "$pid" 2>/dev/null && alive="$alive $pid"
-		done
-		pids=$alive
-		[ -z "$pids" ] && break
-		sleep 0.1
-	done
-	for pid in $pids; do kill -KILL "$pid" 2>/dev/null; done
-	for ns in "${NAMESPACES[@]}"; do
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -KILL "$pid" 2>/dev/null
-		done
-		ip netns del "$ns" 2>/dev/null
-	done
+	reap 0.1 "${STARTED_PIDS[@]}" $(jobs -p 2>/dev/null)
 	for m in "${MOUNTS[@]}"; do umount -l "$m" 2>/dev/null; done
 	[ -n "$T" ] && [ -d "$T" ] && rm -rf "$T"
 	exit "$rc"
