@@ -354,6 +354,30 @@ reply_num(const cJSON *o, const char *key)
 	return cJSON_IsNumber(v) ? v->valuedouble : 0;
 }
 
+/*
+ * ctl_ask for a command that has nothing to add to the daemon's refusal:
+ * takes req; CTL_OK with an accepted *reply, CTL_NODAEMON, or CTL_ERROR
+ * once the error or the daemon's refusal is said.
+ */
+static int
+ask_daemon(cJSON *req, cJSON **reply)
+{
+	char	 err[ERRLEN];
+	int	 rc;
+
+	rc = ctl_ask(&conf, req, reply, err, sizeof(err));
+	cJSON_Delete(req);
+	if (rc == CTL_ERROR)
+		say("%s", err);
+	else if (rc == CTL_OK && !reply_ok(*reply)) {
+		say("%s", reply_str(*reply, "error"));
+		cJSON_Delete(*reply);
+		*reply = NULL;
+		rc = CTL_ERROR;
+	}
+	return rc;
+}
+
 /* The daemon's answer to a reload, in a sentence; exit status. */
 static int
 reload_said(const cJSON *reply)
@@ -1349,18 +1373,9 @@ cmd_quar_add(const struct args *a)
 	cJSON_AddStringToObject(req, "for", a->val[OPT_FOR]);
 	cJSON_AddStringToObject(req, "reason", a->val[OPT_REASON]);
 	cJSON_AddStringToObject(req, "who", who);
-	rc = ctl_ask(&conf, req, &reply, err, sizeof(err));
-	cJSON_Delete(req);
-	if (rc == CTL_ERROR) {
-		say("%s", err);
+	if ((rc = ask_daemon(req, &reply)) == CTL_ERROR)
 		return EX_FAIL;
-	}
 	if (rc == CTL_OK) {
-		if (!reply_ok(reply)) {
-			say("%s", reply_str(reply, "error"));
-			cJSON_Delete(reply);
-			return EX_FAIL;
-		}
 		say("%s in quarantine until %s: all its SMTP is blocked",
 		    h, reply_str(cJSON_GetObjectItemCaseSensitive(reply,
 		    "quarantine"), "until"));
@@ -1412,20 +1427,12 @@ cmd_quar_remove(const struct args *a)
 	cJSON_AddStringToObject(req, "op", "remove");
 	cJSON_AddStringToObject(req, "host", a->pos[0]);
 	cJSON_AddStringToObject(req, "who", who);
-	rc = ctl_ask(&conf, req, &reply, err, sizeof(err));
-	cJSON_Delete(req);
-	if (rc == CTL_ERROR) {
-		say("%s", err);
+	if ((rc = ask_daemon(req, &reply)) == CTL_ERROR)
 		return EX_FAIL;
-	}
 	if (rc == CTL_OK) {
-		rc = reply_ok(reply) ? EX_OK : EX_FAIL;
-		if (rc == EX_OK)
-			say("%s: quarantine ended", h);
-		else
-			say("%s", reply_str(reply, "error"));
+		say("%s: quarantine ended", h);
 		cJSON_Delete(reply);
-		return rc;
+		return EX_OK;
 	}
 	if (quar_remove(conf.state_dir, &p, (int64_t)time(NULL), who, &old,
 	    err, sizeof(err)) == -1) {
@@ -1458,17 +1465,8 @@ cmd_quar_list(const struct args *a)
 	if ((req = new_req("quarantine")) == NULL)
 		return EX_FAIL;
 	cJSON_AddStringToObject(req, "op", "list");
-	rc = ctl_ask(&conf, req, &reply, err, sizeof(err));
-	cJSON_Delete(req);
-	if (rc == CTL_ERROR) {
-		say("%s", err);
+	if ((rc = ask_daemon(req, &reply)) == CTL_ERROR)
 		return EX_FAIL;
-	}
-	if (rc == CTL_OK && !reply_ok(reply)) {
-		say("%s", reply_str(reply, "error"));
-		cJSON_Delete(reply);
-		return EX_FAIL;
-	}
 	if (rc == CTL_NODAEMON) {
 		/* The state file, as the daemon will find it. */
 		quar_path(&conf, path, sizeof(path));
@@ -1600,7 +1598,7 @@ static int
 cmd_census(const struct args *a)
 {
 	cJSON		*req, *reply, *arr, *h, *in, *out, *x;
-	char		 err[ERRLEN], f[24], l[24], *end, *s;
+	char		 f[24], l[24], *end, *s;
 	unsigned long	 days = 0;
 	int		 rc, n = 0;
 
@@ -1619,22 +1617,11 @@ cmd_census(const struct args *a)
 		return EX_FAIL;
 	if (days > 0)
 		cJSON_AddNumberToObject(req, "days", (double)days);
-	rc = ctl_ask(&conf, req, &reply, err, sizeof(err));
-	cJSON_Delete(req);
-	if (rc == CTL_NODAEMON) {
-		if ((reply = census_saved(a, (uint32_t)days)) == NULL)
-			return EX_FAIL;
-		rc = CTL_OK;
-	}
-	if (rc == CTL_ERROR) {
-		say("%s", err);
+	if ((rc = ask_daemon(req, &reply)) == CTL_ERROR)
 		return EX_FAIL;
-	}
-	if (!reply_ok(reply)) {
-		say("%s", reply_str(reply, "error"));
-		cJSON_Delete(reply);
+	if (rc == CTL_NODAEMON &&
+	    (reply = census_saved(a, (uint32_t)days)) == NULL)
 		return EX_FAIL;
-	}
 	if (a->seen & B(OPT_JSON)) {
 		cJSON_DeleteItemFromObject(reply, "ok");
 		if ((s = cJSON_PrintUnformatted(reply)) != NULL)
