@@ -136,3 +136,14 @@ prefix_format(const struct prefix *p, char *buf, size_t len)
 	addr_format(&p->addr, a, sizeof(a));
 	snprintf(buf, len, "%s/%u", a, p->len);
 }
+
+/* A prefix as the lists write it: "10.20.1.25" for one host (no /32 or
+ * /128), "10.20.8.0/24" otherwise. */
+void
+host_format(const struct prefix *p, char *buf, size_t len)
+{
+	if (p->len == (p->addr.af == 4 ? 32 : 128))
+		addr_format(&p->addr, buf, len);
+	else
+		prefix_format(p, buf, len);
+}

@@ -362,12 +362,8 @@ engine_policy_event(struct engine *e, const struct policy *pol,
 	if (d->quar != NULL) {
 		const struct quar_entry	*q = d->quar;
 
-		if (q->pfx.len == (q->pfx.addr.af == 4 ? 32 : 128))
-			addr_format(&q->pfx.addr, ev.policy.quar.host,
-			    sizeof(ev.policy.quar.host));
-		else
-			prefix_format(&q->pfx, ev.policy.quar.host,
-			    sizeof(ev.policy.quar.host));
+		host_format(&q->pfx, ev.policy.quar.host,
+		    sizeof(ev.policy.quar.host));
 		ev.policy.quar.since = q->since;
 		ev.policy.quar.until = q->until;
 		memcpy(ev.policy.quar.who, q->who, sizeof(q->who));

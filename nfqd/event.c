@@ -527,10 +527,7 @@ add_host(cJSON *o, const char *key, const struct prefix *p)
 {
 	char	 s[PREFIX_STRLEN];
 
-	if (p->len == (p->addr.af == 4 ? 32 : 128))
-		addr_format(&p->addr, s, sizeof(s));
-	else
-		prefix_format(p, s, sizeof(s));
+	host_format(p, s, sizeof(s));
 	cJSON_AddStringToObject(o, key, s);
 }
 

@@ -225,16 +225,6 @@ xl_text(const struct xline *l, char *out, size_t cap)
 	out[n] = '\0';
 }
 
-/* "10.20.1.25" for a host, "10.20.8.0/24" otherwise. */
-static void
-xe_addr(const struct prefix *p, char *buf, size_t len)
-{
-	if (p->len == (p->addr.af == 4 ? 32 : 128))
-		addr_format(&p->addr, buf, len);
-	else
-		prefix_format(p, buf, len);
-}
-
 static bool
 xe_expired(const struct excedit *x, const struct exc_entry *e)
 {
@@ -548,7 +538,7 @@ xe_format(const struct excedit *x, const struct xnew *e, char *out,
 	char		 a[PREFIX_STRLEN];
 	const char	*d = dir_name(e->dir);
 
-	xe_addr(&e->pfx, a, sizeof(a));
+	host_format(&e->pfx, a, sizeof(a));
 	sb_add(&b, "%s", a);
 	sb_pad(&b, (int)strlen(a), x->lay.abs1, x->lay.col1, x->lay.min1);
 	sb_add(&b, "%s", d);
@@ -896,7 +886,7 @@ xe_warn_outside(const struct excedit *x, const struct exc_entry *e)
 
 	if (x->o.conf == NULL || xe_inside(x->o.conf, &e->pfx))
 		return;
-	xe_addr(&e->pfx, a, sizeof(a));
+	host_format(&e->pfx, a, sizeof(a));
 	xe_internal_list(x->o.conf, list, sizeof(list));
 	xe_msg(x, EXCEDIT_WARN, "%s:%u: %s is not inside internal-networks "
 	    "(%s): nfqd never consults it", x->name, e->line, a, list);
@@ -948,8 +938,8 @@ xe_overlaps(const struct excedit *x, bool all)
 			continue;
 		lost = out->dir & ~in->dir;
 		gained = in->dir & ~out->dir;
-		xe_addr(&in->pfx, a, sizeof(a));
-		xe_addr(&out->pfx, b, sizeof(b));
+		host_format(&in->pfx, a, sizeof(a));
+		host_format(&out->pfx, b, sizeof(b));
 		if (lost && gained)
 			snprintf(what, sizeof(what), "loses %s and gains %s",
 			    dir_name(lost), dir_name(gained));
@@ -988,7 +978,7 @@ excedit_lint(const struct excedit *x)
 		e = &x->l[x->ent[k]].e;
 		xe_warn_outside(x, e);
 		if (xe_expired(x, e)) {
-			xe_addr(&e->pfx, a, sizeof(a));
+			host_format(&e->pfx, a, sizeof(a));
 			xe_msg(x, EXCEDIT_WARN, "%s:%u: %s expired on %s "
 			    "(nfqctl exception remove %s)", x->name, e->line,
 			    a, e->expires, a);
@@ -1357,7 +1347,7 @@ excedit_add(struct excedit *x, const struct excedit_req *r, char *err,
 	if (xe_check(x, r, NULL, &n, err, errlen) == -1)
 		return -1;
 	if ((k = xe_find(x, &n.pfx)) != -1) {
-		xe_addr(&n.pfx, a, sizeof(a));
+		host_format(&n.pfx, a, sizeof(a));
 		snprintf(err, errlen, "%s is already listed (%s:%u); remove it "
 		    "first to change it", a, x->name,
 		    x->l[x->ent[k]].e.line);
@@ -1414,7 +1404,7 @@ excedit_remove(struct excedit *x, const char *addr, const char *ticket,
 	if (ticket != NULL && ticket[0] != '\0' &&
 	    xv_text("ticket", ticket, t, err, errlen) == -1)
 		return -1;
-	xe_addr(&p, a, sizeof(a));
+	host_format(&p, a, sizeof(a));
 	if ((k = xe_find(x, &p)) == -1) {
 		e = NULL;
 		for (j = 0; j < x->nent; j++) {
@@ -1425,7 +1415,7 @@ excedit_remove(struct excedit *x, const char *addr, const char *ticket,
 				e = c;
 		}
 		if (e != NULL) {
-			xe_addr(&e->pfx, b, sizeof(b));
+			host_format(&e->pfx, b, sizeof(b));
 			snprintf(err, errlen, "%s is not in %s (it is inside "
 			    "%s, line %u, which stays)", a, x->name, b,
 			    e->line);
@@ -1727,7 +1717,7 @@ excedit_import(struct excedit *x, const char *text, size_t len,
 	for (i = 1; i < n; i++)
 		if (sorted[i]->ok && sorted[i - 1]->ok &&
 		    pfx_equal(&sorted[i]->pfx, &sorted[i - 1]->pfx)) {
-			xe_addr(&sorted[i]->pfx, a, sizeof(a));
+			host_format(&sorted[i]->pfx, a, sizeof(a));
 			xe_msg(x, EXCEDIT_ERROR, "%s: entry %d: %s is also "
 			    "entry %d", name, sorted[i]->pos, a,
 			    sorted[i - 1]->pos);

@@ -549,10 +549,7 @@ live_quar_event(void *arg, uint8_t action, const struct quar_entry *e)
 		*ev.quarantine.q = *e;
 		live_emit(l, &ev);
 	}
-	if (e->pfx.len == (e->pfx.addr.af == 4 ? 32 : 128))
-		addr_format(&e->pfx.addr, a, sizeof(a));
-	else
-		prefix_format(&e->pfx, a, sizeof(a));
+	host_format(&e->pfx, a, sizeof(a));
 	if (action == QA_START)
 		log_info("quarantine of %s starts (by %s): %s", a, e->who,
 		    e->reason);
@@ -833,10 +830,7 @@ add_prefix_json(cJSON *o, const char *key, const struct prefix *p)
 {
 	char	 s[PREFIX_STRLEN];
 
-	if (p->len == (p->addr.af == 4 ? 32 : 128))
-		addr_format(&p->addr, s, sizeof(s));
-	else
-		prefix_format(p, s, sizeof(s));
+	host_format(p, s, sizeof(s));
 	cJSON_AddStringToObject(o, key, s);
 }
 

@@ -157,15 +157,6 @@ when_text(int64_t t, char *buf, size_t len)
 		snprintf(buf, len, "%lld", (long long)t);
 }
 
-static void
-host_text(const struct prefix *p, char *buf, size_t len)
-{
-	if (p->len == (p->addr.af == 4 ? 32 : 128))
-		addr_format(&p->addr, buf, len);
-	else
-		prefix_format(p, buf, len);
-}
-
 static const char usage_text[] =
     "usage: nfqctl [-c CONF] exception add ADDR[/LEN] "
     "--direction inbound|outbound|both\n"
@@ -684,10 +675,7 @@ list_table(const struct excedit *x, const bool *sel, int64_t now)
 			if (!sel[k])
 				continue;
 			excedit_get(x, k, &in);
-			if (in.e.pfx.len == (in.e.pfx.addr.af == 4 ? 32 : 128))
-				addr_format(&in.e.pfx.addr, a, sizeof(a));
-			else
-				prefix_format(&in.e.pfx, a, sizeof(a));
+			host_format(&in.e.pfx, a, sizeof(a));
 			list_status(&in.e, now, st, sizeof(st));
 			cell[0] = a;
 			cell[1] = dir_name(in.e.dir);
@@ -945,10 +933,7 @@ test_why(const struct policy *p, const struct decision *d,
 
 	addr_format(campus, a, sizeof(a));
 	if (x != NULL) {
-		if (x->pfx.len == (x->pfx.addr.af == 4 ? 32 : 128))
-			addr_format(&x->pfx.addr, e, sizeof(e));
-		else
-			prefix_format(&x->pfx, e, sizeof(e));
+		host_format(&x->pfx, e, sizeof(e));
 	}
 	switch (d->reason) {
 	case R_INTERNAL:
@@ -974,7 +959,7 @@ test_why(const struct policy *p, const struct decision *d,
 		    want);
 		break;
 	case R_QUARANTINE:
-		host_text(&d->quar->pfx, e, sizeof(e));
+		host_format(&d->quar->pfx, e, sizeof(e));
 		when_text(d->quar->until, u, sizeof(u));
 		snprintf(buf, len, "%s is in quarantine until %s (by %s: %s): "
 		    "all its SMTP is blocked, exceptions notwithstanding", e, u,
@@ -1072,7 +1057,7 @@ cmd_test(const struct args *a)
 		}
 		if (d.quar != NULL) {
 			x = cJSON_AddObjectToObject(o, "quarantine");
-			host_text(&d.quar->pfx, e, sizeof(e));
+			host_format(&d.quar->pfx, e, sizeof(e));
 			cJSON_AddStringToObject(x, "host", e);
 			when_text(d.quar->until, why2, sizeof(why2));
 			cJSON_AddStringToObject(x, "until", why2);
@@ -1365,7 +1350,7 @@ cmd_quar_add(const struct args *a)
 	if (load_conf(a) == -1)
 		return EX_USAGE;
 	excedit_who(who, sizeof(who));
-	host_text(&p, h, sizeof(h));
+	host_format(&p, h, sizeof(h));
 	if ((req = new_req("quarantine")) == NULL)
 		return EX_FAIL;
 	cJSON_AddStringToObject(req, "op", "add");
@@ -1421,7 +1406,7 @@ cmd_quar_remove(const struct args *a)
 	if (load_conf(a) == -1)
 		return EX_USAGE;
 	excedit_who(who, sizeof(who));
-	host_text(&p, h, sizeof(h));
+	host_format(&p, h, sizeof(h));
 	if ((req = new_req("quarantine")) == NULL)
 		return EX_FAIL;
 	cJSON_AddStringToObject(req, "op", "remove");
@@ -1480,7 +1465,7 @@ cmd_quar_list(const struct args *a)
 			if (l.v[i].until <= now)
 				continue;
 			o = cJSON_CreateObject();
-			host_text(&l.v[i].pfx, h, sizeof(h));
+			host_format(&l.v[i].pfx, h, sizeof(h));
 			cJSON_AddStringToObject(o, "host", h);
 			/* As the daemon says them (EVE timestamps). */
 			ts_format(l.v[i].since * 1000000, u, sizeof(u));

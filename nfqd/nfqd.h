@@ -37,6 +37,7 @@ void	 addr_format(const struct ip_addr *, char *, size_t);
 bool	 addr_equal(const struct ip_addr *, const struct ip_addr *);
 int	 prefix_parse(const char *, struct prefix *, char *, size_t);
 void	 prefix_format(const struct prefix *, char *, size_t);
+void	 host_format(const struct prefix *, char *, size_t);
 bool	 prefix_contains(const struct prefix *, const struct ip_addr *);
 void	 addr_mask(struct ip_addr *, unsigned);
 

@@ -41,16 +41,6 @@
 #define QUAR_FILE_MAX	(8 << 20)	/* bytes of quarantine.json */
 #define QUAR_LOCK_MS	30000
 
-/* A host as it is written: no /32 or /128. */
-static void
-qhost(const struct prefix *p, char *buf, size_t len)
-{
-	if (p->len == (p->addr.af == 4 ? 32 : 128))
-		addr_format(&p->addr, buf, len);
-	else
-		prefix_format(p, buf, len);
-}
-
 void
 quar_path(const struct conf *c, char *buf, size_t len)
 {
@@ -237,7 +227,7 @@ quar_index(struct quar_list *l, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	case 1:
-		qhost(&l->v[dup[1]].pfx, a, sizeof(a));
+		host_format(&l->v[dup[1]].pfx, a, sizeof(a));
 		snprintf(err, errlen, "%s is listed twice", a);
 		return -1;
 	}
@@ -544,7 +534,7 @@ quar_json(const struct quar_list *l)
 		if ((o = cJSON_CreateObject()) == NULL)
 			break;
 		cJSON_AddItemToArray(arr, o);
-		qhost(&e->pfx, a, sizeof(a));
+		host_format(&e->pfx, a, sizeof(a));
 		cJSON_AddStringToObject(o, "host", a);
 		when_format(e->since, t, sizeof(t));
 		cJSON_AddStringToObject(o, "since", t);
@@ -667,7 +657,7 @@ quar_add(const char *dir, const struct quar_entry *e, char *err,
 	if ((k = qs_find(&s, &e->pfx)) >= 0) {
 		const struct quar_entry *o = &s.l.v[k];
 
-		qhost(&o->pfx, a, sizeof(a));
+		host_format(&o->pfx, a, sizeof(a));
 		when_format(o->until, t, sizeof(t));
 		if (o->until > e->since)
 			snprintf(err, errlen, "%s is already in quarantine until "
@@ -725,10 +715,10 @@ quar_remove(const char *dir, const struct prefix *p, int64_t now,
 	}
 	if (qs_open(&s, dir, err, errlen) == -1)
 		return -1;
-	qhost(p, a, sizeof(a));
+	host_format(p, a, sizeof(a));
 	if ((k = qs_find(&s, p)) < 0 || s.l.v[k].until <= now) {
 		if ((in = quar_match(&s.l, &p->addr, now)) != NULL) {
-			qhost(&in->pfx, b, sizeof(b));
+			host_format(&in->pfx, b, sizeof(b));
 			snprintf(err, errlen, "%s is not in quarantine itself; "
 			    "%s around it is (remove that)", a, b);
 		} else
