@@ -555,6 +555,18 @@ engine_packet(struct engine *e, const struct policy *pol, enum link link,
 			if (rhit.kind == RK_QUARANTINE)
 				d.exc = NULL;
 		}
+		if ((hints & HINT_DROPPED) && d.action == A_ALLOWED) {
+			/*
+			 * The kernel dropped it by the policy before a reload
+			 * (its maps follow a moment after the workers'): the
+			 * record says what was done, and why the kernel did.
+			 */
+			d.action = A_BLOCKED;
+			d.reason = (uint8_t)(hints >> 8);
+			d.exc = NULL;
+			d.quar = NULL;
+			e->st.fp_disagree++;
+		}
 		if (d.action == A_ALLOWED)
 			e->st.allowed++;
 		else

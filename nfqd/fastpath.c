@@ -16,8 +16,10 @@
  *    rebuilt as the packet's IP and TCP headers, to an engine of its own
  *    (engine.c, the queue path's pipeline): the same flow table, policy
  *    decision, flood control and events.  Its events say "path": "kernel".
- *    A record the policy would not block (it cannot happen while the maps
- *    follow the policy) is counted as a disagreement and logged.
+ *    A record the running policy would not block (a SYN the kernel
+ *    dropped in the moment between a reload's swap and the maps' flip)
+ *    is still recorded as blocked, for the kernel's reason, and counted
+ *    as a disagreement and logged.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -70,11 +72,9 @@ struct fastpath {
 	struct evq		*evq;
 	int64_t			 now_us;
 	uint32_t		 lostgen;	/* fp_lost's, in force */
-	uint64_t		 disagree;
 	_Atomic uint64_t	 ev_dropped;
-	pthread_mutex_t		 lock;		/* snap, disagree_snap */
+	pthread_mutex_t		 lock;		/* snap */
 	struct stats		 snap;
-	uint64_t		 disagree_snap;
 };
 
 /* ---- libbpf's messages: debug log; the last warning kept for errors ---- */
@@ -654,10 +654,11 @@ fp_record(void *arg, void *data, size_t len)
 {
 	struct fastpath		*fp = arg;
 	const struct fp_rec	*r = data;
+	const struct stats	*st = engine_stats(fp->engine);
 	uint8_t			 b[40 + 60];
+	uint64_t		 before = st->fp_disagree;
 	uint32_t		 cap;
 	int64_t			 ts;
-	int			 v;
 
 	if (len < sizeof(*r) || (r->af != 4 && r->af != 6))
 		return 0;
@@ -666,25 +667,24 @@ fp_record(void *arg, void *data, size_t len)
 	if (ts < fp->now_us)
 		ts = fp->now_us;	/* CPUs' records interleave */
 	fp->now_us = ts;
-	v = engine_packet(fp->engine, fp->pol, LINK_RAW, b, cap,
-	    r->ip_len > cap ? r->ip_len : cap, ts, 0);
-	if (v != V_DROP && fp->pol->conf.mode == MODE_ENFORCE) {
-		/* The kernel dropped what the policy allows. */
-		if (fp->disagree++ % 1000 == 0) {
-			char	 s[ADDR_STRLEN], d[ADDR_STRLEN];
-			struct ip_addr	 a;
+	/* The kernel dropped it: the engine records it so, whatever the
+	 * running policy says of it now (the reason is the kernel's). */
+	engine_packet(fp->engine, fp->pol, LINK_RAW, b, cap,
+	    r->ip_len > cap ? r->ip_len : cap, ts, HINT_KERNEL_DROP(r->reason));
+	if (st->fp_disagree != before && before % 1000 == 0) {
+		char		 s[ADDR_STRLEN], d[ADDR_STRLEN];
+		struct ip_addr	 a;
 
-			a.af = r->af;
-			memset(a.b, 0, 16);
-			memcpy(a.b, r->src, r->af == 4 ? 4 : 16);
-			addr_format(&a, s, sizeof(s));
-			memcpy(a.b, r->dst, r->af == 4 ? 4 : 16);
-			addr_format(&a, d, sizeof(d));
-			log_warnx("fastpath: the kernel dropped a SYN %s -> "
-			    "%s:%u that the running policy allows (%llu so "
-			    "far): maps out of date?", s, d, r->dport,
-			    (unsigned long long)fp->disagree);
-		}
+		a.af = r->af;
+		memset(a.b, 0, 16);
+		memcpy(a.b, r->src, r->af == 4 ? 4 : 16);
+		addr_format(&a, s, sizeof(s));
+		memcpy(a.b, r->dst, r->af == 4 ? 4 : 16);
+		addr_format(&a, d, sizeof(d));
+		log_warnx("fastpath: the kernel dropped a SYN %s -> %s:%u that "
+		    "the running policy allows (%llu so far; recorded as "
+		    "blocked): its maps lagged a reload, or failed to follow "
+		    "it", s, d, r->dport, (unsigned long long)st->fp_disagree);
 	}
 	return 0;
 }
@@ -731,7 +731,6 @@ fp_snapshot(struct fastpath *fp)
 {
 	pthread_mutex_lock(&fp->lock);
 	fp->snap = *engine_stats(fp->engine);
-	fp->disagree_snap = fp->disagree;
 	pthread_mutex_unlock(&fp->lock);
 }
 
@@ -895,7 +894,7 @@ fastpath_stats(struct fastpath *fp, struct stats *sum)
 		return;
 	pthread_mutex_lock(&fp->lock);
 	s = fp->snap;
-	sum->fp_disagree = fp->disagree_snap;
+	sum->fp_disagree = s.fp_disagree;
 	pthread_mutex_unlock(&fp->lock);
 #define ADD(x)	sum->x += s.x
 	ADD(pkts); ADD(bytes); ADD(ipv4); ADD(ipv6); ADD(vlan);

@@ -427,7 +427,7 @@ struct stats {
 	/* the eBPF fast path's kernel counters (fastpath.c); mode 0: off */
 	uint8_t		 fp_mode;		/* enum fastpath_mode */
 	uint64_t	 fp_syn, fp_dropped, fp_lost, fp_deferred, fp_unparsed;
-	uint64_t	 fp_disagree;	/* dropped, yet the policy allows */
+	uint64_t	 fp_disagree;	/* dropped, yet the policy allows (engine) */
 	const struct sink_stat *sinks;	/* set by the writer before */
 	size_t		 nsinks;		/* event_format */
 	char		 exc_sha256[SHA256_HEXLEN];	/* the list in force */
@@ -676,6 +676,9 @@ enum verdict { V_ACCEPT, V_BYPASS, V_DROP, V_ALLOWED };
 
 /* What the packet source knows about a packet (engine_packet hints). */
 #define HINT_ALLOWED	0x1	/* conntrack says nfqd allowed it before */
+#define HINT_DROPPED	0x2	/* the kernel fast path dropped it, */
+#define HINT_KERNEL_DROP(reason) \
+	(HINT_DROPPED | (unsigned)(reason) << 8)	/* for this reason */
 
 struct engine;
 typedef void (*emit_cb)(void *, const struct event *);

@@ -1038,6 +1038,43 @@ test_restart_hint_resumes(void **state)
 	assert_int_equal(count(f, EV_POLICY), 1);
 }
 
+static void
+test_kernel_drop_recorded_as_dropped(void **state)
+{
+	struct fx		*f = *state;
+	const struct event	*ev;
+	uint8_t			 b[2048];
+	size_t			 n;
+
+	/*
+	 * A record of the fast path: the kernel dropped a SYN to the mail
+	 * gateway (10.20.1.25 has an exception now) by the list it held a
+	 * moment before a reload.  The record says blocked, with the
+	 * kernel's reason, and the disagreement is counted.
+	 */
+	n = build_ip_tcp(b, OUT, 40000, "10.20.1.25", 25, TH_SYN, 0);
+	assert_int_equal(engine_packet(f->e, f->pol, LINK_RAW, b, (uint32_t)n,
+	    (uint32_t)n, T0, HINT_KERNEL_DROP(R_NO_EXCEPTION)), V_DROP);
+	ev = nth(f, EV_POLICY, 0);
+	assert_int_equal(ev->policy.action, A_BLOCKED);
+	assert_int_equal(ev->policy.reason, R_NO_EXCEPTION);
+	assert_string_equal(ev->policy.exc.entry, "");
+	assert_int_equal(engine_stats(f->e)->fp_disagree, 1);
+	assert_int_equal(engine_stats(f->e)->blocked, 1);
+	/* One the policy blocks as well: its own reason, no disagreement. */
+	n = build_ip_tcp(b, "10.20.3.44", 40001, OUT, 25, TH_SYN, 0);
+	assert_int_equal(engine_packet(f->e, f->pol, LINK_RAW, b, (uint32_t)n,
+	    (uint32_t)n, T0, HINT_KERNEL_DROP(R_QUARANTINE)), V_DROP);
+	ev = nth(f, EV_POLICY, 1);
+	assert_int_equal(ev->policy.reason, R_NO_EXCEPTION);
+	assert_int_equal(engine_stats(f->e)->fp_disagree, 1);
+	/* Without the hint the gateway's SYN is the policy's: allowed. */
+	n = build_ip_tcp(b, OUT, 40002, "10.20.1.25", 25, TH_SYN, 0);
+	assert_int_not_equal(engine_packet(f->e, f->pol, LINK_RAW, b,
+	    (uint32_t)n, (uint32_t)n, T0, 0), V_DROP);
+	assert_int_equal(nth(f, EV_POLICY, 2)->policy.action, A_ALLOWED);
+}
+
 int
 main(void)
 {
@@ -1063,6 +1100,7 @@ main(void)
 		T(test_unknown_payload_alerts),
 		T(test_blocked_not_classified),
 		T(test_restart_hint_resumes),
+		T(test_kernel_drop_recorded_as_dropped),
 #undef T
 	};
 
