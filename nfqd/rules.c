@@ -20,6 +20,8 @@
  *                     connmark A -> mark A       tells a restarted nfqd
  *                                                that it allowed this one
  *                     NFQUEUE --queue-bypass
+ *                     (queues = N-M: steering to NFQD-QSRC, NFQD-QDST
+ *                     first, below)
  *  filter FORWARD     -I 1 ... --ports <smtp> -j NFQD
  *  filter NFQD        mark R -> REJECT tcp-reset (reject = yes)
  *                     connmark B, mark B -> ACCEPT   nfqd allowed it
@@ -67,6 +69,53 @@ port_lists(const struct conf *c, char lists[][MULTIPORT_MAX * 6 + 1])
 		    c->ports[i]);
 	}
 	return n;
+}
+
+/*
+ * More than one queue: every connection of a campus host must meet the
+ * same worker, or its detections (bulk sender, relay) would count only
+ * the share of its connections that hashed to each queue.  NFQUEUE's own
+ * --queue-balance hashes the address pair, which spreads one host over
+ * all queues.  So a connection whose campus end is a client (its original
+ * source is internal) or a server with an inbound exception goes to the
+ * queue of that campus address, chosen by its low bits (u32 match: the
+ * last 32-bit word of the address); the rest, blocked inbound attempts
+ * and transit, which a scan or a flood brings by the million, keep the
+ * pair hash, spread over every queue.  Both directions of a connection
+ * reach the same queue (conntrack's direction says which end is which).
+ *
+ * Buckets: the queue count when it is a power of two, else the power of
+ * two at least four times it (the queues' shares then differ by at most
+ * one bucket in sixteen).
+ */
+static unsigned
+steer_buckets(const struct conf *c)
+{
+	unsigned	 n = c->queue_count, b = 1;
+
+	while (b < n)
+		b <<= 1;
+	if (b != n)
+		while (b < 4 * n)
+			b <<= 1;
+	return b;
+}
+
+/* NFQD-QSRC and NFQD-QDST: one NFQUEUE rule per bucket of the address. */
+static void
+steer_chains(const struct conf *c, int family, FILE *f)
+{
+	/* The last 32-bit word of the source and destination addresses. */
+	const unsigned	 off[2] = { family == 4 ? 12 : 20, family == 4 ? 16 : 36 };
+	unsigned	 b, nb = steer_buckets(c);
+
+	for (int k = 0; k < 2; k++)
+		for (b = 0; b < nb; b++)
+			fprintf(f, "-A NFQD-Q%s -m u32 --u32 "
+			    "\"0x%x&0x%x=0x%x\" -j NFQUEUE --queue-num %u "
+			    "--queue-bypass\n",
+			    k ? "DST" : "SRC", off[k], nb - 1, b,
+			    c->queue_first + b % c->queue_count);
 }
 
 static void
@@ -122,17 +171,32 @@ rules_script(const struct conf *c, int family, FILE *f)
 	fprintf(f, "# jump: mangle POSTROUTING first -j NFQD-SAVE\n");
 
 	fprintf(f, "*mangle\n"
+	    ":NFQD-QDST - [0:0]\n"
+	    ":NFQD-QSRC - [0:0]\n"
 	    ":NFQD-QUEUE - [0:0]\n"
 	    ":NFQD-SAVE - [0:0]\n");
 	fprintf(f, "-A NFQD-QUEUE -m connmark --mark %s/%s -j RETURN\n", B, B);
 	fprintf(f, "-A NFQD-QUEUE -m mark --mark %s/%s -j RETURN\n", R, R);
 	fprintf(f, "-A NFQD-QUEUE -j CONNMARK --restore-mark --nfmask %s "
 	    "--ctmask %s\n", A, A);
+	if (c->queue_count > 1) {
+		/* The campus end: a client, or a server with an exception. */
+		fprintf(f, "-A NFQD-QUEUE -m conntrack --ctdir ORIGINAL -m set "
+		    "--match-set %s src -g NFQD-QSRC\n", ints);
+		fprintf(f, "-A NFQD-QUEUE -m conntrack --ctdir ORIGINAL -m set "
+		    "--match-set %s dst -g NFQD-QDST\n", in);
+		fprintf(f, "-A NFQD-QUEUE -m conntrack --ctdir REPLY -m set "
+		    "--match-set %s dst -g NFQD-QDST\n", ints);
+		fprintf(f, "-A NFQD-QUEUE -m conntrack --ctdir REPLY -m set "
+		    "--match-set %s src -g NFQD-QSRC\n", in);
+	}
 	fprintf(f, "-A NFQD-QUEUE -j NFQUEUE %s --queue-bypass\n", q);
 	fprintf(f, "-A NFQD-SAVE -m mark --mark %s/%s -j CONNMARK --save-mark "
 	    "--nfmask %s --ctmask %s\n", B, B, B, B);
 	fprintf(f, "-A NFQD-SAVE -m mark --mark %s/%s -j CONNMARK --save-mark "
 	    "--nfmask %s --ctmask %s\n", A, A, A, A);
+	if (c->queue_count > 1)
+		steer_chains(c, family, f);
 	fprintf(f, "COMMIT\n");
 
 	fprintf(f, "*filter\n"
@@ -254,9 +318,24 @@ rules_nft(const struct conf *c, FILE *f)
 	    B, B, R, R, A, A, A);
 	if (c->queue_count <= 1)
 		fprintf(f, "\t\tqueue num %u bypass\n", c->queue_first);
-	else
-		fprintf(f, "\t\tqueue num %u-%u fanout,bypass\n",
+	else {
+		/* A campus host's connections to one queue (steer_chains). */
+		for (int af = 4; af <= 6; af += 2) {
+			const char	*ip = af == 4 ? "ip" : "ip6";
+
+			for (int k = 0; k < 4; k++)
+				fprintf(f, "\t\tct direction %s %s %s @%s%d "
+				    "queue flags bypass to jhash %s %s mod %u "
+				    "offset %u\n", k < 2 ? "original" : "reply",
+				    ip, k == 0 || k == 3 ? "saddr" : "daddr",
+				    k % 2 ? "in" : "int", af, ip,
+				    k == 0 || k == 3 ? "saddr" : "daddr",
+				    c->queue_count, c->queue_first);
+		}
+		/* The pair hash, as --queue-balance (not fanout: by CPU). */
+		fprintf(f, "\t\tqueue num %u-%u bypass\n",
 		    c->queue_first, c->queue_first + c->queue_count - 1);
+	}
 	fprintf(f, "\t}\n\n");
 
 	/* Decision: what the daemon said, else the degraded policy. */

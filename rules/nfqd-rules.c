@@ -5,7 +5,7 @@
  *	nfqd-rules [-c CONF] install|remove|status|print [--nft]
  *
  * It only ever touches nfqd's own chains (filter NFQD, NFQD-DEGRADED,
- * mangle NFQD-QUEUE, NFQD-SAVE), the rules that jump to them and the
+ * mangle NFQD-QUEUE, NFQD-SAVE, NFQD-QSRC, NFQD-QDST), the rules that jump to them and the
  * <prefix>-* sets.  Exit status: 0 success (status: fully installed),
  * 1 a command failed (status: partly or not installed), 2 usage or
  * configuration error.
@@ -28,7 +28,8 @@
 #define DEFAULT_CONF	"/etc/nfqd/nfqd.conf"
 
 static const char *const our_chains[] = {
-	"NFQD", "NFQD-DEGRADED", "NFQD-QUEUE", "NFQD-SAVE"
+	"NFQD", "NFQD-DEGRADED", "NFQD-QUEUE", "NFQD-SAVE", "NFQD-QSRC",
+	"NFQD-QDST"
 };
 #define NOURS	(sizeof(our_chains) / sizeof(our_chains[0]))
 static const char *const tables[] = { "mangle", "filter" };
@@ -618,7 +619,8 @@ cmd_install(const struct policy *pol)
 	    install_family(&pol->conf, 6) == -1)
 		return 1;
 	printf("nfqd-rules: installed: sets %s-*, chains NFQD, NFQD-DEGRADED "
-	    "(filter), NFQD-QUEUE, NFQD-SAVE (mangle), IPv4 and IPv6\n",
+	    "(filter), NFQD-QUEUE, NFQD-SAVE, NFQD-QSRC, NFQD-QDST (mangle), "
+	    "IPv4 and IPv6\n",
 	    pol->conf.ipset_prefix);
 	return 0;
 }

@@ -743,6 +743,25 @@ t_print() {
 	! nx f nft get element inet nfqd out4 '{ 10.20.8.1 }' >/dev/null 2>&1 &&
 	! nx f nft get element inet nfqd in4 '{ 10.20.7.7 }' >/dev/null 2>&1 ||
 	    { bad "nft sets: most specific entry not deciding"; return 1; }
+	# Several queues: a campus host's connections all go to one queue
+	# (nfqd/rules.c steer_chains); nft's own steering rules parse, and on
+	# this kernel fail only for want of nft_queue.
+	mkconf "$T/f-q.conf" exceptions.conf "queues = 2-4"
+	rules f -c "$T/f-q.conf" print >"$T/f-q.print" &&
+	rules f -c "$T/f-q.conf" print --nft >"$T/f-q.nft" || { bad "print with queues = 2-4"; return 1; }
+	grep -q '^-A NFQD-QUEUE -m conntrack --ctdir ORIGINAL -m set --match-set nfqd-int4 src -g NFQD-QSRC$' "$T/f-q.print" &&
+	grep -q '^-A NFQD-QUEUE -m conntrack --ctdir REPLY -m set --match-set nfqd-in6 src -g NFQD-QSRC$' "$T/f-q.print" &&
+	grep -q '^-A NFQD-QSRC -m u32 --u32 "0xc&0xf=0xf" -j NFQUEUE --queue-num 2 --queue-bypass$' "$T/f-q.print" &&
+	grep -q '^-A NFQD-QDST -m u32 --u32 "0x24&0xf=0x4" -j NFQUEUE --queue-num 3 --queue-bypass$' "$T/f-q.print" &&
+	[ "$(grep -c '^-A NFQD-QSRC ' "$T/f-q.print")" = 32 ] ||
+	    { bad "queues = 2-4: steering rules"; return 1; }
+	nx f nft -c -f "$T/f-q.nft" >"$T/f-q.nft.out" 2>&1
+	e=$(grep -c 'Error' "$T/f-q.nft.out")
+	q=$(grep -A1 'Error: Could not process rule: No such file or directory' "$T/f-q.nft.out" |
+	    grep -c -e 'queue flags bypass to jhash' -e 'queue num 2-4 bypass$')
+	[ "$e" = "$q" ] || { bad "nft -c, queues = 2-4: $e errors, $q of them the queue's"; cat "$T/f-q.nft.out"; return 1; }
+	sed 's/ queue flags bypass to jhash .*/ accept/; s/^\(\t*\)queue num .*/\1accept/' "$T/f-q.nft" >"$T/f-q2.nft"
+	nx f nft -c -f "$T/f-q2.nft" || { bad "nft -c, queues = 2-4, without the queue statements"; return 1; }
 	# rules/nfqd.nft is this output for the sample (the ruleset part;
 	# the exception elements depend on the day).
 	(cd "$top" && "$RULES" -c nfqd/nfqd.conf print --nft) |
