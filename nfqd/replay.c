@@ -322,13 +322,18 @@ replay_run(const struct policy *pol, const char *file, struct sinks *sinks)
 	pthread_t		 writer;
 	FILE			*fp;
 	int			 rc = 0, n;
+	static char		 readbuf[REPLAY_READBUF];
 
-	/* A large stdio buffer: libpcap reads each record with fread. */
+	/*
+	 * A large stdio buffer: libpcap reads each record with fread.  glibc
+	 * ignores the size when setvbuf is given no buffer (it read 4 KB at a
+	 * time), so the buffer is ours; replay runs one capture at a time.
+	 */
 	if ((fp = fopen(file, "rb")) == NULL) {
 		log_warnx("%s: %s", file, strerror(errno));
 		return 1;
 	}
-	setvbuf(fp, NULL, _IOFBF, REPLAY_READBUF);
+	setvbuf(fp, readbuf, _IOFBF, sizeof(readbuf));
 	pc = pcap_fopen_offline_with_tstamp_precision(fp,
 	    PCAP_TSTAMP_PRECISION_MICRO, errbuf);
 	if (pc == NULL) {
