@@ -1,0 +1,108 @@
+/*
+ * What live.c (the workers, the main thread) and livectl.c (the control
+ * socket's commands) share: the daemon's state.  Private to the two.
+ */
+#ifndef NFQD_LIVE_H
+#define NFQD_LIVE_H
+
+#include <cjson/cJSON.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "nfqd.h"
+#include "sink.h"
+
+/* One connection of a `flows` answer, copied by its worker. */
+struct flow_info {
+	uint64_t		 id;
+	struct ip_addr		 src, dst;	/* client, server */
+	uint16_t		 sport, dport;
+	int64_t			 first_us, last_us;
+	uint64_t		 bytes[2];
+	uint32_t		 pkts[2];
+	uint8_t			 state, action, direction, queue;
+	char			 app_proto[32];
+};
+
+/* A `flows` request to the workers, and their answers. */
+struct dumpctl {
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 cond;
+	uint64_t		 seq;		/* the request being answered */
+	bool			 open;		/* answers for seq wanted */
+	unsigned		 pending;	/* workers yet to answer */
+	bool			 has_host;
+	struct prefix		 host;
+	uint32_t		 max;
+	struct flow_info	*v;
+	uint32_t		 n;
+	uint64_t		 matched;
+};
+
+/* What a reload did: the reload event, and the control socket's answer. */
+struct reload_result {
+	bool			 done;		/* a reload happened */
+	int64_t			 ts_us;
+	bool			 ok;
+	char			 error[256];
+	uint32_t		 entries, added, removed, changed, quarantines;
+	double			 load_ms, diff_ms, swap_ms, ipset_ms;
+	char			 ipset_error[256];
+	char			 source[16];	/* SIGHUP, socket */
+	char			 exc_sha256[SHA256_HEXLEN];	/* in force after */
+};
+
+struct worker {
+	pthread_t		 thread;
+	unsigned		 index;
+	struct queue		*q;
+	struct engine		*engine;
+	struct evq		*evq;
+	_Atomic uint64_t	 seen;		/* policy generation in use */
+	_Atomic uint64_t	 ev_dropped;
+	_Atomic int		 flushing;
+	pthread_mutex_t		 lock;		/* guards snap */
+	struct stats		 snap;
+	struct dumpctl		*dump;
+	_Atomic uint64_t	 dump_want;	/* `flows` request to answer */
+	_Atomic uint64_t	 dump_done;	/* the last one answered */
+};
+
+struct live {
+	const char		*conf_path;
+	struct worker		*w;
+	unsigned		 nw;
+	struct evq		*mainq;		/* stats and reload events */
+	struct sinks		*sinks;
+	pthread_t		 writer;
+	_Atomic int		 writer_stop;
+	_Atomic int		 writer_reopen;	/* SIGHUP: logrotate */
+	int64_t			 start_us;
+	uint64_t		 mainq_dropped;
+	uint16_t		 queue_first;
+	pthread_mutex_t		 reload_lock;	/* see the top of the file */
+	pthread_mutex_t		 emit_lock;	/* mainq: main and ctl threads */
+	pthread_mutex_t		 hash_lock;	/* exc_sha256: any thread */
+	char			 exc_sha256[SHA256_HEXLEN];	/* the list in force */
+	struct ctl		*ctl;
+	struct dumpctl		 dump;
+	struct reload_result	 last;		/* the last reload */
+	int64_t			 exc_checked;	/* expiry events: up to here */
+	int64_t			 exc_next;	/* next expiry, 0: none */
+	int64_t			 quar_next;	/* next quarantine end, 0 */
+	struct fastpath		*fp;		/* eBPF fast path, or NULL */
+	struct respond		*resp;		/* alerts' responses */
+	struct census		*census;	/* NULL: census-hosts = 0 */
+	uint64_t		 exc_gen;	/* lists in force so far, 1: start */
+};
+
+/* The running policy: workers read it per batch, a reload swaps it. */
+extern struct policy *_Atomic	live_policy;
+
+void	 live_stats(struct live *, struct stats *);
+int	 live_quar_apply(struct live *, int64_t, char *, size_t);
+void	 live_reload(struct live *, const char *, struct reload_result *);
+int	 live_ctl(void *, const struct ctl_req *, const struct ctl_peer *,
+	    cJSON *, char *, size_t);
+
+#endif
