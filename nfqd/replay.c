@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -334,6 +335,7 @@ replay_run(const struct policy *pol, const char *file, struct sinks *sinks)
 		return 1;
 	}
 	setvbuf(fp, readbuf, _IOFBF, sizeof(readbuf));
+	__fsetlocking(fp, FSETLOCKING_BYCALLER);	/* one reader thread */
 	pc = pcap_fopen_offline_with_tstamp_precision(fp,
 	    PCAP_TSTAMP_PRECISION_MICRO, errbuf);
 	if (pc == NULL) {
