@@ -52,10 +52,8 @@ mulfold(uint64_t a, uint64_t b)
 
 /*
  * Keyed hash of n bytes: one 64x64->128 multiply per 16 bytes, every bit of
- * the input reaching every bit of the product, then a finalizer.  A flow
- * key (38 bytes) costs three multiplies and the finalizer; per-word mixing
- * made it a twelfth of replay's time.  With a random seed an outsider
- * cannot aim addresses at one bucket.
+ * the input reaching every bit of the product, then a finalizer.  With a
+ * random seed an outsider cannot aim addresses at one bucket.
  */
 uint64_t
 hash64(const void *p, size_t n, uint64_t seed)
@@ -154,10 +152,22 @@ flowtab_foreach(const struct flowtab *t, void (*cb)(void *,
 			cb(arg, &t->flows[i]);
 }
 
+/*
+ * hash64 of the key's bytes, but read field by field: the key was just
+ * written field by field, and a word spanning two of those writes waits
+ * for both to reach the cache (a failed store forward) where a word
+ * inside one is forwarded at once.
+ */
 uint32_t
 flow_hash(const struct flowtab *t, const struct flow_key *k)
 {
-	return (uint32_t)hash64(k, sizeof(*k), t->seed);
+	uint64_t	 a[4], x;
+
+	memcpy(a, k->addr, sizeof(a));
+	x = (uint64_t)k->af << 32 | (uint64_t)k->port[0] << 16 | k->port[1];
+	return (uint32_t)mix64(mulfold(mulfold(a[0] ^ t->seed ^
+	    0xa0761d6478bd642fULL, a[1] ^ 0xe7037ed1a0b428dbULL) ^ a[2] ^
+	    0x8ebc6af09c88c6e3ULL, a[3] ^ x ^ 0x589965cc75374cc3ULL));
 }
 
 struct flow *
