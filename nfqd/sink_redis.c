@@ -1,6 +1,7 @@
 /*
- * redis://HOST:PORT[/MODE/KEY]: events into Redis, in the shapes that
- * Suricata's EVE redis output writes, so its consumers read nfqd too:
+ * redis://HOST:PORT[/MODE/KEY[?auth-file=PATH]]: events into Redis, in the
+ * shapes that Suricata's EVE redis output writes, so its consumers read
+ * nfqd too:
  *
  *	list, lpush	LPUSH KEY line		(the default, key "nfqd")
  *	rpush		RPUSH KEY line
@@ -16,14 +17,24 @@
  * error (a WRONGTYPE key, an out-of-memory server).  A connection lost
  * with commands unanswered sends them again on the next one: at least
  * once, so a line may be stored twice.
+ *
+ * auth-file names a file holding PASSWORD or USER PASSWORD (Redis 6 ACL
+ * users), readable by its owner (and group) only: it is read once at
+ * open, and every connection starts with AUTH.  Events wait until Redis
+ * has answered it; a refusal (WRONGPASS) is logged with Redis's words and
+ * the connection is retried with the sink's backoff, the events queued,
+ * never sent to be refused as NOAUTH.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <hiredis/hiredis.h>
 
@@ -37,6 +48,7 @@
 #define REPLY_WAIT_MS	30000		/* no reply this long: lost */
 #define STREAM_MAXLEN	"100000"	/* as Suricata's stream-maxlen */
 #define KEY_MAX		128
+#define AUTH_MAX	512		/* the auth file's one line */
 
 enum rmode { RM_LPUSH, RM_RPUSH, RM_PUBLISH, RM_XADD };
 
@@ -62,20 +74,51 @@ struct redis {
 	int64_t		 wait_since;	/* mono ms: replies owed since */
 	int64_t		 last_err_log;
 	uint64_t	 errors;
+	char		*hello;		/* AUTH, formatted; NULL: none */
+	size_t		 hello_len, hello_sent;
+	bool		 hello_wait;	/* its answer is owed */
+	int64_t		 last_auth_log;
 };
 
-/* "" or "/MODE/KEY" into mode and key. */
+/*
+ * "" or "/MODE/KEY[?auth-file=PATH]" into mode, key and the auth file
+ * ("" for none; an absolute path).
+ */
 static int
 redis_parse(const char *path, enum rmode *mode, char *key, size_t keylen,
-    char *err, size_t errlen)
+    char *auth, size_t authlen, char *err, size_t errlen)
 {
-	const char	*m, *slash;
+	const char	*m, *slash, *q;
+	char		 kbuf[KEY_MAX + 1];
 	size_t		 i, n;
 
 	*mode = RM_LPUSH;
 	snprintf(key, keylen, "nfqd");
+	auth[0] = '\0';
 	if (path[0] == '\0')
 		return 0;
+	if ((q = strchr(path, '?')) != NULL) {
+		if (strncmp(q + 1, "auth-file=", 10) != 0) {
+			snprintf(err, errlen, "unknown redis option '%.40s' "
+			    "(auth-file=PATH)", q + 1);
+			return -1;
+		}
+		if (q[11] != '/' || strlen(q + 11) >= authlen ||
+		    strpbrk(q + 11, "?& \t") != NULL) {
+			snprintf(err, errlen, "redis auth-file: an absolute "
+			    "path, no spaces, shorter than %zu bytes", authlen);
+			return -1;
+		}
+		snprintf(auth, authlen, "%s", q + 11);
+		if ((size_t)(q - path) >= sizeof(kbuf)) {
+			snprintf(err, errlen, "redis key longer than %zu "
+			    "bytes", keylen - 1);
+			return -1;
+		}
+		memcpy(kbuf, path, (size_t)(q - path));
+		kbuf[q - path] = '\0';
+		path = kbuf;
+	}
 	m = path + 1;
 	if ((slash = strchr(m, '/')) == NULL || slash[1] == '\0') {
 		snprintf(err, errlen, "expected redis://HOST:PORT/MODE/KEY");
@@ -112,9 +155,83 @@ static int
 redis_check(const char *path, char *err, size_t errlen)
 {
 	enum rmode	 mode;
-	char		 key[KEY_MAX];
+	char		 key[KEY_MAX], auth[MAX_PATH];
 
-	return redis_parse(path, &mode, key, sizeof(key), err, errlen);
+	return redis_parse(path, &mode, key, sizeof(key), auth, sizeof(auth),
+	    err, errlen);
+}
+
+/*
+ * The auth file into a formatted AUTH command.  Refused: a file others
+ * may read or write, more than one line, an empty or unprintable secret.
+ */
+static int
+redis_auth_load(struct redis *r, const char *file, char *err, size_t errlen)
+{
+	char		 buf[AUTH_MAX + 2], *sp;
+	const char	*argv[3];
+	size_t		 argl[3];
+	struct stat	 st;
+	ssize_t		 n;
+	int		 fd, argc = 1, len;
+
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		snprintf(err, errlen, "auth-file %.200s: %s", file,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (st.st_mode & (S_IROTH | S_IWOTH | S_IWGRP)) != 0) {
+		snprintf(err, errlen, "auth-file %.200s: %s", file,
+		    !S_ISREG(st.st_mode) ? "not a regular file" :
+		    "readable or writable by others (chmod 600 or 640)");
+		close(fd);
+		return -1;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0 || n > AUTH_MAX) {
+		snprintf(err, errlen, "auth-file %.200s: %s", file, n < 0 ?
+		    strerror(errno) : "longer than 512 bytes");
+		explicit_bzero(buf, sizeof(buf));
+		return -1;
+	}
+	buf[n] = '\0';
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] < ' ' || buf[i] > '~') {
+			snprintf(err, errlen, "auth-file %.200s: one line, "
+			    "PASSWORD or USER PASSWORD, printable", file);
+			explicit_bzero(buf, sizeof(buf));
+			return -1;
+		}
+	argv[0] = "AUTH";
+	argl[0] = 4;
+	if ((sp = strchr(buf, ' ')) != NULL) {	/* USER PASSWORD */
+		*sp = '\0';
+		argv[argc] = buf;
+		argl[argc++] = (size_t)(sp - buf);
+		argv[argc] = sp + 1;
+		argl[argc++] = strlen(sp + 1);
+	} else {
+		argv[argc] = buf;
+		argl[argc++] = (size_t)n;
+	}
+	if (argl[1] == 0 || argl[argc - 1] == 0 || strchr(argv[argc - 1], ' ')) {
+		snprintf(err, errlen, "auth-file %.200s: one line, PASSWORD or "
+		    "USER PASSWORD", file);
+		explicit_bzero(buf, sizeof(buf));
+		return -1;
+	}
+	len = redisFormatCommandArgv(&r->hello, argc, argv, argl);
+	explicit_bzero(buf, sizeof(buf));
+	if (len < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	r->hello_len = (size_t)len;
+	return 0;
 }
 
 static int
@@ -122,7 +239,7 @@ redis_open(struct sink *k, const char *hostport, const char *path,
     char *err, size_t errlen)
 {
 	struct redis	*r;
-	char		 msg[ERRLEN];
+	char		 msg[ERRLEN], auth[MAX_PATH];
 
 	(void)hostport;
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
@@ -139,8 +256,10 @@ redis_open(struct sink *k, const char *hostport, const char *path,
 		return -1;
 	}
 	sink_set_priv(k, r);	/* freed by redis_close from here on */
-	if (redis_parse(path, &r->mode, r->key, sizeof(r->key), msg,
-	    sizeof(msg)) == -1) {
+	if (redis_parse(path, &r->mode, r->key, sizeof(r->key), auth,
+	    sizeof(auth), msg, sizeof(msg)) == -1 ||
+	    (auth[0] != '\0' && redis_auth_load(r, auth, msg,
+	    sizeof(msg)) == -1)) {
 		snprintf(err, errlen, "event sink %s: %s", sink_name(k), msg);
 		return -1;
 	}
@@ -154,6 +273,10 @@ redis_close(struct sink *k)
 
 	if (r->reader != NULL)
 		redisReaderFree(r->reader);
+	if (r->hello != NULL) {
+		explicit_bzero(r->hello, r->hello_len);
+		redisFreeCommand(r->hello);
+	}
 	free(r->line);
 	free(r->out);
 	free(r);
@@ -173,6 +296,8 @@ redis_up(struct sink *k)
 	r->reader = redisReaderCreate();
 	r->sent = r->acked;
 	r->wait_since = 0;
+	r->hello_sent = 0;
+	r->hello_wait = r->hello != NULL;
 }
 
 /* Queued lines into commands, while they fit. */
@@ -247,6 +372,19 @@ redis_error(struct sink *k, struct redis *r, const char *text)
 	r->last_err_log = now;
 }
 
+static void
+redis_auth_refused(struct sink *k, struct redis *r, const char *text)
+{
+	int64_t	 now = clock_mono_ms();
+
+	if (r->last_auth_log != 0 && now - r->last_auth_log <
+	    SINK_LOG_EVERY_S * 1000)
+		return;
+	log_warnx("event sink %s: redis refused AUTH: %.200s; retrying, "
+	    "events queued", sink_name(k), text);
+	r->last_auth_log = now;
+}
+
 /* Read what Redis answered; settle one command per reply. */
 static int
 redis_read(struct sink *k, struct redis *r)
@@ -281,6 +419,18 @@ redis_read(struct sink *k, struct redis *r)
 			if (reply == NULL)
 				break;
 			rep = reply;
+			if (r->hello_wait) {	/* AUTH's answer */
+				if (rep->type == REDIS_REPLY_ERROR) {
+					redis_auth_refused(k, r, rep->str);
+					freeReplyObject(reply);
+					errno = EACCES;
+					return -1;
+				}
+				freeReplyObject(reply);
+				r->hello_wait = false;
+				r->wait_since = 0;
+				continue;
+			}
 			if (r->ncmd == 0) {	/* an answer to nothing */
 				freeReplyObject(reply);
 				errno = EPROTO;
@@ -300,6 +450,35 @@ redis_read(struct sink *k, struct redis *r)
 	}
 }
 
+/* A new connection's AUTH: send it, then wait for its answer. */
+static int
+redis_hello(struct sink *k, struct redis *r)
+{
+	ssize_t	 n;
+
+	if (r->hello_sent < r->hello_len) {
+		n = send(sink_fd(k), r->hello + r->hello_sent,
+		    r->hello_len - r->hello_sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n == -1 && errno != EAGAIN && errno != EINTR)
+			return -1;
+		if (n > 0)
+			r->hello_sent += (size_t)n;
+		if (r->wait_since == 0)
+			r->wait_since = clock_mono_ms();
+	}
+	if (redis_read(k, r) == -1)
+		return -1;
+	if (!r->hello_wait)
+		return 0;
+	if (clock_mono_ms() - r->wait_since > REPLY_WAIT_MS) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	sink_wait(k, 100, sink_fd(k), r->hello_sent < r->hello_len ?
+	    POLLOUT | POLLIN : POLLIN, false);
+	return 0;
+}
+
 static int
 redis_step(struct sink *k)
 {
@@ -307,6 +486,8 @@ redis_step(struct sink *k)
 	ssize_t		 n;
 	bool		 full;
 
+	if (r->hello_wait)		/* nothing else before AUTH's answer */
+		return redis_hello(k, r);
 	redis_fill(k, r);
 	if (r->sent < r->len) {
 		n = send(sink_fd(k), r->out + r->sent, r->len - r->sent,

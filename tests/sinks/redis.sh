@@ -9,6 +9,11 @@
 #    subscriber): every event once, in order;
 #  - redis-server is stopped: the replay ends, counts every event as
 #    dropped; started again on the same port, the next replay delivers;
+#  - redis-server with a password and an ACL user: auth-file with
+#    PASSWORD and with USER PASSWORD delivers every event; a wrong
+#    password is logged with Redis's refusal and sends nothing to be
+#    refused; an auth-file others can read, or a missing one, stops
+#    nfqd at start with the file named;
 #  - kafka:// to a port where nothing listens (no broker can run here):
 #    the replay ends within a bounded time, stdout gets every event, and
 #    the kafka sink counts every event as dropped.
@@ -29,10 +34,10 @@ NAME=redis
 rcli() {
 	"$REDIS_CLI" -h 127.0.0.1 -p "$RPORT" "$@"
 }
-redis_start() {
+redis_start() {	# [redis-server options...]
 	"$REDIS_SERVER" --bind 127.0.0.1 --port "$RPORT" --dir "$T/redis" \
 	    --save '' --appendonly no --daemonize no \
-	    --logfile "$T/redis/server.log" &
+	    --logfile "$T/redis/server.log" "$@" &
 	redis_pid=$!
 	pids="$pids $redis_pid"
 	i=0
@@ -94,6 +99,8 @@ refuses() {	# SPEC TEXT
 }
 refuses "redis://127.0.0.1:6379/set/nfqd" "bad redis mode 'set'"
 refuses "redis://127.0.0.1:6379/list/" "expected redis://HOST:PORT/MODE/KEY"
+refuses "redis://127.0.0.1:6379/list/k?db=2" "unknown redis option 'db=2'"
+refuses "redis://127.0.0.1:6379/list/k?auth-file=redis.pass" "redis auth-file: an absolute path"
 refuses "kafka://127.0.0.1:9092" "expected kafka://HOST:PORT/TOPIC"
 refuses "kafka://127.0.0.1:9092/a/b" "bad kafka topic"
 refuses "kafka://127.0.0.1:9092/t?no.such.property=1" "kafka property no.such.property"
@@ -172,6 +179,60 @@ replay "$T/d.conf" "$T/d2.out" "$T/d2.err"
 rcli --raw lrange nfqd-d 0 -1 >"$T/back.json"
 check "redis back: the next replay delivers every event" \
     same "$T/want.json" "$T/back.json"
+redis_stop
+
+# ---- redis-server with a password and an ACL user --------------------------
+
+rcli() {
+	"$REDIS_CLI" -h 127.0.0.1 -p "$RPORT" -a pw-0ne --no-auth-warning "$@"
+}
+if redis_start --requirepass pw-0ne --user nfqd on '>acl-2' '~nfqd-*' '+@all'; then
+	ok "redis-server with requirepass and an ACL user"
+else
+	bad "redis-server with requirepass does not start"
+fi
+(umask 077; echo pw-0ne >"$T/pass"; printf 'nfqd acl-2\n' >"$T/acl")
+chmod 640 "$T/acl"
+(umask 077; echo pw-wrong >"$T/wrong")
+mkconf "$T/a.conf" "$R/rpush/nfqd-p?auth-file=$T/pass, $R/rpush/nfqd-a?auth-file=$T/acl"
+if replay "$T/a.conf" "$T/a.out" "$T/a.err"; then
+	ok "replay to redis with AUTH: a password (mode 600), an ACL user (640)"
+else
+	bad "replay to redis with AUTH (exit $?):"
+	sed 's/^/    /' "$T/a.err"
+fi
+rcli --raw lrange nfqd-p 0 -1 >"$T/auth-p.json"
+check "AUTH password: every event once, in order" same "$T/want.json" "$T/auth-p.json"
+rcli --raw lrange nfqd-a 0 -1 >"$T/auth-a.json"
+check "AUTH USER PASSWORD: every event once, in order" same "$T/want.json" "$T/auth-a.json"
+check "the password is in no log line" sh -c "! grep -q 'pw-0ne\|acl-2' '$T/a.err'"
+
+mkconf "$T/w.conf" "stdout, $R/rpush/nfqd-w?auth-file=$T/wrong"
+if replay "$T/w.conf" "$T/w.out" "$T/w.err"; then
+	ok "replay with a wrong redis password ends, exit 0"
+else
+	bad "replay with a wrong redis password:"
+	sed 's/^/    /' "$T/w.err"
+fi
+check "wrong password: Redis's refusal is logged" \
+    grep -q "nfqd-w?auth-file=$T/wrong: redis refused AUTH: WRONGPASS" "$T/w.err"
+check "wrong password: no event sent to be refused, all $nev dropped" \
+    grep -q "nfqd-w?auth-file=$T/wrong: 0 events written, $nev dropped (.*), 0 failed" "$T/w.err"
+check "wrong password: nothing stored" test "$(rcli llen nfqd-w)" = 0
+check "stdout still got every event" same "$T/want.json" "$T/w.out"
+
+cp "$T/pass" "$T/open"
+chmod 644 "$T/open"
+for f in open missing; do
+	mkconf "$T/o.conf" "stdout, $R/rpush/nfqd-o?auth-file=$T/$f"
+	if replay "$T/o.conf" "$T/o.out" "$T/o.err"; then
+		bad "nfqd started with auth-file $f"
+	else
+		check "auth-file $f: refused at start, named" \
+		    grep -q "auth-file $T/$f: \(readable or writable by others\|No such file\)" "$T/o.err"
+	fi
+done
+check "auth-file refused: nothing stored" test "$(rcli llen nfqd-o)" = 0
 redis_stop
 
 # ---- kafka: no broker can run here -----------------------------------------
