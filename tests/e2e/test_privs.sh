@@ -14,7 +14,8 @@
 # the user, with ambient capabilities) ends in the same state.  In both,
 # the kernel's queue counters (a root-only /proc file) are still read.
 # With `fastpath = tc`: loaded before the drop, its maps rewritten after
-# it; started as the unit starts it (no CAP_BPF), it falls back.
+# it; started as the unit starts it (no CAP_BPF), it falls back; started
+# with the capabilities of docs/fastpath.md's drop-in, it attaches.
 . "$(dirname "$0")/lib.sh"
 NFQCTL=${NFQCTL:-$TOP/bin/nfqctl}
 case $NFQCTL in /*) ;; *) NFQCTL=$TOP/$NFQCTL ;; esac
@@ -333,6 +334,41 @@ deliver $GW6 $MTA6 outbound
 CASES
 nfqd_stop TERM 10
 [ "$NFQD_RC" = 0 ] && pass "no CAP_BPF: clean stop" || fail "no CAP_BPF: stop: $NFQD_RC"
+
+# Started with the capabilities of docs/fastpath.md's systemd drop-in
+# (the unit's, plus CAP_BPF and CAP_SYS_ADMIN): the program loads and
+# attaches, the kernel decides, and nfqd still keeps CAP_NET_ADMIN alone.
+# (The drop-in's SystemCallFilter= part needs systemd, not here.)
+sed -i "s|^events = .*|events = file:$T/log/eve-fp3.json|" "$CONF"
+EVE=$T/log/eve-fp3.json
+rm -f "$SOCK"
+: >"$T/nfqd.err"
+bg_ns "$R" "$T/nfqd.out" "$T/nfqd.err" setpriv --reuid="$U" --regid="$U" \
+    --clear-groups --inh-caps=+net_admin,+chown,+dac_read_search,+bpf,+sys_admin \
+    --ambient-caps=+net_admin,+chown,+dac_read_search,+bpf,+sys_admin \
+    "$NFQD" -c "$CONF"
+NFQD_PID=$BG_PID
+for _ in $(seq 1 100); do
+	grep -q "fastpath" "$T/nfqd.err" && queues_bound "$CONF" && break
+	kill -0 "$NFQD_PID" 2>/dev/null || break
+	sleep 0.1
+done
+nfqd_alive || fatal "nfqd started as $U with the drop-in's capabilities exited"
+grep -q "fastpath: tc on" "$T/nfqd.err" && attached_tc &&
+    pass "drop-in capabilities: the fast path attached as $U" ||
+    { fail "drop-in capabilities: not attached"; show_tail "$T/nfqd.err" 5; }
+check_creds "$NFQD_PID" "drop-in capabilities" 0000000000001000
+run_cases fp_dropin <<CASES
+refused $WS6 $MTA6 outbound	# the kernel drops it (v4: excepted and quarantined above)
+deliver $GW6 $MTA6 outbound
+CASES
+n=$(eve_count "$EVE" policy path=kernel)
+[ "$n" -ge 1 ] && pass "drop-in capabilities: the refusal was decided in the kernel ($n events)" ||
+    fail "drop-in capabilities: no policy event with path kernel"
+nfqd_stop TERM 10
+[ "$NFQD_RC" = 0 ] && pass "drop-in capabilities: clean stop" || fail "drop-in capabilities: stop: $NFQD_RC"
+attached_tc && fail "drop-in capabilities: still attached after stop" ||
+    pass "drop-in capabilities: detached at stop"
 
 [ "$FAILS" -gt 0 ] && rules_dump
 finish
