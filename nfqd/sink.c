@@ -51,7 +51,7 @@
 #define CONNECT_TIMEOUT_MS	5000
 #define TCP_USER_TIMEOUT_MS	30000
 #define IDLE_WAKE_MS		1000	/* a sender looks at its counters */
-#define UP_CONFIRM_MS		1000	/* datagram: "up" after 1 s quiet */
+#define UP_CONFIRM_MS		1000	/* datagram, redis: "up" after 1 s quiet */
 #define STABLE_MS		10000	/* a connection this old resets backoff */
 #define BATCH_MIN		65536
 #define CLOSE_DRAIN_MAX_MS	3000	/* live: the longest wait at exit */
@@ -684,10 +684,14 @@ sink_up(struct sink *k, int64_t now)
 	if (k->connects++ > 0)
 		atomic_fetch_add(&k->reconnects, 1);
 	atomic_store(&k->connected, true);
-	/* a datagram peer is "up" once a second passes without a refusal */
+	/*
+	 * A datagram peer is "up" once a second passes without a refusal, and
+	 * so is a protocol's server, which may refuse after the connect
+	 * (Redis's AUTH): a refused login is not logged as a reconnect.
+	 */
 	k->up_pending = k->down_logged;
-	k->up_log_at = k->kind->socktype == SOCK_STREAM ? now :
-	    now + UP_CONFIRM_MS;
+	k->up_log_at = k->kind->socktype == SOCK_STREAM &&
+	    k->kind->proto == NULL ? now : now + UP_CONFIRM_MS;
 }
 
 static void
