@@ -12,6 +12,11 @@
  *   neither end internal                               -> transit setting
  *   otherwise the campus end's most specific active exception decides:
  *     none -> blocked; for the other direction -> blocked; else allowed.
+ * One blocked case passes all the same: a campus host with an inbound-only
+ * exception (a mail server that takes mail from outside) opening SMTP to
+ * outside.  That is nfqd's open-relay sign (detect.c), which needs the SYN
+ * in the queue worker that saw the host's inbound connections; such
+ * hosts are few, and a workstation's attempts stay in the kernel.
  * nfqd writes only the entries active when it writes the maps (and
  * rewrites them at every expiry); an entry met here past its time is
  * "not sure": the packet goes to userspace, which has the whole list.
@@ -298,6 +303,10 @@ decide(const struct fp_pkt *p, __u8 gen, __s64 now, __u8 transit_block,
 	}
 	if (e->dir & need)
 		return V_PASS;			/* allowed by the exception */
+	if (need == DIR_OUTBOUND_) {		/* a relay sign: see the top */
+		count(FP_C_RELAY);
+		return V_PASS;
+	}
 	*reason = FP_R_DIRECTION;
 	return V_DROP;
 }

@@ -92,6 +92,7 @@ enum fp_counter {
 	FP_C_LOST,		/* dropped, no ring-buffer room: fp_lost */
 	FP_C_DEFERRED,		/* an entry at its expiry: to userspace */
 	FP_C_UNPARSED,		/* VLANs, extension headers, fragments */
+	FP_C_RELAY,		/* blocked, but a relay sign: to userspace */
 	FP_C_COUNT
 };
 

@@ -480,6 +480,7 @@ event_stats(cJSON *o, const struct event *ev)
 		N(x, "lost", s->fp_lost);
 		N(x, "deferred", s->fp_deferred);
 		N(x, "unparsed", s->fp_unparsed);
+		N(x, "relay", s->fp_relay);
 		N(x, "disagree", s->fp_disagree);
 	}
 	if (s->nsinks > 0) {

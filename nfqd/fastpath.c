@@ -913,4 +913,5 @@ fastpath_stats(struct fastpath *fp, struct stats *sum)
 	sum->fp_lost = k[FP_C_LOST];
 	sum->fp_deferred = k[FP_C_DEFERRED];
 	sum->fp_unparsed = k[FP_C_UNPARSED];
+	sum->fp_relay = k[FP_C_RELAY];
 }

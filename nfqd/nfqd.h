@@ -426,7 +426,8 @@ struct stats {
 	int64_t		 start_us;
 	/* the eBPF fast path's kernel counters (fastpath.c); mode 0: off */
 	uint8_t		 fp_mode;		/* enum fastpath_mode */
-	uint64_t	 fp_syn, fp_dropped, fp_lost, fp_deferred, fp_unparsed;
+	uint64_t	 fp_syn, fp_dropped, fp_lost, fp_deferred, fp_unparsed,
+			 fp_relay;
 	uint64_t	 fp_disagree;	/* dropped, yet the policy allows (engine) */
 	const struct sink_stat *sinks;	/* set by the writer before */
 	size_t		 nsinks;		/* event_format */

@@ -7,6 +7,8 @@
 #    plus policy_summary counts, "path": "kernel") and in the kernel's
 #    counters, while mail through the gateway is delivered;
 #  - quarantine, its end and reloads rewrite the kernel's maps at once;
+#  - a mail server's outbound attempt (an open-relay sign) is left to the
+#    queue, and the relay alert is raised as without the fast path;
 #  - a clean stop leaves nothing attached; a killed nfqd's program is
 #    removed by `nfqd-rules remove`;
 #  - a program the verifier refuses, or an interface that does not exist,
@@ -157,6 +159,27 @@ eve_wait 20 1 "$T/eve-follow.json" quarantine quarantine.action=end ||
 run_cases follow-ended <<CASES
 deliver $GW4    $MTA4   outbound   # its quarantine over: the maps say so
 CASES
+# An open-relay sign: the physics server (inbound-only exception) takes
+# mail from outside, then sends out.  Blocked, but the kernel leaves that
+# SYN to the queue, whose worker saw the inbound mail: the relay alert is
+# raised as with the fast path off.  A workstation's stays in the kernel.
+run_cases follow-relay <<CASES
+deliver $CLI4   $PHYS4  inbound
+CASES
+run_cases follow-relay <<CASES
+refused $PHYS4  $MTA4   outbound   # blocked by the queue path
+refused $WS4    $MTA4   outbound   # blocked in the kernel
+CASES
+eve_wait 5 1 "$T/eve-follow.json" alert detection.kind=relay_suspect \
+    detection.host="$PHYS4" &&
+    pass "relay_suspect for $PHYS4 with the fast path on" ||
+    fail "no relay_suspect alert for $PHYS4 with the fast path on"
+n=$(eve_count "$T/eve-follow.json" policy src_ip="$PHYS4" policy.action=blocked)
+k=$(eve_count "$T/eve-follow.json" policy src_ip="$PHYS4" path=kernel)
+w=$(eve_count "$T/eve-follow.json" policy src_ip="$WS4" path=kernel)
+[ "$n" -ge 1 ] && [ "$k" = 0 ] && [ "$w" -ge 1 ] &&
+    pass "the relay sign was decided by the queue ($n), the workstation's in the kernel ($w)" ||
+    fail "relay sign: $n blocked policy events for $PHYS4, $k of them in the kernel (want 0); workstation in the kernel: $w"
 printf '%s outbound ticket=E2E-FP\n' "$WS4" >>"$EXC"
 kill -HUP "$NFQD_PID"
 eve_wait 10 1 "$T/eve-follow.json" reload || fail "no reload event"
@@ -173,6 +196,9 @@ nfqd_stop TERM 10
 g=$(fp_stat "$T/eve-follow.json" disagree)
 [ "$g" = 0 ] && pass "the kernel never disagreed with the policy" ||
     fail "fastpath.disagree = '$g'"
+r=$(fp_stat "$T/eve-follow.json" relay)
+[ "${r:-0}" -ge 1 ] && pass "stats.fastpath.relay counts the SYN left to the queue ($r)" ||
+    fail "stats.fastpath.relay = '$r'"
 
 # ---- 4. a killed nfqd's program: nfqd-rules remove detaches it ----
 FASTPATH=xdp make_conf "$T/conf-kill" "$T/eve-kill.json"

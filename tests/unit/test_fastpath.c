@@ -290,7 +290,13 @@ check_pair(struct fx *f, const char *c, const char *s, int64_t now,
 				len = frame(b, tagsets[ti], c, s, ports[pi],
 				    flags[fi], false);
 				dropped = run(f, b, len, &recs);
+				/*
+				 * Blocked, but left to the queue: a mail
+				 * server's outbound attempt (relay sign).
+				 */
 				want = d.action == A_BLOCKED &&
+				    !(d.reason == R_EXCEPTION_DIRECTION &&
+				    d.direction == D_OUTBOUND) &&
 				    ports[pi] != 80 &&
 				    (flags[fi] & (TH_SYN | TH_ACK | TH_RST)) ==
 				    TH_SYN && ti < 3 &&
@@ -415,6 +421,43 @@ test_fastpath_expiry(void **state)
 	sync_at(f, T_NOW);
 }
 
+/*
+ * A relay sign stays with the queue: a mail server with an inbound-only
+ * exception sending out is blocked by the policy, but the kernel passes
+ * it (counted) so the worker that saw its inbound mail sees it too.  The
+ * other direction's refusal (an outbound-only host taking mail) is the
+ * kernel's.
+ */
+static void
+test_fastpath_relay_sign(void **state)
+{
+	struct fx	*f = *state;
+	struct ip_addr	 ca = ip("10.20.9.9"), sa = ip("198.51.100.7");
+	struct decision	 d;
+	uint64_t	 c0[FP_C_COUNT], c1[FP_C_COUNT];
+	uint8_t		 b[300];
+	size_t		 len;
+	unsigned	 recs;
+
+	need_bpf(f);
+	policy_decide(f->pol, &ca, &sa, T_NOW, &d);
+	assert_int_equal(d.action, A_BLOCKED);
+	assert_int_equal(d.reason, R_EXCEPTION_DIRECTION);
+	fastpath_counters(f->fp, c0);
+	len = frame(b, NULL, "10.20.9.9", "198.51.100.7", 25, TH_SYN, false);
+	assert_false(run(f, b, len, &recs));
+	assert_int_equal(recs, 0);
+	len = frame(b, NULL, "2001:db8:20:8::9", "2001:db8:99::7", 587, TH_SYN,
+	    false);
+	assert_false(run(f, b, len, &recs));
+	fastpath_counters(f->fp, c1);
+	assert_int_equal(c1[FP_C_RELAY] - c0[FP_C_RELAY], 4);	/* xdp, tc */
+	assert_int_equal(c1[FP_C_DROPPED] - c0[FP_C_DROPPED], 0);
+	len = frame(b, NULL, "198.51.100.7", "10.20.8.66", 25, TH_SYN, false);
+	assert_true(run(f, b, len, &recs));
+	assert_int_equal(f->last.reason, R_EXCEPTION_DIRECTION);
+}
+
 /* Quarantine past its end (maps not rewritten): deferred, not dropped. */
 static void
 test_fastpath_quarantine_end(void **state)
@@ -534,6 +577,7 @@ main(void)
 		cmocka_unit_test(test_fastpath_matches_policy),
 		cmocka_unit_test(test_fastpath_monitor_reject),
 		cmocka_unit_test(test_fastpath_expiry),
+		cmocka_unit_test(test_fastpath_relay_sign),
 		cmocka_unit_test(test_fastpath_quarantine_end),
 		cmocka_unit_test(test_fastpath_passes_the_rest),
 		cmocka_unit_test(test_fastpath_lost_counted),
