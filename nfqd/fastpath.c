@@ -764,7 +764,7 @@ fp_reader(void *arg)
 
 struct fastpath *
 fastpath_start(struct policy *pol, struct policy *_Atomic *polp,
-    _Atomic uint64_t *genp, char *err, size_t errlen)
+    _Atomic uint64_t *genp, struct respond *resp, char *err, size_t errlen)
 {
 	const struct conf	*c = &pol->conf;
 	const char		*test = getenv("NFQD_FASTPATH_TEST");
@@ -797,6 +797,11 @@ fastpath_start(struct policy *pol, struct policy *_Atomic *polp,
 		snprintf(err, errlen, "fastpath: out of memory");
 		goto fail;
 	}
+	/*
+	 * The workers' response table: a spam bot whose SYNs the kernel
+	 * drops is auto-quarantined like one the queue blocks.
+	 */
+	engine_set_respond(fp->engine, resp);
 	for (i = 0; i < c->nfastpath_ifaces; i++) {
 		struct fp_iface	*f = &fp->ifs[fp->nifs];
 

@@ -22,7 +22,7 @@ struct evq;
  * does all the work.
  */
 struct fastpath	*fastpath_start(struct policy *, struct policy *_Atomic *,
-		    _Atomic uint64_t *, char *, size_t);
+		    _Atomic uint64_t *, struct respond *, char *, size_t);
 /* Start the reader thread (after the privilege drop). */
 int		 fastpath_run(struct fastpath *);
 /*

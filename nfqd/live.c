@@ -937,7 +937,7 @@ live_run(struct policy *pol, const char *conf_path)
 	 * The fast path is an accelerator: without it the queue enforces.
 	 * Loaded before the drop (loading needs more than CAP_NET_ADMIN).
 	 */
-	if ((l.fp = fastpath_start(pol, &live_policy, &live_gen, err,
+	if ((l.fp = fastpath_start(pol, &live_policy, &live_gen, l.resp, err,
 	    sizeof(err))) == NULL && err[0] != '\0')
 		log_warnx("%s; falling back to the queue path: every packet "
 		    "is decided by nfqd through NFQUEUE", err);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # The eBPF fast path (docs/fastpath.md), in tc and in xdp mode:
 #  - the whole policy suite (test_policy.sh, its own topology) passes with
-#    the same deliveries, refusals and policy events as the queue path;
+#    the same deliveries, refusals and policy events as the queue path,
+#    and the detections suite (test_detections.sh) with fastpath = tc;
 #  - a bounded SYN flood from 64 outside sources to a workstation is
 #    dropped in the kernel, every SYN accounted for in the events (policy
 #    plus policy_summary counts, "path": "kernel") and in the kernel's
@@ -30,6 +31,15 @@ for mode in tc xdp; do
 	fi
 	rm -f "/tmp/nfqdt-$$-policy-$mode.log"
 done
+# The detections with the kernel dropping the spam bot's SYNs: its bulk
+# alert and auto-quarantine, the harvest block, the census.
+if FASTPATH=tc "$E2E_DIR/test_detections.sh" >"/tmp/nfqdt-$$-detections.log" 2>&1; then
+	pass "detections suite with fastpath = tc"
+else
+	fail "detections suite with fastpath = tc"
+	show_tail "/tmp/nfqdt-$$-detections.log" 30 "test_detections.sh (tc)"
+fi
+rm -f "/tmp/nfqdt-$$-detections.log"
 
 e2e_setup
 [ -x "$SYNFLOOD" ] || fatal "$SYNFLOOD is not built (make)"
