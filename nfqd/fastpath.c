@@ -75,6 +75,8 @@ struct fastpath {
 	_Atomic uint64_t	 ev_dropped;
 	pthread_mutex_t		 lock;		/* snap */
 	struct stats		 snap;
+	void			(*between)(void *, struct engine *);
+	void			*between_arg;
 };
 
 /* ---- libbpf's messages: debug log; the last warning kept for errors ---- */
@@ -734,6 +736,23 @@ fp_snapshot(struct fastpath *fp)
 	pthread_mutex_unlock(&fp->lock);
 }
 
+uint32_t
+fastpath_flows_share(const struct conf *c)
+{
+	uint32_t	 n = c->queue_count + (c->fastpath != FASTPATH_OFF);
+	uint32_t	 share = c->max_flows / (n > 0 ? n : 1);
+
+	return share < 16 ? 16 : share;
+}
+
+void
+fastpath_set_between(struct fastpath *fp, void (*fn)(void *, struct engine *),
+    void *arg)
+{
+	fp->between = fn;
+	fp->between_arg = arg;
+}
+
 static void *
 fp_reader(void *arg)
 {
@@ -748,6 +767,8 @@ fp_reader(void *arg)
 		fp->clock_off_ns = fp_ns(CLOCK_REALTIME) -
 		    fp_ns(CLOCK_BOOTTIME);
 		ring_buffer__poll(fp->rb, 100);
+		if (fp->between != NULL)
+			fp->between(fp->between_arg, fp->engine);
 		now = clock_real_us();
 		if (now - last >= 1000000) {
 			if (now > fp->now_us)
@@ -788,8 +809,8 @@ fastpath_start(struct policy *pol, struct policy *_Atomic *polp,
 	if (fastpath_sync(fp, pol, clock_real_us() / 1000000, err,
 	    errlen) == -1)
 		goto fail;
-	fp->engine = engine_new(pol, (uint64_t)clock_real_us() ^ 0x6670,
-	    fp_emit, fp);
+	fp->engine = engine_new_sized(pol, fastpath_flows_share(c),
+	    (uint64_t)clock_real_us() ^ 0x6670, fp_emit, fp);
 	fp->evq = evq_new(pol->conf.event_queue);
 	fp->rb = ring_buffer__new(bpf_map__fd(fp->skel->maps.fp_events),
 	    fp_record, fp, NULL);

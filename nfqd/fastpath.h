@@ -23,6 +23,19 @@ struct evq;
  */
 struct fastpath	*fastpath_start(struct policy *, struct policy *_Atomic *,
 		    _Atomic uint64_t *, struct respond *, char *, size_t);
+/*
+ * Each engine's share of max-flows: the queues' workers and, with
+ * `fastpath` configured, the fast path's engine, so that max-flows bounds
+ * them all together (at least 16 each).
+ */
+uint32_t	 fastpath_flows_share(const struct conf *);
+/*
+ * fn(arg, engine) runs in the reader thread after each batch of records,
+ * as a queue worker's batch boundary: live.c answers `flows` there.  Set
+ * before fastpath_run.
+ */
+void		 fastpath_set_between(struct fastpath *,
+		    void (*)(void *, struct engine *), void *);
 /* Start the reader thread (after the privilege drop). */
 int		 fastpath_run(struct fastpath *);
 /*

@@ -73,7 +73,7 @@ worker_snapshot(struct worker *w)
 static void
 dump_one(void *arg, const struct flow *f)
 {
-	struct worker		*w = arg;
+	struct dumper		*w = arg;
 	struct dumpctl		*d = w->dump;
 	struct flow_info	*fi;
 	struct ip_addr		 a, b;
@@ -101,29 +101,41 @@ dump_one(void *arg, const struct flow *f)
 	fi->state = f->state;
 	fi->action = f->action;
 	fi->direction = f->direction;
-	fi->queue = (uint8_t)w->index;
+	fi->queue = w->index;
 	memcpy(fi->app_proto, f->app_proto, sizeof(fi->app_proto));
 }
 
 /*
- * At a batch boundary: answer the `flows` request, one scan of this
- * worker's table under the request's lock (workers answer one after the
- * other; a scan is a few nanoseconds per connection).
+ * At a batch boundary of the engine's own thread: answer a pending `flows`
+ * request, one scan of the engine's table under the request's lock
+ * (engines answer one after the other; a scan is a few nanoseconds per
+ * connection).
  */
 static void
-worker_dump(struct worker *w)
+dumper_answer(struct dumper *w, struct engine *e)
 {
 	struct dumpctl	*d = w->dump;
-	uint64_t	 s = atomic_load(&w->dump_want);
+	uint64_t	 s;
 
+	if (atomic_load_explicit(&w->want, memory_order_relaxed) ==
+	    atomic_load_explicit(&w->done, memory_order_relaxed))
+		return;
+	s = atomic_load(&w->want);
 	pthread_mutex_lock(&d->lock);
 	if (d->open && d->seq == s) {
-		flowtab_foreach(engine_flows(w->engine), dump_one, w);
+		flowtab_foreach(engine_flows(e), dump_one, w);
 		d->pending--;
 		pthread_cond_signal(&d->cond);
 	}
-	atomic_store(&w->dump_done, s);
+	atomic_store(&w->done, s);
 	pthread_mutex_unlock(&d->lock);
+}
+
+/* The fast path's reader thread, between its batches. */
+static void
+live_fp_between(void *arg, struct engine *e)
+{
+	dumper_answer(arg, e);
 }
 
 static void *
@@ -153,9 +165,7 @@ worker_main(void *arg)
 			worker_snapshot(w);
 			last = now;
 		}
-		if (atomic_load_explicit(&w->dump_want, memory_order_relaxed) !=
-		    atomic_load_explicit(&w->dump_done, memory_order_relaxed))
-			worker_dump(w);
+		dumper_answer(&w->dumper, w->engine);
 		atomic_store(&w->seen, g);
 	}
 	atomic_store(&w->flushing, 1);
@@ -790,7 +800,7 @@ live_open_workers(struct live *l, struct policy *pol)
 		seed = (uint64_t)clock_real_us();
 	l->nw = pol->conf.queue_count;
 	l->queue_first = pol->conf.queue_first;
-	share = pol->conf.max_flows / l->nw;
+	share = fastpath_flows_share(&pol->conf);
 	if ((l->w = calloc(l->nw, sizeof(*l->w))) == NULL ||
 	    (l->resp = respond_new(pol->conf.response_hosts)) == NULL)
 		return -1;
@@ -798,7 +808,8 @@ live_open_workers(struct live *l, struct policy *pol)
 		struct worker	*w = &l->w[i];
 
 		w->index = i;
-		w->dump = &l->dump;
+		w->dumper.dump = &l->dump;
+		w->dumper.index = (uint8_t)i;
 		pthread_mutex_init(&w->lock, NULL);
 		w->q = queue_open((uint16_t)(pol->conf.queue_first + i),
 		    &pol->conf, err, sizeof(err));
@@ -807,7 +818,7 @@ live_open_workers(struct live *l, struct policy *pol)
 			return -1;
 		}
 		w->evq = evq_new(pol->conf.event_queue);
-		w->engine = engine_new_sized(pol, share < 16 ? 16 : share, seed,
+		w->engine = engine_new_sized(pol, share, seed,
 		    worker_emit, w);
 		if (w->evq == NULL || w->engine == NULL) {
 			log_warnx("out of memory");
@@ -941,11 +952,15 @@ live_run(struct policy *pol, const char *conf_path)
 	    sizeof(err))) == NULL && err[0] != '\0')
 		log_warnx("%s; falling back to the queue path: every packet "
 		    "is decided by nfqd through NFQUEUE", err);
-	else if (l.fp != NULL)
+	else if (l.fp != NULL) {
+		l.fpdump.dump = &l.dump;
+		l.fpdump.index = FLOW_KERNEL;
+		fastpath_set_between(l.fp, live_fp_between, &l.fpdump);
 		log_info("fastpath: %s on %zu interface%s; blocked SYNs are "
 		    "dropped in the kernel", pol->conf.fastpath == FASTPATH_XDP ?
 		    "xdp" : "tc", pol->conf.nfastpath_ifaces,
 		    pol->conf.nfastpath_ifaces == 1 ? "" : "s");
+	}
 	if (nfq_proc == NULL && (nfq_proc = fopen(NFQ_PROC, "re")) == NULL)
 		log_warn("kernel queue drop counters unavailable: %s", NFQ_PROC);
 	/*

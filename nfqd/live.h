@@ -20,17 +20,19 @@ struct flow_info {
 	int64_t			 first_us, last_us;
 	uint64_t		 bytes[2];
 	uint32_t		 pkts[2];
-	uint8_t			 state, action, direction, queue;
+	uint8_t			 state, action, direction;
+	uint8_t			 queue;		/* worker index, or FLOW_KERNEL */
 	char			 app_proto[32];
 };
+#define FLOW_KERNEL	UINT8_MAX	/* the fast path's engine */
 
-/* A `flows` request to the workers, and their answers. */
+/* A `flows` request to the workers (and the fast path), their answers. */
 struct dumpctl {
 	pthread_mutex_t		 lock;
 	pthread_cond_t		 cond;
 	uint64_t		 seq;		/* the request being answered */
 	bool			 open;		/* answers for seq wanted */
-	unsigned		 pending;	/* workers yet to answer */
+	unsigned		 pending;	/* engines yet to answer */
 	bool			 has_host;
 	struct prefix		 host;
 	uint32_t		 max;
@@ -52,6 +54,15 @@ struct reload_result {
 	char			 exc_sha256[SHA256_HEXLEN];	/* in force after */
 };
 
+/* One engine's side of `flows`: asked by the control thread, answered by
+ * the engine's own thread between batches. */
+struct dumper {
+	struct dumpctl		*dump;
+	uint8_t			 index;		/* flow_info.queue */
+	_Atomic uint64_t	 want;		/* `flows` request to answer */
+	_Atomic uint64_t	 done;		/* the last one answered */
+};
+
 struct worker {
 	pthread_t		 thread;
 	unsigned		 index;
@@ -63,9 +74,7 @@ struct worker {
 	_Atomic int		 flushing;
 	pthread_mutex_t		 lock;		/* guards snap */
 	struct stats		 snap;
-	struct dumpctl		*dump;
-	_Atomic uint64_t	 dump_want;	/* `flows` request to answer */
-	_Atomic uint64_t	 dump_done;	/* the last one answered */
+	struct dumper		 dumper;
 };
 
 struct live {
@@ -86,6 +95,7 @@ struct live {
 	char			 exc_sha256[SHA256_HEXLEN];	/* the list in force */
 	struct ctl		*ctl;
 	struct dumpctl		 dump;
+	struct dumper		 fpdump;	/* the fast path's engine */
 	struct reload_result	 last;		/* the last reload */
 	int64_t			 exc_checked;	/* expiry events: up to here */
 	int64_t			 exc_next;	/* next expiry, 0: none */

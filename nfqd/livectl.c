@@ -156,7 +156,7 @@ ctl_flows(struct live *l, const struct ctl_req *r, cJSON *o, char *err,
 	pthread_mutex_lock(&d->lock);
 	seq = ++d->seq;
 	d->open = true;
-	d->pending = l->nw;
+	d->pending = l->nw + (l->fp != NULL);
 	d->has_host = r->has_host;
 	d->host = r->host;
 	d->max = r->limit;
@@ -164,7 +164,9 @@ ctl_flows(struct live *l, const struct ctl_req *r, cJSON *o, char *err,
 	d->n = 0;
 	d->matched = 0;
 	for (i = 0; i < l->nw; i++)
-		atomic_store(&l->w[i].dump_want, seq);
+		atomic_store(&l->w[i].dumper.want, seq);
+	if (l->fp != NULL)
+		atomic_store(&l->fpdump.want, seq);
 	clock_gettime(CLOCK_REALTIME, &dl);
 	dl.tv_sec += DUMP_WAIT_MS / 1000;
 	while (d->pending > 0)
@@ -175,9 +177,12 @@ ctl_flows(struct live *l, const struct ctl_req *r, cJSON *o, char *err,
 	if (d->pending > 0) {
 		late = cJSON_CreateArray();
 		for (i = 0; i < l->nw; i++)
-			if (atomic_load(&l->w[i].dump_done) != seq)
+			if (atomic_load(&l->w[i].dumper.done) != seq)
 				cJSON_AddItemToArray(late, cJSON_CreateNumber(
 				    l->queue_first + i));
+		if (l->fp != NULL && atomic_load(&l->fpdump.done) != seq)
+			cJSON_AddItemToArray(late,
+			    cJSON_CreateString("fastpath"));
 	}
 	pthread_mutex_unlock(&d->lock);
 
@@ -215,7 +220,10 @@ ctl_flows(struct live *l, const struct ctl_req *r, cJSON *o, char *err,
 		json_add_u64(f, "pkts_toclient", fi->pkts[1]);
 		json_add_u64(f, "bytes_toserver", fi->bytes[0]);
 		json_add_u64(f, "bytes_toclient", fi->bytes[1]);
-		json_add_u64(f, "queue", l->queue_first + fi->queue);
+		if (fi->queue == FLOW_KERNEL)	/* SYNs dropped in the kernel */
+			cJSON_AddStringToObject(f, "path", "kernel");
+		else
+			json_add_u64(f, "queue", l->queue_first + fi->queue);
 	}
 	pthread_mutex_lock(&d->lock);
 	d->v = NULL;

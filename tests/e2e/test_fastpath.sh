@@ -10,6 +10,7 @@
 #  - quarantine, its end and reloads rewrite the kernel's maps at once;
 #  - a mail server's outbound attempt (an open-relay sign) is left to the
 #    queue, and the relay alert is raised as without the fast path;
+#  - `nfqctl flows` lists connections the kernel dropped ("path": "kernel");
 #  - a clean stop leaves nothing attached; a killed nfqd's program is
 #    removed by `nfqd-rules remove`;
 #  - a program the verifier refuses, or an interface that does not exist,
@@ -133,10 +134,10 @@ CASES
 	l=$(fp_stat "$T/eve-$run.json" lost)
 	g=$(fp_stat "$T/eve-$run.json" disagree)
 	if [ "$run" = xdp-small ]; then
-		if [ "$d" = $((FLOOD_N + ${tg_sent:-0})) ] && [ "${l:-0}" -gt 1000 ] && [ "$g" = 0 ]; then
+		if [ "$d" = $((FLOOD_N + ${tg_sent:-0})) ] && [ "${l:-0}" -gt 100 ] && [ "$g" = 0 ]; then
 			pass "$run: kernel counters: $d dropped, $l without a record (counted per source), 0 disagreements"
 		else
-			fail "$run: kernel counters: dropped '$d' (sent $FLOOD_N + ${tg_sent:-0}), lost '$l' (want > 1000), disagree '$g'"
+			fail "$run: kernel counters: dropped '$d' (sent $FLOOD_N + ${tg_sent:-0}), lost '$l' (want > 100), disagree '$g'"
 		fi
 	elif [ "$d" = $((FLOOD_N + ${tg_sent:-0})) ] && [ "$l" = 0 ] && [ "$g" = 0 ]; then
 		pass "$run: kernel counters: $d dropped ($FLOOD_N + $tg_sent from a packet socket), 0 lost, 0 disagreements"
@@ -202,6 +203,16 @@ eve_wait 10 2 "$T/eve-follow.json" reload || fail "no second reload event"
 run_cases follow-reload2 <<CASES
 refused $WS4    $MTA4   outbound   # ... and removed by the next
 CASES
+# `nfqctl flows` asks the fast path's engine too: the workstation's
+# attempt, dropped in the kernel, is listed with "path": "kernel".
+"$NFQCTL" -c "$CONF" flows "$WS4" >"$T/flows.json" 2>"$T/ctl.err"
+n=$("$PY" -c 'import json, sys
+j = json.load(open(sys.argv[1]))
+print(sum(1 for f in j["flows"] if f.get("path") == "kernel" and
+    f["action"] == "blocked" and f["src_ip"] == sys.argv[2] and "queue" not in f))' \
+    "$T/flows.json" "$WS4" 2>&1)
+[ "$n" -ge 1 ] 2>/dev/null && pass "nfqctl flows $WS4: its kernel-dropped attempt ($n), path kernel" ||
+    { fail "nfqctl flows $WS4: '$n'"; show_tail "$T/flows.json" 10 "flows"; show_tail "$T/ctl.err" 5; }
 nfqd_stop TERM 10
 g=$(fp_stat "$T/eve-follow.json" disagree)
 [ "$g" = 0 ] && pass "the kernel never disagreed with the policy" ||
