@@ -311,19 +311,24 @@ g=$("$PY" "$E2E_DIR/check.py" stat "$EVE" stats.fastpath.disagree)
 # Started as the unit starts it (the user, CAP_NET_ADMIN but no CAP_BPF):
 # the fast path cannot load, falls back with its log line, policy holds.
 # A new events file: the user cannot reopen the one root's nfqd made.
+# start_fp_as_user CAPS: nfqd as $U with ambient capabilities CAPS
+# (setpriv's list), as a systemd unit starts it; back once its log has
+# said what became of the fast path and its queues are bound.
+start_fp_as_user() {
+	rm -f "$SOCK"
+	: >"$T/nfqd.err"
+	bg_ns "$R" "$T/nfqd.out" "$T/nfqd.err" setpriv --reuid="$U" \
+	    --regid="$U" --clear-groups --inh-caps="$1" --ambient-caps="$1" \
+	    "$NFQD" -c "$CONF"
+	NFQD_PID=$BG_PID
+	for _ in $(seq 1 100); do
+		grep -q "fastpath" "$T/nfqd.err" && queues_bound "$CONF" && break
+		kill -0 "$NFQD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+}
 sed -i -e "/^user = /d" -e "s|^events = .*|events = file:$T/log/eve-fp2.json|" "$CONF"
-rm -f "$SOCK"
-: >"$T/nfqd.err"
-bg_ns "$R" "$T/nfqd.out" "$T/nfqd.err" setpriv --reuid="$U" --regid="$U" \
-    --clear-groups --inh-caps=+net_admin,+chown,+dac_read_search \
-    --ambient-caps=+net_admin,+chown,+dac_read_search \
-    "$NFQD" -c "$CONF"
-NFQD_PID=$BG_PID
-for _ in $(seq 1 100); do
-	grep -q "fastpath" "$T/nfqd.err" && queues_bound "$CONF" && break
-	kill -0 "$NFQD_PID" 2>/dev/null || break
-	sleep 0.1
-done
+start_fp_as_user +net_admin,+chown,+dac_read_search
 nfqd_alive || fatal "nfqd started as $U with fastpath = tc exited"
 grep -q "falling back to the queue path" "$T/nfqd.err" && ! attached_tc &&
     pass "no CAP_BPF: the fast path fell back with a log line ($(grep -m1 "falling back" "$T/nfqd.err" | cut -c1-120))" ||
@@ -341,18 +346,7 @@ nfqd_stop TERM 10
 # (The drop-in's SystemCallFilter= part needs systemd, not here.)
 sed -i "s|^events = .*|events = file:$T/log/eve-fp3.json|" "$CONF"
 EVE=$T/log/eve-fp3.json
-rm -f "$SOCK"
-: >"$T/nfqd.err"
-bg_ns "$R" "$T/nfqd.out" "$T/nfqd.err" setpriv --reuid="$U" --regid="$U" \
-    --clear-groups --inh-caps=+net_admin,+chown,+dac_read_search,+bpf,+sys_admin \
-    --ambient-caps=+net_admin,+chown,+dac_read_search,+bpf,+sys_admin \
-    "$NFQD" -c "$CONF"
-NFQD_PID=$BG_PID
-for _ in $(seq 1 100); do
-	grep -q "fastpath" "$T/nfqd.err" && queues_bound "$CONF" && break
-	kill -0 "$NFQD_PID" 2>/dev/null || break
-	sleep 0.1
-done
+start_fp_as_user +net_admin,+chown,+dac_read_search,+bpf,+sys_admin
 nfqd_alive || fatal "nfqd started as $U with the drop-in's capabilities exited"
 grep -q "fastpath: tc on" "$T/nfqd.err" && attached_tc &&
     pass "drop-in capabilities: the fast path attached as $U" ||
