@@ -175,7 +175,9 @@ redis_auth_load(struct redis *r, const char *file, char *err, size_t errlen)
 	ssize_t		 n;
 	int		 fd, argc = 1, len;
 
-	if ((fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+	/* O_NONBLOCK: a FIFO there must not hang the start. */
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK)) == -1) {
 		snprintf(err, errlen, "auth-file %.200s: %s", file,
 		    strerror(errno));
 		return -1;
@@ -218,7 +220,8 @@ redis_auth_load(struct redis *r, const char *file, char *err, size_t errlen)
 		argv[argc] = buf;
 		argl[argc++] = (size_t)n;
 	}
-	if (argl[1] == 0 || argl[argc - 1] == 0 || strchr(argv[argc - 1], ' ')) {
+	if (argl[1] == 0 || argl[argc - 1] == 0 ||
+	    strchr(argv[argc - 1], ' ') != NULL) {
 		snprintf(err, errlen, "auth-file %.200s: one line, PASSWORD or "
 		    "USER PASSWORD", file);
 		explicit_bzero(buf, sizeof(buf));
