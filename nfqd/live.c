@@ -106,14 +106,16 @@ dump_one(void *arg, const struct flow *f)
 }
 
 /*
- * At a batch boundary of the engine's own thread: answer a pending `flows`
- * request, one scan of the engine's table under the request's lock
- * (engines answer one after the other; a scan is a few nanoseconds per
- * connection).
+ * At a batch boundary of the engine's own thread (a worker's, or the fast
+ * path's reader, which calls it through fastpath_set_between): answer a
+ * pending `flows` request to this struct dumper, one scan of the engine's
+ * table under the request's lock (engines answer one after the other; a
+ * scan is a few nanoseconds per connection).
  */
 static void
-dumper_answer(struct dumper *w, struct engine *e)
+dumper_answer(void *arg, struct engine *e)
 {
+	struct dumper	*w = arg;
 	struct dumpctl	*d = w->dump;
 	uint64_t	 s;
 
@@ -129,13 +131,6 @@ dumper_answer(struct dumper *w, struct engine *e)
 	}
 	atomic_store(&w->done, s);
 	pthread_mutex_unlock(&d->lock);
-}
-
-/* The fast path's reader thread, between its batches. */
-static void
-live_fp_between(void *arg, struct engine *e)
-{
-	dumper_answer(arg, e);
 }
 
 static void *
@@ -955,7 +950,7 @@ live_run(struct policy *pol, const char *conf_path)
 	else if (l.fp != NULL) {
 		l.fpdump.dump = &l.dump;
 		l.fpdump.index = FLOW_KERNEL;
-		fastpath_set_between(l.fp, live_fp_between, &l.fpdump);
+		fastpath_set_between(l.fp, dumper_answer, &l.fpdump);
 		log_info("fastpath: %s on %zu interface%s; blocked SYNs are "
 		    "dropped in the kernel", pol->conf.fastpath == FASTPATH_XDP ?
 		    "xdp" : "tc", pol->conf.nfastpath_ifaces,
