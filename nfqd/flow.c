@@ -41,6 +41,12 @@ mix64(uint64_t x)
 	return x;
 }
 
+/* hash64's and flow_hash's keys: odd 64-bit constants with mixed bits. */
+#define HK0	0xa0761d6478bd642fULL
+#define HK1	0xe7037ed1a0b428dbULL
+#define HK2	0x8ebc6af09c88c6e3ULL
+#define HK3	0x589965cc75374cc3ULL
+
 /* The 128-bit product of a and b, its halves folded together. */
 static inline uint64_t
 mulfold(uint64_t a, uint64_t b)
@@ -64,13 +70,11 @@ hash64(const void *p, size_t n, uint64_t seed)
 
 	for (; n > 16; b += 16, n -= 16) {
 		memcpy(w, b, 16);
-		h = mulfold(w[0] ^ h ^ 0xa0761d6478bd642fULL,
-		    w[1] ^ 0xe7037ed1a0b428dbULL);
+		h = mulfold(w[0] ^ h ^ HK0, w[1] ^ HK1);
 	}
 	w[0] = w[1] = 0;
 	memcpy(w, b, n);
-	return mix64(mulfold(w[0] ^ h ^ 0x8ebc6af09c88c6e3ULL,
-	    w[1] ^ len ^ 0x589965cc75374cc3ULL));
+	return mix64(mulfold(w[0] ^ h ^ HK2, w[1] ^ len ^ HK3));
 }
 
 const char *
@@ -165,9 +169,8 @@ flow_hash(const struct flowtab *t, const struct flow_key *k)
 
 	memcpy(a, k->addr, sizeof(a));
 	x = (uint64_t)k->af << 32 | (uint64_t)k->port[0] << 16 | k->port[1];
-	return (uint32_t)mix64(mulfold(mulfold(a[0] ^ t->seed ^
-	    0xa0761d6478bd642fULL, a[1] ^ 0xe7037ed1a0b428dbULL) ^ a[2] ^
-	    0x8ebc6af09c88c6e3ULL, a[3] ^ x ^ 0x589965cc75374cc3ULL));
+	return (uint32_t)mix64(mulfold(mulfold(a[0] ^ t->seed ^ HK0,
+	    a[1] ^ HK1) ^ a[2] ^ HK2, a[3] ^ x ^ HK3));
 }
 
 struct flow *
