@@ -907,6 +907,7 @@ ctl_main(void *arg)
 	struct pollfd	 p[2];
 	int		 fd;
 
+	pthread_setname_np(pthread_self(), "nfqd-ctl");
 	for (;;) {
 		p[0].fd = x->fd;
 		p[0].events = POLLIN;

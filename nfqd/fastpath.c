@@ -760,6 +760,7 @@ fp_reader(void *arg)
 	int64_t		 last = 0, now;
 	uint64_t	 g;
 
+	pthread_setname_np(pthread_self(), "nfqd-fastpath");
 	while (!atomic_load(&fp->stop)) {
 		g = atomic_load(fp->genp);
 		fp->pol = atomic_load(fp->polp);

@@ -85,7 +85,7 @@ struct live {
 	struct sinks		*sinks;
 	pthread_t		 writer;
 	_Atomic int		 writer_stop;
-	_Atomic int		 writer_reopen;	/* SIGHUP: logrotate */
+	_Atomic int		 writer_reopen;	/* SIGHUP, main queue full */
 	int64_t			 start_us;
 	uint64_t		 mainq_dropped;
 	uint16_t		 queue_first;

@@ -401,7 +401,8 @@ const char	*flow_end_name(uint8_t);
 /* ---- event.c: EVE-shaped JSON events ---- */
 
 enum ev_type { EV_POLICY, EV_FLOW, EV_STATS, EV_RELOAD, EV_SMTP, EV_ALERT,
-    EV_SUMMARY, EV_QUARANTINE, EV_EXC_EXPIRED };
+    EV_SUMMARY, EV_QUARANTINE, EV_EXC_EXPIRED,
+    EV_REOPEN };	/* not written: the live writer reopens its files here */
 
 /* Alert signature ids (gid 1, as Suricata's rules use). */
 #define SID_NON_SMTP		9250001	/* a known non-SMTP protocol */

@@ -212,8 +212,8 @@ static const char *const allowed_fastpath[] = {
 /*
  * kafka:// sinks (sink_kafka.c): librdkafka starts a thread per broker it
  * learns of (from the cluster's metadata, so after the filter is loaded),
- * and each names itself with prctl(PR_SET_NAME) (allowed with that
- * argument only, below); it lists a folder when it starts, and resolves
+ * and each names itself with prctl(PR_SET_NAME), as nfqd's own threads
+ * do (allowed for all, with that argument only, below); it lists a folder when it starts, and resolves
  * the brokers' advertised names through glibc, whose DNS client sends
  * its queries with sendmmsg.  Seen with strace -f on a replay to a kafka
  * sink; only when one is configured.
@@ -295,14 +295,13 @@ priv_seccomp(const struct conf *c, char *err, size_t errlen)
 	    sizeof(allowed_fastpath) / sizeof(allowed_fastpath[0]), err,
 	    errlen) == -1)
 		goto fail;
-	if (has_kafka_sink(c)) {
-		if (add_names(ctx, allowed_kafka, sizeof(allowed_kafka) /
-		    sizeof(allowed_kafka[0]), err, errlen) == -1)
-			goto fail;
-		if (allow_arg0(ctx, SCMP_SYS(prctl), "prctl", PR_SET_NAME, err,
-		    errlen) == -1)
-			goto fail;
-	}
+	if (has_kafka_sink(c) && add_names(ctx, allowed_kafka,
+	    sizeof(allowed_kafka) / sizeof(allowed_kafka[0]), err, errlen) == -1)
+		goto fail;
+	/* threads name themselves: nfqd-worker0, nfqd-writer, ... */
+	if (allow_arg0(ctx, SCMP_SYS(prctl), "prctl", PR_SET_NAME, err,
+	    errlen) == -1)
+		goto fail;
 #ifdef NFQD_ASAN
 	if (add_names(ctx, allowed_san, sizeof(allowed_san) /
 	    sizeof(allowed_san[0]), err, errlen) == -1)

@@ -58,6 +58,9 @@ need_cmd ip iproute2
 need_cmd conntrack conntrack
 # tests/e2e/test_privs.sh: a test user, nfqctl and nfqd as other users
 need_cmd setpriv util-linux
+# tests/e2e/test_reload.sh: gdb holds the event writer for the worst
+# moment of a logrotate
+need_cmd gdb gdb
 need_cmd useradd passwd
 # make test-valgrind (make check): memcheck over replay and the daemon
 need_cmd valgrind valgrind
