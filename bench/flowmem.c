@@ -136,12 +136,14 @@ main(int argc, char **argv)
 		die("engine_new", "out of memory");
 	for (k = 0; k < n; k++) {
 		syn(pkt, k);
-		engine_packet(e, pol, LINK_RAW, pkt, 40, 40, t0 + k, 0);
+		engine_packet(e, pol, LINK_RAW, pkt, 40, 40,
+		    &(struct pkt_info){ .ts = t0 + k });
 	}
 	r1 = rss_kb();
 	for (k = n; k < 2 * n; k++) {
 		syn(pkt, k);
-		engine_packet(e, pol, LINK_RAW, pkt, 40, 40, t0 + k, 0);
+		engine_packet(e, pol, LINK_RAW, pkt, 40, 40,
+		    &(struct pkt_info){ .ts = t0 + k });
 	}
 	r2 = rss_kb();
 	if (flowtab_count(engine_flows(e)) != 2 * n)
@@ -161,8 +163,9 @@ main(int argc, char **argv)
 		die("engine_new", "out of memory");
 	for (k = 0; k < flood; k++) {
 		syn(pkt, 2 * n + k);
-		engine_packet(e, pol, LINK_RAW, pkt, 40, 40, t0 +
-		    (int64_t)k * 20000000 / flood, 0);
+		engine_packet(e, pol, LINK_RAW, pkt, 40, 40,
+		    &(struct pkt_info){ .ts = t0 +
+		    (int64_t)k * 20000000 / flood });
 		if ((k + 1) % 50000 == 0 || k + 1 == flood) {
 			rss = rss_kb();
 			if (rss > peak)

@@ -68,6 +68,34 @@ addr_mask(struct ip_addr *a, unsigned len)
 	}
 }
 
+/*
+ * The IPv4 address an IPv4-mapped (::ffff:0:0/96) or IPv4-compatible
+ * (::/96 but :: and ::1, deprecated) IPv6 address carries: true, with it
+ * in out.  Such a source must never be on the wire (RFC 4291, 5156), so
+ * the policy decides it as the IPv4 host it names rather than as an
+ * unknown IPv6 host: an exception for 10.20.1.25 covers ::ffff:10.20.1.25,
+ * and ::ffff:10.20.3.7 is a campus host, not transit.
+ */
+bool
+addr_unmap(const struct ip_addr *a, struct ip_addr *out)
+{
+	static const uint8_t	 zero[12];
+	uint32_t		 v4;
+
+	if (a->af != 6 || memcmp(a->b, zero, 10) != 0)
+		return false;
+	if (a->b[10] != a->b[11] || (a->b[10] != 0 && a->b[10] != 0xff))
+		return false;
+	v4 = (uint32_t)a->b[12] << 24 | (uint32_t)a->b[13] << 16 |
+	    (uint32_t)a->b[14] << 8 | a->b[15];
+	if (a->b[10] == 0 && v4 <= 1)
+		return false;		/* :: and ::1 */
+	memset(out, 0, sizeof(*out));
+	out->af = 4;
+	memcpy(out->b, a->b + 12, 4);
+	return true;
+}
+
 bool
 prefix_contains(const struct prefix *p, const struct ip_addr *a)
 {

@@ -511,8 +511,10 @@ set_fastpath(struct conf *c, char *v, char *err, size_t errlen)
 	return -1;
 }
 
+/* A list of interface names, for key `what`. */
 static int
-set_fastpath_ifaces(struct conf *c, char *v, char *err, size_t errlen)
+set_ifaces(char names[MAX_FP_IFACES][16], size_t *count, const char *what,
+    char *v, char *err, size_t errlen)
 {
 	char	*items[MAX_FP_IFACES];
 	int	 i, j, n;
@@ -520,22 +522,36 @@ set_fastpath_ifaces(struct conf *c, char *v, char *err, size_t errlen)
 	if ((n = conf_split(v, items, MAX_FP_IFACES, err, errlen)) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
-		if (strlen(items[i]) >= sizeof(c->fastpath_ifaces[0]) ||
+		if (strlen(items[i]) >= sizeof(names[0]) ||
 		    strpbrk(items[i], " \t/") != NULL) {
-			snprintf(err, errlen, "fastpath-interfaces: bad "
-			    "interface name '%.64s'", items[i]);
+			snprintf(err, errlen, "%s: bad interface name '%.64s'",
+			    what, items[i]);
 			return -1;
 		}
 		for (j = 0; j < i; j++)
 			if (strcmp(items[i], items[j]) == 0) {
-				snprintf(err, errlen, "fastpath-interfaces: "
-				    "'%s' listed twice", items[i]);
+				snprintf(err, errlen, "%s: '%s' listed twice",
+				    what, items[i]);
 				return -1;
 			}
-		strcpy(c->fastpath_ifaces[i], items[i]);
+		strcpy(names[i], items[i]);
 	}
-	c->nfastpath_ifaces = (size_t)n;
+	*count = (size_t)n;
 	return 0;
+}
+
+static int
+set_fastpath_ifaces(struct conf *c, char *v, char *err, size_t errlen)
+{
+	return set_ifaces(c->fastpath_ifaces, &c->nfastpath_ifaces,
+	    "fastpath-interfaces", v, err, errlen);
+}
+
+static int
+set_campus_ifaces(struct conf *c, char *v, char *err, size_t errlen)
+{
+	return set_ifaces(c->campus_ifaces, &c->ncampus_ifaces,
+	    "campus-interfaces", v, err, errlen);
 }
 
 static int
@@ -664,6 +680,7 @@ static const struct conf_key conf_keys[] = {
 	{ "sensor-name",		set_sensor_name,	false },
 	{ "fastpath",			set_fastpath,		false },
 	{ "fastpath-interfaces",	set_fastpath_ifaces,	false },
+	{ "campus-interfaces",		set_campus_ifaces,	false },
 	{ "user",			set_user,		false },
 	{ "seccomp",			set_seccomp,		false },
 	{ "auto-quarantine",		set_auto_quarantine,	false },

@@ -1,10 +1,12 @@
 /*
- * The packet pipeline, the same for pcap replay and NFQUEUE: parse, find
- * or create the connection, decide it once by policy, count, and return
- * the verdict.  Per-packet code allocates nothing, never exits, and every
- * packet it is given gets exactly one verdict: anything it cannot parse is
- * accepted and counted (the kernel rules only queue SMTP ports, and a
- * parser's doubt must never stop campus mail).
+ * The packet pipeline, the same for pcap replay and NFQUEUE: parse, check
+ * the source address's side, find or open the connection (decided once,
+ * bound to who opened it), count and inspect, and return the verdict.
+ * Per-packet code allocates nothing, never exits, and every packet it is
+ * given gets exactly one verdict.  Nothing on an SMTP port passes
+ * undecided: a packet that is not of a decided connection opens one and
+ * is decided; one nfqd cannot read is refused where the source says it
+ * is on an SMTP port (docs/security.md: roles and directions).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +31,8 @@ struct engine {
 	struct detect	*det;		/* bulk, harvest, relay, size */
 	struct respond	*resp;		/* NULL: no responses (shared) */
 	const struct policy *pol;	/* the one packets were judged by */
+	bool		 smtp_only;	/* the source hands in SMTP ports only */
+	struct flow	 untracked;	/* a connection the table had no room for */
 };
 
 /* Where a detection's alert belongs: the connection that raised it. */
@@ -145,6 +149,7 @@ engine_flow_end(void *arg, struct flow *f)
 	switch (f->end) {
 	case FE_FIN:
 	case FE_RST:
+	case FE_REUSE:
 		e->st.flows_closed++;
 		break;
 	case FE_TIMEOUT:
@@ -315,6 +320,17 @@ engine_set_policy(struct engine *e, const struct policy *pol)
 	e->pol = pol;
 }
 
+/*
+ * The source hands in only packets on SMTP ports (NFQUEUE: the kernel
+ * rules queue nothing else), so one the parser cannot read is on an SMTP
+ * port too, and is refused.
+ */
+void
+engine_set_smtp_only(struct engine *e, bool on)
+{
+	e->smtp_only = on;
+}
+
 /* The response table the engine's decisions and alerts use (respond.c). */
 void
 engine_set_respond(struct engine *e, struct respond *r)
@@ -350,6 +366,7 @@ engine_policy_event(struct engine *e, const struct policy *pol,
 	ev.policy.action = d->action;
 	ev.policy.direction = d->direction;
 	ev.policy.reason = d->reason;
+	ev.policy.roles = d->roles;
 	ev.policy.mode = (uint8_t)pol->conf.mode;
 	if (d->exc != NULL) {
 		prefix_format(&d->exc->pfx, ev.policy.exc.entry,
@@ -370,21 +387,6 @@ engine_policy_event(struct engine *e, const struct policy *pol,
 		memcpy(ev.policy.quar.reason, q->reason, sizeof(q->reason));
 	}
 	engine_emit(e, &ev);
-}
-
-/*
- * Which key end opened the connection: the SYN sender; the receiver of a
- * SYN-ACK; otherwise (capture started mid-connection) the end that is not
- * on an SMTP port.
- */
-static uint8_t
-engine_client(const struct policy *pol, const struct pkt *p, uint8_t from)
-{
-	if ((p->flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN)
-		return from;
-	if ((p->flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK))
-		return from ^ 1;
-	return conf_is_smtp_port(&pol->conf, p->dport) ? from : from ^ 1;
 }
 
 /*
@@ -436,36 +438,483 @@ engine_tcp(struct flow *f, const struct pkt *p, int dir)
 	}
 }
 
-static int
-engine_verdict(struct engine *e, const struct policy *pol, uint8_t action)
+/* ---- the decision ---- */
+
+#define NO_CLIENT	2	/* no key end is an SMTP client */
+
+/* A SYN that opens a connection: no ACK, no RST, no FIN. */
+static bool
+pkt_opens(const struct pkt *p)
 {
-	if (action == A_ALLOWED || pol->conf.mode == MODE_MONITOR) {
+	return (p->flags & (TH_SYN | TH_ACK | TH_RST | TH_FIN)) == TH_SYN;
+}
+
+/* Key end `end` as a, the other as b. */
+static void
+key_addrs(const struct flow_key *k, uint8_t end, struct ip_addr *a,
+    struct ip_addr *b)
+{
+	memset(a, 0, sizeof(*a));
+	memset(b, 0, sizeof(*b));
+	a->af = b->af = k->af;
+	memcpy(a->b, k->addr[end], 16);
+	memcpy(b->b, k->addr[end ^ 1], 16);
+}
+
+/* The addresses as the policy sees them (addr_unmap). */
+static void
+key_policy_addrs(const struct flow_key *k, uint8_t end, struct ip_addr *a,
+    struct ip_addr *b)
+{
+	struct ip_addr	 x;
+
+	key_addrs(k, end, a, b);
+	if (addr_unmap(a, &x))
+		*a = x;
+	if (addr_unmap(b, &x))
+		*b = x;
+}
+
+/*
+ * One reading of a connection: key end `client` talks to the other end's
+ * port.  The list and quarantine (policy_decide), then an alert's
+ * response (respond.c) until the list has it.  *rq holds the response's
+ * quarantine entry, which d->quar may point to.
+ */
+static void
+engine_judge(struct engine *e, const struct policy *pol,
+    const struct flow_key *k, uint8_t client, struct decision *d,
+    struct quar_entry *rq)
+{
+	struct ip_addr		 ca, sa;
+	struct resp_entry	 hit;
+
+	key_policy_addrs(k, client, &ca, &sa);
+	policy_decide(pol, &ca, &sa, e->now / 1000000, d);
+	if (e->resp != NULL && d->reason != R_QUARANTINE &&
+	    (d->direction == D_INBOUND || d->direction == D_OUTBOUND) &&
+	    respond_check(e->resp, &ca, &sa, d->direction, e->now / 1000000,
+	    &hit)) {
+		respond_quar_entry(&hit, rq);
+		d->action = A_BLOCKED;
+		d->reason = hit.kind == RK_QUARANTINE ? R_QUARANTINE :
+		    R_HARVEST_BLOCK;
+		d->quar = rq;
+		if (hit.kind == RK_QUARANTINE)
+			d->exc = NULL;
+	}
+}
+
+/*
+ * A connection's decision, from every input: the list, quarantine and
+ * responses (engine_judge, once per reading), the roles, and the kernel's
+ * word on the packet.  Returns the SMTP client's key end, or NO_CLIENT
+ * when no end is on an SMTP port as a server (not the policy's business).
+ *
+ * Roles seen (roles ROLES_SYN, `end` sent the opening SYN): one reading,
+ * the opener as the client -- or, when it opened from an SMTP port to
+ * another port, the other end as the client (ROLES_REVERSED: only a pair
+ * that colludes opens so, to carry SMTP the other way).  Roles not seen
+ * (ROLES_INFERRED, ROLES_CONFLICT; `end` the likelier client): every end
+ * whose peer is on an SMTP port may be the client; a reading that blocks
+ * decides, so that no guess can turn a refusal into an allow.
+ */
+static uint8_t
+engine_decide(struct engine *e, const struct policy *pol,
+    const struct flow_key *k, uint8_t roles, uint8_t end,
+    const struct pkt_info *pi, struct decision *d, struct quar_entry rq[2])
+{
+	const struct conf	*c = &pol->conf;
+	struct decision		 alt;
+	uint8_t			 client = NO_CLIENT, x;
+
+	if (roles == ROLES_SYN || roles == ROLES_REVERSED) {
+		if (conf_is_smtp_port(c, k->port[end ^ 1]))
+			client = end, roles = ROLES_SYN;
+		else if (conf_is_smtp_port(c, k->port[end]))
+			client = end ^ 1, roles = ROLES_REVERSED;
+		else
+			return NO_CLIENT;
+		engine_judge(e, pol, k, client, d, &rq[0]);
+		if ((pi->hints & HINT_DROPPED) && d->action == A_ALLOWED) {
+			/*
+			 * The kernel dropped it by the policy before a reload
+			 * (its maps follow a moment after the workers'): the
+			 * record says what was done, and why the kernel did.
+			 */
+			d->action = A_BLOCKED;
+			d->reason = pi->kernel_reason;
+			d->exc = NULL;
+			d->quar = NULL;
+			e->st.fp_disagree++;
+		}
+		d->roles = roles;
+		return client;
+	}
+	for (int i = 0; i < 2; i++) {
+		x = i == 0 ? end : end ^ 1;
+		if (!conf_is_smtp_port(c, k->port[x ^ 1]))
+			continue;
+		if (client == NO_CLIENT) {
+			engine_judge(e, pol, k, x, d, &rq[0]);
+			client = x;
+		} else {
+			engine_judge(e, pol, k, x, &alt, &rq[1]);
+			if (d->action == A_ALLOWED && alt.action == A_BLOCKED) {
+				*d = alt;
+				client = x;
+			}
+		}
+	}
+	d->roles = roles;
+	return client;
+}
+
+/*
+ * Without the opening SYN: the likelier client of a packet from key end
+ * `from`, asked first (its reading names the event's ends when every
+ * reading allows): the receiver of a SYN-ACK, else the end not on an SMTP
+ * port.
+ */
+static uint8_t
+engine_guess(const struct policy *pol, const struct pkt *p, uint8_t from)
+{
+	if ((p->flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK))
+		return from ^ 1;
+	return conf_is_smtp_port(&pol->conf, p->dport) ? from : from ^ 1;
+}
+
+/* Counted, and written unless flood control folds it into a summary. */
+static void
+engine_account(struct engine *e, const struct policy *pol,
+    const struct flow_key *k, uint8_t client, uint64_t id,
+    const struct decision *d, struct flow *f)
+{
+	struct ip_addr	 ca, sa;
+
+	if (d->action == A_ALLOWED)
+		e->st.allowed++;
+	else
+		e->st.blocked++;
+	key_addrs(k, client, &ca, &sa);
+	if (d->action == A_BLOCKED && !summary_admit(e->sum, &ca, d->direction,
+	    &sa, k->port[client ^ 1], (uint8_t)pol->conf.mode, e->now,
+	    engine_summary_event, e)) {
+		e->st.summarized++;
+		if (f != NULL)
+			f->tcp |= TF_FOLDED;
+		return;
+	}
+	engine_policy_event(e, pol, k, client, id, d);
+}
+
+/*
+ * A packet contradicted the roles nfqd recorded (a SYN-ACK from the
+ * connection's opener): what it knew of the roles no longer holds.  The
+ * strictest reading decides from now on, and it can only make the
+ * decision stricter: a connection blocked stays blocked, one allowed is
+ * blocked if any reading blocks it.  One policy event says so.
+ */
+static void
+engine_reconsider(struct engine *e, const struct policy *pol, struct flow *f)
+{
+	struct decision		 d;
+	struct quar_entry	 rq[2];
+	static const struct pkt_info none;
+	uint8_t			 client;
+
+	e->st.role_conflicts++;
+	/* the recorded client first: its reading names a connection allowed */
+	client = engine_decide(e, pol, &f->key, ROLES_CONFLICT, f->client,
+	    &none, &d, rq);
+	f->roles = ROLES_CONFLICT;
+	if (client == NO_CLIENT)
+		return;		/* the ports did not change: cannot happen */
+	if (f->action == A_BLOCKED && d.action == A_ALLOWED) {
+		/* Keep the refusal; the event names the reading that made it. */
+		d.action = A_BLOCKED;
+		client = f->client;
+	}
+	f->action = d.action;
+	f->direction = d.direction;
+	f->client = client;
+	engine_policy_event(e, pol, &f->key, client, f->id, &d);
+}
+
+/* A packet's connection: its key, the key's hash, the end that sent it. */
+struct conn {
+	struct flow_key	 k;
+	uint32_t	 h;
+	uint8_t		 from;
+};
+
+static void
+engine_key(struct engine *e, const struct pkt *p, struct conn *c)
+{
+	int	 cmp;
+
+	memset(&c->k, 0, sizeof(c->k));
+	c->k.af = p->src.af;
+	cmp = memcmp(p->src.b, p->dst.b, 16);
+	c->from = cmp < 0 || (cmp == 0 && p->sport <= p->dport) ? 0 : 1;
+	memcpy(c->k.addr[c->from], p->src.b, 16);
+	memcpy(c->k.addr[c->from ^ 1], p->dst.b, 16);
+	c->k.port[c->from] = p->sport;
+	c->k.port[c->from ^ 1] = p->dport;
+	c->h = flow_hash(e->flows, &c->k);
+}
+
+/*
+ * The tracked connection a packet belongs to, or NULL when it opens a
+ * new one.  A SYN belongs to a tracked connection only as its opener's
+ * retransmission (the same end, the same initial sequence number, the
+ * connection not yet ended by RST or FIN); any other SYN opens a new
+ * connection on the tuple, and the old one ends (FE_REUSE, or as it
+ * already had).  Only a new decision can then allow it: no SYN inherits
+ * another connection's allow.
+ */
+static struct flow *
+engine_find(struct engine *e, const struct policy *pol, const struct conn *c,
+    const struct pkt *p)
+{
+	struct flow	*f;
+	uint8_t		 opener = NO_CLIENT;
+
+	if ((f = flowtab_lookup(e->flows, &c->k, c->h)) == NULL)
+		return NULL;
+	if (f->roles == ROLES_SYN)
+		opener = f->client;
+	else if (f->roles == ROLES_REVERSED)
+		opener = f->client ^ 1;
+	if (pkt_opens(p)) {
+		if (c->from == opener && p->seq == f->isn &&
+		    f->state != FS_CLOSED)
+			return f;		/* a retransmission */
+		e->st.reopened++;
+		flowtab_end(e->flows, f, FE_REUSE);
+		return NULL;
+	}
+	if (c->from == opener && (p->flags & (TH_SYN | TH_ACK)) ==
+	    (TH_SYN | TH_ACK))
+		engine_reconsider(e, pol, f);
+	return f;
+}
+
+/*
+ * A packet of no tracked connection: decide its connection, record it
+ * and account for the decision.  NULL when it is not the policy's
+ * business.  With the table full of established connections the
+ * connection is decided untracked: e->untracked stands in for it.
+ */
+static struct flow *
+engine_open(struct engine *e, const struct policy *pol, const struct conn *c,
+    const struct pkt *p, const struct pkt_info *pi)
+{
+	struct decision		 d;
+	struct quar_entry	 rq[2];
+	struct flow		*f;
+	struct ip_addr		 ca, sa;
+	uint8_t			 roles, end, client;
+	uint64_t		 id;
+
+	if (pkt_opens(p))
+		roles = ROLES_SYN, end = c->from;
+	else
+		roles = ROLES_INFERRED, end = engine_guess(pol, p, c->from);
+	client = engine_decide(e, pol, &c->k, roles, end, pi, &d, rq);
+	if (client == NO_CLIENT)
+		return NULL;
+	id = engine_flow_id(e, &c->k);
+	if ((f = flowtab_insert(e->flows, &c->k, c->h, e->now)) != NULL)
+		e->st.flows_created++;
+	else {
+		/* Full of established connections: decided untracked. */
+		e->st.flows_untracked++;
+		f = &e->untracked;
+		memset(f, 0, sizeof(*f));
+		f->key = c->k;
+		f->first_us = f->last_us = e->now;
+	}
+	f->id = id;
+	f->client = client;
+	f->roles = d.roles;
+	f->isn = p->seq;
+	f->action = d.action;
+	f->direction = d.direction;
+	if (roles == ROLES_INFERRED) {
+		f->tcp |= TF_MIDSTREAM;
+		if ((p->flags & TH_SYN) == 0)
+			f->state = FS_ESTABLISHED;
+	}
+	engine_account(e, pol, &c->k, client, id, &d, f);
+	{
+		struct det_ctx	 dc = { e, &c->k, client, d.action, NULL };
+
+		key_policy_addrs(&c->k, client, &ca, &sa);
+		detect_conn(e->det, pol, &ca, &sa, d.direction, d.action,
+		    d.exc ? d.exc->dir : 0, id, e->now, engine_detect_alert,
+		    &dc);
+	}
+	/* What passes is classified: allowed, or anything monitored. */
+	if (f != &e->untracked && e->dpi != NULL && (d.action == A_ALLOWED ||
+	    pol->conf.mode == MODE_MONITOR))
+		f->cls = cls_new(e->dpi, e->addr_mode, true);
+	return f;
+}
+
+/* ---- the packet ---- */
+
+/*
+ * What the packet's source knows of it: an address from the side of the
+ * border it cannot come from.  With campus-interfaces set (and the
+ * arrival interface known, live), a packet from a campus interface must
+ * come from inside internal-networks, one from any other interface from
+ * outside them.
+ */
+static bool
+engine_spoofed(const struct policy *pol, const struct pkt *p,
+    const struct pkt_info *pi, bool *campus_side)
+{
+	struct ip_addr	 x;
+	size_t		 i;
+
+	if (pol->ncampus_if == 0 || pi->ifindex == 0)
+		return false;
+	*campus_side = false;
+	for (i = 0; i < pol->ncampus_if; i++)
+		if (pol->campus_if[i] == pi->ifindex)
+			*campus_side = true;
+	return *campus_side != lpm_match(&pol->conf.internal_lpm,
+	    addr_unmap(&p->src, &x) ? &x : &p->src);
+}
+
+/*
+ * A packet refused for what it is, not for its connection: a spoofed
+ * source, or one on an SMTP port nfqd cannot read.  No connection is
+ * recorded; the decision is counted, and written as a policy event
+ * (through flood control) when its addresses are known.
+ */
+static int
+engine_refuse(struct engine *e, const struct policy *pol, const struct pkt *p,
+    uint8_t reason, uint8_t direction)
+{
+	struct decision	 d;
+	struct conn	 c;
+
+	memset(&d, 0, sizeof(d));
+	d.action = A_BLOCKED;
+	d.reason = reason;
+	d.direction = direction;
+	d.roles = ROLES_INFERRED;
+	if (p->src.af == 4 || p->src.af == 6) {
+		engine_key(e, p, &c);
+		engine_account(e, pol, &c.k, c.from, engine_flow_id(e, &c.k),
+		    &d, NULL);
+	} else
+		e->st.blocked++;
+	if (pol->conf.mode == MODE_MONITOR) {
 		e->st.pkts_accepted++;
-		return V_BYPASS;
+		return V_ACCEPT;
 	}
 	e->st.pkts_dropped++;
 	return V_DROP;
 }
 
+/* Inside internal-networks, as the policy sees the address. */
+static bool
+engine_internal(const struct policy *pol, const struct ip_addr *a)
+{
+	struct ip_addr	 x;
+
+	return lpm_match(&pol->conf.internal_lpm, addr_unmap(a, &x) ? &x : a);
+}
+
+/* The direction of a packet between src and dst, as the campus sees it. */
+static uint8_t
+engine_direction(const struct policy *pol, const struct ip_addr *src,
+    const struct ip_addr *dst)
+{
+	bool	 sin = engine_internal(pol, src), din = engine_internal(pol, dst);
+
+	return sin && din ? D_INTERNAL : !sin && !din ? D_TRANSIT :
+	    din ? D_INBOUND : D_OUTBOUND;
+}
+
+/*
+ * The parser's verdict on a packet it could not take whole.  Not IP, not
+ * TCP: not the policy's business.  Unreadable (or a fragment): when the
+ * source hands in only packets on SMTP ports (NFQUEUE's rules), nothing
+ * on an SMTP port passes undecided, so it is refused; a capture holds
+ * every port, and there it is counted only.
+ */
+static int
+engine_unparsed(struct engine *e, const struct policy *pol,
+    const struct pkt *p, int r)
+{
+	switch (r) {
+	case PKT_NOT_IP:
+		e->st.not_ip++;
+		goto pass;
+	case PKT_NOT_TCP:
+		e->st.not_tcp++;
+		goto pass;
+	case PKT_FRAGMENT:
+		e->st.fragments++;
+		break;
+	default:
+		e->st.invalid++;
+		break;
+	}
+	if (!e->smtp_only)
+		goto pass;
+	e->st.unparsed_dropped++;
+	return engine_refuse(e, pol, p, R_UNPARSED, p->src.af == 0 ?
+	    D_TRANSIT : engine_direction(pol, &p->src, &p->dst));
+pass:
+	e->st.pkts_accepted++;
+	return V_PASS;
+}
+
+/*
+ * The packet's verdict from its connection's decision.  Allowed (or
+ * anything in monitor mode): accepted, kept in the queue while it is
+ * being inspected.  Blocked: dropped.
+ */
+static int
+engine_verdict(struct engine *e, const struct policy *pol, struct flow *f)
+{
+	if (f->action == A_BLOCKED && pol->conf.mode != MODE_MONITOR) {
+		e->st.pkts_dropped++;
+		return V_DROP;
+	}
+	e->st.pkts_accepted++;
+	if (f->cls != NULL)
+		/* monitor mode: blocked, inspected, no mark */
+		return f->action == A_ALLOWED ? V_ALLOWED : V_ACCEPT;
+	if (e->bypass && f->state != FS_CLOSED && f != &e->untracked)
+		f->state = FS_BYPASSED;
+	return V_BYPASS;
+}
+
+/*
+ * One packet through the pipeline: parse it, check where it came from,
+ * find its connection (or decide a new one), count and inspect it, and
+ * return its verdict.  Every packet gets exactly one.
+ */
 int
 engine_packet(struct engine *e, const struct policy *pol, enum link link,
-    const uint8_t *data, uint32_t cap, uint32_t wire, int64_t ts,
-    unsigned hints)
+    const uint8_t *data, uint32_t cap, uint32_t wire,
+    const struct pkt_info *pi)
 {
 	struct pkt	 p;
-	struct flow_key	 k;
+	struct conn	 c;
 	struct flow	*f;
-	struct decision	 d;
-	struct resp_entry rhit;
-	struct quar_entry rq;
-	uint32_t	 h;
-	uint8_t		 from, client;
-	int		 r, cmp, dir;
-	bool		 folded;
+	int		 r, dir;
+	bool		 campus_side;
 
 	e->pol = pol;
-	if (ts > e->now)
-		e->now = ts;
+	if (pi->ts > e->now)
+		e->now = pi->ts;
 	if (e->st.start_us == -1)
 		e->st.start_us = e->now;
 	flowtab_expire(e->flows, e->now);
@@ -480,142 +929,36 @@ engine_packet(struct engine *e, const struct policy *pol, enum link link,
 		e->st.ipv4++;
 	else if (r != PKT_INVALID && p.src.af == 6)
 		e->st.ipv6++;
-	switch (r) {
-	case PKT_OK:
-		break;
-	case PKT_FRAGMENT:
-		e->st.fragments++;
-		goto accept;
-	case PKT_NOT_IP:
-		e->st.not_ip++;
-		goto accept;
-	case PKT_NOT_TCP:
-		e->st.not_tcp++;
-		goto accept;
-	default:
-		e->st.invalid++;
-		goto accept;
-	}
-	/* Cheap filter first; the server's port is checked below. */
+	if (r != PKT_OK)
+		return engine_unparsed(e, pol, &p, r);
 	if (!conf_is_smtp_port(&pol->conf, p.dport) &&
 	    !conf_is_smtp_port(&pol->conf, p.sport))
 		goto other_port;
-
-	memset(&k, 0, sizeof(k));
-	k.af = p.src.af;
-	cmp = memcmp(p.src.b, p.dst.b, 16);
-	from = cmp < 0 || (cmp == 0 && p.sport <= p.dport) ? 0 : 1;
-	memcpy(k.addr[from], p.src.b, 16);
-	memcpy(k.addr[from ^ 1], p.dst.b, 16);
-	k.port[from] = p.sport;
-	k.port[from ^ 1] = p.dport;
-	h = flow_hash(e->flows, &k);
-	f = flowtab_lookup(e->flows, &k, h);
-
-	/* A new SYN from the client of a closed connection: port reuse. */
-	if (f != NULL && f->state == FS_CLOSED && from == f->client &&
-	    (p.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN) {
-		flowtab_end(e->flows, f, FE_NONE);
-		f = NULL;
+	if (engine_spoofed(pol, &p, pi, &campus_side)) {
+		/* Its direction: the side it came from, to where it goes. */
+		e->st.spoofed++;
+		return engine_refuse(e, pol, &p, R_SPOOFED, campus_side ?
+		    (engine_internal(pol, &p.dst) ? D_INTERNAL : D_OUTBOUND) :
+		    (engine_internal(pol, &p.dst) ? D_INBOUND : D_TRANSIT));
 	}
-	/*
-	 * An earlier nfqd allowed this connection (the kernel kept the mark)
-	 * and was restarted while inspecting it: its decision and events
-	 * stand; let it go without deciding it twice.
-	 */
-	if (f == NULL && (hints & HINT_ALLOWED)) {
-		e->st.flows_resumed++;
-		e->st.pkts_accepted++;
-		return V_BYPASS;
-	}
-	if (f == NULL) {
-		struct ip_addr	 ca, sa;
 
+	engine_key(e, &p, &c);
+	if ((f = engine_find(e, pol, &c, &p)) == NULL) {
 		/*
-		 * The policy covers connections *to* an SMTP port: one from
-		 * port 25 to a campus web server is not its business.
+		 * An earlier nfqd allowed this connection (the kernel kept
+		 * the mark) and was restarted while inspecting it: its
+		 * decision and events stand; let it go without deciding it
+		 * twice.
 		 */
-		client = engine_client(pol, &p, from);
-		if (!conf_is_smtp_port(&pol->conf, k.port[client ^ 1]))
+		if (pi->hints & HINT_ALLOWED) {
+			e->st.flows_resumed++;
+			e->st.pkts_accepted++;
+			return V_BYPASS;
+		}
+		if ((f = engine_open(e, pol, &c, &p, pi)) == NULL)
 			goto other_port;
-		ca.af = sa.af = k.af;
-		memcpy(ca.b, k.addr[client], 16);
-		memcpy(sa.b, k.addr[client ^ 1], 16);
-		policy_decide(pol, &ca, &sa, e->now / 1000000, &d);
-		if (e->resp != NULL && d.reason != R_QUARANTINE &&
-		    (d.direction == D_INBOUND || d.direction == D_OUTBOUND) &&
-		    respond_check(e->resp, &ca, &sa, d.direction,
-		    e->now / 1000000, &rhit)) {
-			/* An alert's response, until the list has it. */
-			respond_quar_entry(&rhit, &rq);
-			d.action = A_BLOCKED;
-			d.reason = rhit.kind == RK_QUARANTINE ? R_QUARANTINE :
-			    R_HARVEST_BLOCK;
-			d.quar = &rq;
-			if (rhit.kind == RK_QUARANTINE)
-				d.exc = NULL;
-		}
-		if ((hints & HINT_DROPPED) && d.action == A_ALLOWED) {
-			/*
-			 * The kernel dropped it by the policy before a reload
-			 * (its maps follow a moment after the workers'): the
-			 * record says what was done, and why the kernel did.
-			 */
-			d.action = A_BLOCKED;
-			d.reason = (uint8_t)(hints >> 8);
-			d.exc = NULL;
-			d.quar = NULL;
-			e->st.fp_disagree++;
-		}
-		if (d.action == A_ALLOWED)
-			e->st.allowed++;
-		else
-			e->st.blocked++;
-		folded = d.action == A_BLOCKED && !summary_admit(e->sum, &ca,
-		    d.direction, &sa, k.port[client ^ 1], (uint8_t)pol->conf.mode,
-		    e->now, engine_summary_event, e);
-		if (folded)
-			e->st.summarized++;
-		if ((f = flowtab_insert(e->flows, &k, h, e->now)) == NULL) {
-			/* Full of established connections: decide untracked. */
-			uint64_t	 id = engine_flow_id(e, &k);
-			struct det_ctx	 dc = { e, &k, client, d.action, NULL };
-
-			e->st.flows_untracked++;
-			if (!folded)
-				engine_policy_event(e, pol, &k, client, id, &d);
-			detect_conn(e->det, pol, &ca, &sa, d.direction,
-			    d.action, d.exc ? d.exc->dir : 0, id, e->now,
-			    engine_detect_alert, &dc);
-			return engine_verdict(e, pol, d.action);
-		}
-		e->st.flows_created++;
-		f->client = client;
-		f->action = d.action;
-		f->direction = d.direction;
-		f->id = engine_flow_id(e, &k);
-		if ((p.flags & TH_SYN) == 0) {
-			f->tcp |= TF_MIDSTREAM;
-			f->state = FS_ESTABLISHED;
-		}
-		if (folded)
-			f->tcp |= TF_FOLDED;
-		else
-			engine_policy_event(e, pol, &k, client, f->id, &d);
-		{
-			struct det_ctx	 dc = { e, &f->key, client, d.action,
-					    NULL };
-
-			detect_conn(e->det, pol, &ca, &sa, d.direction,
-			    d.action, d.exc ? d.exc->dir : 0, f->id, e->now,
-			    engine_detect_alert, &dc);
-		}
-		/* What passes is classified: allowed, or anything monitored. */
-		if (e->dpi != NULL && (d.action == A_ALLOWED ||
-		    pol->conf.mode == MODE_MONITOR))
-			f->cls = cls_new(e->dpi, e->addr_mode, true);
 	}
-	dir = from == f->client ? 0 : 1;
+	dir = c.from == f->client ? 0 : 1;
 	f->pkts[dir]++;
 	f->bytes[dir] += p.ip_len;
 	f->last_us = e->now;
@@ -624,21 +967,14 @@ engine_packet(struct engine *e, const struct policy *pol, enum link link,
 	if (f->cls != NULL && (!cls_packet(e->dpi, f->cls, &p, dir, e->now) ||
 	    f->state == FS_CLOSED))
 		engine_cls_finish(e, f);
-	r = engine_verdict(e, pol, f->action);
-	/* Keep the connection in the queue while it is being inspected. */
-	if (r == V_BYPASS && f->cls != NULL && f->action == A_ALLOWED)
-		r = V_ALLOWED;
-	else if (r == V_BYPASS && f->cls != NULL)
-		r = V_ACCEPT;		/* monitor mode: blocked, inspected */
-	if (r == V_BYPASS && e->bypass && f->state != FS_CLOSED)
-		f->state = FS_BYPASSED;
-	flowtab_touch(e->flows, f);
+	r = engine_verdict(e, pol, f);
+	if (f != &e->untracked)
+		flowtab_touch(e->flows, f);
 	return r;
 other_port:
 	e->st.other_port++;
-accept:
 	e->st.pkts_accepted++;
-	return V_ACCEPT;
+	return V_PASS;
 }
 
 void

@@ -358,6 +358,7 @@ event_policy(struct jw *w, const struct event *ev)
 	jw_str(w, "action", action_name(ev->policy.action));
 	jw_str(w, "direction", direction_name(ev->policy.direction));
 	jw_str(w, "reason", reason_name(ev->policy.reason));
+	jw_str(w, "roles", roles_name(ev->policy.roles));
 	jw_str(w, "mode", ev->policy.mode == MODE_MONITOR ? "monitor" :
 	    "enforce");
 	if (ev->policy.quar.host[0] != '\0') {
@@ -454,6 +455,9 @@ event_stats(cJSON *o, const struct event *ev)
 	N(x, "allowed", s->allowed);
 	N(x, "blocked", s->blocked);
 	N(x, "other_port", s->other_port);
+	N(x, "unparsed_dropped", s->unparsed_dropped);
+	N(x, "spoofed", s->spoofed);
+	N(x, "role_conflicts", s->role_conflicts);
 	N(x, "summarized", s->summarized);
 	N(x, "pkts_accepted", s->pkts_accepted);
 	N(x, "pkts_dropped", s->pkts_dropped);
@@ -465,6 +469,7 @@ event_stats(cJSON *o, const struct event *ev)
 	N(x, "evicted", s->flows_evicted);
 	N(x, "untracked", s->flows_untracked);
 	N(x, "resumed", s->flows_resumed);
+	N(x, "reused", s->reopened);
 	x = cJSON_AddObjectToObject(st, "nfq");
 	N(x, "queue_dropped", s->queue_dropped);
 	N(x, "user_dropped", s->user_dropped);

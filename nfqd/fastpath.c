@@ -672,7 +672,9 @@ fp_record(void *arg, void *data, size_t len)
 	/* The kernel dropped it: the engine records it so, whatever the
 	 * running policy says of it now (the reason is the kernel's). */
 	engine_packet(fp->engine, fp->pol, LINK_RAW, b, cap,
-	    r->ip_len > cap ? r->ip_len : cap, ts, HINT_KERNEL_DROP(r->reason));
+	    r->ip_len > cap ? r->ip_len : cap, &(struct pkt_info){ .ts = ts,
+	    .ifindex = r->ifindex, .hints = HINT_DROPPED,
+	    .kernel_reason = r->reason });
 	if (st->fp_disagree != before && before % 1000 == 0) {
 		char		 s[ADDR_STRLEN], d[ADDR_STRLEN];
 		struct ip_addr	 a;
@@ -819,6 +821,7 @@ fastpath_start(struct policy *pol, struct policy *_Atomic *polp,
 		snprintf(err, errlen, "fastpath: out of memory");
 		goto fail;
 	}
+	engine_set_smtp_only(fp->engine, true);
 	/*
 	 * The workers' response table: a spam bot whose SYNs the kernel
 	 * drops is auto-quarantined like one the queue blocks.

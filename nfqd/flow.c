@@ -89,7 +89,7 @@ const char *
 flow_end_name(uint8_t e)
 {
 	static const char *names[] = { "none", "fin", "rst", "timeout",
-	    "evicted", "end-of-capture", "shutdown" };
+	    "evicted", "end-of-capture", "shutdown", "reuse" };
 	return e < sizeof(names) / sizeof(names[0]) ? names[e] : "?";
 }
 

@@ -359,6 +359,8 @@ live_stats(struct live *l, struct stats *sum)
 		ADD(pkts); ADD(bytes); ADD(invalid); ADD(fragments);
 		ADD(not_ip); ADD(not_tcp); ADD(ipv4); ADD(ipv6); ADD(vlan);
 		ADD(other_port); ADD(allowed); ADD(blocked);
+		ADD(unparsed_dropped); ADD(spoofed); ADD(role_conflicts);
+		ADD(reopened);
 		ADD(pkts_accepted); ADD(pkts_dropped); ADD(flows_created);
 		ADD(flows_closed); ADD(flows_timeout); ADD(flows_evicted);
 		ADD(flows_untracked); ADD(flows_resumed); ADD(summarized);
@@ -681,6 +683,8 @@ live_reload(struct live *l, const char *source, struct reload_result *r)
 		l->last = *r;
 		return;
 	}
+	if (new->warning[0] != '\0')
+		log_warnx("reload: %s", new->warning);
 	if (live_quar_settle(l, new, now, false, err, sizeof(err)) == -1)
 		log_warnx("reload: quarantine state not settled (events owed "
 		    "stay owed): %s", err);
@@ -851,6 +855,7 @@ live_open_workers(struct live *l, struct policy *pol)
 			return -1;
 		}
 		engine_set_bypass(w->engine, true);
+		engine_set_smtp_only(w->engine, true);
 		engine_set_respond(w->engine, l->resp);
 	}
 	return 0;

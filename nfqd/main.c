@@ -95,8 +95,11 @@ main(int argc, char **argv)
 		log_warnx("%s", err);
 		return 2;
 	}
-	if (replay == NULL)		/* live, or -n: the border it runs */
+	if (replay == NULL) {		/* live, or -n: the border it runs */
 		main_warn_family(&pol->conf);
+		if (pol->warning[0] != '\0')
+			log_warnx("%s", pol->warning);
+	}
 	if (check) {
 		printf("configuration OK\n");
 		policy_free(pol);

@@ -40,6 +40,7 @@ void	 prefix_format(const struct prefix *, char *, size_t);
 void	 host_format(const struct prefix *, char *, size_t);
 bool	 prefix_contains(const struct prefix *, const struct ip_addr *);
 void	 addr_mask(struct ip_addr *, unsigned);
+bool	 addr_unmap(const struct ip_addr *, struct ip_addr *);
 
 /* ---- lpm.c: longest-prefix match (one hash table per prefix length) ---- */
 
@@ -126,6 +127,9 @@ struct conf {
 	uint8_t		 fastpath;		/* enum fastpath_mode */
 	char		 fastpath_ifaces[MAX_FP_IFACES][16];
 	size_t		 nfastpath_ifaces;
+	/* anti-spoofing: the interfaces that face the campus */
+	char		 campus_ifaces[MAX_FP_IFACES][16];
+	size_t		 ncampus_ifaces;
 	/* least privilege (priv.c) */
 	char		 user[64];		/* "" = stay as started */
 	uint32_t	 uid, gid;
@@ -204,7 +208,19 @@ enum reason {
 	R_EXCEPTION_DIRECTION,	/* deciding entry is for the other direction */
 	R_QUARANTINE,		/* either end is quarantined (quarantine.c) */
 	R_HARVEST_BLOCK,	/* the source harvested addresses (respond.c) */
+	R_SPOOFED,		/* a source address from the wrong side */
+	R_UNPARSED,		/* on an SMTP port, but nfqd cannot read it */
 };
+
+/*
+ * Who is the SMTP client of a connection, and how nfqd knows: it saw the
+ * opening SYN (the opener is the client, or, opened from an SMTP port to
+ * another port, the other end is); it did not (every end whose peer is on
+ * an SMTP port may be the client, and the strictest reading decides); or
+ * a packet contradicted the roles it had recorded (the strictest reading
+ * since then).
+ */
+enum roles { ROLES_SYN, ROLES_REVERSED, ROLES_INFERRED, ROLES_CONFLICT };
 
 /* ---- quarantine.c: temporary restrictions, kept in a state file ---- */
 
@@ -271,10 +287,14 @@ struct policy {
 	size_t		 nann;
 	struct quar_list *_Atomic quar;	/* never NULL once loaded */
 	char		 exc_sha256[SHA256_HEXLEN];	/* exc_hash(&exc) */
+	/* campus-interfaces as interface indexes; 0 of them: no check */
+	uint32_t	 campus_if[MAX_FP_IFACES];
+	size_t		 ncampus_if;
+	char		 warning[ERRLEN];	/* for the log; "" when none */
 };
 
 struct decision {
-	uint8_t			 action, direction, reason;
+	uint8_t			 action, direction, reason, roles;
 	const struct exc_entry	*exc;		/* matched entry or NULL */
 	const struct quar_entry	*quar;		/* R_QUARANTINE: the entry */
 };
@@ -296,6 +316,7 @@ uint32_t	 policy_bulk_factor(const struct policy *,
 const char	*direction_name(uint8_t);
 const char	*action_name(uint8_t);
 const char	*reason_name(uint8_t);
+const char	*roles_name(uint8_t);
 
 /* ---- pkt.c: packet parsing from raw bytes ---- */
 
@@ -338,7 +359,8 @@ enum flow_state { FS_NEW, FS_ESTABLISHED, FS_CLOSED, FS_BYPASSED };
 #define FS_COUNT	4
 enum flow_end {
 	FE_NONE, FE_FIN, FE_RST, FE_TIMEOUT, FE_EVICTED, FE_END_OF_CAPTURE,
-	FE_SHUTDOWN
+	FE_SHUTDOWN,
+	FE_REUSE	/* a new connection (a new SYN) took over its tuple */
 };
 
 /* Key with the lower (address, port) end first, so both directions match. */
@@ -357,12 +379,14 @@ struct flow {
 	uint32_t	 pkts[2];
 	uint32_t	 hnext;		/* hash chain */
 	uint32_t	 prev, next;	/* list of its state, oldest first */
-	uint8_t		 client;	/* key end (0/1) that is the originator */
+	uint8_t		 client;	/* key end (0/1): the SMTP client */
 	uint8_t		 state;		/* enum flow_state */
 	uint8_t		 end;		/* enum flow_end */
 	uint8_t		 tcp;		/* TF_* below */
 	uint8_t		 action, direction;
 	uint8_t		 inlist;
+	uint8_t		 roles;		/* enum roles */
+	uint32_t	 isn;		/* the opener's SYN: ROLES_SYN, _REVERSED */
 	char		 app_proto[32];	/* from payload; "" unknown */
 	uint64_t	 risk;		/* nDPI risk bits */
 	struct cls	*cls;		/* while being classified */
@@ -415,6 +439,10 @@ struct stats {
 	uint64_t	 invalid, fragments, not_ip, not_tcp;
 	uint64_t	 ipv4, ipv6, vlan;
 	uint64_t	 other_port;
+	uint64_t	 unparsed_dropped;	/* on SMTP ports, unreadable */
+	uint64_t	 spoofed;		/* packets, source on wrong side */
+	uint64_t	 role_conflicts;	/* flows a packet contradicted */
+	uint64_t	 reopened;	/* a new SYN took over a tuple */
 	uint64_t	 allowed, blocked;		/* connections */
 	uint64_t	 summarized;	/* blocked, folded into summaries */
 	uint64_t	 pkts_accepted, pkts_dropped;	/* verdicts */
@@ -479,6 +507,7 @@ struct event {
 	union {
 		struct {
 			uint8_t		 action, direction, reason, mode;
+			uint8_t		 roles;
 			struct ev_exc	 exc;
 			struct ev_quar	 quar;	/* R_QUARANTINE, harvest */
 		} policy;
@@ -672,15 +701,22 @@ void		 sinks_close(struct sinks *);
  * inspected (live: the allowed mark, saved in the conntrack mark, so a
  * restarted nfqd knows it).  V_BYPASS: accept, and the connection needs
  * no more inspection (live: the allowed and bypass marks; the kernel stops
- * queueing it).
+ * queueing it).  V_PASS: accept, not the policy's business (not TCP, no
+ * SMTP port; live: the bypass mark).  V_ACCEPT: accept with no mark, what
+ * monitor mode does to what it would block (live: the kernel's own rules
+ * decide, and in monitor mode they accept).
  */
-enum verdict { V_ACCEPT, V_BYPASS, V_DROP, V_ALLOWED };
+enum verdict { V_ACCEPT, V_BYPASS, V_DROP, V_ALLOWED, V_PASS };
 
-/* What the packet source knows about a packet (engine_packet hints). */
+/* What the packet source knows about a packet besides its bytes. */
 #define HINT_ALLOWED	0x1	/* conntrack says nfqd allowed it before */
-#define HINT_DROPPED	0x2	/* the kernel fast path dropped it, */
-#define HINT_KERNEL_DROP(reason) \
-	(HINT_DROPPED | (unsigned)(reason) << 8)	/* for this reason */
+#define HINT_DROPPED	0x2	/* the kernel fast path dropped it */
+struct pkt_info {
+	int64_t		 ts;		/* microseconds, the source's clock */
+	uint32_t	 ifindex;	/* arrival interface; 0: not known */
+	uint8_t		 hints;		/* HINT_* */
+	uint8_t		 kernel_reason;	/* HINT_DROPPED: the kernel's reason */
+};
 
 struct engine;
 typedef void (*emit_cb)(void *, const struct event *);
@@ -693,7 +729,8 @@ void		 engine_set_bypass(struct engine *, bool);
 void		 engine_set_policy(struct engine *, const struct policy *);
 void		 engine_set_respond(struct engine *, struct respond *);
 int		 engine_packet(struct engine *, const struct policy *, enum link,
-		    const uint8_t *, uint32_t, uint32_t, int64_t, unsigned);
+		    const uint8_t *, uint32_t, uint32_t, const struct pkt_info *);
+void		 engine_set_smtp_only(struct engine *, bool);
 void		 engine_tick(struct engine *, int64_t);
 void		 engine_flush(struct engine *, uint8_t);
 void		 engine_fold(struct engine *, const struct policy *,

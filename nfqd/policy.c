@@ -7,6 +7,7 @@
  * decides; expired entries count as absent, but are reported when nothing
  * active matched, so the event says why a once-allowed host is refused.
  */
+#include <net/if.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +34,15 @@ reason_name(uint8_t r)
 {
 	static const char *names[] = { "exception", "internal", "transit",
 	    "no-exception", "exception-expired", "exception-direction",
-	    "quarantine", "harvest-block" };
+	    "quarantine", "harvest-block", "spoofed-source", "unparsed" };
+	return r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
+}
+
+const char *
+roles_name(uint8_t r)
+{
+	static const char *names[] = { "syn", "reversed", "inferred",
+	    "conflict" };
 	return r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
 }
 
@@ -101,6 +110,30 @@ policy_expired(const struct policy *p, int64_t from, int64_t to,
 	return next;
 }
 
+/*
+ * campus-interfaces as indexes.  One that does not exist (yet) turns the
+ * check off, with a warning: counting a campus interface as outside
+ * would refuse every campus host behind it as spoofed.
+ */
+static void
+policy_campus_ifaces(struct policy *p)
+{
+	const struct conf	*c = &p->conf;
+	size_t			 i;
+
+	p->ncampus_if = 0;
+	for (i = 0; i < c->ncampus_ifaces; i++)
+		if ((p->campus_if[i] = if_nametoindex(c->campus_ifaces[i])) ==
+		    0) {
+			snprintf(p->warning, sizeof(p->warning), "%s: "
+			    "campus-interfaces: no interface '%s' here: source "
+			    "addresses are not checked until a reload finds "
+			    "it", c->path, c->campus_ifaces[i]);
+			return;
+		}
+	p->ncampus_if = c->ncampus_ifaces;
+}
+
 struct policy *
 policy_load(const char *path, char *err, size_t errlen)
 {
@@ -130,6 +163,7 @@ policy_load(const char *path, char *err, size_t errlen)
 		policy_free(p);
 		return NULL;
 	}
+	policy_campus_ifaces(p);
 	if (p->conf.announcements[0] != '\0' &&
 	    announce_load(p->conf.announcements, &p->ann, &p->nann, err,
 	    errlen) == -1) {
@@ -155,6 +189,7 @@ void
 policy_decide(const struct policy *p, const struct ip_addr *client,
     const struct ip_addr *server, int64_t now, struct decision *d)
 {
+	struct ip_addr		 c4, s4;
 	bool			 cin, sin;
 	const struct ip_addr	*campus;
 	const struct exc_entry	*e, *expired = NULL, *lapsed = NULL;
@@ -164,6 +199,10 @@ policy_decide(const struct policy *p, const struct ip_addr *client,
 	uint8_t			 need;
 
 	memset(d, 0, sizeof(*d));
+	if (addr_unmap(client, &c4))
+		client = &c4;
+	if (addr_unmap(server, &s4))
+		server = &s4;
 	cin = lpm_match(&p->conf.internal_lpm, client);
 	sin = lpm_match(&p->conf.internal_lpm, server);
 	/*

@@ -6,7 +6,10 @@
  * packets (the libmnl example's trap is to answer only the last): each
  * packet's id goes into a pending list as it is parsed, and the list is
  * answered as a whole, consecutive equal verdicts folded into one
- * NFQNL_MSG_VERDICT_BATCH.  A packet nfqd cannot read is accepted.
+ * NFQNL_MSG_VERDICT_BATCH.  A message without a packet id cannot be
+ * answered (the kernel's fail-open applies); one without its bytes is
+ * dropped: the kernel queues only SMTP ports, and nothing on them passes
+ * undecided.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -214,6 +217,7 @@ queue_packet(const struct nlmsghdr *nlh, void *arg)
 	struct queue			*q = arg;
 	struct nlattr			*attr[NFQA_MAX + 1] = { NULL };
 	struct nfqnl_msg_packet_hdr	*ph;
+	struct pkt_info			 pi = { .ts = q->now };
 	uint32_t			 id, mark = 0, cap, wire;
 	const uint8_t			*data;
 
@@ -228,7 +232,7 @@ queue_packet(const struct nlmsghdr *nlh, void *arg)
 		mark = ntohl(mnl_attr_get_u32(attr[NFQA_MARK]));
 	if (attr[NFQA_PAYLOAD] == NULL) {
 		q->unreadable++;
-		queue_pend(q, id, NF_ACCEPT, 0, 0);
+		queue_pend(q, id, NF_DROP, 0, 0);
 		goto out;
 	}
 	data = mnl_attr_get_payload(attr[NFQA_PAYLOAD]);
@@ -236,11 +240,24 @@ queue_packet(const struct nlmsghdr *nlh, void *arg)
 	wire = attr[NFQA_CAP_LEN] != NULL ?
 	    ntohl(mnl_attr_get_u32(attr[NFQA_CAP_LEN])) : cap;
 
+	if (attr[NFQA_IFINDEX_INDEV] != NULL)
+		pi.ifindex = ntohl(mnl_attr_get_u32(attr[NFQA_IFINDEX_INDEV]));
+	if (mark & q->mark_allowed)
+		pi.hints |= HINT_ALLOWED;
 	switch (engine_packet(q->engine, q->policy, LINK_RAW, data, cap, wire,
-	    q->now, mark & q->mark_allowed ? HINT_ALLOWED : 0)) {
+	    &pi)) {
 	case V_BYPASS:
 		queue_pend(q, id, NF_ACCEPT,
 		    mark | q->mark_allowed | q->mark_bypass, 1);
+		break;
+	case V_PASS:
+		/*
+		 * Not the policy's: the bypass mark alone.  Saved to the
+		 * connection only for TCP (rules.c), so IPv6 whose TCP
+		 * conntrack cannot see (behind a mobility header) is judged
+		 * packet by packet.
+		 */
+		queue_pend(q, id, NF_ACCEPT, mark | q->mark_bypass, 1);
 		break;
 	case V_ALLOWED:
 		queue_pend(q, id, NF_ACCEPT, mark | q->mark_allowed, 1);

@@ -375,7 +375,7 @@ replay_run(const struct policy *pol, const char *file, struct sinks *sinks)
 		/* Ends that came before this packet, starts it raised. */
 		respond_settle(resp, r->now_us / 1000000, replay_respond, r);
 		engine_packet(e, pol, link, data, hdr->caplen, hdr->len,
-		    r->now_us, 0);
+		    &(struct pkt_info){ .ts = r->now_us });
 		respond_settle(resp, r->now_us / 1000000, replay_respond, r);
 	}
 	if (n != PCAP_ERROR_BREAK) {

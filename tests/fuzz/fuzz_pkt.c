@@ -232,9 +232,10 @@ one_frame(struct eng *g, enum link link, const uint8_t *data, size_t n,
 	check_pkt(r, &p, d, cap, wire);
 	if (link > LINK_NULL)
 		FUZZ_CHECK(r == PKT_INVALID, "link %d parsed", link);
-	v = engine_packet(g->e, g->pol, link, d, cap, wire, g->clock, hints);
+	v = engine_packet(g->e, g->pol, link, d, cap, wire,
+	    &(struct pkt_info){ .ts = g->clock, .hints = (uint8_t)hints });
 	FUZZ_CHECK(v == V_ACCEPT || v == V_BYPASS || v == V_DROP ||
-	    v == V_ALLOWED, "verdict %d", v);
+	    v == V_ALLOWED || v == V_PASS, \"verdict %d\", v);
 	FUZZ_CHECK(v != V_DROP || g->pol->conf.mode == MODE_ENFORCE,
 	    "monitor mode dropped a packet");
 	free(d);

@@ -165,7 +165,8 @@ measure(const char *label, const char *spec, const struct policy *pol,
 		len = syn(pkt, i);
 		t0 = now_ns();
 		engine_packet(e, pol, LINK_RAW, pkt, (uint32_t)len,
-		    (uint32_t)len, 1790000000000000 + (int64_t)i * 10, 0);
+		    (uint32_t)len, &(struct pkt_info){ .ts = 1790000000000000 +
+		    (int64_t)i * 10 });
 		t[i] = now_ns() - t0;
 		sum += t[i];
 	}

@@ -137,8 +137,9 @@ test_policy_without_exception(void **state UNUSED)
 	assert_string_equal(str(p, "direction"), "outbound");
 	assert_string_equal(str(p, "reason"), "no-exception");
 	assert_string_equal(str(p, "mode"), "enforce");
+	assert_string_equal(str(p, "roles"), "syn");
 	assert_null(cJSON_GetObjectItemCaseSensitive(p, "exception"));
-	assert_int_equal(nkeys(p), 4);
+	assert_int_equal(nkeys(p), 5);
 	cJSON_Delete(o);
 
 	/* the EVE field order: timestamp first, the type object last */
