@@ -5,6 +5,10 @@
  * record of it goes to nfqd through a ring buffer.  Everything else --
  * every other packet, every SYN the policy allows, and every case this
  * program is not sure of -- passes untouched to netfilter and nfqd.
+ * A SYN (without ACK) is always its connection's opening, so its sender
+ * is the client, as nfqd's engine has it; a source from the wrong side
+ * of the border (campus-interfaces) and an IPv4-mapped address are left
+ * to the queue, which writes its own reason for them.
  *
  * The decision mirrors policy_decide() (nfqd/policy.c) for a SYN:
  *   quarantine of either end (an entry in force)      -> blocked
@@ -41,8 +45,6 @@
 #define TH_SYN_		0x02
 #define TH_RST_		0x04
 #define TH_ACK_		0x10
-#define DIR_INBOUND_	1
-#define DIR_OUTBOUND_	2
 #define MAX_VLANS	2
 #define TC_ACT_OK	0
 #define TC_ACT_SHOT	2
@@ -142,6 +144,46 @@ count(__u32 idx)
 		*v += 1;
 }
 
+/*
+ * An IPv4-mapped or -compatible IPv6 address (::ffff:0:0/96, ::/96 but
+ * :: and ::1): nfqd decides it as the IPv4 host it carries (addr_unmap),
+ * which these maps cannot; the packet goes to userspace.
+ */
+static __always_inline int
+v4_in_v6(const __u8 *a)
+{
+	__u32	 w0, w1, w2, w3;
+
+	__builtin_memcpy(&w0, a, 4);
+	__builtin_memcpy(&w1, a + 4, 4);
+	__builtin_memcpy(&w2, a + 8, 4);
+	__builtin_memcpy(&w3, a + 12, 4);
+	if (w0 != 0 || w1 != 0)
+		return 0;
+	if (w2 == bpf_htonl(0xffff))
+		return 1;
+	return w2 == 0 && bpf_ntohl(w3) > 1;
+}
+
+/*
+ * campus-interfaces: a source from the side of the border it cannot come
+ * from (a campus interface and an outside source, or the reverse).  The
+ * queue refuses it with an event of its own (engine_spoofed).
+ */
+static __always_inline int
+spoofed(const struct fp_conf *c, __u32 ifindex, int src_internal)
+{
+	int	 campus_side = 0, i;
+
+	if (c->ncampus_if == 0)
+		return 0;
+#pragma unroll
+	for (i = 0; i < FP_MAX_CAMPUS_IF; i++)
+		if (i < c->ncampus_if && c->campus_if[i] == ifindex)
+			campus_side = 1;
+	return campus_side != src_internal;
+}
+
 static __always_inline int
 parse(void *data, void *end, struct fp_pkt *p)
 {
@@ -199,6 +241,9 @@ parse(void *data, void *end, struct fp_pkt *p)
 			 * queue path walks extension headers; leave it there.
 			 */
 			return P_UNPARSED;
+		if (v4_in_v6(ip6->saddr.in6_u.u6_addr8) ||
+		    v4_in_v6(ip6->daddr.in6_u.u6_addr8))
+			return P_UNPARSED;	/* decided as IPv4: userspace */
 		th = (void *)(ip6 + 1);
 		p->af = 6;
 		p->ip_len = bpf_ntohs(ip6->payload_len) + 40;
@@ -243,8 +288,8 @@ enum { V_PASS, V_DROP };
  * set when it is V_DROP.
  */
 static __always_inline int
-decide(const struct fp_pkt *p, __u8 gen, __s64 now, __u8 transit_block,
-    __u8 *reason, __u8 *direction)
+decide(const struct fp_pkt *p, __u8 gen, __s64 now, const struct fp_conf *c,
+    __u32 ifindex, __u8 *reason, __u8 *direction)
 {
 	struct fp_quar	*q;
 	struct fp_exc	*e;
@@ -261,14 +306,18 @@ decide(const struct fp_pkt *p, __u8 gen, __s64 now, __u8 transit_block,
 		else {
 			*direction = FP_D_OUTBOUND;
 			campus = p->src;
-			need = DIR_OUTBOUND_;
+			need = FP_DIR_OUTBOUND;
 		}
 	} else if (sin != NULL) {
 		*direction = FP_D_INBOUND;
 		campus = p->dst;
-		need = DIR_INBOUND_;
+		need = FP_DIR_INBOUND;
 	} else
 		*direction = FP_D_TRANSIT;
+	if (spoofed(c, ifindex, cin != NULL)) {
+		count(FP_C_SPOOFED);
+		return V_PASS;
+	}
 	/* Quarantine first: either end, whatever else applies. */
 	q = lookup(&fp_quar4, &fp_quar6, gen, p, p->src);
 	if (q == NULL)
@@ -284,7 +333,7 @@ decide(const struct fp_pkt *p, __u8 gen, __s64 now, __u8 transit_block,
 	if (*direction == FP_D_INTERNAL)
 		return V_PASS;
 	if (*direction == FP_D_TRANSIT) {
-		if (!transit_block)
+		if (!c->transit_block)
 			return V_PASS;
 		*reason = FP_R_TRANSIT;
 		return V_DROP;
@@ -303,7 +352,7 @@ decide(const struct fp_pkt *p, __u8 gen, __s64 now, __u8 transit_block,
 	}
 	if (e->dir & need)
 		return V_PASS;			/* allowed by the exception */
-	if (need == DIR_OUTBOUND_) {		/* a relay sign: see the top */
+	if (need == FP_DIR_OUTBOUND) {		/* a relay sign: see the top */
 		count(FP_C_RELAY);
 		return V_PASS;
 	}
@@ -377,8 +426,8 @@ fastpath(void *data, void *end, __u32 ifindex)
 	/* Unsigned: the BPF backend has no signed division (real time > 0). */
 	now = (__s64)(((__u64)bpf_ktime_get_boot_ns() +
 	    (__u64)st->clock_off_ns) / 1000000000);
-	if (decide(&p, (__u8)gen, now, c->transit_block, &reason,
-	    &direction) != V_DROP)
+	if (decide(&p, (__u8)gen, now, c, ifindex, &reason, &direction) !=
+	    V_DROP)
 		return V_PASS;
 	count(FP_C_DROPPED);
 	if ((r = bpf_ringbuf_reserve(&fp_events, sizeof(*r), 0)) == NULL) {

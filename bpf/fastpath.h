@@ -43,12 +43,16 @@ struct fp_quar {
 	__s64	since, until;
 };
 
+#define FP_MAX_CAMPUS_IF	16	/* campus-interfaces (MAX_FP_IFACES) */
+
 /* Per generation: what the policy's configuration says. */
 struct fp_conf {
 	__u8	enforce;	/* mode = enforce */
 	__u8	transit_block;	/* transit = block */
 	__u8	reject;		/* reject = yes: leave it to the queue */
-	__u8	pad[5];
+	__u8	ncampus_if;	/* campus-interfaces: 0, no source check */
+	__u8	pad[4];
+	__u32	campus_if[FP_MAX_CAMPUS_IF];	/* their indexes */
 };
 
 /* One entry: the generation in force and the clock. */
@@ -63,6 +67,10 @@ struct fp_state {
 #define FP_R_NO_EXCEPTION	3
 #define FP_R_DIRECTION		5
 #define FP_R_QUARANTINE		6
+
+/* Exception directions (the bits of enum dir in nfqd.h). */
+#define FP_DIR_INBOUND		1
+#define FP_DIR_OUTBOUND		2
 
 /* Directions (the values of enum direction in nfqd.h). */
 #define FP_D_INBOUND		0
@@ -91,8 +99,10 @@ enum fp_counter {
 	FP_C_DROPPED,		/* of them dropped */
 	FP_C_LOST,		/* dropped, no ring-buffer room: fp_lost */
 	FP_C_DEFERRED,		/* an entry at its expiry: to userspace */
-	FP_C_UNPARSED,		/* VLANs, extension headers, fragments */
+	FP_C_UNPARSED,		/* VLANs, extension headers, fragments,
+				   IPv4-mapped IPv6 addresses */
 	FP_C_RELAY,		/* blocked, but a relay sign: to userspace */
+	FP_C_SPOOFED,		/* a source from the wrong side: userspace */
 	FP_C_COUNT
 };
 

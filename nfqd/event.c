@@ -486,6 +486,7 @@ event_stats(cJSON *o, const struct event *ev)
 		N(x, "deferred", s->fp_deferred);
 		N(x, "unparsed", s->fp_unparsed);
 		N(x, "relay", s->fp_relay);
+		N(x, "spoofed", s->fp_spoofed);
 		N(x, "disagree", s->fp_disagree);
 	}
 	if (s->nsinks > 0) {

@@ -38,6 +38,19 @@
 #include "fastpath.skel.h"
 #include "../bpf/fastpath.h"
 
+/* The kernel program's copies of nfqd's values (bpf/fastpath.h). */
+_Static_assert(FP_R_TRANSIT == R_TRANSIT, "FP_R_TRANSIT");
+_Static_assert(FP_R_NO_EXCEPTION == R_NO_EXCEPTION, "FP_R_NO_EXCEPTION");
+_Static_assert(FP_R_DIRECTION == R_EXCEPTION_DIRECTION, "FP_R_DIRECTION");
+_Static_assert(FP_R_QUARANTINE == R_QUARANTINE, "FP_R_QUARANTINE");
+_Static_assert(FP_D_INBOUND == D_INBOUND, "FP_D_INBOUND");
+_Static_assert(FP_D_OUTBOUND == D_OUTBOUND, "FP_D_OUTBOUND");
+_Static_assert(FP_D_INTERNAL == D_INTERNAL, "FP_D_INTERNAL");
+_Static_assert(FP_D_TRANSIT == D_TRANSIT, "FP_D_TRANSIT");
+_Static_assert(FP_DIR_INBOUND == DIR_INBOUND, "FP_DIR_INBOUND");
+_Static_assert(FP_DIR_OUTBOUND == DIR_OUTBOUND, "FP_DIR_OUTBOUND");
+_Static_assert(FP_MAX_CAMPUS_IF == MAX_FP_IFACES, "campus-interfaces");
+
 #define FP_TC_HANDLE	0x4e46		/* "NF" */
 #define FP_TC_PRIO	0x4e46
 #define FP_XDP_NAME	"nfqd_xdp"
@@ -300,6 +313,9 @@ fastpath_sync(struct fastpath *fp, const struct policy *p, int64_t now,
 	fc.enforce = c->mode == MODE_ENFORCE;
 	fc.transit_block = c->transit == TRANSIT_BLOCK;
 	fc.reject = c->reject;
+	for (i = 0; i < p->ncampus_if && i < FP_MAX_CAMPUS_IF; i++)
+		fc.campus_if[i] = p->campus_if[i];
+	fc.ncampus_if = (uint8_t)i;
 	fails += bpf_map_update_elem(bpf_map__fd(s->maps.fp_conf), &ng, &fc,
 	    BPF_ANY) != 0;
 	for (i = 0; i < c->nports; i++) {
@@ -944,4 +960,5 @@ fastpath_stats(struct fastpath *fp, struct stats *sum)
 	sum->fp_deferred = k[FP_C_DEFERRED];
 	sum->fp_unparsed = k[FP_C_UNPARSED];
 	sum->fp_relay = k[FP_C_RELAY];
+	sum->fp_spoofed = k[FP_C_SPOOFED];
 }

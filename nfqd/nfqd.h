@@ -456,7 +456,7 @@ struct stats {
 	/* the eBPF fast path's kernel counters (fastpath.c); mode 0: off */
 	uint8_t		 fp_mode;		/* enum fastpath_mode */
 	uint64_t	 fp_syn, fp_dropped, fp_lost, fp_deferred, fp_unparsed,
-			 fp_relay;
+			 fp_relay, fp_spoofed;
 	uint64_t	 fp_disagree;	/* dropped, yet the policy allows (engine) */
 	const struct sink_stat *sinks;	/* set by the writer before */
 	size_t		 nsinks;		/* event_format */

@@ -13,7 +13,10 @@
  * or nobody was bound:
  *
  *  mangle FORWARD     -A ... --ports <smtp> -j NFQD-QUEUE   (appended, so
- *                     the site's own mangle rules, e.g. TCPMSS, run first)
+ *                     the site's own mangle rules, e.g. TCPMSS, run first);
+ *                     IPv6 also -p mobility-header, hip, shim6: TCP behind
+ *                     those headers, which ip6tables cannot look through
+ *                     and nfqd's parser does
  *  mangle NFQD-QUEUE  connmark B -> RETURN       allowed connection
  *                     mark R -> RETURN           the daemon's NF_REPEAT of
  *                                                a blocked packet
@@ -22,19 +25,38 @@
  *                     NFQUEUE --queue-bypass
  *                     (queues = N-M: steering to NFQD-QSRC, NFQD-QDST
  *                     first, below)
- *  filter FORWARD     -I 1 ... --ports <smtp> -j NFQD
+ *  filter FORWARD     -I 1 ... --ports <smtp> -j NFQD (and the IPv6
+ *                     headers above)
  *  filter NFQD        mark R -> REJECT tcp-reset (reject = yes)
  *                     connmark B, mark B -> ACCEPT   nfqd allowed it
+ *                     mark A -> ACCEPT           nfqd allowed it (still
+ *                                                inspecting), or allowed
+ *                                                its connection before
  *                     -> NFQD-DEGRADED           anything else: nobody
  *                                                gave a verdict
- *  filter NFQD-DEGRADED  the policy from the ipsets (ipset.c): a host in
- *                     quarantine (<prefix>-q4/6) is refused first, at
- *                     either end, before any exception can allow it;
- *                     then a harvest-blocked source (<prefix>-hb4/6) to
- *                     campus
+ *  filter NFQD-DEGRADED  the policy from the ipsets (ipset.c), for a
+ *                     connection's opening SYN only: what conntrack
+ *                     cannot place, IPv6 not TCP, IPv4-mapped IPv6
+ *                     addresses, what is not an opening (a connection
+ *                     nobody allowed) and a SYN from an SMTP port to
+ *                     another port meet the final verdict; then a host in
+ *                     quarantine (<prefix>-q4/6) is refused, at either
+ *                     end, before any exception can allow it; then a
+ *                     harvest-blocked source (<prefix>-hb4/6) to campus;
+ *                     a SYN the policy allows goes to NFQD-DACCEPT
+ *  filter NFQD-DACCEPT   connmark A, then ACCEPT: the rest of the
+ *                     connection passes NFQD's mark A rule (and a nfqd
+ *                     that comes back resumes it)
  *  mangle POSTROUTING -I 1 -j NFQD-SAVE
- *  mangle NFQD-SAVE   mark B -> CONNMARK --save-mark --mask B
- *                     mark A -> CONNMARK --save-mark --mask A
+ *  mangle NFQD-SAVE   TCP with mark B -> CONNMARK --save-mark --mask B
+ *                     TCP with mark A -> CONNMARK --save-mark --mask A
+ *                     (TCP only: conntrack tracks IPv6 behind a mobility
+ *                     header as one flow per address pair, so nfqd's
+ *                     verdict for such a packet stays the packet's)
+ *
+ * Nothing accepts an established connection for being established: a
+ * packet passes as nfqd's (marks A, B), as a connection nfqd or the
+ * degraded policy allowed at its SYN (connmarks A, B), or not at all.
  *
  * The jumps are not part of the restore input (--noflush cannot check
  * for a rule): they are listed as "# jump: TABLE CHAIN first|last RULE"
@@ -50,6 +72,15 @@
 #include "nfqd.h"
 
 #define MULTIPORT_MAX	15	/* ports in one multiport match */
+
+/*
+ * IPv6 headers that hide TCP from ip6tables' -p tcp (it looks through
+ * hop-by-hop, routing, fragment, AH and destination options only) and
+ * that nfqd's parser walks (pkt.c): named as ip6tables-save prints them.
+ */
+static const char *const nexthdrs[] = { "mobility-header", "hip", "shim6" };
+#define NEXTHDRS	(int)(sizeof(nexthdrs) / sizeof(nexthdrs[0]))
+#define NEXTHDRS_NFT	"135, 139, 140"	/* the same, for nft */
 
 /* The SMTP ports in multiport lists of at most 15; returns how many. */
 static int
@@ -72,17 +103,18 @@ port_lists(const struct conf *c, char lists[][MULTIPORT_MAX * 6 + 1])
 }
 
 /*
- * More than one queue: every connection of a campus host must meet the
- * same worker, or its detections (bulk sender, relay) would count only
- * the share of its connections that hashed to each queue.  NFQUEUE's own
- * --queue-balance hashes the address pair, which spreads one host over
- * all queues.  So a connection whose campus end is a client (its original
- * source is internal) or a server with an inbound exception goes to the
- * queue of that campus address, chosen by its low bits (u32 match: the
- * last 32-bit word of the address); the rest, blocked inbound attempts
- * and transit, which a scan or a flood brings by the million, keep the
- * pair hash, spread over every queue.  Both directions of a connection
- * reach the same queue (conntrack's direction says which end is which).
+ * More than one queue: every packet of a connection must meet the same
+ * worker, whatever conntrack makes of it (a packet it calls INVALID has
+ * no direction), or one worker could decide a tuple another has already
+ * decided; and every connection of a campus host must meet the same
+ * worker, or its detections (bulk sender, relay) would count only the
+ * share of its connections that hashed to each queue.  So a packet goes
+ * to the queue of its campus end, chosen by that address's low bits (u32
+ * match: the last 32-bit word of the address): the source when it is
+ * internal, else the destination; both internal, or neither (transit),
+ * the address-pair hash of --queue-balance, the same both ways.  A flood
+ * at one campus host meets one worker; past the queue's length the
+ * kernel's fail-open hands it to the degraded policy (docs/security.md).
  *
  * Buckets: the queue count when it is a power of two, else the power of
  * two at least four times it (the queues' shares then differ by at most
@@ -165,9 +197,15 @@ rules_script(const struct conf *c, int family, FILE *f)
 	for (i = 0; i < np; i++)
 		fprintf(f, "# jump: filter FORWARD first -p tcp -m multiport "
 		    "--ports %s -j NFQD\n", ports[i]);
+	for (i = 0; family == 6 && i < NEXTHDRS; i++)
+		fprintf(f, "# jump: filter FORWARD first -p %s -j NFQD\n",
+		    nexthdrs[i]);
 	for (i = 0; i < np; i++)
 		fprintf(f, "# jump: mangle FORWARD last -p tcp -m multiport "
 		    "--ports %s -j NFQD-QUEUE\n", ports[i]);
+	for (i = 0; family == 6 && i < NEXTHDRS; i++)
+		fprintf(f, "# jump: mangle FORWARD last -p %s -j NFQD-QUEUE\n",
+		    nexthdrs[i]);
 	fprintf(f, "# jump: mangle POSTROUTING first -j NFQD-SAVE\n");
 
 	fprintf(f, "*mangle\n"
@@ -180,40 +218,54 @@ rules_script(const struct conf *c, int family, FILE *f)
 	fprintf(f, "-A NFQD-QUEUE -j CONNMARK --restore-mark --nfmask %s "
 	    "--ctmask %s\n", A, A);
 	if (c->queue_count > 1) {
-		/* The campus end: a client, or a server with an exception. */
-		fprintf(f, "-A NFQD-QUEUE -m conntrack --ctdir ORIGINAL -m set "
-		    "--match-set %s src -g NFQD-QSRC\n", ints);
-		fprintf(f, "-A NFQD-QUEUE -m conntrack --ctdir ORIGINAL -m set "
-		    "--match-set %s dst -g NFQD-QDST\n", in);
-		fprintf(f, "-A NFQD-QUEUE -m conntrack --ctdir REPLY -m set "
-		    "--match-set %s dst -g NFQD-QDST\n", ints);
-		fprintf(f, "-A NFQD-QUEUE -m conntrack --ctdir REPLY -m set "
-		    "--match-set %s src -g NFQD-QSRC\n", in);
+		/* The campus end, both ways (steer_buckets). */
+		fprintf(f, "-A NFQD-QUEUE -m set --match-set %s src -m set "
+		    "--match-set %s dst -j NFQUEUE %s --queue-bypass\n", ints,
+		    ints, q);
+		fprintf(f, "-A NFQD-QUEUE -m set --match-set %s src "
+		    "-g NFQD-QSRC\n", ints);
+		fprintf(f, "-A NFQD-QUEUE -m set --match-set %s dst "
+		    "-g NFQD-QDST\n", ints);
 	}
 	fprintf(f, "-A NFQD-QUEUE -j NFQUEUE %s --queue-bypass\n", q);
-	fprintf(f, "-A NFQD-SAVE -m mark --mark %s/%s -j CONNMARK --save-mark "
-	    "--nfmask %s --ctmask %s\n", B, B, B, B);
-	fprintf(f, "-A NFQD-SAVE -m mark --mark %s/%s -j CONNMARK --save-mark "
-	    "--nfmask %s --ctmask %s\n", A, A, A, A);
+	fprintf(f, "-A NFQD-SAVE -p tcp -m mark --mark %s/%s -j CONNMARK "
+	    "--save-mark --nfmask %s --ctmask %s\n", B, B, B, B);
+	fprintf(f, "-A NFQD-SAVE -p tcp -m mark --mark %s/%s -j CONNMARK "
+	    "--save-mark --nfmask %s --ctmask %s\n", A, A, A, A);
 	if (c->queue_count > 1)
 		steer_chains(c, family, f);
 	fprintf(f, "COMMIT\n");
 
 	fprintf(f, "*filter\n"
 	    ":NFQD - [0:0]\n"
+	    ":NFQD-DACCEPT - [0:0]\n"
 	    ":NFQD-DEGRADED - [0:0]\n");
 	if (c->reject)
 		fprintf(f, "-A NFQD -p tcp -m mark --mark %s/%s -j REJECT "
 		    "--reject-with tcp-reset\n", R, R);
 	fprintf(f, "-A NFQD -m connmark --mark %s/%s -j ACCEPT\n", B, B);
 	fprintf(f, "-A NFQD -m mark --mark %s/%s -j ACCEPT\n", B, B);
+	fprintf(f, "-A NFQD -m mark --mark %s/%s -j ACCEPT\n", A, A);
 	fprintf(f, "-A NFQD -j NFQD-DEGRADED\n");
-	fprintf(f, "-A NFQD-DEGRADED -m conntrack --ctstate RELATED,ESTABLISHED "
-	    "-j ACCEPT\n");
+	fprintf(f, "-A NFQD-DACCEPT -j CONNMARK --set-xmark %s/%s\n", A, A);
+	fprintf(f, "-A NFQD-DACCEPT -j ACCEPT\n");
+	/* Only an opening SYN is judged here (see the top of the file). */
+	fprintf(f, "-A NFQD-DEGRADED -m conntrack --ctstate INVALID,UNTRACKED "
+	    "%s\n", final);
+	fprintf(f, "-A NFQD-DEGRADED ! -p tcp %s\n", final);
+	/*
+	 * An IPv4-mapped or -compatible address: nfqd decides it as the
+	 * IPv4 host it carries (addr_unmap); the sets cannot, so refused.
+	 */
+	for (i = 0; family == 6 && i < 4; i++)
+		fprintf(f, "-A NFQD-DEGRADED -%c %s %s\n", i % 2 ? 'd' : 's',
+		    i < 2 ? "::ffff:0.0.0.0/96" : "::/96", final);
+	fprintf(f, "-A NFQD-DEGRADED -p tcp -m tcp ! --tcp-flags "
+	    "FIN,SYN,RST,ACK SYN %s\n", final);
 	fprintf(f, "-A NFQD-DEGRADED -p tcp");
 	for (i = 0; i < np; i++)
 		fprintf(f, " -m multiport ! --dports %s", ports[i]);
-	fprintf(f, " -j ACCEPT\n");
+	fprintf(f, " %s\n", block);
 	/* Quarantine: to or from the host, whatever else applies. */
 	if (!monitor)
 		for (i = 0; i < 2; i++)
@@ -226,17 +278,17 @@ rules_script(const struct conf *c, int family, FILE *f)
 		    "--match-set %s dst %s\n", c->reject ? "-p tcp " : "", hb,
 		    ints, block);
 	fprintf(f, "-A NFQD-DEGRADED -m set --match-set %s src -m set "
-	    "--match-set %s dst -j ACCEPT\n", ints, ints);
+	    "--match-set %s dst -j NFQD-DACCEPT\n", ints, ints);
 	/* iptables-save puts -p first: so do we, for status to compare. */
 	fprintf(f, "-A NFQD-DEGRADED %s-m set ! --match-set %s src -m set "
 	    "! --match-set %s dst %s\n",
 	    c->transit == TRANSIT_BLOCK && c->reject && !monitor ?
 	    "-p tcp " : "", ints, ints,
-	    c->transit == TRANSIT_ALLOW ? "-j ACCEPT" : block);
+	    c->transit == TRANSIT_ALLOW ? "-j NFQD-DACCEPT" : block);
 	fprintf(f, "-A NFQD-DEGRADED -m set ! --match-set %s src -m set "
-	    "--match-set %s dst -j ACCEPT\n", ints, in);
+	    "--match-set %s dst -j NFQD-DACCEPT\n", ints, in);
 	fprintf(f, "-A NFQD-DEGRADED -m set --match-set %s src -m set "
-	    "! --match-set %s dst -j ACCEPT\n", out, ints);
+	    "! --match-set %s dst -j NFQD-DACCEPT\n", out, ints);
 	if (c->reject && !monitor)
 		fprintf(f, "-A NFQD-DEGRADED -p tcp -j REJECT --reject-with "
 		    "tcp-reset\n");
@@ -310,7 +362,8 @@ rules_nft(const struct conf *c, FILE *f)
 	    "\t\ttype filter hook forward priority mangle; policy accept;\n"
 	    "\t\ttcp dport { %s } goto enqueue\n"
 	    "\t\ttcp sport { %s } goto enqueue\n"
-	    "\t}\n\n", ports, ports);
+	    "\t\tmeta nfproto ipv6 meta l4proto { %s } goto enqueue\n"
+	    "\t}\n\n", ports, ports, NEXTHDRS_NFT);
 	fprintf(f, "\tchain enqueue {\n"
 	    "\t\tct mark & %s == %s return\n"
 	    "\t\tmeta mark & %s == %s return\n"
@@ -319,18 +372,19 @@ rules_nft(const struct conf *c, FILE *f)
 	if (c->queue_count <= 1)
 		fprintf(f, "\t\tqueue num %u bypass\n", c->queue_first);
 	else {
-		/* A campus host's connections to one queue (steer_chains). */
+		/* The campus end's queue, both ways (steer_buckets). */
 		for (int af = 4; af <= 6; af += 2) {
 			const char	*ip = af == 4 ? "ip" : "ip6";
 
-			for (int k = 0; k < 4; k++)
-				fprintf(f, "\t\tct direction %s %s %s @%s%d "
-				    "queue flags bypass to jhash %s %s mod %u "
-				    "offset %u\n", k < 2 ? "original" : "reply",
-				    ip, k == 0 || k == 3 ? "saddr" : "daddr",
-				    k % 2 ? "in" : "int", af, ip,
-				    k == 0 || k == 3 ? "saddr" : "daddr",
-				    c->queue_count, c->queue_first);
+			fprintf(f, "\t\t%s saddr @int%d %s daddr @int%d queue "
+			    "num %u-%u bypass\n", ip, af, ip, af,
+			    c->queue_first, c->queue_first + c->queue_count - 1);
+			for (int k = 0; k < 2; k++)
+				fprintf(f, "\t\t%s %s @int%d queue flags bypass "
+				    "to jhash %s %s mod %u offset %u\n", ip,
+				    k ? "daddr" : "saddr", af, ip,
+				    k ? "daddr" : "saddr", c->queue_count,
+				    c->queue_first);
 		}
 		/* The pair hash, as --queue-balance (not fanout: by CPU). */
 		fprintf(f, "\t\tqueue num %u-%u bypass\n",
@@ -350,10 +404,20 @@ rules_nft(const struct conf *c, FILE *f)
 		    "with tcp reset\n", R, R);
 	fprintf(f, "\t\tct mark & %s == %s accept\n"
 	    "\t\tmeta mark & %s == %s accept\n"
-	    "\t\tgoto degraded\n\t}\n\n", B, B, B, B);
+	    "\t\tmeta mark & %s == %s accept\n"
+	    "\t\tgoto degraded\n\t}\n\n", B, B, B, B, A, A);
+	/* A connection's opening SYN only (see rules_script). */
+	fprintf(f, "\tchain daccept {\n"
+	    "\t\tct mark set ct mark | %s\n"
+	    "\t\taccept\n\t}\n\n", A);
 	fprintf(f, "\tchain degraded {\n"
-	    "\t\tct state established,related accept\n"
-	    "\t\ttcp dport != { %s } accept\n", ports);
+	    "\t\tct state invalid,untracked %s\n"
+	    "\t\tmeta l4proto != tcp %s\n"
+	    "\t\tip6 saddr { ::ffff:0.0.0.0/96, ::/96 } %s\n"
+	    "\t\tip6 daddr { ::ffff:0.0.0.0/96, ::/96 } %s\n"
+	    "\t\ttcp flags & (fin | syn | rst | ack) != syn %s\n"
+	    "\t\ttcp dport != { %s } %s\n", final, final, final, final,
+	    final, ports, block);
 	for (int af = 4; af <= 6 && !monitor; af += 2) {
 		const char *ip = af == 4 ? "ip" : "ip6";
 
@@ -365,15 +429,15 @@ rules_nft(const struct conf *c, FILE *f)
 	for (int af = 4; af <= 6; af += 2) {
 		const char *ip = af == 4 ? "ip" : "ip6";
 
-		fprintf(f, "\t\t%s saddr @int%d %s daddr @int%d accept\n",
-		    ip, af, ip, af);
+		fprintf(f, "\t\t%s saddr @int%d %s daddr @int%d goto "
+		    "daccept\n", ip, af, ip, af);
 		fprintf(f, "\t\t%s saddr != @int%d %s daddr != @int%d %s\n",
 		    ip, af, ip, af,
-		    c->transit == TRANSIT_ALLOW ? "accept" : block);
-		fprintf(f, "\t\t%s saddr != @int%d %s daddr @in%d accept\n",
-		    ip, af, ip, af);
-		fprintf(f, "\t\t%s saddr @out%d %s daddr != @int%d accept\n",
-		    ip, af, ip, af);
+		    c->transit == TRANSIT_ALLOW ? "goto daccept" : block);
+		fprintf(f, "\t\t%s saddr != @int%d %s daddr @in%d goto "
+		    "daccept\n", ip, af, ip, af);
+		fprintf(f, "\t\t%s saddr @out%d %s daddr != @int%d goto "
+		    "daccept\n", ip, af, ip, af);
 	}
 	if (c->reject && !monitor)
 		fprintf(f, "\t\tmeta l4proto tcp reject with tcp reset\n");
@@ -381,8 +445,10 @@ rules_nft(const struct conf *c, FILE *f)
 
 	fprintf(f, "\tchain postrouting {\n"
 	    "\t\ttype filter hook postrouting priority mangle; policy accept;\n"
-	    "\t\tmeta mark & %s == %s ct mark set ct mark | %s\n"
-	    "\t\tmeta mark & %s == %s ct mark set ct mark | %s\n"
+	    "\t\tmeta l4proto tcp meta mark & %s == %s ct mark set ct mark | "
+	    "%s\n"
+	    "\t\tmeta l4proto tcp meta mark & %s == %s ct mark set ct mark | "
+	    "%s\n"
 	    "\t}\n}\n", B, B, B, A, A, A);
 	if (fflush(f) == EOF || ferror(f))
 		return -1;

@@ -5,7 +5,7 @@
  *	nfqd-rules [-c CONF] install|remove|status|print [--nft]
  *
  * It only ever touches nfqd's own chains (filter NFQD, NFQD-DEGRADED,
- * mangle NFQD-QUEUE, NFQD-SAVE, NFQD-QSRC, NFQD-QDST), the rules that jump to them and the
+ * NFQD-DACCEPT, mangle NFQD-QUEUE, NFQD-SAVE, NFQD-QSRC, NFQD-QDST), the rules that jump to them and the
  * <prefix>-* sets.  Exit status: 0 success (status: fully installed),
  * 1 a command failed (status: partly or not installed), 2 usage or
  * configuration error.
@@ -27,10 +27,12 @@
 
 #define DEFAULT_CONF	"/etc/nfqd/nfqd.conf"
 
+/* The first NFILTER are filter's, the rest mangle's. */
 static const char *const our_chains[] = {
-	"NFQD", "NFQD-DEGRADED", "NFQD-QUEUE", "NFQD-SAVE", "NFQD-QSRC",
-	"NFQD-QDST"
+	"NFQD", "NFQD-DEGRADED", "NFQD-DACCEPT", "NFQD-QUEUE", "NFQD-SAVE",
+	"NFQD-QSRC", "NFQD-QDST"
 };
+#define NFILTER	3
 #define NOURS	(sizeof(our_chains) / sizeof(our_chains[0]))
 static const char *const tables[] = { "mangle", "filter" };
 #define set_kinds	ipset_kind_name		/* int, in, out, q */
@@ -618,8 +620,8 @@ cmd_install(const struct policy *pol)
 	if (install_family(&pol->conf, 4) == -1 ||
 	    install_family(&pol->conf, 6) == -1)
 		return 1;
-	printf("nfqd-rules: installed: sets %s-*, chains NFQD, NFQD-DEGRADED "
-	    "(filter), NFQD-QUEUE, NFQD-SAVE, NFQD-QSRC, NFQD-QDST (mangle), "
+	printf("nfqd-rules: installed: sets %s-*, chains NFQD, NFQD-DEGRADED, "
+	    "NFQD-DACCEPT (filter), NFQD-QUEUE, NFQD-SAVE, NFQD-QSRC, NFQD-QDST (mangle), "
 	    "IPv4 and IPv6\n",
 	    pol->conf.ipset_prefix);
 	return 0;
@@ -790,8 +792,7 @@ status_family(const struct conf *c, int family, bool *all, bool *none)
 		for (k = 0; k < NOURS; k++) {
 			const char *tb = tables[t], *ch = our_chains[k];
 
-			/* NFQD and NFQD-DEGRADED are filter's, the rest mangle's */
-			if ((t == 1) != (k < 2))
+			if ((t == 1) != (k < NFILTER))
 				continue;
 			if (!chain_exists(&s, tb, ch)) {
 				printf("  chain %s %s: missing\n", tb, ch);

@@ -45,6 +45,8 @@ need_cmd conntrack conntrack
 need_cmd pgrep procps
 need_cmd swaks swaks
 /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || want python3-aiosmtpd
+# tests/e2e/test_roles.sh: packets crafted where an attacker would craft them
+/usr/bin/python3 -c 'import scapy' 2>/dev/null || want python3-scapy
 # swaks speaks IPv6 only with IO::Socket::INET6 (a Recommends, not a Depends)
 perl -MIO::Socket::INET6 -e 1 2>/dev/null || want libio-socket-inet6-perl
 

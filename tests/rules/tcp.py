@@ -4,7 +4,10 @@
   tcp.py listen PORT...        accept on every address (IPv4 and IPv6)
                                of these ports until killed; prints "ready"
   tcp.py probe [TIMEOUT]       read "SRC DST PORT" lines on stdin, connect
-                               from SRC to DST:PORT, all at once; print
+                               from SRC (ADDR or ADDR/SPORT: from that
+                               port, which a listener may share: both
+                               sockets SO_REUSEPORT) to DST:PORT, all at
+                               once; print
                                "SRC DST PORT ok|refused|timeout|error:..."
                                in input order
 """
@@ -18,6 +21,7 @@ def listen(ports):
     for port in ports:
         s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
         s.bind(("::", port))
         s.listen(64)
@@ -42,8 +46,10 @@ def probe(timeout):
         fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
         s = socket.socket(fam, socket.SOCK_STREAM)
         s.settimeout(timeout)
+        addr, _, sport = src.partition("/")
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         try:
-            s.bind((src, 0))
+            s.bind((addr, int(sport or 0)))
             s.connect((dst, int(port)))
             res[i] = "ok"
         except ConnectionRefusedError:

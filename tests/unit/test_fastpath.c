@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <net/if.h>
 #include <time.h>
 
 #include "util.h"
@@ -519,6 +520,49 @@ test_fastpath_passes_the_rest(void **state)
 }
 
 /*
+ * What the queue decides with its own reason: an IPv4-mapped address
+ * (decided as the IPv4 host it carries), and, with campus-interfaces,
+ * a source from the wrong side of the border.  The test runs deliver
+ * every frame on lo, so lo is the campus side here: an outside source
+ * arriving on it is left to the queue, a campus one decided as usual.
+ */
+static void
+test_fastpath_leaves_to_the_queue(void **state)
+{
+	struct fx	*f = *state;
+	uint64_t	 c0[FP_C_COUNT], c1[FP_C_COUNT];
+	uint8_t		 b[300];
+	size_t		 len;
+	unsigned	 recs;
+
+	need_bpf(f);
+	fastpath_counters(f->fp, c0);
+	len = frame(b, NULL, "::ffff:10.20.3.44", "2001:db8:99::7", 25, TH_SYN,
+	    false);
+	assert_false(run(f, b, len, &recs));
+	len = frame(b, NULL, "2001:db8:99::7", "::10.20.3.44", 25, TH_SYN,
+	    false);
+	assert_false(run(f, b, len, &recs));
+	fastpath_counters(f->fp, c1);
+	assert_int_equal(c1[FP_C_UNPARSED] - c0[FP_C_UNPARSED], 4);
+
+	f->pol->campus_if[0] = if_nametoindex("lo");
+	f->pol->ncampus_if = 1;
+	sync_at(f, T_NOW);
+	fastpath_counters(f->fp, c0);
+	len = frame(b, NULL, "198.51.100.7", "10.20.3.44", 25, TH_SYN, false);
+	assert_false(run(f, b, len, &recs));
+	len = frame(b, NULL, "198.51.100.7", "203.0.113.66", 25, TH_SYN, false);
+	assert_false(run(f, b, len, &recs));
+	fastpath_counters(f->fp, c1);
+	assert_int_equal(c1[FP_C_SPOOFED] - c0[FP_C_SPOOFED], 4);
+	/* from the campus, a campus source: the kernel's to drop */
+	len = frame(b, NULL, "10.20.3.44", "198.51.100.7", 25, TH_SYN, false);
+	assert_true(run(f, b, len, &recs));
+	f->pol->ncampus_if = 0;
+}
+
+/*
  * A flood faster than anyone reads the ring buffer: every drop is either
  * a record or counted for its source in fp_lost, with its direction.
  */
@@ -580,6 +624,7 @@ main(void)
 		cmocka_unit_test(test_fastpath_relay_sign),
 		cmocka_unit_test(test_fastpath_quarantine_end),
 		cmocka_unit_test(test_fastpath_passes_the_rest),
+		cmocka_unit_test(test_fastpath_leaves_to_the_queue),
 		cmocka_unit_test(test_fastpath_lost_counted),
 	};
 
