@@ -90,7 +90,9 @@ async def serve(args):
             lambda: SMTP(handler, hostname="mx.e2e.test",
                          ident="nfqd-e2e smtpd", data_size_limit=1 << 20,
                          tls_context=tls),
-            host=addr, port=args.port, family=fam, reuse_address=True)
+            # reuse_port: tests/e2e/roles.py connects out from port 25
+            host=addr, port=args.port, family=fam, reuse_address=True,
+            reuse_port=True)
         servers.append(srv)
     if args.ready:
         with open(args.ready, "w") as f:
