@@ -28,7 +28,7 @@ endif
 WARN		:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 		   -Wmissing-prototypes -Wpointer-arith -Wformat=2
 PKGS		:= libpcap libcjson libmnl libnetfilter_queue libndpi libbpf \
-		   libcap-ng libseccomp hiredis rdkafka
+		   libcap-ng libseccomp hiredis rdkafka zlib
 # Recursive (=) so pkg-config runs when a recipe needs it, after deps.
 # -isystem: warnings in the libraries' headers are theirs, not ours.
 PKG_CFLAGS	 = $(patsubst -I%,-isystem %,$(shell $(PKG_CONFIG) --cflags $(PKGS)))
@@ -142,6 +142,7 @@ check: deps
 test: all $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
 	@NFQD=$(BIN)/nfqd tests/replay/run.sh
+	@NFQD=$(BIN)/nfqd tests/replay/input.sh
 	@PCAPGEN=$(BIN)/nfqd-pcapgen tests/pcaps-reproducible.sh
 	@NFQD_RULES=$(BIN)/nfqd-rules tests/rules/run.sh
 	@NFQCTL=$(BIN)/nfqctl NFQD=$(BIN)/nfqd tests/nfqctl/run.sh
@@ -209,6 +210,7 @@ test-unit: $(UNIT_BINS)
 
 test-replay: $(BIN)/nfqd
 	@NFQD=$(BIN)/nfqd tests/replay/run.sh
+	@NFQD=$(BIN)/nfqd tests/replay/input.sh
 
 # ---- the bundled captures ----
 

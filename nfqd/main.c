@@ -6,7 +6,8 @@
  *	nfqd [-v] [-c CONF] --replay FILE	run the pipeline on a capture
  *
  * Exit status: 0 success, 1 unreadable or truncated capture / runtime
- * failure, 2 configuration error.
+ * failure, 2 usage or configuration error, 3 a replay whose events did not
+ * all reach the sinks.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -28,10 +29,12 @@ usage(int rc)
 	    "  -c, --config CONF   configuration file (default %s)\n"
 	    "  -n, --check         check the configuration and exception "
 	    "list, then exit\n"
-	    "  -r, --replay FILE   run the pipeline on a pcap/pcapng capture\n"
+	    "  -r, --replay FILE   run the pipeline on a pcap/pcapng capture,\n"
+	    "                      gzip-compressed or not; - is standard input\n"
 	    "  -s, --syslog        log to syslog instead of stderr\n"
 	    "  -v, --verbose       more log output\n"
-	    "  -V, --version       print the version\n", DEFAULT_CONF);
+	    "  -V, --version       print the version\n"
+	    "  -h, --help          this help\n", DEFAULT_CONF);
 	exit(rc);
 }
 
@@ -72,6 +75,7 @@ main(int argc, char **argv)
 	const char	*conf = DEFAULT_CONF, *replay = NULL;
 	char		 err[ERRLEN];
 	int		 ch, check = 0, verbose = 0, use_syslog = 0, rc;
+	uint64_t	 lost;
 	struct policy	*pol;
 	struct sinks	*sinks;
 
@@ -79,7 +83,15 @@ main(int argc, char **argv)
 		switch (ch) {
 		case 'c': conf = optarg; break;
 		case 'n': check = 1; break;
-		case 'r': replay = optarg; break;
+		case 'r':
+			if (replay != NULL) {
+				fprintf(stderr, "nfqd: --replay given twice "
+				    "(%s, %s): one capture at a time\n",
+				    replay, optarg);
+				usage(2);
+			}
+			replay = optarg;
+			break;
 		case 's': use_syslog = 1; break;
 		case 'v': verbose++; break;
 		case 'V': printf("nfqd %s\n", NFQD_VERSION); return 0;
@@ -87,8 +99,11 @@ main(int argc, char **argv)
 		default: usage(2);
 		}
 	}
-	if (optind != argc)
+	if (optind != argc) {
+		fprintf(stderr, "nfqd: unexpected argument '%s'\n",
+		    argv[optind]);
 		usage(2);
+	}
 	log_init(use_syslog && !check && replay == NULL, verbose);
 
 	if ((pol = policy_load(conf, err, sizeof(err))) == NULL) {
@@ -113,7 +128,14 @@ main(int argc, char **argv)
 		return 2;
 	}
 	rc = replay_run(pol, replay, sinks);
-	sinks_close(sinks);
+	/* The summary was printed; a lost event fails the run all the same. */
+	if ((lost = sinks_close(sinks)) > 0) {
+		log_warnx("replay: %llu event line%s lost (dropped or failed "
+		    "in a sink)", (unsigned long long)lost, lost == 1 ? "" :
+		    "s");
+		if (rc == 0)
+			rc = 3;
+	}
 	policy_free(pol);
 	return rc;
 }
