@@ -79,7 +79,8 @@ main(int argc, char **argv)
 	struct policy	*pol;
 	struct sinks	*sinks;
 
-	while ((ch = getopt_long(argc, argv, "c:nr:svVh", opts, NULL)) != -1) {
+	opterr = 0;		/* our own message, then the usage */
+	while ((ch = getopt_long(argc, argv, ":c:nr:svVh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': conf = optarg; break;
 		case 'n': check = 1; break;
@@ -96,7 +97,18 @@ main(int argc, char **argv)
 		case 'v': verbose++; break;
 		case 'V': printf("nfqd %s\n", NFQD_VERSION); return 0;
 		case 'h': usage(0);
-		default: usage(2);
+		case ':':
+			fprintf(stderr, "nfqd: %s needs an argument\n",
+			    argv[optind - 1]);
+			usage(2);
+		default:
+			if (optopt != 0)
+				fprintf(stderr, "nfqd: unknown option -%c\n",
+				    optopt);
+			else
+				fprintf(stderr, "nfqd: unknown option %s\n",
+				    argv[optind - 1]);
+			usage(2);
 		}
 	}
 	if (optind != argc) {
