@@ -143,6 +143,7 @@ test: all $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
 	@NFQD=$(BIN)/nfqd tests/replay/run.sh
 	@NFQD=$(BIN)/nfqd tests/replay/input.sh
+	@NFQD=$(BIN)/nfqd tests/replay/pretty.sh
 	@PCAPGEN=$(BIN)/nfqd-pcapgen tests/pcaps-reproducible.sh
 	@NFQD_RULES=$(BIN)/nfqd-rules tests/rules/run.sh
 	@NFQCTL=$(BIN)/nfqctl NFQD=$(BIN)/nfqd tests/nfqctl/run.sh
@@ -211,6 +212,7 @@ test-unit: $(UNIT_BINS)
 test-replay: $(BIN)/nfqd
 	@NFQD=$(BIN)/nfqd tests/replay/run.sh
 	@NFQD=$(BIN)/nfqd tests/replay/input.sh
+	@NFQD=$(BIN)/nfqd tests/replay/pretty.sh
 
 # ---- the bundled captures ----
 
