@@ -85,15 +85,25 @@ fi
 
 # ---- the load ---------------------------------------------------------
 
-hogs=()
+hogs=() suite_pid=""
 stop_load() {
 	local p
 	for p in "${hogs[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${hogs[@]}"; do wait "$p" 2>/dev/null; done
 	hogs=()
 }
+# An interrupted run stops the suite that runs (its process group: the
+# suites clean up on TERM) and the load, then exits.
+interrupted() {
+	echo "check-repeat: interrupted"
+	if [ -n "$suite_pid" ]; then
+		kill -TERM -- "-$suite_pid" 2>/dev/null
+		wait "$suite_pid" 2>/dev/null
+	fi
+	exit 130
+}
 trap 'stop_load' EXIT
-trap 'echo "check-repeat: interrupted"; exit 130' INT TERM
+trap 'interrupted' INT TERM
 if [ $load = 1 ]; then
 	bound=$(( n * ${LOAD_MAX_RUN:-3600} ))
 	for _ in $(seq 1 "$(nproc)"); do
@@ -113,8 +123,13 @@ for run in $(seq 1 "$n"); do
 	for i in "${!names[@]}"; do
 		name=${names[$i]} log=$dir/run-$run/${names[$i]}.log
 		start=$(date +%s)
-		bash -c "${cmds[$i]}" >"$log" 2>&1 </dev/null
+		# In the background, in a process group of its own, so that
+		# a signal reaches the trap at once (wait is interruptible).
+		setsid bash -c "${cmds[$i]}" >"$log" 2>&1 </dev/null &
+		suite_pid=$!
+		wait "$suite_pid"
 		rc=$?
+		suite_pid=""
 		secs=$(( $(date +%s) - start ))
 		if [ $rc = 0 ]; then r=pass; else r=fail; fi
 		printf '%s\t%s\t%s\t%s\n' "$run" "$name" "(suite)" "$r" >>"$res"
