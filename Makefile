@@ -28,7 +28,7 @@ endif
 WARN		:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 		   -Wmissing-prototypes -Wpointer-arith -Wformat=2
 PKGS		:= libpcap libcjson libmnl libnetfilter_queue libndpi libbpf \
-		   libcap-ng libseccomp hiredis rdkafka
+		   libcap-ng libseccomp hiredis rdkafka zlib
 # Recursive (=) so pkg-config runs when a recipe needs it, after deps.
 # -isystem: warnings in the libraries' headers are theirs, not ours.
 PKG_CFLAGS	 = $(patsubst -I%,-isystem %,$(shell $(PKG_CONFIG) --cflags $(PKGS)))
@@ -59,7 +59,7 @@ PROGS		:= $(BIN)/nfqd $(BIN)/nfqd-rules $(BIN)/nfqd-pcapgen \
 		   $(BIN)/nfqctl \
 		   $(BIN)/nfqd-collect $(BIN)/nfqd-synflood
 
-.PHONY: all bench bench-progs bench-fastpath check check-build test test-unit test-replay test-pcaps test-e2e test-rules test-docs test-nfqctl test-sinks test-valgrind \
+.PHONY: all bench bench-progs bench-fastpath check check-build check-repeat test-progs test test-unit test-replay test-pcaps test-e2e test-rules test-docs test-nfqctl test-sinks test-valgrind \
 	check-san deps demo demo-replay pcaps install clean
 .DELETE_ON_ERROR:
 
@@ -142,6 +142,8 @@ check: deps
 test: all $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
 	@NFQD=$(BIN)/nfqd tests/replay/run.sh
+	@NFQD=$(BIN)/nfqd tests/replay/input.sh
+	@NFQD=$(BIN)/nfqd tests/replay/pretty.sh
 	@PCAPGEN=$(BIN)/nfqd-pcapgen tests/pcaps-reproducible.sh
 	@NFQD_RULES=$(BIN)/nfqd-rules tests/rules/run.sh
 	@NFQCTL=$(BIN)/nfqctl NFQD=$(BIN)/nfqd tests/nfqctl/run.sh
@@ -204,11 +206,24 @@ test-nfqctl: all
 test-rules: all
 	@NFQD_RULES=$(BIN)/nfqd-rules tests/rules/run.sh
 
+# make check-repeat N=5 [LOAD=1] [SAN=1] [SUITES=unit,replay] [E2E="policy reload"]:
+# the suites of `make test` N times, each test's pass rate (tools/check-repeat.sh)
+N		?= 5
+check-repeat:
+	@tools/check-repeat.sh -n $(N) $(if $(filter 1,$(LOAD)),--load) \
+	    $(if $(filter 1,$(SAN)),--san) $(if $(SUITES),-s $(SUITES)) \
+	    $(if $(E2E),-e "$(E2E)")
+
+# What `make test` runs, built (tools/check-repeat.sh builds this first).
+test-progs: all $(UNIT_BINS)
+
 test-unit: $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
 
 test-replay: $(BIN)/nfqd
 	@NFQD=$(BIN)/nfqd tests/replay/run.sh
+	@NFQD=$(BIN)/nfqd tests/replay/input.sh
+	@NFQD=$(BIN)/nfqd tests/replay/pretty.sh
 
 # ---- the bundled captures ----
 

@@ -6,7 +6,8 @@
  *	nfqd [-v] [-c CONF] --replay FILE	run the pipeline on a capture
  *
  * Exit status: 0 success, 1 unreadable or truncated capture / runtime
- * failure, 2 configuration error.
+ * failure, 2 usage or configuration error, 3 a replay whose events did not
+ * all reach the sinks.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -28,10 +29,12 @@ usage(int rc)
 	    "  -c, --config CONF   configuration file (default %s)\n"
 	    "  -n, --check         check the configuration and exception "
 	    "list, then exit\n"
-	    "  -r, --replay FILE   run the pipeline on a pcap/pcapng capture\n"
+	    "  -r, --replay FILE   run the pipeline on a pcap/pcapng capture,\n"
+	    "                      gzip-compressed or not; - is standard input\n"
 	    "  -s, --syslog        log to syslog instead of stderr\n"
 	    "  -v, --verbose       more log output\n"
-	    "  -V, --version       print the version\n", DEFAULT_CONF);
+	    "  -V, --version       print the version\n"
+	    "  -h, --help          this help\n", DEFAULT_CONF);
 	exit(rc);
 }
 
@@ -72,23 +75,47 @@ main(int argc, char **argv)
 	const char	*conf = DEFAULT_CONF, *replay = NULL;
 	char		 err[ERRLEN];
 	int		 ch, check = 0, verbose = 0, use_syslog = 0, rc;
+	uint64_t	 lost;
 	struct policy	*pol;
 	struct sinks	*sinks;
 
-	while ((ch = getopt_long(argc, argv, "c:nr:svVh", opts, NULL)) != -1) {
+	opterr = 0;		/* our own message, then the usage */
+	while ((ch = getopt_long(argc, argv, ":c:nr:svVh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': conf = optarg; break;
 		case 'n': check = 1; break;
-		case 'r': replay = optarg; break;
+		case 'r':
+			if (replay != NULL) {
+				fprintf(stderr, "nfqd: --replay given twice "
+				    "(%s, %s): one capture at a time\n",
+				    replay, optarg);
+				usage(2);
+			}
+			replay = optarg;
+			break;
 		case 's': use_syslog = 1; break;
 		case 'v': verbose++; break;
 		case 'V': printf("nfqd %s\n", NFQD_VERSION); return 0;
 		case 'h': usage(0);
-		default: usage(2);
+		case ':':
+			fprintf(stderr, "nfqd: %s needs an argument\n",
+			    argv[optind - 1]);
+			usage(2);
+		default:
+			if (optopt != 0)
+				fprintf(stderr, "nfqd: unknown option -%c\n",
+				    optopt);
+			else
+				fprintf(stderr, "nfqd: unknown option %s\n",
+				    argv[optind - 1]);
+			usage(2);
 		}
 	}
-	if (optind != argc)
+	if (optind != argc) {
+		fprintf(stderr, "nfqd: unexpected argument '%s'\n",
+		    argv[optind]);
 		usage(2);
+	}
 	log_init(use_syslog && !check && replay == NULL, verbose);
 
 	if ((pol = policy_load(conf, err, sizeof(err))) == NULL) {
@@ -116,7 +143,14 @@ main(int argc, char **argv)
 		return 2;
 	}
 	rc = replay_run(pol, replay, sinks);
-	sinks_close(sinks);
+	/* The summary was printed; a lost event fails the run all the same. */
+	if ((lost = sinks_close(sinks)) > 0) {
+		log_warnx("replay: %llu event line%s lost (dropped or failed "
+		    "in a sink)", (unsigned long long)lost, lost == 1 ? "" :
+		    "s");
+		if (rc == 0)
+			rc = 3;
+	}
 	policy_free(pol);
 	return rc;
 }

@@ -692,7 +692,7 @@ struct sinks	*sinks_open(const struct conf *, char *, size_t);
 void		 sinks_write(struct sinks *, const char *, size_t);
 void		 sinks_flush(struct sinks *);
 void		 sinks_reopen(struct sinks *);
-void		 sinks_close(struct sinks *);
+uint64_t	 sinks_close(struct sinks *);	/* lines lost */
 
 /* ---- engine.c: one packet pipeline for every source ---- */
 

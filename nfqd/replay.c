@@ -9,17 +9,28 @@
  * them into an evq ring and a writer thread formats, counts and writes
  * them, in order.  Unlike live, replay never drops an event: a full ring
  * makes the reader wait for the writer.
+ *
+ * The capture is a file or standard input ("-"), plain or gzip-compressed:
+ * the gzip magic (1f 8b) is looked for rather than the name, and zlib
+ * inflates it behind a stdio stream (fopencookie), so libpcap reads it as
+ * any other.  A pipe goes through zlib either way (its transparent mode
+ * passes plain data on as it is), since its first bytes cannot be read
+ * twice; a plain file is read by stdio alone, at full speed.
  */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <pcap/pcap.h>
+#include <zlib.h>
 
 #include "nfqd.h"
 #include "sink.h"
@@ -308,7 +319,141 @@ replay_ts(const struct timeval *tv)
 	return s * 1000000 + (int64_t)tv->tv_usec;
 }
 
-/* Returns 0, or 1 for an unreadable or truncated capture. */
+/* ---- the capture: a file or standard input, plain or gzip ---- */
+
+struct replay_gz {
+	gzFile		 gz;
+	int		 err;		/* zlib's error, once one was seen */
+	char		 msg[128];
+};
+
+static ssize_t
+replay_gz_read(void *cookie, char *buf, size_t size)
+{
+	struct replay_gz	*z = cookie;
+	const char		*m;
+	int			 n;
+
+	if (size > INT_MAX)
+		size = INT_MAX;
+	if ((n = gzread(z->gz, buf, (unsigned)size)) >= 0)
+		return n;
+	m = gzerror(z->gz, &z->err);
+	if (strncmp(m, "<fd:", 4) == 0 && strstr(m, ">: ") != NULL)
+		m = strstr(m, ">: ") + 3;
+	snprintf(z->msg, sizeof(z->msg), "%s", z->err == Z_ERRNO ?
+	    strerror(errno) : m);
+	return -1;
+}
+
+/* zlib's word on a failed read, or NULL when zlib saw nothing wrong. */
+static const char *
+replay_gz_why(struct replay_gz *z)
+{
+	const char	*m;
+	int		 err;
+
+	if (z == NULL)
+		return NULL;
+	if (z->err != 0)
+		return z->msg;
+	m = gzerror(z->gz, &err);
+	if (err == Z_OK)
+		return NULL;
+	if (strncmp(m, "<fd:", 4) == 0 && strstr(m, ">: ") != NULL)
+		m = strstr(m, ">: ") + 3;	/* gzdopen's name for it */
+	return m;
+}
+
+static int
+replay_gz_close(void *cookie)
+{
+	struct replay_gz	*z = cookie;
+	int			 rc;
+
+	rc = gzclose_r(z->gz);
+	free(z);
+	return rc == Z_OK ? 0 : -1;
+}
+
+/* What libpcap calls an unknown file format may be another compression. */
+static const char *
+replay_hint(int fd)
+{
+	static const struct {
+		const char	*magic, *tool;
+		size_t		 len;
+	} m[] = {
+		{ "\xfd" "7zXZ", "xz -dc", 5 },
+		{ "BZh", "bzip2 -dc", 3 },
+		{ "\x28\xb5\x2f\xfd", "zstd -dc", 4 },
+		{ "\x04\x22\x4d\x18", "lz4 -dc", 4 },
+		{ "PK\x03\x04", "unzip -p", 4 },
+	};
+	char	 b[8];
+	ssize_t	 n;
+	size_t	 i;
+
+	if ((n = pread(fd, b, sizeof(b), 0)) <= 0)
+		return NULL;
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		if ((size_t)n >= m[i].len && memcmp(b, m[i].magic, m[i].len) == 0)
+			return m[i].tool;
+	return NULL;
+}
+
+/*
+ * The capture's stream: fd (owned) through stdio, or through zlib when it
+ * starts with the gzip magic or cannot be read twice (a pipe).
+ */
+static FILE *
+replay_fopen(int fd, const char *name, struct replay_gz **zp)
+{
+	unsigned char	 magic[2] = { 0, 0 };
+	struct replay_gz *z;
+	FILE		*fp;
+	bool		 gz;
+
+	*zp = NULL;
+	if (pread(fd, magic, sizeof(magic), 0) == -1) {
+		if (errno != ESPIPE) {
+			log_warnx("%s: %s", name, strerror(errno));
+			close(fd);
+			return NULL;
+		}
+		gz = true;		/* a pipe: zlib passes plain data on */
+	} else
+		gz = magic[0] == 0x1f && magic[1] == 0x8b;
+	if (!gz) {
+		if ((fp = fdopen(fd, "rb")) == NULL) {
+			log_warnx("%s: %s", name, strerror(errno));
+			close(fd);
+		}
+		return fp;
+	}
+	if ((z = calloc(1, sizeof(*z))) == NULL ||
+	    (z->gz = gzdopen(fd, "rb")) == NULL) {
+		log_warnx("%s: out of memory", name);
+		free(z);
+		close(fd);
+		return NULL;
+	}
+	gzbuffer(z->gz, REPLAY_READBUF / 4);	/* before the first read */
+	fp = fopencookie(z, "rb", (cookie_io_functions_t){
+	    .read = replay_gz_read, .close = replay_gz_close });
+	if (fp == NULL) {
+		log_warnx("%s: %s", name, strerror(errno));
+		replay_gz_close(z);
+		return NULL;
+	}
+	*zp = z;
+	return fp;
+}
+
+/*
+ * Returns 0, or 1 for an unreadable or truncated capture.  FILE "-" is
+ * standard input.
+ */
 int
 replay_run(const struct policy *pol, const char *file, struct sinks *sinks)
 {
@@ -322,7 +467,9 @@ replay_run(const struct policy *pol, const char *file, struct sinks *sinks)
 	enum link		 link;
 	pthread_t		 writer;
 	FILE			*fp;
-	int			 rc = 0, n;
+	struct replay_gz	*gz;
+	const char		*name = file, *tool, *why;
+	int			 rc = 0, n, fd;
 	static char		 readbuf[REPLAY_READBUF];
 
 	/*
@@ -330,21 +477,35 @@ replay_run(const struct policy *pol, const char *file, struct sinks *sinks)
 	 * ignores the size when setvbuf is given no buffer (it read 4 KB at a
 	 * time), so the buffer is ours; replay runs one capture at a time.
 	 */
-	if ((fp = fopen(file, "rb")) == NULL) {
-		log_warnx("%s: %s", file, strerror(errno));
+	if (strcmp(file, "-") == 0) {
+		name = "standard input";
+		fd = dup(STDIN_FILENO);
+	} else
+		fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd == -1) {
+		log_warnx("%s: %s", name, strerror(errno));
 		return 1;
 	}
+	if ((fp = replay_fopen(fd, name, &gz)) == NULL)
+		return 1;
 	setvbuf(fp, readbuf, _IOFBF, sizeof(readbuf));
 	__fsetlocking(fp, FSETLOCKING_BYCALLER);	/* one reader thread */
 	pc = pcap_fopen_offline_with_tstamp_precision(fp,
 	    PCAP_TSTAMP_PRECISION_MICRO, errbuf);
 	if (pc == NULL) {
-		log_warnx("%s: %s", file, errbuf);
+		if ((why = replay_gz_why(gz)) != NULL)
+			log_warnx("%s: gzip: %s", name, why);
+		else if (gz == NULL && (tool = replay_hint(fileno(fp))) != NULL)
+			log_warnx("%s: %s: it is compressed, and nfqd "
+			    "inflates gzip only: %s %s | nfqd --replay -",
+			    name, errbuf, tool, file);
+		else
+			log_warnx("%s: %s", name, errbuf);
 		fclose(fp);
 		return 1;
 	}
 	if (replay_link(pcap_datalink(pc), &link) == -1) {
-		log_warnx("%s: unsupported link type %s", file,
+		log_warnx("%s: unsupported link type %s", name,
 		    pcap_datalink_val_to_name(pcap_datalink(pc)) ?
 		    pcap_datalink_val_to_name(pcap_datalink(pc)) : "unknown");
 		pcap_close(pc);
@@ -379,7 +540,10 @@ replay_run(const struct policy *pol, const char *file, struct sinks *sinks)
 		respond_settle(resp, r->now_us / 1000000, replay_respond, r);
 	}
 	if (n != PCAP_ERROR_BREAK) {
-		log_warnx("%s: %s", file, pcap_geterr(pc));
+		if ((why = replay_gz_why(gz)) != NULL)
+			log_warnx("%s: gzip: %s", name, why);
+		else
+			log_warnx("%s: %s", name, pcap_geterr(pc));
 		rc = 1;
 	}
 	engine_flush(e, FE_END_OF_CAPTURE);
@@ -388,7 +552,7 @@ replay_run(const struct policy *pol, const char *file, struct sinks *sinks)
 	replay_wake(r);
 	pthread_join(writer, NULL);
 	sinks_flush(sinks);
-	replay_summary(r, file, engine_stats(e));
+	replay_summary(r, name, engine_stats(e));
 	engine_free(e);
 	evq_free(r->q);
 	pthread_cond_destroy(&r->cond);

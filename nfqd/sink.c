@@ -1323,16 +1323,17 @@ sink_stop(struct sink *k)
 		    "those are lost)" : "");
 }
 
-void
+uint64_t
 sinks_close(struct sinks *s)
 {
 	struct sink	*k;
 	size_t		 i;
 	uint32_t	 ms = 1000;
 	bool		 wait = false;
+	uint64_t	 lost = 0;
 
 	if (s == NULL)
-		return;
+		return 0;
 	for (i = 0; i < s->n; i++)
 		if (s->v[i].started) {
 			ms = s->v[i].drain_ms;
@@ -1343,6 +1344,7 @@ sinks_close(struct sinks *s)
 	for (i = 0; i < s->n; i++) {
 		k = &s->v[i];
 		sink_stop(k);
+		lost += atomic_load(&k->dropped) + atomic_load(&k->failed);
 		if (k->kind != NULL && k->kind->proto != NULL && k->priv != NULL)
 			k->kind->proto->close(k);
 		if (k->own && k->fd != -1)
@@ -1354,6 +1356,7 @@ sinks_close(struct sinks *s)
 		free(k->batch);
 	}
 	free(s);
+	return lost;
 }
 
 /* ---- for sinks in files of their own (sink_ext.h) ---- */

@@ -2,7 +2,8 @@
  * nfqd-rules: install, remove and inspect nfqd's netfilter rules and its
  * degraded-mode ipsets.
  *
- *	nfqd-rules [-c CONF] install|remove|status|print [--nft]
+ *	nfqd-rules [-c CONF] install|remove|status|print [--json] [--nft]
+ *	nfqd-rules -h | -V
  *
  * It only ever touches nfqd's own chains (filter NFQD, NFQD-DEGRADED,
  * NFQD-DACCEPT, mangle NFQD-QUEUE, NFQD-SAVE, NFQD-QSRC, NFQD-QDST), the rules that jump to them and the
@@ -14,6 +15,7 @@
 #include <getopt.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <cjson/cJSON.h>
 
 #include "../nfqd/nfqd.h"
 #include "../nfqd/fastpath.h"
@@ -41,7 +45,10 @@ static void __attribute__((noreturn))
 usage(int rc)
 {
 	fprintf(rc ? stderr : stdout,
-	    "usage: nfqd-rules [-c CONF] install|remove|status|print [--nft]\n"
+	    "usage: nfqd-rules [-c CONF] install|remove\n"
+	    "       nfqd-rules [-c CONF] status [--json]\n"
+	    "       nfqd-rules [-c CONF] print [--nft]\n"
+	    "       nfqd-rules -h | -V\n"
 	    "  install   fill the degraded-mode ipsets, add nfqd's chains and "
 	    "jumps\n"
 	    "            (IPv4 and IPv6); running it again updates them\n"
@@ -53,9 +60,26 @@ usage(int rc)
 	    "  print     the ipset and iptables-restore input, or with --nft "
 	    "the nftables\n"
 	    "            ruleset, without applying anything\n"
-	    "  -c, --config CONF   configuration file (default %s)\n",
+	    "  -c, --config CONF   configuration file (default %s)\n"
+	    "      --json          status: one JSON object instead of text\n"
+	    "      --nft           print: the nftables ruleset\n"
+	    "  -h, --help          this help\n"
+	    "  -V, --version       print the version\n",
 	    DEFAULT_CONF);
 	exit(rc);
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+usage_error(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fprintf(stderr, "nfqd-rules: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	usage(2);
 }
 
 /* ---- running commands ---- */
@@ -772,13 +796,43 @@ cmd_remove(const struct conf *c)
 
 /* ---- status ---- */
 
+/*
+ * status reads what is installed into one JSON object, then prints it as
+ * text or, with --json, as it is:
+ *
+ *	{"config":PATH, "families":[{"family":4, "tool":"iptables",
+ *	  "chains":[{"table","chain","state","rules"}],
+ *	  "jumps":[{"table","chain","state","rule","of","spec"}],
+ *	  "stray_jumps":[{"table","chain","spec"}]}, ...],
+ *	 "sets":[{"name","state","elements"}], "sets_error":TEXT,
+ *	 "leftover_sets":[NAME...],
+ *	 "queues":[{"queue","bound","portid","waiting","copy_range",
+ *	  "queue_dropped","user_dropped"}],
+ *	 "status":"installed"|"partly installed"|"not installed",
+ *	 "smtp":"queued"|"partly filtered"|"not filtered"}
+ *
+ * A chain's state is "as configured", "not as configured" or "missing"; a
+ * jump's "present" or "missing".
+ */
+static cJSON *
+status_obj(cJSON *arr)
+{
+	cJSON	*o = cJSON_CreateObject();
+
+	if (o != NULL)
+		cJSON_AddItemToArray(arr, o);
+	return o;
+}
+
 static int
-status_family(const struct conf *c, int family, bool *all, bool *none)
+status_family(const struct conf *c, int family, cJSON *fams, bool *all,
+    bool *none)
 {
 	struct script	 sc;
 	struct saved	 s;
 	size_t		 i, k, n, pos;
 	bool		 found;
+	cJSON		*f, *chains, *jumps, *stray, *o;
 
 	if (script_make(c, family, &sc) == -1)
 		return -1;
@@ -786,16 +840,24 @@ status_family(const struct conf *c, int family, bool *all, bool *none)
 		free(sc.text);
 		return -1;
 	}
-	printf("IPv%d (%s):\n", family, family == 4 ? "iptables" :
+	f = status_obj(fams);
+	cJSON_AddNumberToObject(f, "family", family);
+	cJSON_AddStringToObject(f, "tool", family == 4 ? "iptables" :
 	    "ip6tables");
+	chains = cJSON_AddArrayToObject(f, "chains");
+	jumps = cJSON_AddArrayToObject(f, "jumps");
+	stray = cJSON_AddArrayToObject(f, "stray_jumps");
 	for (size_t t = 0; t < 2; t++)
 		for (k = 0; k < NOURS; k++) {
 			const char *tb = tables[t], *ch = our_chains[k];
 
 			if ((t == 1) != (k < NFILTER))
 				continue;
+			o = status_obj(chains);
+			cJSON_AddStringToObject(o, "table", tb);
+			cJSON_AddStringToObject(o, "chain", ch);
 			if (!chain_exists(&s, tb, ch)) {
-				printf("  chain %s %s: missing\n", tb, ch);
+				cJSON_AddStringToObject(o, "state", "missing");
 				*all = false;
 				continue;
 			}
@@ -804,14 +866,14 @@ status_family(const struct conf *c, int family, bool *all, bool *none)
 				n += strcmp(s.r[i].table, tb) == 0 &&
 				    strcmp(s.r[i].chain, ch) == 0;
 			if (chain_matches(&sc, &s, tb, ch))
-				printf("  chain %s %s: %zu rules, as "
-				    "configured\n", tb, ch, n);
+				cJSON_AddStringToObject(o, "state",
+				    "as configured");
 			else {
-				printf("  chain %s %s: %zu rules, NOT as "
-				    "configured in %s (run install)\n", tb, ch,
-				    n, c->path);
+				cJSON_AddStringToObject(o, "state",
+				    "not as configured");
 				*all = false;
 			}
+			cJSON_AddNumberToObject(o, "rules", (double)n);
 		}
 	for (k = 0; k < sc.nj; k++) {
 		found = false;
@@ -825,15 +887,18 @@ status_family(const struct conf *c, int family, bool *all, bool *none)
 				pos = n;
 			}
 		}
+		o = status_obj(jumps);
+		cJSON_AddStringToObject(o, "table", sc.j[k].table);
+		cJSON_AddStringToObject(o, "chain", sc.j[k].chain);
+		cJSON_AddStringToObject(o, "state", found ? "present" :
+		    "missing");
 		if (found) {
-			printf("  jump %s %s rule %zu of %zu: %s\n",
-			    sc.j[k].table, sc.j[k].chain, pos, n, sc.j[k].spec);
+			cJSON_AddNumberToObject(o, "rule", (double)pos);
+			cJSON_AddNumberToObject(o, "of", (double)n);
 			*none = false;
-		} else {
-			printf("  jump %s %s: missing: %s\n", sc.j[k].table,
-			    sc.j[k].chain, sc.j[k].spec);
+		} else
 			*all = false;
-		}
+		cJSON_AddStringToObject(o, "spec", sc.j[k].spec);
 	}
 	/* Jumps to our chains that the configuration does not make. */
 	for (i = 0; i < s.nr; i++) {
@@ -845,9 +910,10 @@ status_family(const struct conf *c, int family, bool *all, bool *none)
 			    strcmp(sc.j[k].chain, s.r[i].chain) == 0 &&
 			    strcmp(sc.j[k].spec, s.r[i].spec) == 0;
 		if (!found) {
-			printf("  stray jump %s %s: %s (install or remove "
-			    "deletes it)\n", s.r[i].table, s.r[i].chain,
-			    s.r[i].spec);
+			o = status_obj(stray);
+			cJSON_AddStringToObject(o, "table", s.r[i].table);
+			cJSON_AddStringToObject(o, "chain", s.r[i].chain);
+			cJSON_AddStringToObject(o, "spec", s.r[i].spec);
 			*all = false;
 			*none = false;
 		}
@@ -858,19 +924,27 @@ status_family(const struct conf *c, int family, bool *all, bool *none)
 }
 
 static void
-status_sets(const struct conf *c, bool *all, bool *none)
+status_sets(const struct conf *c, cJSON *st, bool *all, bool *none)
 {
 	const char	*argv[] = { "ipset", "list", "-t", NULL };
 	struct out	 o;
 	char		 err[ERRLEN], name[64], want[64], *p;
 	long		 count;
+	cJSON		*sets, *left, *e;
 
-	printf("ipsets:\n");
+	sets = cJSON_AddArrayToObject(st, "sets");
+	left = cJSON_AddArrayToObject(st, "leftover_sets");
 	if (run(argv, NULL, &o, err, sizeof(err)) == -1 || o.rc != 0) {
-		if (o.err != NULL)
-			cmd_failed(argv, &o);
-		else
-			printf("  %s\n", err);
+		if (o.err != NULL) {
+			size_t n = strlen(o.err);
+
+			while (n > 0 && o.err[n - 1] == '\n')
+				n--;
+			snprintf(err, sizeof(err), "`ipset list -t` failed "
+			    "(exit %d)%s%.*s", o.rc, n ? ": " : "", (int)n,
+			    o.err);
+		}
+		cJSON_AddStringToObject(st, "sets_error", err);
 		out_free(&o);
 		*all = false;
 		return;
@@ -894,18 +968,21 @@ status_sets(const struct conf *c, bool *all, bool *none)
 				}
 				if (tmp) {
 					if (count >= 0)
-						printf("  %s: left over from an "
-						    "interrupted update (remove "
-						    "or the next update deletes "
-						    "it)\n", want);
+						cJSON_AddItemToArray(left,
+						    cJSON_CreateString(want));
 					continue;
 				}
+				e = status_obj(sets);
+				cJSON_AddStringToObject(e, "name", want);
 				if (count < 0) {
-					printf("  %s: missing\n", want);
+					cJSON_AddStringToObject(e, "state",
+					    "missing");
 					*all = false;
 				} else {
-					printf("  %s: %ld element%s\n", want,
-					    count, count == 1 ? "" : "s");
+					cJSON_AddStringToObject(e, "state",
+					    "present");
+					cJSON_AddNumberToObject(e, "elements",
+					    (double)count);
 					*none = false;
 				}
 			}
@@ -913,14 +990,15 @@ status_sets(const struct conf *c, bool *all, bool *none)
 }
 
 static void
-status_queues(const struct conf *c)
+status_queues(const struct conf *c, cJSON *st)
 {
 	FILE		*f;
 	char		 line[256];
 	unsigned	 q, portid, total, mode, range, qdrop, udrop, seq;
 	bool		 bound;
+	cJSON		*qs, *o;
 
-	printf("queues (/proc/net/netfilter/nfnetlink_queue):\n");
+	qs = cJSON_AddArrayToObject(st, "queues");
 	for (unsigned i = c->queue_first;
 	    i < (unsigned)c->queue_first + c->queue_count; i++) {
 		bound = false;
@@ -935,29 +1013,161 @@ status_queues(const struct conf *c)
 				}
 			fclose(f);
 		}
-		if (bound)
-			printf("  queue %u: bound (portid %u), %u waiting, "
-			    "copy range %u, queue_dropped %u, user_dropped "
-			    "%u\n", i, portid, total, range, qdrop, udrop);
-		else
-			printf("  queue %u: not bound: no nfqd on it, its "
-			    "packets go to NFQD-DEGRADED\n", i);
+		o = status_obj(qs);
+		cJSON_AddNumberToObject(o, "queue", i);
+		cJSON_AddBoolToObject(o, "bound", bound);
+		if (!bound)
+			continue;
+		cJSON_AddNumberToObject(o, "portid", portid);
+		cJSON_AddNumberToObject(o, "waiting", total);
+		cJSON_AddNumberToObject(o, "copy_range", range);
+		cJSON_AddNumberToObject(o, "queue_dropped", qdrop);
+		cJSON_AddNumberToObject(o, "user_dropped", udrop);
 	}
 }
 
+static const char *
+jstr(const cJSON *o, const char *key)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static double
+jnum(const cJSON *o, const char *key)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+/* The model as the lines an engineer reads. */
+static void
+status_text(const cJSON *st)
+{
+	const cJSON	*f, *o, *a;
+	const char	*path = jstr(st, "config"), *state, *smtp;
+
+	cJSON_ArrayForEach(f, cJSON_GetObjectItem(st, "families")) {
+		printf("IPv%.0f (%s):\n", jnum(f, "family"), jstr(f, "tool"));
+		cJSON_ArrayForEach(o, cJSON_GetObjectItem(f, "chains")) {
+			state = jstr(o, "state");
+			if (strcmp(state, "missing") == 0)
+				printf("  chain %s %s: missing\n",
+				    jstr(o, "table"), jstr(o, "chain"));
+			else if (strcmp(state, "as configured") == 0)
+				printf("  chain %s %s: %.0f rules, as "
+				    "configured\n", jstr(o, "table"),
+				    jstr(o, "chain"), jnum(o, "rules"));
+			else
+				printf("  chain %s %s: %.0f rules, NOT as "
+				    "configured in %s (run install)\n",
+				    jstr(o, "table"), jstr(o, "chain"),
+				    jnum(o, "rules"), path);
+		}
+		cJSON_ArrayForEach(o, cJSON_GetObjectItem(f, "jumps")) {
+			if (strcmp(jstr(o, "state"), "present") == 0)
+				printf("  jump %s %s rule %.0f of %.0f: %s\n",
+				    jstr(o, "table"), jstr(o, "chain"),
+				    jnum(o, "rule"), jnum(o, "of"),
+				    jstr(o, "spec"));
+			else
+				printf("  jump %s %s: missing: %s\n",
+				    jstr(o, "table"), jstr(o, "chain"),
+				    jstr(o, "spec"));
+		}
+		cJSON_ArrayForEach(o, cJSON_GetObjectItem(f, "stray_jumps"))
+			printf("  stray jump %s %s: %s (install or remove "
+			    "deletes it)\n", jstr(o, "table"),
+			    jstr(o, "chain"), jstr(o, "spec"));
+	}
+	printf("ipsets:\n");
+	if ((a = cJSON_GetObjectItem(st, "sets_error")) != NULL)
+		printf("  %s\n", a->valuestring);
+	cJSON_ArrayForEach(o, cJSON_GetObjectItem(st, "sets")) {
+		if (strcmp(jstr(o, "state"), "missing") == 0)
+			printf("  %s: missing\n", jstr(o, "name"));
+		else
+			printf("  %s: %.0f element%s\n", jstr(o, "name"),
+			    jnum(o, "elements"), jnum(o, "elements") == 1 ?
+			    "" : "s");
+	}
+	cJSON_ArrayForEach(o, cJSON_GetObjectItem(st, "leftover_sets"))
+		printf("  %s: left over from an interrupted update (remove "
+		    "or the next update deletes it)\n", o->valuestring);
+	smtp = jstr(st, "smtp");
+	printf("queues (/proc/net/netfilter/nfnetlink_queue):\n");
+	cJSON_ArrayForEach(o, cJSON_GetObjectItem(st, "queues")) {
+		if (cJSON_IsTrue(cJSON_GetObjectItem(o, "bound")))
+			printf("  queue %.0f: bound (portid %.0f), %.0f "
+			    "waiting, copy range %.0f, queue_dropped %.0f, "
+			    "user_dropped %.0f%s\n", jnum(o, "queue"),
+			    jnum(o, "portid"), jnum(o, "waiting"),
+			    jnum(o, "copy_range"), jnum(o, "queue_dropped"),
+			    jnum(o, "user_dropped"),
+			    strcmp(smtp, "not filtered") == 0 ? "; but no "
+			    "rule of nfqd's sends it packets" : "");
+		else if (strcmp(smtp, "queued") == 0)
+			printf("  queue %.0f: not bound: no nfqd on it, its "
+			    "packets go to NFQD-DEGRADED\n", jnum(o, "queue"));
+		else if (strcmp(smtp, "not filtered") == 0)
+			printf("  queue %.0f: not bound, and no rule of "
+			    "nfqd's sends it packets\n", jnum(o, "queue"));
+		else
+			printf("  queue %.0f: not bound: no nfqd on it; its "
+			    "packets go to NFQD-DEGRADED only where the rules "
+			    "above are in place\n", jnum(o, "queue"));
+	}
+	state = jstr(st, "status");
+	if (strcmp(smtp, "not filtered") == 0)
+		printf("status: %s: SMTP-port traffic through this router is "
+		    "not filtered by nfqd\n", state);
+	else if (strcmp(smtp, "partly filtered") == 0)
+		printf("status: %s: some SMTP-port traffic may not be "
+		    "filtered as configured (run install)\n", state);
+	else
+		printf("status: %s\n", state);
+}
+
 static int
-cmd_status(const struct conf *c)
+cmd_status(const struct conf *c, bool json)
 {
 	bool	 all = true, none = true;
+	cJSON	*st, *fams;
+	char	*text;
+	int	 rc;
 
-	if (status_family(c, 4, &all, &none) == -1 ||
-	    status_family(c, 6, &all, &none) == -1)
+	if ((st = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddStringToObject(st, "config", c->path) == NULL ||
+	    (fams = cJSON_AddArrayToObject(st, "families")) == NULL) {
+		fprintf(stderr, "nfqd-rules: out of memory\n");
+		cJSON_Delete(st);
 		return 1;
-	status_sets(c, &all, &none);
-	status_queues(c);
-	printf("status: %s\n", all ? "installed" : none ? "not installed" :
-	    "partly installed");
-	return all ? 0 : 1;
+	}
+	if (status_family(c, 4, fams, &all, &none) == -1 ||
+	    status_family(c, 6, fams, &all, &none) == -1) {
+		cJSON_Delete(st);
+		return 1;
+	}
+	status_sets(c, st, &all, &none);
+	status_queues(c, st);
+	cJSON_AddStringToObject(st, "status", all ? "installed" : none ?
+	    "not installed" : "partly installed");
+	cJSON_AddStringToObject(st, "smtp", all ? "queued" : none ?
+	    "not filtered" : "partly filtered");
+	rc = all ? 0 : 1;
+	if (!json)
+		status_text(st);
+	else if ((text = cJSON_PrintUnformatted(st)) != NULL) {
+		printf("%s\n", text);
+		free(text);
+	} else {
+		fprintf(stderr, "nfqd-rules: out of memory\n");
+		rc = 1;
+	}
+	cJSON_Delete(st);
+	return rc;
 }
 
 /* ---- print --nft: exception sets as nftables intervals ---- */
@@ -1197,31 +1407,46 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config",	required_argument,	NULL, 'c' },
 		{ "nft",	no_argument,		NULL, 'N' },
+		{ "json",	no_argument,		NULL, 'J' },
 		{ "help",	no_argument,		NULL, 'h' },
+		{ "version",	no_argument,		NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*path = DEFAULT_CONF, *cmd;
 	char		 err[ERRLEN];
-	bool		 nft = false;
+	bool		 nft = false, json = false;
 	int		 ch, rc;
 	struct policy	*pol;
 	struct conf	 c;
 
-	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	opterr = 0;		/* our own message, then the usage */
+	while ((ch = getopt_long(argc, argv, ":c:hV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;
 		case 'N': nft = true; break;
+		case 'J': json = true; break;
 		case 'h': usage(0);
-		default: usage(2);
+		case 'V': printf("nfqd-rules %s\n", NFQD_VERSION); return 0;
+		case ':': usage_error("%s needs an argument", argv[optind - 1]);
+		default:
+			if (optopt != 0)
+				usage_error("unknown option -%c", optopt);
+			usage_error("unknown option %s", argv[optind - 1]);
 		}
 	}
+	if (optind == argc)
+		usage_error("no command given");
 	if (optind + 1 != argc)
-		usage(2);
+		usage_error("one command at a time: unexpected '%s'",
+		    argv[optind + 1]);
 	cmd = argv[optind];
-	if (nft && strcmp(cmd, "print") != 0) {
-		fprintf(stderr, "nfqd-rules: --nft goes with print only\n");
-		return 2;
-	}
+	if (strcmp(cmd, "install") != 0 && strcmp(cmd, "remove") != 0 &&
+	    strcmp(cmd, "status") != 0 && strcmp(cmd, "print") != 0)
+		usage_error("unknown command '%s'", cmd);
+	if (nft && strcmp(cmd, "print") != 0)
+		usage_error("--nft goes with print only");
+	if (json && strcmp(cmd, "status") != 0)
+		usage_error("--json goes with status only");
 	signal(SIGPIPE, SIG_DFL);
 
 	if (strcmp(cmd, "install") == 0 || strcmp(cmd, "print") == 0) {
@@ -1233,14 +1458,12 @@ main(int argc, char **argv)
 		policy_free(pol);
 		return rc;
 	}
-	if (strcmp(cmd, "remove") != 0 && strcmp(cmd, "status") != 0)
-		usage(2);
 	/* Only the configuration: a broken exception list must not stop these. */
 	if (conf_load(path, &c, err, sizeof(err)) == -1) {
 		fprintf(stderr, "nfqd-rules: %s\n", err);
 		return 2;
 	}
-	rc = cmd[0] == 'r' ? cmd_remove(&c) : cmd_status(&c);
+	rc = cmd[0] == 'r' ? cmd_remove(&c) : cmd_status(&c, json);
 	conf_free(&c);
 	return rc;
 }

@@ -21,6 +21,8 @@ need_cmd make make
 need_cmd clang clang
 need_cmd python3 python3
 need_pkg libpcap libpcap-dev
+# replay of gzip-compressed captures (nfqd/replay.c)
+need_pkg zlib zlib1g-dev
 need_pkg libcjson libcjson-dev
 need_pkg cmocka libcmocka-dev
 need_pkg libndpi libndpi-dev

@@ -2,6 +2,10 @@
  * nfqd-pcapgen: write the captures used by nfqd's replay tests.
  *
  *	nfqd-pcapgen -o DIR
+ *	nfqd-pcapgen -b FILE [-s SEED] [-n CONNECTIONS] [-t SECONDS]
+ *	nfqd-pcapgen -h | -V
+ *
+ * Exit status: 0 written, 1 a file could not be written, 2 usage error.
  *
  * Everything is deterministic: timestamps, ISNs, IP IDs, TCP timestamps
  * and message bodies derive from fixed constants, so two runs produce
@@ -29,12 +33,15 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "../nfqd/nfqd.h"	/* NFQD_VERSION only */
 #include <unistd.h>
 
 #define PG_EPOCH	1789948800ULL	/* 2026-09-21 00:00:00 UTC */
@@ -2288,53 +2295,115 @@ cap_bench(const char *file, uint64_t seed, unsigned nconn, unsigned secs)
 	free(mem);
 }
 
-static void
-usage(void)
+static void __attribute__((noreturn))
+usage(int rc)
 {
-	fputs("usage: nfqd-pcapgen -o dir\n"
-	    "       nfqd-pcapgen -b file [-s seed] [-n connections] "
-	    "[-t seconds]\n", stderr);
-	exit(2);
+	fputs("usage: nfqd-pcapgen -o DIR\n"
+	    "       nfqd-pcapgen -b FILE [-s SEED] [-n CONNECTIONS] "
+	    "[-t SECONDS]\n"
+	    "       nfqd-pcapgen -h | -V\n"
+	    "  -o, --output DIR        write the test captures into DIR\n"
+	    "  -b, --bench FILE        write one benchmark capture\n"
+	    "  -s, --seed SEED         its seed (default 1)\n"
+	    "  -n, --connections N     its connections, 1-10000000 "
+	    "(default 90000)\n"
+	    "  -t, --seconds N         its duration, 1-86400 (default 300)\n"
+	    "  -h, --help              this help\n"
+	    "  -V, --version           print the version\n",
+	    rc ? stderr : stdout);
+	exit(rc);
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+usage_error(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fputs("nfqd-pcapgen: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage(2);
+}
+
+/* A whole decimal number, or a usage error naming the option. */
+static unsigned long long
+num_arg(const char *opt, const char *s)
+{
+	char			*end;
+	unsigned long long	 v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || s[0] == '-')
+		usage_error("%s: '%s' is not a number", opt, s);
+	return v;
 }
 
 int
 main(int argc, char *argv[])
 {
+	static const struct option opts[] = {
+		{ "bench",		required_argument,	NULL, 'b' },
+		{ "connections",	required_argument,	NULL, 'n' },
+		{ "output",		required_argument,	NULL, 'o' },
+		{ "seed",		required_argument,	NULL, 's' },
+		{ "seconds",		required_argument,	NULL, 't' },
+		{ "help",		no_argument,		NULL, 'h' },
+		{ "version",		no_argument,		NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
 	const char	*dir = NULL, *bench = NULL;
 	size_t		 i;
 	int		 ch;
-	unsigned long	 nconn = 90000, secs = 300;
+	unsigned long long nconn = 90000, secs = 300;
 	unsigned long long seed = 1;
 
-	while ((ch = getopt(argc, argv, "b:n:o:s:t:")) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":b:n:o:s:t:hV", opts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'b':
 			bench = optarg;
 			break;
 		case 'n':
-			nconn = strtoul(optarg, NULL, 10);
+			nconn = num_arg("-n", optarg);
 			break;
 		case 'o':
 			dir = optarg;
 			break;
 		case 's':
-			seed = strtoull(optarg, NULL, 10);
+			seed = num_arg("-s", optarg);
 			break;
 		case 't':
-			secs = strtoul(optarg, NULL, 10);
+			secs = num_arg("-t", optarg);
 			break;
+		case 'h':
+			usage(0);
+		case 'V':
+			printf("nfqd-pcapgen %s\n", NFQD_VERSION);
+			return 0;
+		case ':':
+			usage_error("%s needs an argument", argv[optind - 1]);
 		default:
-			usage();
+			if (optopt != 0)
+				usage_error("unknown option -%c", optopt);
+			usage_error("unknown option %s", argv[optind - 1]);
 		}
 	}
 	if (bench != NULL && dir == NULL && optind == argc) {
 		if (nconn < 1 || nconn > 10000000 || secs < 1 || secs > 86400)
-			pg_fatal("-n 1-10000000, -t 1-86400");
+			usage_error("-n is 1-10000000, -t 1-86400");
 		cap_bench(bench, seed, (unsigned)nconn, (unsigned)secs);
 		return 0;
 	}
-	if (dir == NULL || bench != NULL || optind != argc)
-		usage();
+	if (optind != argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	if (dir == NULL && bench == NULL)
+		usage_error("-o or -b is needed");
+	if (dir != NULL && bench != NULL)
+		usage_error("-o and -b go one at a time");
 	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
 		pg_fatal("%s: %s", dir, strerror(errno));
 

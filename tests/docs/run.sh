@@ -9,7 +9,20 @@
 #  - every key name nfqd/event.c can write (reload ones included, which a
 #    replay never shows) is part of such a `path`;
 #  - every key of the key table in nfqd/conf.c has its `.It Ic key` entry
-#    in man/nfqd.conf.5.
+#    in man/nfqd.conf.5;
+#  - the man pages as a reader sees them (`mandoc -Tutf8`): no quote mark
+#    opened inside another or closed twice, no doubled "", and no macro in
+#    the source that swallows the rest of its line (`.Ql a , Ql b`,
+#    `.Ql ok No or ...`, an Op inside an Op);
+#  - the programs against the pages (tests/docs/programs.py): the files
+#    `make install` puts are those in docs/deploy.md's table; the ipsets
+#    `nfqd-rules print` creates are those nfqd-rules(8) lists, and as many;
+#    every option a program's --help prints is in its page; every program
+#    answers -h/--help and -V/--version (exit 0, "PROGRAM VERSION"), and a
+#    usage error exits 2 with the usage on stderr, as the pages' EXIT
+#    STATUS say; each page's SEE ALSO and the unit's Documentation= name
+#    every page; README and the Makefile agree on `make demo` and bpf/.
+# The programs are taken from the folder of NFQD (bin/ by default).
 # Ends with "docs: N passed, N failed"; exits non-zero on any failure.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -183,6 +196,55 @@ else
 			bad "config key $k (nfqd/conf.c) has no '.It Ic $k' in $CONF5"
 		fi
 	done
+fi
+
+# ---- man pages as rendered, and their markup --------------------------
+
+if command -v mandoc >/dev/null 2>&1; then
+	for page in man/*.[1-9]; do
+		[ -f "$page" ] || continue
+		mandoc -Tutf8 "$page" >"$out/render" 2>/dev/null
+		"$PYTHON" "$top/tests/docs/quotes.py" "$page" "$out/render" \
+		    >"$out/quotes"
+		if [ -s "$out/quotes" ]; then
+			bad "quotes and markup of $page:"
+			sed 's/^/    /' "$out/quotes"
+		else
+			ok "quotes and markup of $page (mandoc -Tutf8)"
+		fi
+	done
+fi
+
+# ---- the programs against the pages ----------------------------------
+
+bindir=$(dirname "$NFQD")
+if [ ! -x "$bindir/nfqd-rules" ]; then
+	bad "$bindir/nfqd-rules is not built (make)"
+elif ! command -v mandoc >/dev/null 2>&1; then
+	:
+else
+	# make install into a scratch root (without the flags of a make
+	# that runs this test: SAN=1 must not change what is installed).
+	if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$top" \
+	    install DESTDIR="$out/root" PREFIX=/usr \
+	    >"$out/install.log" 2>&1; then
+		(cd "$out/root" && find . -type f | sed 's/^\.//' | sort) \
+		    >"$out/installed"
+	else
+		bad "make install DESTDIR=... failed:"
+		sed 's/^/    /' "$out/install.log"
+		: >"$out/installed"
+	fi
+	"$PYTHON" "$top/tests/docs/programs.py" "$top" "$bindir" \
+	    "$out/installed" >"$out/programs" 2>&1 ||
+	    echo "FAIL tests/docs/programs.py exited $?" >>"$out/programs"
+	while IFS= read -r line; do
+		case $line in
+		"ok   "*) ok "${line#ok   }" ;;
+		"FAIL "*) bad "${line#FAIL }" ;;
+		*) bad "tests/docs/programs.py: $line" ;;
+		esac
+	done <"$out/programs"
 fi
 
 echo "docs: $pass passed, $fail failed"

@@ -21,7 +21,9 @@
 # SMTP_TIMEOUT (swaks --timeout, default 5), E2E_VERBOSE=1,
 # FASTPATH=off|tc|xdp (make_conf turns on the eBPF fast path on every
 # router port; docs/fastpath.md), E2E_CONF_EXTRA (lines make_conf adds to
-# every config; tests/valgrind/run.sh: seccomp = no).
+# every config; tests/valgrind/run.sh: seccomp = no), E2E_WAIT (the
+# least a wait on the daemon's asynchronous work may take before it gives
+# up, default 30 s; see wait_for).
 
 set -u
 
@@ -35,6 +37,7 @@ PY=/usr/bin/python3		# Debian's, with python3-aiosmtpd (not pyenv's)
 SMTP_TIMEOUT=${SMTP_TIMEOUT:-5}
 KEEP=${KEEP:-0}
 E2E_VERBOSE=${E2E_VERBOSE:-0}
+E2E_WAIT=${E2E_WAIT:-30}
 FASTPATH=${FASTPATH:-off}
 ROUTER_PORTS="r-gw, r-ws, r-gen, r-old, r-phys, r-mta, r-cli"
 export PATH="$PATH:/usr/sbin:/sbin"
@@ -455,14 +458,17 @@ rules_dump() {	# for a failure report
 # Start nfqd -c CONF in the router; wait (bounded) until its queues are
 # bound.  Fails the test at once, with nfqd's stderr, if it exits first.
 nfqd_start() {	# CONF [WAIT_SECONDS]
-	local conf=$1 wait=${2:-10} i rc
+	local conf=$1 wait=${2:-0} i rc end
 	[ -x "$NFQD" ] || fatal "$NFQD is not built (make)"
+	[ "$wait" -ge "$E2E_WAIT" ] || wait=$E2E_WAIT	# a cap: see wait_for
+	end=$(( $(date +%s) + wait ))
 	echo "--- nfqd start $(date +%T.%N)" >>"$T/nfqd.err"
 	local from
 	from=$(wc -l <"$T/nfqd.err")
 	bg_ns "$R" "$T/nfqd.out" "$T/nfqd.err" "$NFQD" -c "$conf"
 	NFQD_PID=$BG_PID
-	for i in $(seq 1 $((wait * 10))); do
+	for ((i = 1; ; i++)); do
+		[ "$(date +%s)" -ge "$end" ] && break
 		if ! kill -0 "$NFQD_PID" 2>/dev/null; then
 			wait "$NFQD_PID"
 			rc=$?
@@ -508,11 +514,7 @@ nfqd_alive() { [ -n "$NFQD_PID" ] && kill -0 "$NFQD_PID" 2>/dev/null; }
 
 # Wait (bounded) until CONF's queues are no longer bound.
 wait_unbound() {	# CONF [SECONDS]
-	for _ in $(seq 1 $((${2:-5} * 10))); do
-		queues_unbound "$1" && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_for "${2:-0}" queues_unbound "$1"
 }
 
 # A trafgen(8) configuration: SYNs cli -> r-cli, from 203.0.113.LO-HI
@@ -532,20 +534,33 @@ trafgen_syns() {	# LO HI
 CFG
 }
 
+# What the daemon does asynchronously (an event written, a stats snapshot,
+# a reconnect, a reload) is waited for, never slept on: poll COMMAND every
+# 0.1 s until it succeeds, until a deadline on the clock (a loaded machine
+# stretches every poll, so a count of polls is no bound).  The cap is
+# generous, at least E2E_WAIT: only a real failure reaches it, and a
+# passing test never waits for it.  0 once COMMAND succeeded, 1 at the cap.
+wait_for() {	# SECONDS COMMAND [ARGS...]
+	local secs=$1 end
+	shift
+	[ "$secs" -ge "$E2E_WAIT" ] 2>/dev/null || secs=$E2E_WAIT
+	end=$(( $(date +%s) + secs ))
+	until "$@"; do
+		[ "$(date +%s)" -ge "$end" ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
 # Number of EVE lines that are events of TYPE (0 if none / no file).
 eve_count() {	# EVE TYPE [KEY=VALUE ...]
 	"$PY" "$E2E_DIR/check.py" count "$@"
 }
 
-# Wait (bounded) until eve_count EVE TYPE ... >= N.
+# Wait (bounded: wait_for) until eve_count EVE TYPE ... >= N.
+eve_at_least() { [ "$(eve_count "${@:2}")" -ge "$1" ]; }
 eve_wait() {	# SECONDS N EVE TYPE [KEY=VALUE ...]
-	local secs=$1 n=$2
-	shift 2
-	for _ in $(seq 1 $((secs * 10))); do
-		[ "$(eve_count "$@")" -ge "$n" ] && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_for "$1" eve_at_least "${@:2}"
 }
 
 # The entry NAME of stats.sinks in EVE's last stats event, printed; 0
@@ -594,18 +609,16 @@ status_get() {	# KEY
 	"$PY" "$E2E_DIR/check.py" get "$T/ctl.json" "$1"
 }
 
-# Send SIGHUP and wait (bounded) for one more reload event with STATUS
-# (ok or failed) in EVE.
+# Send SIGHUP and wait (bounded: wait_for) for one more reload event with
+# STATUS (ok or failed) in EVE.
+reloads_above() {	# N EVE STATUS
+	[ "$("$PY" "$E2E_DIR/check.py" reload "$2" "$3")" -gt "$1" ]
+}
 nfqd_hup() {	# STATUS [EVE] [SECONDS]
 	local eve=${2:-$T/eve.json} n
 	n=$("$PY" "$E2E_DIR/check.py" reload "$eve" "$1")
 	kill -HUP "$NFQD_PID" 2>/dev/null || return 1
-	for _ in $(seq 1 $((${3:-5} * 10))); do
-		[ "$("$PY" "$E2E_DIR/check.py" reload "$eve" "$1")" -gt "$n" ] &&
-		    return 0
-		sleep 0.1
-	done
-	return 1
+	wait_for "${3:-0}" reloads_above "$n" "$eve" "$1"
 }
 
 # deliver_loop TAG SRC DST N: N deliveries one after the other, in the
@@ -671,15 +684,14 @@ ipt_pkts() {	# NS iptables|ip6tables TABLE CHAIN RE
 
 # Wait (bounded) until nfqd's counters (a snapshot a second) have every
 # packet the kernel queued to queue 0; NFQD_SEEN gets that count.
-nfqd_settle() {	# [SECONDS]
+nfqd_caught_up() {
 	local seq
-	for _ in $(seq 1 $((${1:-5} * 5))); do
-		seq=$(nfq_proc 0 seq)
-		NFQD_SEEN=$(status_get stats.decoder.pkts)
-		[ "$NFQD_SEEN" = "$seq" ] && return 0
-		sleep 0.2
-	done
-	return 1
+	seq=$(nfq_proc 0 seq)
+	NFQD_SEEN=$(status_get stats.decoder.pkts)
+	[ -n "$seq" ] && [ "$NFQD_SEEN" = "$seq" ]
+}
+nfqd_settle() {	# [SECONDS]
+	wait_for "${1:-0}" nfqd_caught_up
 }
 
 # A TCP listener on 127.0.0.1:PORT in the router that accepts and never

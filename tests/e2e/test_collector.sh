@@ -51,11 +51,15 @@ deliver $CLI4   $GW4    inbound
 refused $CLI4   $WS4    inbound
 CASES
 
-# Both collectors have this traffic's policy events, live.
-sleep 1.5
-n_file=$(grep -c '"event_type":"policy"' "$T/eve.json")
-n_coll=$(cat "$T"/collect/eve-*.json 2>/dev/null | grep -c '"event_type":"policy"')
-n_rsys=$(grep -c '"event_type":"policy"' "$T/rsyslog.out" 2>/dev/null)
+# Both collectors have this traffic's policy events, live: wait until
+# each has as many as the file (bounded), then compare.
+policy_counts() {
+	n_file=$(grep -c '"event_type":"policy"' "$T/eve.json")
+	n_coll=$(cat "$T"/collect/eve-*.json 2>/dev/null | grep -c '"event_type":"policy"')
+	n_rsys=$(grep -c '"event_type":"policy"' "$T/rsyslog.out" 2>/dev/null)
+	[ "$n_file" -ge 4 ] && [ "$n_coll" = "$n_file" ] && [ "${n_rsys:-0}" = "$n_file" ]
+}
+wait_for 30 policy_counts
 if [ "$n_file" -ge 4 ] && [ "$n_coll" = "$n_file" ]; then
 	pass "nfqd-collect got every policy event live ($n_coll)"
 else
@@ -80,9 +84,14 @@ refused $WS6    $MTA6   outbound
 CASES
 nfqd_alive && pass "nfqd still running with its collector dead" ||
     fail "nfqd died with its collector"
-sleep 1.5
-if eve_sink_stat "$T/eve.json" "tcp://127.0.0.1:$port" \
-    'not s["connected"] and s["dropped"] + s["queued"] > 0'
+# A stats event (one a second) that shows it: waited for, bounded.
+collector_down() {
+	eve_sink_stat "$T/eve.json" "tcp://127.0.0.1:$port" \
+	    'not s["connected"] and s["dropped"] + s["queued"] > 0' >"$T/sink-stat"
+}
+wait_for 30 collector_down
+cat "$T/sink-stat"
+if collector_down
 then
 	pass "stats.sinks: the tcp collector is down, its events counted (queued or dropped)"
 else

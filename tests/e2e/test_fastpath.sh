@@ -64,6 +64,11 @@ fp_stat() {	# EVE KEY
 	"$PY" "$E2E_DIR/check.py" stat "$1" "stats.fastpath.$2"
 }
 
+# The running daemon's stats.fastpath.dropped is N or more.
+fp_dropped_at_least() {	# N
+	[ "$(status_get stats.fastpath.dropped)" -ge "$1" ] 2>/dev/null
+}
+
 # ---- 2. the flood, in each mode ----
 # xdp-small: a one-page ring buffer (a test knob), so that most records
 # find no room and the kernel's per-source counts carry them.
@@ -114,8 +119,11 @@ CASES
 		fail "$run: flood sent '${sent:-nothing}' of $FLOOD_N"
 		show_tail "$T/flood-$run.out" 5
 	fi
-	# Everything read from the ring buffer before the stop's flush.
-	sleep 1
+	# Every SYN sent has met the kernel program before the stop detaches
+	# it (its counters, a snapshot a second; the stop then reads what
+	# is left in the ring buffer): waited for, bounded.
+	wait_for 30 fp_dropped_at_least $((FLOOD_N + ${tg_sent:-0})) ||
+	    fail "$run: the kernel program had not dropped $((FLOOD_N + ${tg_sent:-0})) SYNs within ${E2E_WAIT} s"
 	nfqd_stop TERM 20
 	[ "$NFQD_RC" = 0 ] || fail "$run: nfqd exit status $NFQD_RC"
 	if grep -q "falling back" "$T/nfqd.err"; then

@@ -42,17 +42,42 @@ attempt_shape() {	# SRC DST SHAPE WANT
 		    --part "$1" >>"$T/craft.log" 2>&1 ||
 		    fail "craft.py $1 $shape $src -> $dst failed"
 	}
+	local s0
+	s0=$(nfq_proc 0 seq)
 	craft syn
 	# The data segments only once the SYN is decided (nfqd's event; a
-	# tiny first fragment, left to the kernel, gets a second): on a
-	# loaded machine, sent while the SYN was still queued, they once
-	# raced it through conntrack and were lost (1 run in about 7).
-	if [ "$shape" = tinyfrag ]; then sleep 1
-	else eve_wait 5 1 "$EVE" policy src_port="$sport" ||
-	    fail "$shape $src -> $dst: the SYN not decided within 5 s"
+	# tiny first fragment, which nfqd cannot read and leaves to the
+	# kernel, writes none: the queue's verdict on it): on a loaded
+	# machine, sent while the SYN was still queued, they once raced it
+	# through conntrack and were lost (1 run in about 7).
+	if [ "$shape" = tinyfrag ]; then
+		wait_for 30 queue_verdicts_since "$s0" ||
+		    fail "$shape $src -> $dst: the SYN not queued and answered within ${E2E_WAIT} s"
+	else eve_wait 30 1 "$EVE" policy src_port="$sport" ||
+	    fail "$shape $src -> $dst: the SYN not decided within ${E2E_WAIT} s"
 	fi
 	craft data
 	FLOWS+=("$sport $src $dst $shape $want")
+}
+
+# Queue 0 took a packet after SEQ, and none waits for a verdict.
+queue_verdicts_since() {	# SEQ
+	[ "$(nfq_proc 0 seq)" -gt "$1" ] && [ "$(nfq_proc 0 total)" = 0 ]
+}
+# Every attempt decided (its policy event), every allowed one's 4 packets
+# at the MTA, and nfqd has read all the kernel queued: then the counts are
+# final (a blocked attempt's packets, dropped, are never waited for).
+all_settled() {
+	local f sp src dst shape want ipt n
+	for f in "${FLOWS[@]}"; do
+		read -r sp src dst shape want <<<"$f"
+		[ "$(eve_count "$EVE" policy src_port="$sp")" -ge 1 ] || return 1
+		[ "$want" = allowed ] || continue
+		ipt=iptables; case $dst in *:*) ipt=ip6tables ;; esac
+		n=4; [ "$shape" = tinyfrag ] && n=3	# its SYN refused, below
+		[ "$(ipt_pkts "$mta" "$ipt" filter INPUT "ev-$sp")" -ge $n ] || return 1
+	done
+	[ "$(nfq_proc 0 total)" = 0 ] && nfqd_caught_up
 }
 
 for shape in plain ipopt frag; do
@@ -63,7 +88,7 @@ for shape in plain ext atomic frag tinyfrag long; do
 	attempt_shape "$GW6" "$MTA6" $shape allowed
 	attempt_shape "$WS6" "$MTA6" $shape blocked
 done
-sleep 1
+wait_for 30 all_settled || fail "not every attempt decided and delivered within ${E2E_WAIT} s"
 declare -A PLAIN=()
 for f in "${FLOWS[@]}"; do
 	read -r sp src dst shape want <<<"$f"
@@ -92,7 +117,9 @@ done
 # TCP header (RFC 8200 forbids it) as it is, not reassembled: nfqd cannot
 # read its ports, and nothing on an SMTP port passes undecided: refused,
 # allowed sender or not, and counted.  Every other packet nfqd parsed.
-sleep 1
+# Its counters are a snapshot a second: read once it has every packet the
+# kernel queued.
+nfqd_settle 30 || fail "nfqd's counters behind the kernel's"
 inv=$(status_get stats.decoder.invalid)
 und=$(status_get stats.policy.unparsed_dropped)
 [ "$inv" = 2 ] && [ "$und" = 2 ] &&

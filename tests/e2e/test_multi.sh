@@ -127,12 +127,13 @@ fi
 grep -q "10.20.9.20" "$E1" && fail "the entry is still in r1's file" ||
     pass "the entry is gone from r1's file"
 
-# Events: host and the hash, in reload and stats events.
-sleep 1.5
-for r in r1 r2; do
-	if "$PY" - "$T/$r/eve.json" "$r" "$h1" <<'PY'
+# Events: host and the hash, in reload and stats events: the stats event
+# after the last reload (one a second) is waited for, bounded.
+hash_events() {	# ROUTER
+	"$PY" - "$T/$1/eve.json" "$1" "$h1" <<'PY'
 import json, sys
-ev = [json.loads(l) for l in open(sys.argv[1])]
+# whole lines only: the writer may be in the middle of one
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.endswith("\n")]
 host, h = sys.argv[2], sys.argv[3]
 rel = [e for e in ev if e["event_type"] == "reload"]
 st = [e for e in ev if e["event_type"] == "stats"]
@@ -144,6 +145,10 @@ print("    %s: %d events, last reload %s, last stats %s" % (host, len(ev),
       st and st[-1]["stats"].get("exceptions_sha256")))
 sys.exit(0 if ok else 1)
 PY
+}
+for r in r1 r2; do
+	wait_for 30 hash_events "$r" >/dev/null
+	if hash_events "$r"
 	then
 		pass "$r: every event says host $r; the last reload and stats events carry the hash"
 	else

@@ -200,7 +200,9 @@ json 'j["ok"] and j["pid"] == '"$NFQD_PID"' and j["stats"]["policy"]["blocked"] 
     { fail "status"; ctl_report; }
 ( attempt flows-1 "$WS4" "$MTA4" ) &
 apid=$!
-sleep 1.5
+# Its flow is in the table from its first packet: asked until it shows.
+ws_flow() { ctl flows "$WS4"; json 'j["ok"] and j["matched"] >= 1'; }
+wait_for 30 ws_flow
 ctl flows "$WS4"
 json 'j["ok"] and j["matched"] >= 1 and all(f["src_ip"] == "10.20.3.44" and f["action"] == "blocked" for f in j["flows"])' &&
     pass "flows $WS4: its blocked connection" || { fail "flows $WS4"; ctl_report; }

@@ -156,7 +156,7 @@ CASES
 # ---- logrotate: move the file, SIGHUP, a new one by the user ----
 mv "$EVE" "$EVE.1"
 kill -HUP "$pid"
-for _ in $(seq 1 50); do [ -s "$EVE" ] && break; sleep 0.1; done
+wait_for 30 test -s "$EVE"
 [ "$(stat -c %U "$EVE" 2>/dev/null)" = "$U" ] && pass "reopened after logrotate: new $EVE, owned by $U" ||
     fail "no new event file after SIGHUP"
 eve_wait 5 1 "$EVE" reload reload.status=ok && pass "the SIGHUP reload event is in the new file" ||

@@ -33,7 +33,7 @@ refused $WS6    $MTA6   outbound
 CASES
 
 kill -USR1 "$NFQD_PID"
-for _ in $(seq 1 30); do grep -q 'nfqd: stats:' "$T/nfqd.err" && break; sleep 0.1; done
+wait_for 30 grep -q 'nfqd: stats:' "$T/nfqd.err"
 if grep -q 'nfqd: stats: .* allowed and .* blocked connections' "$T/nfqd.err"; then
 	pass "SIGUSR1 logged the stats"
 else

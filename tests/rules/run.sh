@@ -355,11 +355,40 @@ t_status() {
 	newns d || return 1
 	rules d -c "$SAMPLE" status >"$T/d.st0"; r=$?
 	[ $r = 1 ] || { bad "status before install: $r, expected 1"; return 1; }
-	grep -q '^status: not installed' "$T/d.st0" || { bad "not 'not installed'"; return 1; }
+	grep -q '^status: not installed: SMTP-port traffic .* not filtered' "$T/d.st0" ||
+	    { bad "not 'not installed', or not that SMTP passes unfiltered"; cat "$T/d.st0"; return 1; }
+	# Nothing sends packets to the queue: no word of NFQD-DEGRADED there.
+	grep -q '^  queue 0: not bound, and no rule of nfqd.s sends it packets$' "$T/d.st0" &&
+	! grep -q 'go to NFQD-DEGRADED' "$T/d.st0" ||
+	    { bad "queue line before install"; cat "$T/d.st0"; return 1; }
+	rules d -c "$SAMPLE" status --json >"$T/d.js0"; r=$?
+	[ $r = 1 ] || { bad "status --json before install: $r, expected 1"; return 1; }
+	"$PY" - "$T/d.js0" 'not installed' 'not filtered' <<'PY' || { bad "status --json before install"; cat "$T/d.js0"; return 1; }
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["status"] == sys.argv[2] and d["smtp"] == sys.argv[3], d
+assert all(c["state"] == "missing" for f in d["families"] for c in f["chains"])
+assert d["queues"] == [{"queue": 0, "bound": False}], d["queues"]
+PY
 	rules d -c "$SAMPLE" install >/dev/null || return 1
 	rules d -c "$SAMPLE" status >"$T/d.st1"; r=$?
 	cat "$T/d.st1"
 	[ $r = 0 ] || { bad "status after install: $r, expected 0"; return 1; }
+	rules d -c "$SAMPLE" status --json >"$T/d.js1"; r=$?
+	[ $r = 0 ] || { bad "status --json after install: $r, expected 0"; return 1; }
+	# The JSON says what the text says: every set and its count.
+	"$PY" - "$T/d.js1" "$T/d.st1" <<'PY' || { bad "status --json after install"; cat "$T/d.js1"; return 1; }
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+text = open(sys.argv[2]).read()
+assert d["status"] == "installed" and d["smtp"] == "queued", d
+sets = {s["name"]: s["elements"] for s in d["sets"]}
+assert sets == {m[0]: int(m[1]) for m in
+    re.findall(r"^  (\S+): (\d+) elements?$", text, re.M)}, sets
+assert sets["nfqd-in4"] == 4, sets
+assert all(c["state"] == "as configured" for f in d["families"] for c in f["chains"])
+assert all(j["state"] == "present" for f in d["families"] for j in f["jumps"])
+PY
 	grep -q 'jump filter FORWARD rule 1 of 1' "$T/d.st1" &&
 	grep -q 'nfqd-in4: 4 elements' "$T/d.st1" &&
 	grep -q 'queue 0: not bound' "$T/d.st1" || { bad "status output"; return 1; }
