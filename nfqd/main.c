@@ -98,6 +98,7 @@ main(int argc, char **argv)
 	if (replay == NULL)		/* live, or -n: the border it runs */
 		main_warn_family(&pol->conf);
 	if (check) {
+		sinks_check_names(&pol->conf);	/* warnings only */
 		printf("configuration OK\n");
 		policy_free(pol);
 		return 0;
