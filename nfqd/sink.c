@@ -865,7 +865,10 @@ sink_drop_log(struct sink *k, int64_t now)
  * read by it (unix: SIOCOUTQ, what it has not read yet), that long ago.
  * Until then it keeps its room in the ring, and when the connection
  * breaks every line not yet counted is sent again on the next one: the
- * collector may get a line twice, never miss one nfqd counted.
+ * collector may get a line twice, never miss one nfqd counted.  Only when
+ * held lines fill half the queue (a small event-buffer at a high rate)
+ * is an acknowledged line counted at once, so that holding them does
+ * not cost drops.
  */
 static void
 stream_confirm(struct sink *k, int64_t now)
@@ -874,6 +877,7 @@ stream_confirm(struct sink *k, int64_t now)
 	uint64_t	 acked, lines = 0, pos = 0;
 	size_t		 i;
 	int		 outq;
+	bool		 rush;
 
 	if (k->ck_n == 0 || ioctl(k->sfd, SIOCOUTQ, &outq) == -1)
 		return;
@@ -887,9 +891,12 @@ stream_confirm(struct sink *k, int64_t now)
 			break;
 		c->acked = now;
 	}
+	/* held lines filling half the queue: acknowledged is enough */
+	rush = k->sent - atomic_load_explicit(&k->tail, memory_order_relaxed) >
+	    k->cap / 2;
 	while (k->ck_n > 0) {
 		c = &k->ckpt[k->ck_first];
-		if (c->acked == 0 || now - c->acked < SINK_CONFIRM_MS)
+		if (c->acked == 0 || (!rush && now - c->acked < SINK_CONFIRM_MS))
 			break;
 		pos = c->pos;
 		lines += c->lines;
