@@ -363,6 +363,22 @@ if [ "$(id -u)" = 0 ]; then
 	wait "$cpid" 2>/dev/null
 fi
 
+# The systemd unit's command line, as it is, with a scratch folder and a
+# free port: accepted and listening (systemd itself does not run here).
+unit=$top/nfqd/nfqd-collect.service
+args=$(sed -n 's|^ExecStart=/usr/sbin/nfqd-collect ||p' "$unit" |
+    sed "s|-d /var/log/nfqd-collect|-d $T/unit|; s|:5514|:$(free_port)|g")
+check "nfqd-collect.service: runs as its own user, with its own folder" \
+    sh -c 'grep -q "^User=nfqd-collect$" "$1" && grep -q "^LogsDirectory=nfqd-collect$" "$1"' sh "$unit"
+# shellcheck disable=SC2086
+if start_collector "$T/colu.log" "$T/unit" $args; then
+	ok "nfqd-collect.service's ExecStart: listening ($(grep -c "listening on" "$T/colu.log") sockets)"
+else
+	bad "nfqd-collect.service's ExecStart does not start: $args"
+fi
+kill -TERM "$cpid" 2>/dev/null
+wait "$cpid" 2>/dev/null
+
 # ---- rsyslog as the collector ----------------------------------------------
 
 if [ ! -x "$RSYSLOGD" ]; then
