@@ -54,7 +54,7 @@ CASES
 # Both collectors have this traffic's policy events, live.
 sleep 1.5
 n_file=$(grep -c '"event_type":"policy"' "$T/eve.json")
-n_coll=$(cat "$T"/collect/eve-*.json 2>/dev/null | grep -c '"event_type":"policy"')
+n_coll=$(cat "$T"/collect/*/eve-*.json 2>/dev/null | grep -c '"event_type":"policy"')
 n_rsys=$(grep -c '"event_type":"policy"' "$T/rsyslog.out" 2>/dev/null)
 if [ "$n_file" -ge 4 ] && [ "$n_coll" = "$n_file" ]; then
 	pass "nfqd-collect got every policy event live ($n_coll)"
@@ -90,7 +90,7 @@ else
 fi
 
 # It comes back: delivery resumes.
-before=$(cat "$T"/collect/eve-*.json 2>/dev/null | wc -l)
+before=$(cat "$T"/collect/*/eve-*.json 2>/dev/null | wc -l)
 collector_start
 run_cases after <<CASES
 deliver $GW4    $MTA4   outbound
@@ -98,7 +98,7 @@ refused $WS4    $MTA4   outbound
 CASES
 ok=0
 for _ in $(seq 70); do
-	now=$(cat "$T"/collect/eve-*.json 2>/dev/null | wc -l)
+	now=$(cat "$T"/collect/*/eve-*.json 2>/dev/null | wc -l)
 	[ "$now" -gt "$before" ] && { ok=1; break; }
 	sleep 0.5
 done
