@@ -259,6 +259,9 @@ install: all
 	sed 's|/usr/sbin/nfqd|$(PREFIX)/sbin/nfqd|g' nfqd/nfqd.service \
 	    >$(DESTDIR)$(UNITDIR)/nfqd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/nfqd.service
+	sed 's|/usr/sbin/nfqd-collect|$(PREFIX)/sbin/nfqd-collect|g' \
+	    nfqd/nfqd-collect.service >$(DESTDIR)$(UNITDIR)/nfqd-collect.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/nfqd-collect.service
 
 test-docs: $(BIN)/nfqd
 	@NFQD=$(BIN)/nfqd tests/docs/run.sh

@@ -1,15 +1,18 @@
 /*
  * A bounded single-producer single-consumer ring of events: a worker
  * pushes, the writer thread pops.  The packet path never waits: a push
- * into a full ring fails and the caller counts the drop.
+ * into a full ring fails and the caller counts the drop.  Its memory is
+ * taken, every page, when it is made.
  */
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "nfqd.h"
 
 struct evq {
 	struct event		*v;
+	size_t			 bytes;
 	uint32_t		 mask;
 	_Atomic uint32_t	 head;		/* next to pop */
 	_Atomic uint32_t	 tail;		/* next to push */
@@ -25,7 +28,15 @@ evq_new(uint32_t size)
 		n <<= 1;
 	if ((q = calloc(1, sizeof(*q))) == NULL)
 		return NULL;
-	if ((q->v = calloc(n, sizeof(*q->v))) == NULL) {
+	/*
+	 * Every page now (MAP_POPULATE), not as the ring first wraps: a
+	 * calloc'ed ring grew the daemon's RSS by megabytes over its first
+	 * minutes of load, which looks like a leak to whoever watches it.
+	 */
+	q->bytes = (size_t)n * sizeof(*q->v);
+	q->v = mmap(NULL, q->bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (q->v == MAP_FAILED) {
 		free(q);
 		return NULL;
 	}
@@ -38,7 +49,7 @@ evq_free(struct evq *q)
 {
 	if (q == NULL)
 		return;
-	free(q->v);
+	munmap(q->v, q->bytes);
 	free(q);
 }
 

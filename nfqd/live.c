@@ -210,6 +210,7 @@ writer_main(void *arg)
 	unsigned	 i, got;
 	long		 c, nap = 1, ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	cpu_set_t	 cpus;
+	bool		 stopping = false;
 
 	pthread_setname_np(pthread_self(), "nfqd-writer");
 	/*
@@ -225,6 +226,17 @@ writer_main(void *arg)
 		pthread_setaffinity_np(pthread_self(), sizeof(cpus), &cpus);
 	}
 	for (;;) {
+		/*
+		 * The stop: each worker now writes a flow event for every
+		 * connection it tracks, tens of thousands at once.  Rather
+		 * than drop what a sink's queue cannot take, wait for room,
+		 * within the stop's budget (docs/collectors.md).
+		 */
+		if (!stopping && atomic_load(&live_stop)) {
+			stopping = true;
+			sinks_set_deadline(l->sinks, clock_mono_ms() +
+			    SINK_EXIT_BUDGET_MS);
+		}
 		got = 0;
 		for (i = 0; i < l->nw; i++)
 			while (got < 1024 && evq_pop(l->w[i].evq, &ev)) {

@@ -128,6 +128,7 @@ main(int argc, char **argv)
 			log_warnx("%s", pol->warning);
 	}
 	if (check) {
+		sinks_check_names(&pol->conf);	/* warnings only */
 		printf("configuration OK\n");
 		policy_free(pol);
 		return 0;

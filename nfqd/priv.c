@@ -42,6 +42,7 @@
 #include <seccomp.h>
 
 #include "nfqd.h"
+#include "sink.h"
 
 /* Built with AddressSanitizer (make SAN=1): see allowed_san. */
 #if defined(__SANITIZE_ADDRESS__)
@@ -229,6 +230,25 @@ has_kafka_sink(const struct conf *c)
 	return false;
 }
 
+/*
+ * A tcp://, udp:// or redis:// sink with a host name: its thread looks
+ * the name up before every connection (sink.c), after the filter is
+ * loaded.  glibc's DNS client sends the A and AAAA queries together with
+ * sendmmsg; the rest (reading /etc/hosts and resolv.conf, a UDP or TCP
+ * socket, poll, a netlink socket for AI_ADDRCONFIG) is allowed anyway.
+ * Seen with strace -f on tests/e2e/test_sink_dns.sh.
+ */
+static const char *const allowed_dns[] = { "sendmmsg" };
+
+static bool
+has_named_sink(const struct conf *c)
+{
+	for (size_t i = 0; i < c->nevents; i++)
+		if (sink_spec_named(c->events[i]))
+			return true;
+	return false;
+}
+
 /* socket(2): these families only. */
 static const int families[] = { AF_UNIX, AF_INET, AF_INET6, AF_NETLINK };
 
@@ -297,6 +317,9 @@ priv_seccomp(const struct conf *c, char *err, size_t errlen)
 		goto fail;
 	if (has_kafka_sink(c) && add_names(ctx, allowed_kafka,
 	    sizeof(allowed_kafka) / sizeof(allowed_kafka[0]), err, errlen) == -1)
+		goto fail;
+	if (has_named_sink(c) && add_names(ctx, allowed_dns,
+	    sizeof(allowed_dns) / sizeof(allowed_dns[0]), err, errlen) == -1)
 		goto fail;
 	/* threads name themselves: nfqd-worker0, nfqd-writer, ... */
 	if (allow_arg0(ctx, SCMP_SYS(prctl), "prctl", PR_SET_NAME, err,

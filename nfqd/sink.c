@@ -22,14 +22,20 @@
  *
  * A record in the ring is a 16-byte header (length, enqueue time) and the
  * line.  Stream sinks send lines with a '\n'; datagram sinks one line per
- * datagram; syslog prefixes an RFC 5424 header.  A line cut short by a
- * broken stream connection is sent again, whole, on the next one.
+ * datagram; syslog prefixes an RFC 5424 header.  Stream sinks count a
+ * line written only once the collector has held it a moment on a live
+ * connection, and send again, on the next connection, every line the
+ * broken one had not confirmed (stream_confirm).
+ *
+ * At the daemon's stop, sinks_set_deadline turns the live sinks into
+ * waiting ones until a deadline, so that the last burst is delivered.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <linux/sockios.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -38,6 +44,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -55,6 +63,7 @@
 #define STABLE_MS		10000	/* a connection this old resets backoff */
 #define BATCH_MIN		65536
 #define CLOSE_DRAIN_MAX_MS	3000	/* live: the longest wait at exit */
+#define CKPT_MAX		1024	/* stream: sends awaiting confirmation */
 #define SYSLOG_HDR_MAX		256	/* room before the line */
 #define HOST_MAX		128	/* syslog HOSTNAME, cut to this */
 
@@ -132,9 +141,33 @@ struct sink {
 	/* sender thread only */
 	struct sockaddr_storage	 addr;
 	socklen_t		 addrlen;
+	bool			 named;		/* HOST is a name: resolved by */
+	char			 rhost[256];	/* the sender at each connect */
+	char			 rport[8];
+	int			 gai_err;	/* the last resolution's error */
 	int			 sfd;
 	char			*batch;
-	size_t			 bcap, blen, boff, bstart;
+	size_t			 bcap, blen, boff;
+
+	/*
+	 * Stream sinks (tcp, unix): lines sent but not yet confirmed stay in
+	 * the ring between tail and sent, and are sent again on the next
+	 * connection if this one breaks (see stream_confirm).
+	 */
+	bool			 hold;
+	uint64_t		 sent;		/* ring: next record to send */
+	uint64_t		 bpos;		/* ring position of batch[0] */
+	uint64_t		 blines;	/* whole lines of the batch sent */
+	uint64_t		 cbytes;	/* bytes sent on this connection */
+	struct ckpt {
+		uint64_t	 pos;		/* ring, after these lines */
+		uint64_t	 bytes;		/* cbytes after them */
+		uint64_t	 lines;
+		int64_t		 acked;		/* mono ms they were, 0: not yet */
+	}			*ckpt;
+	size_t			 ck_first, ck_n;
+	int64_t			 deadline;	/* live stop: wait for room until */
+	bool			 abandoned;	/* its thread outlived the stop */
 	bool			 held;		/* datagram: batch is unsent */
 	uint32_t		 backoff;	/* ms */
 	int64_t			 next_try, up_since, down_since, up_log_at;
@@ -154,6 +187,7 @@ struct sinks {
 	struct sink	 v[MAX_SINKS];
 	size_t		 n;
 	bool		 need_time;	/* a syslog sink stamps records */
+	int64_t		 deadline;	/* sinks_set_deadline, 0: none */
 };
 
 /* ---- time ---- */
@@ -529,7 +563,8 @@ ring_push(struct sink *k, const char *line, size_t len, int64_t us)
 		mark = sink_settled(k);
 		if (k->stalled && mark != k->stall_mark)
 			k->stalled = false;	/* it moves again */
-		if (!k->wait || k->stalled) {
+		if ((!k->wait && k->deadline == 0) || k->stalled ||
+		    (k->deadline != 0 && clock_mono_ms() >= k->deadline)) {
 			atomic_fetch_add_explicit(&k->dropped, 1,
 			    memory_order_relaxed);
 			return;
@@ -556,28 +591,27 @@ ring_push(struct sink *k, const char *line, size_t len, int64_t us)
 		sink_wake(k);
 }
 
-/* Consumer: the next record, or false if the ring is empty. */
+/*
+ * Consumer: the next record to send, or false if there is none.  It
+ * reads at `sent`; records before it and after `tail` are sent but held
+ * (stream sinks), and keep their room in the ring until confirmed.
+ */
 static bool
 ring_peek(struct sink *k, struct rec *r)
 {
-	uint64_t	 tail = atomic_load_explicit(&k->tail,
-			    memory_order_relaxed);
-
-	if (atomic_load(&k->head) == tail)	/* seq_cst: see ring_push */
+	if (atomic_load(&k->head) == k->sent)	/* seq_cst: see ring_push */
 		return false;
-	ring_get(k, tail, r, sizeof(*r));
+	ring_get(k, k->sent, r, sizeof(*r));
 	return true;
 }
 
 static void
 ring_take(struct sink *k, const struct rec *r, char *out)
 {
-	uint64_t	 tail = atomic_load_explicit(&k->tail,
-			    memory_order_relaxed);
-
-	ring_get(k, tail + sizeof(*r), out, r->len);
-	atomic_store_explicit(&k->tail, tail + sizeof(*r) + r->len,
-	    memory_order_release);
+	ring_get(k, k->sent + sizeof(*r), out, r->len);
+	k->sent += sizeof(*r) + r->len;
+	if (!k->hold)		/* settled by the caller: free its room now */
+		atomic_store_explicit(&k->tail, k->sent, memory_order_release);
 }
 
 /* ---- the sender thread ---- */
@@ -633,6 +667,41 @@ sink_setsockopts(struct sink *k, int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &v, sizeof(v));
 }
 
+/*
+ * A host name, looked up again before every connection, in this thread:
+ * a name that does not resolve (DNS not up yet at boot, a typo) is a
+ * connection that failed, retried with backoff while the queue fills.
+ */
+static int
+sink_lookup(struct sink *k)
+{
+	struct addrinfo	 hints, *res = NULL;
+	int		 rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = k->kind->socktype;
+	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+	rc = getaddrinfo(k->rhost, k->rport, &hints, &res);
+	if (atomic_load(&k->stop)) {
+		if (rc == 0)
+			freeaddrinfo(res);
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	if (rc != 0 || res == NULL || res->ai_addrlen > sizeof(k->addr)) {
+		k->gai_err = rc != 0 ? rc : EAI_FAIL;
+		if (res != NULL)
+			freeaddrinfo(res);
+		errno = 0;
+		return -1;
+	}
+	k->gai_err = 0;
+	memcpy(&k->addr, res->ai_addr, res->ai_addrlen);
+	k->addrlen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
 /* A connected socket in k->sfd, or -1 with errno. */
 static int
 sink_connect(struct sink *k)
@@ -642,6 +711,8 @@ sink_connect(struct sink *k)
 	socklen_t	 elen = sizeof(e);
 	short		 rev;
 
+	if (k->named && sink_lookup(k) == -1)
+		return -1;
 	fd = socket(k->addr.ss_family,
 	    k->kind->socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
@@ -714,8 +785,10 @@ sink_up_log(struct sink *k, int64_t now)
 
 /* A connect or send failed: close, schedule the next attempt, log. */
 static const char *
-sink_why(int e)
+sink_why(const struct sink *k, int e)
 {
+	if (k->gai_err != 0)
+		return gai_strerror(k->gai_err);
 	return e == 0 ? "closed by the collector" : strerror(e);
 }
 
@@ -727,14 +800,17 @@ sink_down(struct sink *k, int e, int64_t now, bool was_up)
 		k->sfd = -1;
 	}
 	atomic_store(&k->connected, false);
-	if (was_up && now - k->up_since >= STABLE_MS) {
+	/*
+	 * A connection that had been up a while starts the backoff afresh,
+	 * but never retries at once: a collector that closed it may be
+	 * stopping, its listener still open, and a new connection there
+	 * would take lines only to be reset (SINK_BACKOFF_MIN_MS first).
+	 */
+	if (was_up && now - k->up_since >= STABLE_MS)
 		k->backoff = SINK_BACKOFF_MIN_MS;
-		k->next_try = now;		/* once at once, then back off */
-	} else {
-		k->next_try = now + sink_jitter(k, k->backoff);
-		k->backoff = k->backoff * 2 > SINK_BACKOFF_MAX_MS ?
-		    SINK_BACKOFF_MAX_MS : k->backoff * 2;
-	}
+	k->next_try = now + sink_jitter(k, k->backoff);
+	k->backoff = k->backoff * 2 > SINK_BACKOFF_MAX_MS ?
+	    SINK_BACKOFF_MAX_MS : k->backoff * 2;
 	k->attempts++;
 	if (k->up_pending) {
 		/* it never really came back */
@@ -746,13 +822,14 @@ sink_down(struct sink *k, int e, int64_t now, bool was_up)
 		k->dropped_at_down = atomic_load(&k->dropped);
 		log_warnx("event sink %s: %s: %s; queuing up to %zu bytes, "
 		    "retrying with backoff", k->name, was_up ? "lost" :
-		    "cannot connect", sink_why(e), k->cap);
+		    k->gai_err != 0 ? "cannot resolve its host" :
+		    "cannot connect", sink_why(k, e), k->cap);
 		k->down_logged = true;
 		k->last_log = now;
 	} else if (now - k->last_log >= SINK_LOG_EVERY_S * 1000) {
 		log_warnx("event sink %s: still down after %llds (%s), %llu "
 		    "attempts; %llu events dropped so far", k->name,
-		    (long long)(now - k->down_since) / 1000, sink_why(e),
+		    (long long)(now - k->down_since) / 1000, sink_why(k, e),
 		    (unsigned long long)k->attempts,
 		    (unsigned long long)(atomic_load(&k->dropped) -
 		    k->dropped_at_down));
@@ -778,6 +855,78 @@ sink_drop_log(struct sink *k, int64_t now)
 	k->last_drop_log = now;
 }
 
+/*
+ * Stream sinks hold what they send.  A line handed to the kernel is not
+ * yet the collector's: a collector killed, or stopping, loses what it had
+ * not read, and so does a listener that closes with connections not yet
+ * accepted (the reset).  So a line is counted written only once the
+ * collector has had it for SINK_CONFIRM_MS on a connection still up:
+ * acknowledged by its host (TCP: SIOCOUTQ, our unacknowledged bytes) or
+ * read by it (unix: SIOCOUTQ, what it has not read yet), that long ago.
+ * Until then it keeps its room in the ring, and when the connection
+ * breaks every line not yet counted is sent again on the next one: the
+ * collector may get a line twice, never miss one nfqd counted.  Only when
+ * held lines fill half the queue (a small event-buffer at a high rate)
+ * is an acknowledged line counted at once, so that holding them does
+ * not cost drops.
+ */
+static void
+stream_confirm(struct sink *k, int64_t now)
+{
+	struct ckpt	*c;
+	uint64_t	 acked, lines = 0, pos = 0;
+	size_t		 i;
+	int		 outq;
+	bool		 rush;
+
+	if (k->ck_n == 0 || ioctl(k->sfd, SIOCOUTQ, &outq) == -1)
+		return;
+	acked = outq < 0 || (uint64_t)outq >= k->cbytes ? 0 :
+	    k->cbytes - (uint64_t)outq;
+	for (i = 0; i < k->ck_n; i++) {
+		c = &k->ckpt[(k->ck_first + i) % CKPT_MAX];
+		if (c->acked != 0)
+			continue;
+		if (c->bytes > acked)
+			break;
+		c->acked = now;
+	}
+	/* held lines filling half the queue: acknowledged is enough */
+	rush = k->sent - atomic_load_explicit(&k->tail, memory_order_relaxed) >
+	    k->cap / 2;
+	while (k->ck_n > 0) {
+		c = &k->ckpt[k->ck_first];
+		if (c->acked == 0 || (!rush && now - c->acked < SINK_CONFIRM_MS))
+			break;
+		pos = c->pos;
+		lines += c->lines;
+		k->ck_first = (k->ck_first + 1) % CKPT_MAX;
+		k->ck_n--;
+	}
+	if (lines > 0) {
+		atomic_store_explicit(&k->tail, pos, memory_order_release);
+		atomic_fetch_add(&k->written, lines);
+	}
+}
+
+/* Lines sent whole up to ring position pos, the connection at bytes. */
+static void
+stream_ckpt(struct sink *k, uint64_t pos, uint64_t bytes, uint64_t lines)
+{
+	struct ckpt	*c;
+
+	if (k->ck_n == CKPT_MAX) {	/* join the newest: later, never sooner */
+		c = &k->ckpt[(k->ck_first + k->ck_n - 1) % CKPT_MAX];
+		c->lines += lines;
+	} else {
+		c = &k->ckpt[(k->ck_first + k->ck_n++) % CKPT_MAX];
+		c->lines = lines;
+	}
+	c->pos = pos;
+	c->bytes = bytes;
+	c->acked = 0;
+}
+
 /* Wait for data; for a stream, notice the peer closing meanwhile. */
 static int
 sink_idle(struct sink *k)
@@ -793,7 +942,9 @@ sink_idle(struct sink *k)
 		atomic_store(&k->sleeping, 0);
 		return 0;
 	}
-	rev = sink_sleep(k, IDLE_WAKE_MS, stream ? k->sfd : -1, POLLIN);
+	/* lines held: look at the acknowledgements again soon */
+	rev = sink_sleep(k, k->ck_n > 0 ? SINK_CONFIRM_MS / 4 : IDLE_WAKE_MS,
+	    stream ? k->sfd : -1, POLLIN);
 	atomic_store(&k->sleeping, 0);
 	if (rev == 0)
 		return 0;
@@ -811,7 +962,9 @@ stream_fill(struct sink *k)
 {
 	struct rec	 r;
 
-	k->blen = k->boff = k->bstart = 0;
+	k->blen = k->boff = 0;
+	k->blines = 0;
+	k->bpos = k->sent;
 	while (ring_peek(k, &r) && k->blen + r.len + 1 <= k->bcap) {
 		ring_take(k, &r, k->batch + k->blen);
 		k->blen += r.len;
@@ -826,6 +979,7 @@ stream_step(struct sink *k)
 	ssize_t	 n;
 	size_t	 nl, i;
 
+	stream_confirm(k, clock_mono_ms());
 	if (k->boff == k->blen) {
 		stream_fill(k);
 		if (k->blen == 0)
@@ -835,29 +989,34 @@ stream_step(struct sink *k)
 	    MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n == -1) {
 		if (errno == EAGAIN || errno == EINTR) {
-			sink_sleep(k, IDLE_WAKE_MS, k->sfd, POLLOUT);
+			sink_sleep(k, k->ck_n > 0 ? SINK_CONFIRM_MS / 4 :
+			    IDLE_WAKE_MS, k->sfd, POLLOUT);
 			return 0;
 		}
 		return -1;
 	}
 	nl = count_nl(k->batch + k->boff, (size_t)n);
 	k->boff += (size_t)n;
+	k->cbytes += (uint64_t)n;
 	if (nl > 0) {
-		atomic_fetch_add(&k->written, nl);
 		for (i = k->boff; k->batch[i - 1] != '\n'; i--)
 			;
-		k->bstart = i;
+		k->blines += nl;
+		/* a record is its header and line, the line here its '\n' */
+		stream_ckpt(k, k->bpos + i + k->blines *
+		    (sizeof(struct rec) - 1), k->cbytes - (k->boff - i), nl);
 	}
 	return 0;
 }
 
-/* After a broken connection: resend from the first line not sent whole. */
+/* After a broken connection: send again all it had not confirmed. */
 static void
 stream_rewind(struct sink *k)
 {
-	memmove(k->batch, k->batch + k->bstart, k->blen - k->bstart);
-	k->blen -= k->bstart;
-	k->boff = k->bstart = 0;
+	k->sent = atomic_load_explicit(&k->tail, memory_order_relaxed);
+	k->blen = k->boff = 0;
+	k->blines = k->cbytes = 0;
+	k->ck_first = k->ck_n = 0;
 }
 
 /*
@@ -1037,24 +1196,96 @@ sink_resolve(struct sink *k, const char *rest, char *err, size_t errlen)
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = k->kind->socktype;
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	if ((rc = getaddrinfo(host, port, &hints, &res)) == EAI_NONAME) {
-		hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
-		rc = getaddrinfo(host, port, &hints, &res);
-	}
-	if (rc != 0) {
+	rc = getaddrinfo(host, port, &hints, &res);
+	if (rc != 0 && rc != EAI_NONAME) {
 		snprintf(err, errlen, "event sink %s: %s: %s", k->name, host,
 		    gai_strerror(rc));
 		return -1;
 	}
 	if (k->kind->proto != NULL && k->kind->proto->open(k, hp, path, err,
 	    errlen) == -1) {
-		freeaddrinfo(res);
+		if (res != NULL)
+			freeaddrinfo(res);
 		return -1;
+	}
+	if (rc == EAI_NONAME) {
+		/* a name: the sender looks it up, never this thread */
+		k->named = true;
+		snprintf(k->rhost, sizeof(k->rhost), "%s", host);
+		snprintf(k->rport, sizeof(k->rport), "%s", port);
+		return 0;
 	}
 	memcpy(&k->addr, res->ai_addr, res->ai_addrlen);
 	k->addrlen = res->ai_addrlen;
 	freeaddrinfo(res);
 	return 0;
+}
+
+/* spec's HOST, if it is a name that a sender looks up (not kafka://). */
+static bool
+spec_name(const char *spec, char *host, size_t hostlen, char *port,
+    size_t portlen)
+{
+	const struct sink_kind	*k;
+	struct addrinfo		 hints, *res = NULL;
+	const char		*rest, *path;
+	char			 hp[300], msg[ERRLEN];
+
+	if ((k = spec_kind(spec, &rest)) == NULL || !k->inet ||
+	    (k->proto != NULL && k->proto->run != NULL) ||
+	    proto_split(k, rest, hp, sizeof(hp), &path) == -1 ||
+	    spec_hostport(hp, host, hostlen, port, portlen, msg,
+	    sizeof(msg)) == -1)
+		return false;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	if (getaddrinfo(host, port, &hints, &res) == 0) {
+		freeaddrinfo(res);
+		return false;
+	}
+	return true;
+}
+
+bool
+sink_spec_named(const char *spec)
+{
+	char	 host[256], port[8];
+
+	return spec_name(spec, host, sizeof(host), port, sizeof(port));
+}
+
+/*
+ * nfqd -n: look up the sinks' host names now.  One that does not resolve
+ * is a warning, never an error: the daemon starts, queues the sink's
+ * events and keeps trying (a router may boot before its DNS).  Returns
+ * the number of names that did not resolve.
+ */
+int
+sinks_check_names(const struct conf *c)
+{
+	struct addrinfo	 hints, *res;
+	char		 host[256], port[8];
+	int		 rc, bad = 0;
+
+	for (size_t i = 0; i < c->nevents; i++) {
+		if (!spec_name(c->events[i], host, sizeof(host), port,
+		    sizeof(port)))
+			continue;
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_socktype = SOCK_STREAM;
+		hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+		res = NULL;
+		if ((rc = getaddrinfo(host, port, &hints, &res)) == 0) {
+			freeaddrinfo(res);
+			continue;
+		}
+		log_warnx("event sink %s: %s does not resolve now (%s); nfqd "
+		    "will queue its events and look the name up again, with "
+		    "backoff, until it does", c->events[i], host,
+		    gai_strerror(rc));
+		bad++;
+	}
+	return bad;
 }
 
 static int
@@ -1083,8 +1314,20 @@ sink_start(struct sinks *s, struct sink *k, const char *rest,
 	for (char *p = k->host; *p; p++)
 		if (*p <= ' ' || *p > '~')
 			*p = '_';
-	if ((k->ring = malloc(k->cap)) == NULL ||
-	    (k->batch = malloc(k->bcap)) == NULL) {
+	/*
+	 * The ring's pages are taken now, not as the first events touch
+	 * them: the daemon's memory is what it will be from the start.
+	 */
+	k->ring = mmap(NULL, k->cap, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (k->ring == MAP_FAILED) {
+		k->ring = NULL;
+		snprintf(err, errlen, "event sink %s: out of memory", k->name);
+		return -1;
+	}
+	k->hold = k->kind->proto == NULL && k->kind->socktype == SOCK_STREAM;
+	if ((k->batch = malloc(k->bcap)) == NULL || (k->hold &&
+	    (k->ckpt = calloc(CKPT_MAX, sizeof(*k->ckpt))) == NULL)) {
 		snprintf(err, errlen, "event sink %s: out of memory", k->name);
 		return -1;
 	}
@@ -1304,11 +1547,28 @@ sink_stop(struct sink *k)
 {
 	uint64_t	 left;
 
+	struct timespec	 ts;
+
 	if (!k->started)
 		return;
 	atomic_store(&k->stop, 1);
 	sink_wake(k);
-	pthread_join(k->thread, NULL);
+	/*
+	 * A sender sees the stop within a poll; one inside getaddrinfo (a
+	 * DNS server that does not answer) may take many seconds more: it
+	 * is left behind, with its memory, so that the stop keeps to its
+	 * budget.  Its events are counted as dropped.
+	 */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += SINK_JOIN_MAX_MS / 1000;
+	if (k->kind->proto != NULL && k->kind->proto->run != NULL)
+		pthread_join(k->thread, NULL);
+	else if (pthread_timedjoin_np(k->thread, NULL, &ts) != 0) {
+		pthread_detach(k->thread);
+		k->abandoned = true;
+		log_warnx("event sink %s: its thread is still looking up %s "
+		    "at exit; left behind", k->name, k->rhost);
+	}
 	k->started = false;
 	left = atomic_load(&k->enq) - sink_settled(k);	/* held ones too */
 	atomic_fetch_add(&k->dropped, left);
@@ -1328,8 +1588,9 @@ sinks_close(struct sinks *s)
 {
 	struct sink	*k;
 	size_t		 i;
-	uint32_t	 ms = 1000;
-	bool		 wait = false;
+	uint32_t	 ms = 1000, cap;
+	int64_t		 left;
+	bool		 wait = false, abandoned = false;
 	uint64_t	 lost = 0;
 
 	if (s == NULL)
@@ -1339,12 +1600,25 @@ sinks_close(struct sinks *s)
 			ms = s->v[i].drain_ms;
 			wait = s->v[i].wait;
 		}
-	/* live: a collector that is up gets a few seconds at exit */
-	sinks_drain_cap(s, ms, wait ? 0 : CLOSE_DRAIN_MAX_MS);
+	/*
+	 * live: a collector that is up gets a few seconds at exit, or what
+	 * is left of the stop's budget (sinks_set_deadline).
+	 */
+	cap = CLOSE_DRAIN_MAX_MS;
+	if (s->deadline != 0) {
+		left = s->deadline - clock_mono_ms();
+		cap = left < SINK_CONFIRM_MS * 2 ? SINK_CONFIRM_MS * 2 :
+		    (uint32_t)left;
+	}
+	sinks_drain_cap(s, ms, wait ? 0 : cap);
 	for (i = 0; i < s->n; i++) {
 		k = &s->v[i];
 		sink_stop(k);
 		lost += atomic_load(&k->dropped) + atomic_load(&k->failed);
+		if (k->abandoned) {
+			abandoned = true;	/* its thread still uses it */
+			continue;
+		}
 		if (k->kind != NULL && k->kind->proto != NULL && k->priv != NULL)
 			k->kind->proto->close(k);
 		if (k->own && k->fd != -1)
@@ -1352,11 +1626,31 @@ sinks_close(struct sinks *s)
 		if (k->efd != -1)
 			close(k->efd);
 		free(k->fbuf);
-		free(k->ring);
+		if (k->ring != NULL)
+			munmap(k->ring, k->cap);
 		free(k->batch);
+		free(k->ckpt);
 	}
-	free(s);
+	if (!abandoned)
+		free(s);
 	return lost;
+}
+
+/*
+ * The daemon is stopping: from now on a full queue makes sinks_write wait
+ * for room, as replay does, until deadline (mono ms), so that the last
+ * burst (a flow event for every connection still tracked) is delivered
+ * rather than dropped.  A sink that makes no progress for its drain time
+ * (1 s) is still given up at once.  sinks_close drains within the same
+ * deadline.  Called by the thread that calls sinks_write.
+ */
+void
+sinks_set_deadline(struct sinks *s, int64_t deadline)
+{
+	s->deadline = deadline;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].kind->socktype != 0)
+			s->v[i].deadline = deadline;
 }
 
 /* ---- for sinks in files of their own (sink_ext.h) ---- */

@@ -20,7 +20,9 @@
  *	kafka://HOST:PORT/TOPIC[?P=V&...]	librdkafka (sink_kafka.c)
  *
  * HOST is an IPv4 literal, an IPv6 literal in brackets ([2001:db8::5]) or
- * a name, resolved once by sinks_open and never again.
+ * a name, looked up by the sink's own thread before every connection (a
+ * name that does not resolve is a connection that failed: retried with
+ * backoff while the queue fills); kafka:// leaves that to librdkafka.
  *
  * stdout and file: are written by the caller's thread (a local file does
  * not wait for a collector; a failed write is counted, never retried).
@@ -45,6 +47,9 @@
 #define SINK_BACKOFF_MIN_MS	500
 #define SINK_BACKOFF_MAX_MS	30000
 #define SINK_LOG_EVERY_S	60		/* rate limit of sink logs */
+#define SINK_CONFIRM_MS		200	/* stream: held this long, counted */
+#define SINK_EXIT_BUDGET_MS	10000	/* live stop: burst and drain */
+#define SINK_JOIN_MAX_MS	2000	/* a sender stuck in a lookup */
 
 struct sink_opts {
 	size_t		 buffer;	/* bytes per queued sink; 0: default */
@@ -73,5 +78,8 @@ struct sinks	*sinks_open_opts(const struct conf *, const struct sink_opts *,
 		    char *, size_t);
 void		 sinks_stats(struct sinks *, struct sink_stat *, size_t *);
 uint64_t	 sinks_drain(struct sinks *, uint32_t);
+void		 sinks_set_deadline(struct sinks *, int64_t);
+bool		 sink_spec_named(const char *);
+int		 sinks_check_names(const struct conf *);
 
 #endif

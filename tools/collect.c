@@ -3,28 +3,40 @@
  * security officer asks for first.
  *
  *	nfqd-collect [-v] [-d DIR] [--tcp ADDR:PORT] [--udp ADDR:PORT]
- *	    [--unix PATH] [--unix-dgram PATH] [--retention DAYS]
+ *	    [--unix PATH] [--unix-dgram PATH] [--allow CIDR]
+ *	    [--unix-mode MODE] [--unix-group GROUP] [--retention DAYS]
  *	    [--fsync SECONDS]
  *	nfqd-collect report DIR [--since DATE] [--until DATE] [-c CONF]
  *	    [--json]
  *
  * The collector runs in the foreground, one poll loop: any number of
  * listeners (each option may be given more than once), up to MAX_CLIENTS
- * stream clients.  Every line (a stream line, or a datagram; a syslog
- * header in front, RFC 5424 or syslog(3)'s, is taken off) must be one
- * JSON object of at most LINE_MAX bytes, or it is counted and dropped.
- * It is appended, as it came, to DIR/eve-YYYY-MM-DD.json for the UTC
- * date of its own `timestamp` (of its arrival when it has none); files
- * are fsync'ed on a timer.  Files older than the retention period (60
- * days unless told) are removed at start and after every UTC midnight.
+ * stream clients.  It trusts no one: a TCP or UDP sender outside the
+ * --allow prefixes (loopback alone without one) is refused, counted and
+ * logged; unix sockets get --unix-mode and --unix-group.  Every line (a
+ * stream line, or a datagram; a syslog header in front, RFC 5424 or
+ * syslog(3)'s, is taken off) must be an nfqd event (event_valid) of at
+ * most LINE_MAX bytes, or it is counted, logged and never stored.  It is
+ * appended, byte for byte as it came, to DIR/SENDER/eve-YYYY-MM-DD.json
+ * for the UTC date of its own `timestamp`: SENDER is the sender's
+ * address, or local-uid-N for a unix socket's peer, so that which router
+ * sent an event is recorded beside it without touching it.  Files are
+ * fsync'ed on a timer.  Files older than the retention period (60 days
+ * unless told) are removed at start and after every UTC midnight.
  *
- * Exit status: 0 after SIGTERM/SIGINT, 1 on a runtime failure, 2 on a
- * usage or configuration error.
+ * At SIGTERM it closes its listeners first (a sender reconnecting finds
+ * nothing, rather than a connection that will be reset), stores what its
+ * open connections already sent, then exits.
+ *
+ * Exit status: 0 after SIGTERM/SIGINT, 1 on a runtime failure (a socket
+ * that cannot be bound), 2 on a usage or configuration error, found
+ * before anything is bound.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -47,7 +59,9 @@
 #define LINE_MAX_LEN	65536		/* bytes, without the newline */
 #define MAX_LISTENERS	16
 #define MAX_CLIENTS	1024
-#define MAX_DAYFILES	8		/* open daily files */
+#define MAX_DAYFILES	32		/* open daily files, all senders */
+#define MAX_ALLOW	64		/* --allow prefixes */
+#define SENDER_MAX	64		/* "2001:db8::1", "local-uid-998" */
 #define DAYFILE_BUF	65536
 #define DAYFILE_IDLE_S	600		/* close a file unused this long */
 #define UDP_RCVBUF	(8 << 20)
@@ -62,6 +76,7 @@ static const char *lkind_names[] = { "tcp", "udp", "unix", "unix-dgram" };
 struct listener {
 	int		 fd;
 	enum lkind	 kind;
+	char		 spec[MAX_PATH];	/* as given */
 	char		 name[MAX_PATH];	/* as bound, for the logs */
 	char		 path[MAX_PATH];	/* unix: removed at exit */
 };
@@ -72,10 +87,12 @@ struct client {
 	size_t		 len;
 	bool		 skipping;	/* inside a line that was too long */
 	char		 peer[80];
+	char		 sender[SENDER_MAX];	/* its folder */
 };
 
 struct dayfile {
 	char		 date[11];	/* "" unused */
+	char		 sender[SENDER_MAX];
 	int		 fd;
 	char		*buf;
 	size_t		 len;
@@ -85,7 +102,14 @@ struct dayfile {
 
 struct counters {
 	uint64_t	 lines, written, invalid, too_long, partial;
-	uint64_t	 no_timestamp, write_failed, clients, refused;
+	uint64_t	 write_failed, clients, refused;
+	uint64_t	 senders_refused;	/* not in --allow */
+};
+
+/* A rate-limited complaint: the first at once, then one a minute. */
+struct ratelog {
+	int64_t		 last;		/* mono s, 0: never */
+	uint64_t	 since;		/* not logged since then */
 };
 
 struct collector {
@@ -95,12 +119,17 @@ struct collector {
 	int		 verbose;
 	struct listener	 l[MAX_LISTENERS];
 	size_t		 nl;
+	struct prefix	 allow[MAX_ALLOW];
+	size_t		 nallow;
+	mode_t		 unix_mode;
+	gid_t		 unix_gid;	/* (gid_t)-1: unchanged */
 	struct client	*c;
 	size_t		 nc;
 	struct dayfile	 f[MAX_DAYFILES];
 	struct counters	 n;
 	int64_t		 today;		/* UTC days since 1970 */
-	int64_t		 last_fsync, last_fail_log, last_refuse_log;
+	int64_t		 last_fsync;
+	struct ratelog	 fail_log, refuse_log, sender_log, invalid_log;
 	char		*dgram;		/* LINE_MAX_LEN + 2 */
 };
 
@@ -116,6 +145,22 @@ say(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+/* True when this complaint is to be logged now; counts it otherwise. */
+static bool
+ratelog_due(struct ratelog *r, uint64_t *missed)
+{
+	int64_t	 now = clock_mono_ms() / 1000;
+
+	if (r->last != 0 && now - r->last < LOG_EVERY_S) {
+		r->since++;
+		return false;
+	}
+	*missed = r->since;
+	r->since = 0;
+	r->last = now;
+	return true;
 }
 
 static int64_t
@@ -167,13 +212,18 @@ file_day(const char *name, bool exact)
 
 /* ---- listeners ---- */
 
-/* ADDR:PORT, [V6]:PORT or *:PORT; port 0 picks one (logged). */
+/*
+ * ADDR:PORT, [V6]:PORT or *:PORT, the address numeric, the port 0-65535
+ * (0 picks one, logged): checked before anything is bound.
+ */
 static int
 addr_split(const char *s, char *host, size_t hostlen, char *port,
     size_t portlen)
 {
 	const char	*colon, *h = s;
 	size_t		 n;
+	unsigned long	 p;
+	char		*end;
 
 	if (*s == '[') {
 		const char *close = strchr(s, ']');
@@ -194,9 +244,13 @@ addr_split(const char *s, char *host, size_t hostlen, char *port,
 	    strlen(colon + 1) >= portlen ||
 	    strspn(colon + 1, "0123456789") != strlen(colon + 1))
 		return -1;
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (errno != 0 || p > 65535)
+		return -1;
 	memcpy(host, h, n);
 	host[n] = '\0';
-	strcpy(port, colon + 1);
+	snprintf(port, portlen, "%lu", p);
 	return 0;
 }
 
@@ -216,27 +270,43 @@ sockname(int fd, char *out, size_t len)
 	snprintf(out, len, strchr(h, ':') ? "[%s]:%s" : "%s:%s", h, p);
 }
 
-static int
-listen_inet(struct collector *co, enum lkind kind, const char *spec)
+/* The addresses of an inet spec, or NULL with a usage message. */
+static struct addrinfo *
+inet_resolve(enum lkind kind, const char *spec)
 {
-	struct addrinfo	 hints, *res, *ai;
-	struct listener	*l;
-	char		 host[256], port[8], where[128];
-	int		 fd, one = 1, rc, v = UDP_RCVBUF;
+	struct addrinfo	 hints, *res = NULL;
+	char		 host[256], port[8];
+	int		 rc;
 
 	if (addr_split(spec, host, sizeof(host), port, sizeof(port)) == -1) {
-		say("--%s %s: expected ADDRESS:PORT ([ADDRESS]:PORT for IPv6, "
-		    "*:PORT for all)", lkind_names[kind], spec);
-		return -1;
+		say("--%s %s: expected ADDRESS:PORT with a port from 0 to "
+		    "65535 ([ADDRESS]:PORT for IPv6, *:PORT for all)",
+		    lkind_names[kind], spec);
+		return NULL;
 	}
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = kind == L_TCP ? SOCK_STREAM : SOCK_DGRAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV | AI_NUMERICHOST;
 	if ((rc = getaddrinfo(strcmp(host, "*") == 0 ? NULL : host, port,
 	    &hints, &res)) != 0) {
-		say("--%s %s: %s", lkind_names[kind], spec, gai_strerror(rc));
-		return -1;
+		say("--%s %s: %s: %s", lkind_names[kind], spec, host,
+		    rc == EAI_NONAME ? "not a numeric address" :
+		    gai_strerror(rc));
+		return NULL;
 	}
+	return res;
+}
+
+static int
+listen_inet(struct collector *co, struct listener *spec)
+{
+	struct addrinfo	*res, *ai;
+	struct listener	*l;
+	char		 where[128];
+	int		 fd, one = 1, v = UDP_RCVBUF;
+
+	if ((res = inet_resolve(spec->kind, spec->spec)) == NULL)
+		return -1;
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		if (co->nl == MAX_LISTENERS) {
 			say("at most %d listeners", MAX_LISTENERS);
@@ -250,13 +320,13 @@ listen_inet(struct collector *co, enum lkind kind, const char *spec)
 		if (ai->ai_family == AF_INET6)
 			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
 			    sizeof(one));
-		if (kind == L_UDP &&
+		if (spec->kind == L_UDP &&
 		    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v,
 		    sizeof(v)) == -1)
 			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
-		    (kind == L_TCP && listen(fd, 128) == -1)) {
-			say("--%s %s: %s", lkind_names[kind], spec,
+		    (spec->kind == L_TCP && listen(fd, 128) == -1)) {
+			say("--%s %s: %s", lkind_names[spec->kind], spec->spec,
 			    strerror(errno));
 			close(fd);
 			freeaddrinfo(res);
@@ -264,10 +334,10 @@ listen_inet(struct collector *co, enum lkind kind, const char *spec)
 		}
 		l = &co->l[co->nl++];
 		l->fd = fd;
-		l->kind = kind;
+		l->kind = spec->kind;
 		sockname(fd, where, sizeof(where));
-		snprintf(l->name, sizeof(l->name), "%s %s", lkind_names[kind],
-		    where);
+		snprintf(l->name, sizeof(l->name), "%s %s",
+		    lkind_names[spec->kind], where);
 		say("listening on %s", l->name);
 	}
 	freeaddrinfo(res);
@@ -275,44 +345,121 @@ listen_inet(struct collector *co, enum lkind kind, const char *spec)
 }
 
 static int
-listen_unix(struct collector *co, enum lkind kind, const char *path)
+unix_check(enum lkind kind, const char *path)
+{
+	if (path[0] == '\0' || strlen(path) >=
+	    sizeof(((struct sockaddr_un *)NULL)->sun_path)) {
+		say("--%s %s: a socket path has 1-%zu bytes", lkind_names[kind],
+		    path, sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+listen_unix(struct collector *co, struct listener *spec)
 {
 	struct sockaddr_un	 sun;
 	struct listener		*l;
 	struct stat		 st;
-	int			 fd;
+	const char		*path = spec->spec;
+	int			 fd, one = 1;
+	mode_t			 old;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path) || path[0] == '\0') {
-		say("--%s %s: a socket path has 1-%zu bytes", lkind_names[kind],
-		    path, sizeof(sun.sun_path) - 1);
-		return -1;
-	}
 	if (co->nl == MAX_LISTENERS) {
 		say("at most %d listeners", MAX_LISTENERS);
 		return -1;
 	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
 	strcpy(sun.sun_path, path);
 	/* a socket left by a previous run goes; anything else stays */
 	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
 		unlink(path);
-	fd = socket(AF_UNIX, (kind == L_UNIX ? SOCK_STREAM : SOCK_DGRAM) |
+	fd = socket(AF_UNIX, (spec->kind == L_UNIX ? SOCK_STREAM : SOCK_DGRAM) |
 	    SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	/* no moment when the socket is more open than --unix-mode says */
+	old = umask(0777 & ~co->unix_mode);
 	if (fd == -1 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    (kind == L_UNIX && listen(fd, 128) == -1)) {
-		say("--%s %s: %s", lkind_names[kind], path, strerror(errno));
+	    (spec->kind == L_UNIX && listen(fd, 128) == -1)) {
+		umask(old);
+		say("--%s %s: %s", lkind_names[spec->kind], path,
+		    strerror(errno));
 		if (fd != -1)
 			close(fd);
 		return -1;
 	}
+	umask(old);
+	if (chmod(path, co->unix_mode) == -1 || (co->unix_gid != (gid_t)-1 &&
+	    chown(path, (uid_t)-1, co->unix_gid) == -1)) {
+		say("--%s %s: mode or group: %s", lkind_names[spec->kind], path,
+		    strerror(errno));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	/* the sender's uid on every datagram, for its folder */
+	if (spec->kind == L_UNIX_DGRAM)
+		setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
 	l = &co->l[co->nl++];
 	l->fd = fd;
-	l->kind = kind;
-	snprintf(l->name, sizeof(l->name), "%s %s", lkind_names[kind], path);
+	l->kind = spec->kind;
+	snprintf(l->name, sizeof(l->name), "%s %s", lkind_names[spec->kind],
+	    path);
 	snprintf(l->path, sizeof(l->path), "%s", path);
-	say("listening on %s", l->name);
+	say("listening on %s (mode %04o)", l->name, (unsigned)co->unix_mode);
 	return 0;
+}
+
+static void
+listeners_close(struct collector *co)
+{
+	for (size_t i = 0; i < co->nl; i++) {
+		close(co->l[i].fd);
+		if (co->l[i].path[0] != '\0')
+			unlink(co->l[i].path);
+	}
+	co->nl = 0;
+}
+
+/* ---- senders ---- */
+
+/* The sender's address (its folder), or false if --allow refuses it. */
+static bool
+sender_allowed(struct collector *co, const struct sockaddr *sa,
+    char *name, size_t len)
+{
+	struct ip_addr	 a;
+
+	memset(&a, 0, sizeof(a));
+	if (sa->sa_family == AF_INET) {
+		a.af = 4;
+		memcpy(a.b, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	} else if (sa->sa_family == AF_INET6) {
+		a.af = 6;
+		memcpy(a.b, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+	} else {
+		snprintf(name, len, "?");
+		return false;
+	}
+	addr_format(&a, name, len);
+	for (size_t i = 0; i < co->nallow; i++)
+		if (prefix_contains(&co->allow[i], &a))
+			return true;
+	return false;
+}
+
+static void
+sender_refused(struct collector *co, const char *what, const char *who)
+{
+	uint64_t	 missed;
+
+	co->n.senders_refused++;
+	if (ratelog_due(&co->sender_log, &missed))
+		say("refused %s from %s: not in --allow (%llu refused so far, "
+		    "%llu since the last such line)", what, who,
+		    (unsigned long long)co->n.senders_refused,
+		    (unsigned long long)missed);
 }
 
 /* ---- daily files ---- */
@@ -320,9 +467,9 @@ listen_unix(struct collector *co, enum lkind kind, const char *path)
 static void
 dayfile_write(struct collector *co, struct dayfile *f)
 {
-	size_t	 off = 0;
-	ssize_t	 w;
-	int64_t	 now;
+	size_t		 off = 0;
+	ssize_t		 w;
+	uint64_t	 missed;
 
 	while (off < f->len) {
 		if ((w = write(f->fd, f->buf + off, f->len - off)) > 0) {
@@ -335,13 +482,11 @@ dayfile_write(struct collector *co, struct dayfile *f)
 		for (size_t i = off; i < f->len; i++)
 			if (f->buf[i] == '\n')
 				co->n.write_failed++;
-		now = (clock_mono_ms() / 1000);
-		if (now - co->last_fail_log >= LOG_EVERY_S) {
-			say("eve-%s.json: write: %s (%llu lines lost so far)",
-			    f->date, strerror(w == -1 ? errno : EIO),
+		if (ratelog_due(&co->fail_log, &missed))
+			say("%s/eve-%s.json: write: %s (%llu lines lost so "
+			    "far)", f->sender, f->date,
+			    strerror(w == -1 ? errno : EIO),
 			    (unsigned long long)co->n.write_failed);
-			co->last_fail_log = now;
-		}
 		break;
 	}
 	f->len = 0;
@@ -362,16 +507,18 @@ dayfile_close(struct collector *co, struct dayfile *f)
 }
 
 static struct dayfile *
-dayfile_get(struct collector *co, const char *date)
+dayfile_get(struct collector *co, const char *sender, const char *date)
 {
 	struct dayfile	*f, *lru = &co->f[0];
 	char		 path[MAX_PATH];
 	size_t		 i;
 	int		 fd;
+	uint64_t	 missed;
 
 	for (i = 0; i < MAX_DAYFILES; i++) {
 		f = &co->f[i];
-		if (strcmp(f->date, date) == 0) {
+		if (strcmp(f->date, date) == 0 &&
+		    strcmp(f->sender, sender) == 0) {
 			f->used = (clock_mono_ms() / 1000);
 			return f;
 		}
@@ -380,16 +527,23 @@ dayfile_get(struct collector *co, const char *date)
 			lru = f;
 	}
 	dayfile_close(co, lru);
-	snprintf(path, sizeof(path), "%s/eve-%s.json", co->dir, date);
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (fd == -1) {
-		if ((clock_mono_ms() / 1000) - co->last_fail_log >= LOG_EVERY_S) {
+	snprintf(path, sizeof(path), "%s/%s", co->dir, sender);
+	if (mkdir(path, 0750) == -1 && errno != EEXIST) {
+		if (ratelog_due(&co->fail_log, &missed))
 			say("%s: %s", path, strerror(errno));
-			co->last_fail_log = (clock_mono_ms() / 1000);
-		}
+		return NULL;
+	}
+	snprintf(path, sizeof(path), "%s/%s/eve-%s.json", co->dir, sender,
+	    date);
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW, 0640);
+	if (fd == -1) {
+		if (ratelog_due(&co->fail_log, &missed))
+			say("%s: %s", path, strerror(errno));
 		return NULL;
 	}
 	snprintf(lru->date, sizeof(lru->date), "%s", date);
+	snprintf(lru->sender, sizeof(lru->sender), "%s", sender);
 	lru->fd = fd;
 	lru->len = 0;
 	lru->used = (clock_mono_ms() / 1000);
@@ -414,22 +568,19 @@ dayfiles_fsync(struct collector *co)
 		}
 }
 
-/* Remove eve-DATE.json* files whose whole day is older than retention. */
+/* Remove eve-DATE.json* files in folder whose day is before oldest. */
 static void
-retention_sweep(struct collector *co)
+retention_folder(struct collector *co, const char *folder, int64_t oldest,
+    const char *keep)
 {
 	DIR		*d;
 	struct dirent	*e;
-	int64_t		 day, oldest;
-	char		 path[MAX_PATH], keep[11];
+	int64_t		 day;
+	char		 path[MAX_PATH];
 	size_t		 i;
 
-	if (co->retention == 0)
-		return;
-	oldest = utc_day() - co->retention;	/* this day and later stay */
-	day_format(oldest, keep, sizeof(keep));
-	if ((d = opendir(co->dir)) == NULL) {
-		say("%s: %s", co->dir, strerror(errno));
+	if ((d = opendir(folder)) == NULL) {
+		say("%s: %s", folder, strerror(errno));
 		return;
 	}
 	while ((e = readdir(d)) != NULL) {
@@ -439,12 +590,43 @@ retention_sweep(struct collector *co)
 			if (co->f[i].date[0] != '\0' &&
 			    strncmp(e->d_name + 4, co->f[i].date, 10) == 0)
 				dayfile_close(co, &co->f[i]);
-		snprintf(path, sizeof(path), "%s/%s", co->dir, e->d_name);
+		snprintf(path, sizeof(path), "%s/%s", folder, e->d_name);
 		if (unlink(path) == 0)
 			say("removed %s: older than %d days (keeping %s and "
-			    "later)", e->d_name, co->retention, keep);
+			    "later)", path, co->retention, keep);
 		else
 			say("%s: %s", path, strerror(errno));
+	}
+	closedir(d);
+}
+
+/*
+ * Remove eve-DATE.json* files whose whole day is older than retention,
+ * in each sender's folder (and at the top, where an older nfqd-collect
+ * put them).
+ */
+static void
+retention_sweep(struct collector *co)
+{
+	DIR		*d;
+	struct dirent	*e;
+	struct stat	 st;
+	int64_t		 oldest;
+	char		 path[MAX_PATH], keep[11];
+
+	if (co->retention == 0)
+		return;
+	oldest = utc_day() - co->retention;	/* this day and later stay */
+	day_format(oldest, keep, sizeof(keep));
+	retention_folder(co, co->dir, oldest, keep);
+	if ((d = opendir(co->dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", co->dir, e->d_name);
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			retention_folder(co, path, oldest, keep);
 	}
 	closedir(d);
 }
@@ -501,14 +683,81 @@ syslog_strip(const char *p, const char *end)
 	return q <= end ? q : p;
 }
 
-static void
-line_in(struct collector *co, const char *p, size_t len)
+/*
+ * Is o an nfqd event?  The header every event has (docs/events.md):
+ * "timestamp" (2026-09-21T08:05:00.123456+0000), a known "event_type";
+ * for the events about one connection "flow_id", "src_ip", "src_port",
+ * "dest_ip", "dest_port", "proto"; and the object named after the type
+ * (an smtp event may have none).  NULL, or what is wrong.  Its day into
+ * *day.
+ */
+static const char *
+event_valid(const cJSON *o, int64_t *day)
 {
-	const char	*end = p + len, *pe = NULL;
-	cJSON		*o, *ts;
+	static const char *const types[] = { "policy", "flow", "stats",
+	    "reload", "smtp", "alert", "policy_summary", "quarantine",
+	    "exception_expired" };
+	static const char *const tuple[] = { "policy", "flow", "smtp",
+	    "alert" };
+	const cJSON	*ts, *type;
+	const char	*t;
+	size_t		 i;
+	bool		 known = false, has_tuple = false;
+
+	if (!cJSON_IsObject(o))
+		return "not a JSON object";
+	ts = cJSON_GetObjectItemCaseSensitive(o, "timestamp");
+	if (!cJSON_IsString(ts) || strlen(ts->valuestring) < 26 ||
+	    ts->valuestring[10] != 'T' || (*day = day_parse(ts->valuestring,
+	    10)) == -1)
+		return "no valid \"timestamp\"";
+	type = cJSON_GetObjectItemCaseSensitive(o, "event_type");
+	if (!cJSON_IsString(type))
+		return "no \"event_type\"";
+	t = type->valuestring;
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		known |= strcmp(t, types[i]) == 0;
+	if (!known)
+		return "an unknown \"event_type\"";
+	for (i = 0; i < sizeof(tuple) / sizeof(tuple[0]); i++)
+		has_tuple |= strcmp(t, tuple[i]) == 0;
+	if (has_tuple && (
+	    !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "flow_id")) ||
+	    !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "src_ip")) ||
+	    !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "src_port")) ||
+	    !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "dest_ip")) ||
+	    !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o,
+	    "dest_port")) ||
+	    !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "proto"))))
+		return "a connection's event without its flow_id, addresses, "
+		    "ports and proto";
+	if (strcmp(t, "smtp") != 0 &&
+	    !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(o, t)))
+		return "no object named after its event_type";
+	return NULL;
+}
+
+static void
+line_reject(struct collector *co, const char *sender, const char *why)
+{
+	uint64_t	 missed;
+
+	co->n.invalid++;
+	if (ratelog_due(&co->invalid_log, &missed))
+		say("rejected a line from %s: %s (%llu rejected so far, %llu "
+		    "since the last such line)", sender, why,
+		    (unsigned long long)co->n.invalid,
+		    (unsigned long long)missed);
+}
+
+static void
+line_in(struct collector *co, const char *sender, const char *p, size_t len)
+{
+	const char	*end = p + len, *pe = NULL, *why;
+	cJSON		*o;
 	char		 date[11];
 	struct dayfile	*f;
-	int64_t		 d;
+	int64_t		 d = -1;
 
 	while (end > p && (end[-1] == '\r' || end[-1] == '\n'))
 		end--;
@@ -517,30 +766,22 @@ line_in(struct collector *co, const char *p, size_t len)
 	if (len == 0)
 		return;
 	co->n.lines++;
-	o = cJSON_ParseWithLengthOpts(p, len, &pe, false);
-	if (o == NULL || !cJSON_IsObject(o)) {
-		co->n.invalid++;
-		cJSON_Delete(o);
+	if ((o = cJSON_ParseWithLengthOpts(p, len, &pe, false)) == NULL) {
+		line_reject(co, sender, "not JSON");
 		return;
 	}
 	for (; pe != NULL && pe < end; pe++)
 		if (*pe != ' ' && *pe != '\t')
 			break;
-	if (pe != NULL && pe < end) {
-		co->n.invalid++;	/* something after the object */
-		cJSON_Delete(o);
+	why = pe != NULL && pe < end ? "something after the object" :
+	    event_valid(o, &d);
+	cJSON_Delete(o);
+	if (why != NULL) {
+		line_reject(co, sender, why);
 		return;
 	}
-	ts = cJSON_GetObjectItemCaseSensitive(o, "timestamp");
-	if (cJSON_IsString(ts) && (d = day_parse(ts->valuestring,
-	    strlen(ts->valuestring))) != -1)
-		day_format(d, date, sizeof(date));
-	else {
-		co->n.no_timestamp++;
-		day_format(utc_day(), date, sizeof(date));
-	}
-	cJSON_Delete(o);
-	if ((f = dayfile_get(co, date)) == NULL) {
+	day_format(d, date, sizeof(date));
+	if ((f = dayfile_get(co, sender, date)) == NULL) {
 		co->n.write_failed++;
 		return;
 	}
@@ -568,15 +809,15 @@ client_close(struct collector *co, size_t i)
 	co->c[i] = co->c[--co->nc];
 }
 
-/* Read what is there; false when the client is gone. */
+/* Read what is there (turns reads at most); false when it is gone. */
 static bool
-client_read(struct collector *co, struct client *c)
+client_read(struct collector *co, struct client *c, int turns)
 {
 	ssize_t	 n;
 	char	*nl, *p;
 	size_t	 left;
 
-	for (int turns = 0; turns < 16; turns++) {
+	for (int t = 0; t < turns; t++) {
 		n = read(c->fd, c->buf + c->len, LINE_MAX_LEN + 1 - c->len);
 		if (n == 0)
 			return false;
@@ -589,7 +830,7 @@ client_read(struct collector *co, struct client *c)
 			if (c->skipping)
 				c->skipping = false;	/* its end */
 			else
-				line_in(co, p, (size_t)(nl - p));
+				line_in(co, c->sender, p, (size_t)(nl - p));
 			left -= (size_t)(nl + 1 - p);
 			p = nl + 1;
 		}
@@ -608,21 +849,32 @@ client_read(struct collector *co, struct client *c)
 static void
 client_accept(struct collector *co, struct listener *l)
 {
-	struct client	*c;
-	int		 fd;
-	int64_t		 now;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl;
+	struct ucred		 cr;
+	socklen_t		 crl = sizeof(cr);
+	struct client		*c;
+	char			 who[SENDER_MAX], h[NI_MAXHOST], p[NI_MAXSERV];
+	int			 fd;
+	uint64_t		 missed;
 
-	while ((fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK |
-	    SOCK_CLOEXEC)) != -1) {
+	for (;;) {
+		sl = sizeof(ss);
+		if ((fd = accept4(l->fd, (struct sockaddr *)&ss, &sl,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1)
+			break;
+		if (l->kind == L_TCP && !sender_allowed(co,
+		    (struct sockaddr *)&ss, who, sizeof(who))) {
+			close(fd);
+			sender_refused(co, "a connection", who);
+			continue;
+		}
 		if (co->nc == MAX_CLIENTS) {
 			close(fd);
 			co->n.refused++;
-			now = (clock_mono_ms() / 1000);
-			if (now - co->last_refuse_log >= LOG_EVERY_S) {
+			if (ratelog_due(&co->refuse_log, &missed))
 				say("%d clients already: refused one",
 				    MAX_CLIENTS);
-				co->last_refuse_log = now;
-			}
 			continue;
 		}
 		c = &co->c[co->nc];
@@ -633,19 +885,23 @@ client_accept(struct collector *co, struct listener *l)
 		}
 		c->fd = fd;
 		if (l->kind == L_TCP) {
-			struct sockaddr_storage	 ss;
-			socklen_t		 sl = sizeof(ss);
-			char			 h[NI_MAXHOST], p[NI_MAXSERV];
-
-			if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0 &&
-			    getnameinfo((struct sockaddr *)&ss, sl, h,
+			snprintf(c->sender, sizeof(c->sender), "%s", who);
+			if (getnameinfo((struct sockaddr *)&ss, sl, h,
 			    sizeof(h), p, sizeof(p),
 			    NI_NUMERICHOST | NI_NUMERICSERV) == 0)
 				snprintf(c->peer, sizeof(c->peer), "%.64s:%.8s",
 				    h, p);
-		} else
-			snprintf(c->peer, sizeof(c->peer), "on %.70s",
-			    l->path);
+		} else {
+			if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr,
+			    &crl) == 0)
+				snprintf(c->sender, sizeof(c->sender),
+				    "local-uid-%u", (unsigned)cr.uid);
+			else
+				snprintf(c->sender, sizeof(c->sender),
+				    "local-unknown");
+			snprintf(c->peer, sizeof(c->peer), "%.20s on %.50s",
+			    c->sender, l->path);
+		}
 		co->nc++;
 		co->n.clients++;
 		if (co->verbose)
@@ -656,13 +912,47 @@ client_accept(struct collector *co, struct listener *l)
 static void
 dgram_read(struct collector *co, struct listener *l)
 {
-	ssize_t	 n;
-	char	*p, *nl, *end;
+	struct sockaddr_storage	 ss;
+	union {
+		struct cmsghdr	 h;
+		char		 b[CMSG_SPACE(sizeof(struct ucred))];
+	}			 cm;
+	struct iovec		 iov;
+	struct msghdr		 mh;
+	struct cmsghdr		*ch;
+	struct ucred		 cr;
+	ssize_t			 n;
+	char			*p, *nl, *end, who[SENDER_MAX];
 
 	for (int i = 0; i < DGRAM_BATCH; i++) {
-		n = recv(l->fd, co->dgram, LINE_MAX_LEN + 2, MSG_TRUNC);
-		if (n == -1)
+		iov.iov_base = co->dgram;
+		iov.iov_len = LINE_MAX_LEN + 2;
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_name = &ss;
+		mh.msg_namelen = sizeof(ss);
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = cm.b;
+		mh.msg_controllen = sizeof(cm.b);
+		if ((n = recvmsg(l->fd, &mh, MSG_TRUNC)) == -1)
 			return;
+		if (l->kind == L_UDP) {
+			if (!sender_allowed(co, (struct sockaddr *)&ss, who,
+			    sizeof(who))) {
+				sender_refused(co, "a datagram", who);
+				continue;
+			}
+		} else {
+			snprintf(who, sizeof(who), "local-unknown");
+			for (ch = CMSG_FIRSTHDR(&mh); ch != NULL;
+			    ch = CMSG_NXTHDR(&mh, ch))
+				if (ch->cmsg_level == SOL_SOCKET &&
+				    ch->cmsg_type == SCM_CREDENTIALS) {
+					memcpy(&cr, CMSG_DATA(ch), sizeof(cr));
+					snprintf(who, sizeof(who),
+					    "local-uid-%u", (unsigned)cr.uid);
+				}
+		}
 		if ((size_t)n > LINE_MAX_LEN + 1) {
 			co->n.too_long++;
 			continue;
@@ -671,7 +961,7 @@ dgram_read(struct collector *co, struct listener *l)
 		for (p = co->dgram, end = p + n; p < end; p = nl + 1) {
 			if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 				nl = end;
-			line_in(co, p, (size_t)(nl - p));
+			line_in(co, who, p, (size_t)(nl - p));
 		}
 	}
 }
@@ -681,17 +971,37 @@ dgram_read(struct collector *co, struct listener *l)
 static void
 collector_stats(struct collector *co)
 {
-	say("%llu lines: %llu written, %llu invalid, %llu too long, %llu "
-	    "cut by a close, %llu without a timestamp, %llu lost to write "
-	    "errors; %llu clients (%llu refused)",
+	say("%llu lines: %llu written, %llu rejected (not an nfqd event), "
+	    "%llu too long, %llu cut by a close, %llu lost to write errors; "
+	    "%llu clients (%llu refused: too many), %llu connections or "
+	    "datagrams refused (not in --allow)",
 	    (unsigned long long)co->n.lines, (unsigned long long)co->n.written,
 	    (unsigned long long)co->n.invalid,
 	    (unsigned long long)co->n.too_long,
 	    (unsigned long long)co->n.partial,
-	    (unsigned long long)co->n.no_timestamp,
 	    (unsigned long long)co->n.write_failed,
 	    (unsigned long long)co->n.clients,
-	    (unsigned long long)co->n.refused);
+	    (unsigned long long)co->n.refused,
+	    (unsigned long long)co->n.senders_refused);
+}
+
+/*
+ * The stop: listeners first, so that a sender that reconnects is refused
+ * at once instead of sending into a connection nobody will accept; then
+ * what each open connection already sent is read and stored (a few
+ * reads, bounded: a sender that never pauses must not hold the stop);
+ * nfqd sends again whatever its broken connection had not confirmed.
+ */
+static void
+collector_stop(struct collector *co)
+{
+	size_t	 i;
+
+	listeners_close(co);
+	for (i = co->nc; i-- > 0;) {
+		client_read(co, &co->c[i], 64);
+		client_close(co, i);
+	}
 }
 
 static int
@@ -752,10 +1062,12 @@ collector_run(struct collector *co, int sfd)
 					collector_stats(co);
 					break;
 				}
+		if (stop)
+			break;
 		/* clients first: accept may move the array's tail */
 		for (i = np - nfix; i-- > 0;)
 			if (p[nfix + i].revents != 0 &&
-			    !client_read(co, &co->c[i]))
+			    !client_read(co, &co->c[i], 16))
 				client_close(co, i);
 		for (i = 0; i < co->nl; i++) {
 			if (!(p[1 + i].revents & POLLIN))
@@ -780,18 +1092,10 @@ collector_run(struct collector *co, int sfd)
 			retention_sweep(co);
 		}
 	}
-	for (i = co->nc; i-- > 0;) {
-		client_read(co, &co->c[i]);
-		client_close(co, i);
-	}
+	collector_stop(co);
 	for (i = 0; i < MAX_DAYFILES; i++) {
 		dayfile_close(co, &co->f[i]);
 		free(co->f[i].buf);
-	}
-	for (i = 0; i < co->nl; i++) {
-		close(co->l[i].fd);
-		if (co->l[i].path[0] != '\0')
-			unlink(co->l[i].path);
 	}
 	collector_stats(co);
 	free(co->c);
@@ -806,22 +1110,30 @@ usage(int rc)
 	fprintf(rc ? stderr : stdout,
 	    "usage: nfqd-collect [-v] [-d DIR] [--tcp ADDR:PORT] "
 	    "[--udp ADDR:PORT]\n"
-	    "           [--unix PATH] [--unix-dgram PATH] [--retention DAYS] "
-	    "[--fsync SECONDS]\n"
+	    "           [--unix PATH] [--unix-dgram PATH] [--allow CIDR]\n"
+	    "           [--unix-mode MODE] [--unix-group GROUP] "
+	    "[--retention DAYS] [--fsync SECONDS]\n"
 	    "       nfqd-collect report DIR [--since YYYY-MM-DD] "
 	    "[--until YYYY-MM-DD]\n"
 	    "           [-c nfqd.conf] [--json]\n"
-	    "  -d, --dir DIR        daily files eve-YYYY-MM-DD.json here "
+	    "       nfqd-collect -V | -h\n"
+	    "  -d, --dir DIR        DIR/SENDER/eve-YYYY-MM-DD.json "
 	    "(default %s)\n"
 	    "      --tcp ADDR:PORT  newline-delimited JSON over TCP "
 	    "([::1]:PORT, *:PORT)\n"
 	    "      --udp ADDR:PORT  one event per datagram\n"
 	    "      --unix PATH      a unix stream socket\n"
 	    "      --unix-dgram PATH  a unix datagram socket\n"
+	    "      --allow CIDR     accept TCP and UDP senders from here "
+	    "(repeatable;\n"
+	    "                       default 127.0.0.0/8 and ::1 only)\n"
+	    "      --unix-mode MODE the unix sockets' mode (default 0660)\n"
+	    "      --unix-group GROUP  the unix sockets' group\n"
 	    "      --retention DAYS remove files older than this (default "
 	    "%d; 0 keeps all)\n"
 	    "      --fsync SECONDS  sync the files this often (default 1)\n"
-	    "  -v, --verbose        log clients coming and going\n",
+	    "  -v, --verbose        log clients coming and going\n"
+	    "  -V, --version        print the version\n",
 	    DEFAULT_DIR, DEFAULT_KEEP);
 	exit(rc);
 }
@@ -850,29 +1162,90 @@ collect_main(int argc, char **argv)
 		{ "udp",	required_argument,	NULL, 'u' },
 		{ "unix",	required_argument,	NULL, 'x' },
 		{ "unix-dgram",	required_argument,	NULL, 'X' },
+		{ "allow",	required_argument,	NULL, 'a' },
+		{ "unix-mode",	required_argument,	NULL, 'm' },
+		{ "unix-group",	required_argument,	NULL, 'g' },
 		{ "retention",	required_argument,	NULL, 'r' },
 		{ "fsync",	required_argument,	NULL, 'f' },
 		{ "verbose",	no_argument,		NULL, 'v' },
+		{ "version",	no_argument,		NULL, 'V' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static struct listener	 want[MAX_LISTENERS];
 	struct collector	 co;
+	struct addrinfo		*res;
+	struct group		*gr;
 	struct stat		 st;
 	sigset_t		 set;
+	size_t			 nwant = 0, i;
+	char			*end, err[ERRLEN], pfx[PREFIX_STRLEN];
+	unsigned long		 m;
 	int			 ch, rc, sfd;
+	enum lkind		 kind;
 
 	memset(&co, 0, sizeof(co));
 	co.dir = DEFAULT_DIR;
 	co.retention = DEFAULT_KEEP;
 	co.fsync_s = 1;
-	while ((ch = getopt_long(argc, argv, "d:vh", opts, NULL)) != -1) {
-		rc = 0;
+	co.unix_mode = 0660;
+	co.unix_gid = (gid_t)-1;
+	/* Everything is checked first: a usage error binds nothing. */
+	while ((ch = getopt_long(argc, argv, "d:vVh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': co.dir = optarg; break;
-		case 't': rc = listen_inet(&co, L_TCP, optarg); break;
-		case 'u': rc = listen_inet(&co, L_UDP, optarg); break;
-		case 'x': rc = listen_unix(&co, L_UNIX, optarg); break;
-		case 'X': rc = listen_unix(&co, L_UNIX_DGRAM, optarg); break;
+		case 't': case 'u': case 'x': case 'X':
+			kind = ch == 't' ? L_TCP : ch == 'u' ? L_UDP :
+			    ch == 'x' ? L_UNIX : L_UNIX_DGRAM;
+			if (nwant == MAX_LISTENERS) {
+				say("at most %d listeners", MAX_LISTENERS);
+				return 2;
+			}
+			if (strlen(optarg) >= sizeof(want[0].spec)) {
+				say("--%s: too long", lkind_names[kind]);
+				return 2;
+			}
+			want[nwant].kind = kind;
+			snprintf(want[nwant].spec, sizeof(want[nwant].spec),
+			    "%s", optarg);
+			if (kind == L_TCP || kind == L_UDP) {
+				if ((res = inet_resolve(kind, optarg)) == NULL)
+					return 2;
+				freeaddrinfo(res);
+			} else if (unix_check(kind, optarg) == -1)
+				return 2;
+			nwant++;
+			break;
+		case 'a':
+			if (co.nallow == MAX_ALLOW) {
+				say("--allow: at most %d prefixes", MAX_ALLOW);
+				return 2;
+			}
+			if (prefix_parse(optarg, &co.allow[co.nallow], err,
+			    sizeof(err)) == -1) {
+				say("--allow %s: %s", optarg, err);
+				return 2;
+			}
+			co.nallow++;
+			break;
+		case 'm':
+			errno = 0;
+			m = strtoul(optarg, &end, 8);
+			if (*optarg < '0' || *optarg > '7' || *end != '\0' ||
+			    errno != 0 || m > 0777) {
+				say("--unix-mode: '%s' is not an octal mode "
+				    "(0000-0777, e.g. 0660)", optarg);
+				return 2;
+			}
+			co.unix_mode = (mode_t)m;
+			break;
+		case 'g':
+			if ((gr = getgrnam(optarg)) == NULL) {
+				say("--unix-group: no group '%s'", optarg);
+				return 2;
+			}
+			co.unix_gid = gr->gr_gid;
+			break;
 		case 'r':
 			co.retention = number_arg("--retention", optarg, 0,
 			    36500);
@@ -881,15 +1254,16 @@ collect_main(int argc, char **argv)
 			co.fsync_s = number_arg("--fsync", optarg, 1, 3600);
 			break;
 		case 'v': co.verbose++; break;
+		case 'V':
+			printf("nfqd-collect %s\n", NFQD_VERSION);
+			return 0;
 		case 'h': usage(0);
 		default: usage(2);
 		}
-		if (rc == -1)
-			return 1;
 	}
 	if (optind != argc)
 		usage(2);
-	if (co.nl == 0) {
+	if (nwant == 0) {
 		say("nothing to listen on: give --tcp, --udp, --unix or "
 		    "--unix-dgram");
 		return 2;
@@ -898,6 +1272,22 @@ collect_main(int argc, char **argv)
 	    access(co.dir, W_OK) == -1) {
 		say("%s: not a writable folder", co.dir);
 		return 2;
+	}
+	if (co.nallow == 0) {		/* this host alone */
+		prefix_parse("127.0.0.0/8", &co.allow[co.nallow++], err,
+		    sizeof(err));
+		prefix_parse("::1", &co.allow[co.nallow++], err, sizeof(err));
+	}
+	for (i = 0; i < nwant; i++)
+		if ((want[i].kind == L_TCP || want[i].kind == L_UDP ?
+		    listen_inet(&co, &want[i]) : listen_unix(&co,
+		    &want[i])) == -1) {
+			listeners_close(&co);
+			return 1;
+		}
+	for (i = 0; i < co.nallow; i++) {
+		prefix_format(&co.allow[i], pfx, sizeof(pfx));
+		say("accepting tcp and udp senders from %s", pfx);
 	}
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -908,10 +1298,12 @@ collect_main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if ((sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1) {
 		say("signalfd: %s", strerror(errno));
+		listeners_close(&co);
 		return 1;
 	}
-	say("writing to %s/eve-YYYY-MM-DD.json, keeping %d days%s", co.dir,
-	    co.retention, co.retention == 0 ? " (all: retention 0)" : "");
+	say("writing to %s/SENDER/eve-YYYY-MM-DD.json, keeping %d days%s",
+	    co.dir, co.retention, co.retention == 0 ? " (all: retention 0)" :
+	    "");
 	rc = collector_run(&co, sfd);
 	close(sfd);
 	return rc;
@@ -1367,6 +1759,28 @@ report_text(struct report *r, const char *dir, struct item *hosts,
 		printf("  none\n");
 }
 
+/* Read the daily files among the names of folder's entries. */
+static int
+report_folder(struct report *r, const char *folder, struct dirent **names,
+    int n, int64_t since, int64_t until)
+{
+	char	 path[MAX_PATH];
+	int64_t	 d;
+	int	 rc = 0;
+
+	for (int i = 0; i < n; i++) {
+		/* a file holds its date's events; a stray one is still read */
+		if ((d = file_day(names[i]->d_name, true)) != -1 &&
+		    d + 1 >= since && d - 1 <= until) {
+			snprintf(path, sizeof(path), "%s/%s", folder,
+			    names[i]->d_name);
+			if (report_file(r, path, since, until) == -1)
+				rc = -1;
+		}
+	}
+	return rc;
+}
+
 static int
 report_main(int argc, char **argv)
 {
@@ -1420,14 +1834,25 @@ report_main(int argc, char **argv)
 		return 2;
 	}
 	memset(&r, 0, sizeof(r));
+	if (report_folder(&r, dir, names, n, since, until) == -1)
+		rc = 1;
+	/* the collector's layout: a folder per sender (one level) */
 	for (i = 0; i < n; i++) {
-		/* a file holds its date's events; a stray one is still read */
-		if ((d = file_day(names[i]->d_name, true)) != -1 &&
-		    d + 1 >= since && d - 1 <= until) {
-			snprintf(path, sizeof(path), "%s/%s", dir,
-			    names[i]->d_name);
-			if (report_file(&r, path, since, until) == -1)
+		struct dirent	**sub = NULL;
+		struct stat	  st;
+		int		  ns;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+		if (names[i]->d_name[0] != '.' && lstat(path, &st) == 0 &&
+		    S_ISDIR(st.st_mode)) {
+			if ((ns = scandir(path, &sub, NULL, alphasort)) == -1)
+				say("%s: %s", path, strerror(errno));
+			else if (report_folder(&r, path, sub, ns, since,
+			    until) == -1)
 				rc = 1;
+			for (int j = 0; sub != NULL && j < ns; j++)
+				free(sub[j]);
+			free(sub);
 		}
 		free(names[i]);
 	}

@@ -62,6 +62,9 @@ need_cmd ip iproute2
 need_cmd conntrack conntrack
 # tests/e2e/test_privs.sh: a test user, nfqctl and nfqd as other users
 need_cmd setpriv util-linux
+# tests/e2e/test_sink_dns.sh: nfqd with an /etc/hosts of its own
+need_cmd unshare util-linux
+need_cmd mount mount
 # tests/e2e/test_reload.sh: gdb holds the event writer for the worst
 # moment of a logrotate
 need_cmd gdb gdb

@@ -246,7 +246,8 @@ ha_nfqd_start() {	# R
 
 collector_start() {
 	bg_ns "${P}siem" "$T/collect.out" "$T/collect.err" "$NFQD_COLLECT" \
-	    -d "$T/collect" --tcp "$SIEM4:$HA_PORT" --retention 0
+	    -d "$T/collect" --tcp "$SIEM4:$HA_PORT" --allow 10.20.0.0/16 \
+	    --retention 0
 	for _ in $(seq 50); do
 		ip netns exec "${P}siem" bash -c \
 		    "exec 3<>/dev/tcp/$SIEM4/$HA_PORT" 2>/dev/null && return 0

@@ -55,7 +55,7 @@ CASES
 # each has as many as the file (bounded), then compare.
 policy_counts() {
 	n_file=$(grep -c '"event_type":"policy"' "$T/eve.json")
-	n_coll=$(cat "$T"/collect/eve-*.json 2>/dev/null | grep -c '"event_type":"policy"')
+	n_coll=$(cat "$T"/collect/*/eve-*.json 2>/dev/null | grep -c '"event_type":"policy"')
 	n_rsys=$(grep -c '"event_type":"policy"' "$T/rsyslog.out" 2>/dev/null)
 	[ "$n_file" -ge 4 ] && [ "$n_coll" = "$n_file" ] && [ "${n_rsys:-0}" = "$n_file" ]
 }
@@ -99,7 +99,7 @@ else
 fi
 
 # It comes back: delivery resumes.
-before=$(cat "$T"/collect/eve-*.json 2>/dev/null | wc -l)
+before=$(cat "$T"/collect/*/eve-*.json 2>/dev/null | wc -l)
 collector_start
 run_cases after <<CASES
 deliver $GW4    $MTA4   outbound
@@ -107,7 +107,7 @@ refused $WS4    $MTA4   outbound
 CASES
 ok=0
 for _ in $(seq 70); do
-	now=$(cat "$T"/collect/eve-*.json 2>/dev/null | wc -l)
+	now=$(cat "$T"/collect/*/eve-*.json 2>/dev/null | wc -l)
 	[ "$now" -gt "$before" ] && { ok=1; break; }
 	sleep 0.5
 done

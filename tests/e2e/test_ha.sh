@@ -271,7 +271,7 @@ n1=$(eve_count "$T/r1/eve.json" policy)
 n2=$(eve_count "$T/r2/eve.json" policy)
 ok=0
 for _ in $(seq 1 50); do
-	cat "$T"/collect/eve-*.json >"$T/collected.json" 2>/dev/null
+	cat "$T"/collect/*/eve-*.json >"$T/collected.json" 2>/dev/null
 	[ "$(eve_count "$T/collected.json" policy host=r1)" = "$n1" ] &&
 	    [ "$(eve_count "$T/collected.json" policy host=r2)" = "$n2" ] &&
 	    { ok=1; break; }

@@ -114,12 +114,19 @@ else
 	bad "replay to tcp, udp and unix sinks (exit $?):"
 	sed 's/^/    /' "$T/net.err"
 fi
-wait_lines $((3 * nev)) "$C1"/eve-*.json
-cat "$C1"/eve-*.json >"$T/got1.json" 2>/dev/null
+wait_lines $((3 * nev)) "$C1"/*/eve-*.json
+cat "$C1"/*/eve-*.json >"$T/got1.json" 2>/dev/null
 check "every event arrived once per sink ($nev events x 3 sinks)" \
     pycheck copies "$T/want.json" "$T/got1.json" 3
 check "the daily file is named by the events' own date" \
-    test -f "$C1/eve-$(head -n 1 "$T/want.json" | cut -c15-24).json"
+    test -f "$C1/127.0.0.1/eve-$(head -n 1 "$T/want.json" | cut -c15-24).json"
+# the sender by folder: tcp and udp from 127.0.0.1, unix from our uid
+cat "$C1"/127.0.0.1/eve-*.json >"$T/got1-inet.json" 2>/dev/null
+cat "$C1"/local-uid-"$(id -u)"/eve-*.json >"$T/got1-unix.json" 2>/dev/null
+check "each sender's events in its own folder, byte for byte (127.0.0.1: tcp + udp)" \
+    pycheck copies "$T/want.json" "$T/got1-inet.json" 2
+check "each sender's events in its own folder, byte for byte (local-uid-$(id -u): unix)" \
+    pycheck copies "$T/want.json" "$T/got1-unix.json" 1
 
 # ---- the collector dies and comes back -------------------------------------
 
@@ -142,8 +149,8 @@ else
 fi
 check "the sinks said the collector was down" \
     grep -q "tcp://127.0.0.1:$TP: cannot connect" "$T/net2.err"
-wait_lines $((5 * nev - 1)) "$C1"/eve-*.json
-cat "$C1"/eve-*.json >"$T/got2.json" 2>/dev/null
+wait_lines $((5 * nev - 1)) "$C1"/*/eve-*.json
+cat "$C1"/*/eve-*.json >"$T/got2.json" 2>/dev/null
 # tcp and unix held their queues until it came back; udp cannot know
 check "what tcp and unix queued arrived once the collector was back" \
     pycheck copies "$T/want.json" "$T/got2.json" 5 6
@@ -186,20 +193,24 @@ for f in eve-2000-01-01.json "eve-$d61.json" "eve-$d61.json.gz" \
     eve-latest.json; do
 	echo '{}' >"$R/$f"
 done
+mkdir -p "$R/192.0.2.1"
+for f in "eve-$d61.json" "eve-$d60.json"; do echo '{}' >"$R/192.0.2.1/$f"; done
 start_collector "$T/colr.log" "$R" --unix "$T/r.sock"
 kill -TERM "$cpid" 2>/dev/null
 wait "$cpid" 2>/dev/null
 left=$(for f in "$R"/*; do basename "$f"; done | LC_ALL=C sort | tr '\n' ' ')
 keep=$(printf '%s\n' "eve-$d59.json" "eve-$d60.json" "eve-$(date -u +%F).json" \
-    eve-latest.json notes.txt | LC_ALL=C sort | tr '\n' ' ')
+    eve-latest.json notes.txt 192.0.2.1 | LC_ALL=C sort | tr '\n' ' ')
 if [ "$left" = "$keep" ]; then
 	ok "retention 60 days: removed 2000-01-01 and $d61, kept $d60 and later"
 else
 	bad "retention 60 days left: $left"
 	sed 's/^/    /' "$T/colr.log"
 fi
+check "retention in a sender's folder too: $d61 removed, $d60 kept" \
+    test "$(ls "$R/192.0.2.1" | tr '\n' ' ')" = "eve-$d60.json "
 check "retention logs what it removed" \
-    grep -q "removed eve-2000-01-01.json: older than 60 days" "$T/colr.log"
+    grep -q "removed $R/eve-2000-01-01.json: older than 60 days" "$T/colr.log"
 
 # ---- syslog-rfc5424 to the collector, and its report -----------------------
 
@@ -208,8 +219,8 @@ start_collector "$T/col2.log" "$C2" --unix-dgram "$T/d.sock" --retention 0
 col2=$cpid
 mkconf "$T/sys.conf" "syslog-rfc5424:$T/d.sock"
 replay "$T/sys.conf" "$T/sys.out" "$T/sys.err"
-wait_lines "$nev" "$C2"/eve-*.json
-cat "$C2"/eve-*.json >"$T/got3.json" 2>/dev/null
+wait_lines "$nev" "$C2"/*/eve-*.json
+cat "$C2"/*/eve-*.json >"$T/got3.json" 2>/dev/null
 check "syslog-rfc5424: to the collector: headers off, every event once" \
     pycheck copies "$T/want.json" "$T/got3.json" 1
 kill -TERM "$col2" 2>/dev/null
@@ -245,7 +256,7 @@ if [ -f "$FLOOD/nfqd.conf" ] && [ -f "$top/test-pcaps/scan.pcap" ]; then
 	    --replay "$top/test-pcaps/scan.pcap" >"$T/flood-want.json" 2>/dev/null
 	timeout 120 "$NFQD" -c "$T/flood.conf" \
 	    --replay "$top/test-pcaps/scan.pcap" >/dev/null 2>"$T/flood.err"
-	wait_lines "$(wc -l <"$T/flood-want.json")" "$C3"/eve-*.json
+	wait_lines "$(wc -l <"$T/flood-want.json")" "$C3"/*/eve-*.json
 	kill -TERM "$col3" 2>/dev/null
 	wait "$col3" 2>/dev/null
 	"$NFQD_COLLECT" report "$C3" --json -c "$FLOOD/nfqd.conf" \
@@ -254,6 +265,121 @@ if [ -f "$FLOOD/nfqd.conf" ] && [ -f "$top/test-pcaps/scan.pcap" ]; then
 	    pycheck report-json "$T/flood-want.json" "$T/flood-report.json" \
 	    "$FLOOD/nfqd.conf"
 fi
+
+# ---- a collector that trusts no one ---------------------------------------
+
+# Conventions: -V, -h, usage errors exit 2 before anything is bound.
+v=$("$NFQD_COLLECT" -V 2>&1)
+check "nfqd-collect -V prints its version ($v)" \
+    test "$v" = "nfqd-collect $("$NFQD" -V | sed 's/^nfqd //')"
+check "nfqd-collect -h: usage on stdout, exit 0" \
+    sh -c '"$1" -h | grep -q "^usage: nfqd-collect"' sh "$NFQD_COLLECT"
+usage_err() {	# NAME EXPECTED-MESSAGE ARGS...
+	name=$1 msg=$2
+	shift 2
+	"$NFQD_COLLECT" -d "$T" "$@" >"$T/usage.out" 2>&1
+	rc=$?
+	if [ $rc = 2 ] && grep -q -- "$msg" "$T/usage.out" &&
+	    ! grep -q "listening on" "$T/usage.out"; then
+		ok "usage error, exit 2, nothing bound: $name"
+	else
+		bad "$name: exit $rc"
+		sed 's/^/    /' "$T/usage.out"
+	fi
+}
+TPF=$(free_port)
+usage_err "--tcp 127.0.0.1:99999" "port from 0 to 65535" \
+    --unix "$T/u0.sock" --tcp 127.0.0.1:99999
+check "... and the unix socket named before it was not created" \
+    test ! -e "$T/u0.sock"
+usage_err "--udp localhost:5514 (a name)" "not a numeric address" \
+    --udp localhost:5514
+usage_err "--allow 10.0.0.1/8" "host bits set" --allow 10.0.0.1/8 \
+    --tcp "127.0.0.1:$TPF"
+usage_err "--unix-mode 888" "not an octal mode" --unix-mode 888 \
+    --unix "$T/u1.sock"
+usage_err "--unix-group with no such group" "no group" \
+    --unix-group nfqd-no-such-group --unix "$T/u1.sock"
+usage_err "an unknown option" "unrecognized option" --no-such-option
+usage_err "--tcp 127.0.0.1" "expected ADDRESS:PORT" --tcp 127.0.0.1
+
+# --allow: a sender outside it is refused (connection closed, datagram
+# dropped), counted and logged; nothing of it is stored.
+C4=$T/c4
+start_collector "$T/col4.log" "$C4" --tcp 127.0.0.1:0 --udp 127.0.0.1:0 \
+    --allow 192.0.2.0/24 --allow 2001:db8::/32 --retention 0
+col4=$cpid
+mkconf "$T/deny.conf" "tcp://127.0.0.1:$(port_of tcp "$T/col4.log"), udp://127.0.0.1:$(port_of udp "$T/col4.log")"
+replay "$T/deny.conf" "$T/deny.out" "$T/deny.err"
+kill -TERM "$col4" 2>/dev/null
+wait "$col4" 2>/dev/null
+check "--allow 192.0.2.0/24: nothing from 127.0.0.1 stored" \
+    test -z "$(find "$C4" -type f)"
+check "--allow: the refusal is logged with the sender" \
+    grep -q "refused a connection from 127.0.0.1: not in --allow" "$T/col4.log"
+check "--allow: refused datagrams are counted (udp: $nev)" \
+    grep -q "refused a datagram from 127.0.0.1\|[1-9][0-9]* connections or datagrams refused" "$T/col4.log"
+check "--allow: refusals logged at most once a minute each" \
+    test "$(grep -c "refused a" "$T/col4.log")" -le 2
+
+# Lines that are not nfqd events are rejected, counted, logged
+# rate-limited, never stored; the one event among them is stored as sent.
+C5=$T/c5
+start_collector "$T/col5.log" "$C5" --tcp 127.0.0.1:0 --unix "$T/c5.sock" \
+    --unix-mode 0600 --retention 0
+col5=$cpid
+good=$(grep '"event_type":"policy"' "$T/want.json" | head -n 1)
+"$PYTHON" - "$(port_of tcp "$T/col5.log")" "$good" <<'PY'
+import socket, sys
+bad = [b'not json', b'[1,2]', b'{"timestamp":"2026-09-21T08:00:00.000000+0000"}',
+       b'{"timestamp":"yesterday","event_type":"policy","policy":{}}',
+       b'{"timestamp":"2026-09-21T08:00:00.000000+0000","event_type":"nonsense"}',
+       b'{"timestamp":"2026-09-21T08:00:00.000000+0000","event_type":"policy","policy":{}}',
+       b'{"timestamp":"2026-09-21T08:00:00.000000+0000","event_type":"stats"}',
+       b'{"a":1} trailing']
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5)
+s.sendall(b"\n".join(bad) + b"\n" + sys.argv[2].encode() + b"\n")
+s.close()
+PY
+wait_lines 1 "$C5"/*/eve-*.json
+check "unix socket --unix-mode 0600: $(stat -c %a "$T/c5.sock" 2>/dev/null)" \
+    test "$(stat -c %a "$T/c5.sock" 2>/dev/null)" = 600
+kill -TERM "$col5" 2>/dev/null
+wait "$col5" 2>/dev/null
+check "8 lines that are not nfqd events rejected and counted" \
+    grep -q "9 lines: 1 written, 8 rejected" "$T/col5.log"
+check "rejects logged once a minute: one line, naming the sender" \
+    test "$(grep -c "rejected a line from 127.0.0.1" "$T/col5.log")" = 1
+check "the one event stored, byte for byte, nothing else" \
+    test "$(cat "$C5"/127.0.0.1/eve-*.json)" = "$good"
+
+# --unix-group: the socket's group
+C6=$T/c6
+grp=$(id -gn nobody 2>/dev/null || echo nogroup)
+if [ "$(id -u)" = 0 ]; then
+	start_collector "$T/col6.log" "$C6" --unix "$T/c6.sock" \
+	    --unix-group "$grp" --retention 0
+	check "--unix-group $grp: $(stat -c '%a %G' "$T/c6.sock")" \
+	    test "$(stat -c '%a %G' "$T/c6.sock")" = "660 $grp"
+	kill -TERM "$cpid" 2>/dev/null
+	wait "$cpid" 2>/dev/null
+fi
+
+# The systemd unit's command line, as it is, with a scratch folder and a
+# free port: accepted and listening (systemd itself does not run here).
+unit=$top/nfqd/nfqd-collect.service
+args=$(sed -n 's|^ExecStart=/usr/sbin/nfqd-collect ||p' "$unit" |
+    sed "s|-d /var/log/nfqd-collect|-d $T/unit|; s|:5514|:$(free_port)|g")
+check "nfqd-collect.service: runs as its own user, with its own folder" \
+    sh -c 'grep -q "^User=nfqd-collect$" "$1" && grep -q "^LogsDirectory=nfqd-collect$" "$1"' sh "$unit"
+# shellcheck disable=SC2086
+if start_collector "$T/colu.log" "$T/unit" $args; then
+	ok "nfqd-collect.service's ExecStart: listening ($(grep -c "listening on" "$T/colu.log") sockets)"
+else
+	bad "nfqd-collect.service's ExecStart does not start: $args"
+fi
+kill -TERM "$cpid" 2>/dev/null
+wait "$cpid" 2>/dev/null
 
 # ---- rsyslog as the collector ----------------------------------------------
 

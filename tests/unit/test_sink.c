@@ -546,6 +546,7 @@ test_tcp_reconnect(void **state UNUSED)
 	assert_int_equal(read_lines(cfd, 2, 2000, got, sizeof(got)), 2);
 	assert_string_equal(got, "{\"a\":1}\n{\"a\":2}\n");
 	assert_true(stat_of(s, 0).connected);
+	settle(s, 0, 2, 2000);	/* held SINK_CONFIRM_MS, then counted */
 
 	close(cfd);		/* the collector stops */
 	close(lfd);
@@ -569,6 +570,129 @@ test_tcp_reconnect(void **state UNUSED)
 	sinks_close(s);
 	close(cfd);
 	close(lfd);
+}
+
+/*
+ * Lines that went out on a connection that died within a moment are
+ * sent again: the collector accepted (the kernel did), never read, and
+ * closed (a collector killed, or a stopping one's listener reset).  They
+ * are not counted as written until a connection held them; the next
+ * connection gets all three, once each, in order.
+ */
+static void
+test_tcp_resend_unconfirmed(void **state UNUSED)
+{
+	struct sinks		*s;
+	struct sink_stat	 st;
+	uint16_t		 port = 0;
+	int			 lfd, cfd;
+	char			 spec[64], got[256];
+
+	lfd = tcp_listen(&port, 16);
+	snprintf(spec, sizeof(spec), "tcp://127.0.0.1:%u", port);
+	s = open_one(spec, 0, false, 0);
+	cfd = accept_within(lfd, 3000);
+	sinks_write(s, "{\"a\":1}", 7);
+	sinks_write(s, "{\"a\":2}", 7);
+	sinks_write(s, "{\"a\":3}", 7);
+	pause_ms(SINK_CONFIRM_MS / 4);	/* sent and acknowledged, unread */
+	st = stat_of(s, 0);
+	assert_int_equal(st.written, 0);
+	assert_int_equal(st.queued, 3);
+	close(cfd);			/* unread data: a reset */
+	close(lfd);
+	pause_ms(100);
+	st = stat_of(s, 0);
+	assert_int_equal(st.written, 0);
+	assert_int_equal(st.queued, 3);
+	lfd = tcp_listen(&port, 16);
+	cfd = accept_within(lfd, 5000);
+	assert_true(cfd >= 0);
+	assert_int_equal(read_lines(cfd, 3, 3000, got, sizeof(got)), 3);
+	assert_string_equal(got, "{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n");
+	settle(s, 0, 3, 2000);
+	st = stat_of(s, 0);
+	assert_int_equal(st.written, 3);
+	assert_int_equal(st.dropped, 0);
+	assert_int_equal(st.queued, 0);
+	sinks_close(s);
+	close(cfd);
+	close(lfd);
+}
+
+/*
+ * The live daemon's stop: past sinks_set_deadline a full queue waits for
+ * room while the collector reads, so a burst larger than the queue is
+ * delivered whole; without it, most of the burst is dropped.
+ */
+struct reader {
+	int		 fd;
+	size_t		 lines;
+};
+
+static void *
+reader_main(void *arg)
+{
+	struct reader	*r = arg;
+
+	r->lines = read_lines(r->fd, 2000, 15000, NULL, 0);
+	return NULL;
+}
+
+static void
+test_stop_deadline_waits_for_room(void **state UNUSED)
+{
+	struct sinks		*s;
+	struct sink_stat	 st;
+	struct reader		 r;
+	pthread_t		 t;
+	uint16_t		 port = 0;
+	int			 lfd, i;
+	char			 spec[64], line[600];
+
+	lfd = tcp_listen(&port, 16);
+	snprintf(spec, sizeof(spec), "tcp://127.0.0.1:%u", port);
+	s = open_one(spec, SINK_BUFFER_MIN, false, 0);
+	r.fd = accept_within(lfd, 3000);
+	assert_int_equal(pthread_create(&t, NULL, reader_main, &r), 0);
+	sinks_set_deadline(s, clock_mono_ms() + SINK_EXIT_BUDGET_MS);
+	memset(line, 'x', sizeof(line));
+	for (i = 0; i < 2000; i++)	/* 1.2 MB through a 64 KiB queue */
+		sinks_write(s, line, sizeof(line) - 1);
+	pthread_join(t, NULL);
+	assert_int_equal(r.lines, 2000);
+	settle(s, 0, 2000, 3000);
+	st = stat_of(s, 0);
+	assert_int_equal(st.written, 2000);
+	assert_int_equal(st.dropped, 0);
+	sinks_close(s);
+	close(r.fd);
+	close(lfd);
+}
+
+/*
+ * A host name that does not resolve is no error: the sink opens, queues,
+ * and its thread keeps looking the name up (".invalid" never resolves,
+ * RFC 6761), counting what it cannot deliver at the end.
+ */
+static void
+test_unresolved_name_queues(void **state UNUSED)
+{
+	struct sinks		*s;
+	struct sink_stat	 st;
+
+	assert_true(sink_spec_named("tcp://collector.nfqd.invalid:5514"));
+	assert_true(sink_spec_named("redis://cache.nfqd.invalid:6379"));
+	assert_false(sink_spec_named("tcp://127.0.0.1:5514"));
+	assert_false(sink_spec_named("udp://[::1]:5514"));
+	assert_false(sink_spec_named("kafka://k.nfqd.invalid:9092/t"));
+	s = open_one("tcp://collector.nfqd.invalid:5514", 0, false, 0);
+	sinks_write(s, "{}", 2);
+	pause_ms(300);
+	st = stat_of(s, 0);
+	assert_false(st.connected);
+	assert_int_equal(st.queued, 1);
+	sinks_close(s);
 }
 
 static void
@@ -885,6 +1009,9 @@ main(void)
 		cmocka_unit_test(test_queue_bound_and_drops),
 		cmocka_unit_test(test_write_never_blocks),
 		cmocka_unit_test(test_tcp_reconnect),
+		cmocka_unit_test(test_tcp_resend_unconfirmed),
+		cmocka_unit_test(test_stop_deadline_waits_for_room),
+		cmocka_unit_test(test_unresolved_name_queues),
 		cmocka_unit_test(test_udp_delivery),
 		cmocka_unit_test(test_udp_refused),
 		cmocka_unit_test(test_unix_stream),
