@@ -1191,7 +1191,8 @@ collect_main(int argc, char **argv)
 	co.unix_mode = 0660;
 	co.unix_gid = (gid_t)-1;
 	/* Everything is checked first: a usage error binds nothing. */
-	while ((ch = getopt_long(argc, argv, "d:vVh", opts, NULL)) != -1) {
+	opterr = 0;		/* our own message, then the usage */
+	while ((ch = getopt_long(argc, argv, ":d:vVh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': co.dir = optarg; break;
 		case 't': case 'u': case 'x': case 'X':
@@ -1258,11 +1259,21 @@ collect_main(int argc, char **argv)
 			printf("nfqd-collect %s\n", NFQD_VERSION);
 			return 0;
 		case 'h': usage(0);
-		default: usage(2);
+		case ':':
+			say("%s needs an argument", argv[optind - 1]);
+			usage(2);
+		default:
+			if (optopt != 0)
+				say("unknown option -%c", optopt);
+			else
+				say("unknown option %s", argv[optind - 1]);
+			usage(2);
 		}
 	}
-	if (optind != argc)
+	if (optind != argc) {
+		say("unexpected argument '%s'", argv[optind]);
 		usage(2);
+	}
 	if (nwant == 0) {
 		say("nothing to listen on: give --tcp, --udp, --unix or "
 		    "--unix-dgram");
