@@ -33,8 +33,9 @@ PKGS		:= libpcap libcjson libmnl libnetfilter_queue libndpi libbpf \
 # -isystem: warnings in the libraries' headers are theirs, not ours.
 PKG_CFLAGS	 = $(patsubst -I%,-isystem %,$(shell $(PKG_CONFIG) --cflags $(PKGS)))
 PKG_LIBS	 = $(shell $(PKG_CONFIG) --libs $(PKGS))
+# Headers by their folder under nfqd/ ("engine/flow.h"); bpf/ from the top.
 ALL_CFLAGS	 = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP \
-		   -I$(BPF_OUT)
+		   -Infqd -I. -I$(BPF_OUT)
 # The eBPF fast path (bpf/, docs/fastpath.md): clang -target bpf, a
 # vmlinux.h made from this kernel's BTF, a bpftool skeleton for nfqd.
 BPF_CLANG	?= clang
@@ -48,8 +49,8 @@ else
 Q := @
 endif
 
-MAIN_SRCS	:= nfqd/main.c nfqd/nfqctl.c
-LIB_SRCS	:= $(filter-out $(MAIN_SRCS),$(wildcard nfqd/*.c))
+MAIN_SRCS	:= nfqd/daemon/main.c nfqd/nfqctl/nfqctl.c
+LIB_SRCS	:= $(filter-out $(MAIN_SRCS),$(wildcard nfqd/*/*.c))
 LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB		:= $(BUILD)/libnfqd.a
 UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
@@ -84,13 +85,13 @@ $(BPF_OUT)/fastpath.skel.h: $(BPF_OUT)/fastpath.bpf.o
 	@$(if $(Q),echo "  SKEL    $@")
 	$(Q)$(BPFTOOL) gen skeleton $< name fastpath_bpf >$@
 
-$(BUILD)/nfqd/fastpath.o: $(BPF_OUT)/fastpath.skel.h
+$(BUILD)/nfqd/daemon/fastpath.o: $(BPF_OUT)/fastpath.skel.h
 
 $(LIB): $(LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(BIN)/nfqd: $(BUILD)/nfqd/main.o $(LIB)
+$(BIN)/nfqd: $(BUILD)/nfqd/daemon/main.o $(LIB)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
@@ -100,7 +101,7 @@ $(BIN)/nfqd-rules: $(BUILD)/rules/nfqd-rules.o $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BIN)/nfqctl: $(BUILD)/nfqd/nfqctl.o $(LIB)
+$(BIN)/nfqctl: $(BUILD)/nfqd/nfqctl/nfqctl.o $(LIB)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
@@ -270,9 +271,9 @@ clean:
 	rm -rf build bin
 
 # Every object's header dependencies (the tools and tests include nfqd.h too).
--include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d)
+-include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d $(BUILD)/*/*/*/*.d)
 
 # libFuzzer harnesses: make fuzz, fuzz-check, fuzz-build, fuzz-corpus (docs/fuzzing.md)
 include tests/fuzz/fuzz.mk
-$(FUZZ_OUT)/obj/nfqd/fastpath.o: $(BPF_OUT)/fastpath.skel.h
-$(FUZZ_OUT)/obj/nfqd/fastpath.o: FUZZ_CFLAGS += -I$(BPF_OUT)
+$(FUZZ_OUT)/obj/nfqd/daemon/fastpath.o: $(BPF_OUT)/fastpath.skel.h
+$(FUZZ_OUT)/obj/nfqd/daemon/fastpath.o: FUZZ_CFLAGS += -I$(BPF_OUT)

@@ -26,7 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../nfqd/nfqd.h"
+#include "nfqd.h"
 
 static uint64_t	 nevents;
 

@@ -35,7 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../nfqd/nfqd.h"
+#include "nfqd.h"
 
 static int64_t
 now_ns(void)

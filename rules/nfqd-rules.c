@@ -26,8 +26,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "../nfqd/nfqd.h"
-#include "../nfqd/fastpath.h"
+#include "nfqd.h"
+#include "daemon/fastpath.h"
 
 #define DEFAULT_CONF	"/etc/nfqd/nfqd.conf"
 

@@ -54,7 +54,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "../nfqd/nfqd.h"
+#include "nfqd.h"
 
 #define LINE_MAX_LEN	65536		/* bytes, without the newline */
 #define MAX_LISTENERS	16

@@ -21,18 +21,18 @@ need_cmd make make
 need_cmd clang clang
 need_cmd python3 python3
 need_pkg libpcap libpcap-dev
-# replay of gzip-compressed captures (nfqd/replay.c)
+# replay of gzip-compressed captures (nfqd/daemon/replay.c)
 need_pkg zlib zlib1g-dev
 need_pkg libcjson libcjson-dev
 need_pkg cmocka libcmocka-dev
 need_pkg libndpi libndpi-dev
 need_pkg libnetfilter_queue libnetfilter-queue-dev
 need_pkg libmnl libmnl-dev
-# the eBPF fast path (bpf/, nfqd/fastpath.c): clang -target bpf, libbpf,
+# the eBPF fast path (bpf/, nfqd/daemon/fastpath.c): clang -target bpf, libbpf,
 # bpftool for vmlinux.h and the skeleton
 need_pkg libbpf libbpf-dev
 need_cmd bpftool bpftool
-# least privilege (nfqd/priv.c): capabilities and the system call filter
+# least privilege (nfqd/daemon/priv.c): capabilities and the system call filter
 need_pkg libcap-ng libcap-ng-dev
 need_pkg libseccomp libseccomp-dev
 # event sinks: redis:// (hiredis) and kafka:// (librdkafka)

@@ -41,7 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../nfqd/nfqd.h"	/* NFQD_VERSION only */
+#include "nfqd.h"	/* NFQD_VERSION only */
 #include <unistd.h>
 
 #define PG_EPOCH	1789948800ULL	/* 2026-09-21 00:00:00 UTC */

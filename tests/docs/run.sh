@@ -6,9 +6,9 @@
 #  - every dotted key path nfqd emits when replaying test-pcaps/campus-day
 #    and test-pcaps/malformed (with their tests/replay/*/nfqd.conf) is
 #    named in docs/events.md, as `path`;
-#  - every key name nfqd/event.c can write (reload ones included, which a
+#  - every key name nfqd/event/event.c can write (reload ones included, which a
 #    replay never shows) is part of such a `path`;
-#  - every key of the key table in nfqd/conf.c has its `.It Ic key` entry
+#  - every key of the key table in nfqd/policy/conf.c has its `.It Ic key` entry
 #    in man/nfqd.conf.5;
 #  - the man pages as a reader sees them (`mandoc -Tutf8`): no quote mark
 #    opened inside another or closed twice, no doubled "", and no macro in
@@ -166,9 +166,9 @@ fi
 
 # Key names event.c writes, whether or not a replay shows them.
 names=$(sed -n 's/.*\(cJSON_Add[A-Za-z]*ToObject\|N\|add_ts\|add_addr\)([a-z]*, "\([a-z_]*\)".*/\2/p' \
-    nfqd/event.c | sort -u)
+    nfqd/event/event.c | sort -u)
 if [ -z "$names" ]; then
-	bad "no key names found in nfqd/event.c"
+	bad "no key names found in nfqd/event/event.c"
 else
 	missing=""
 	for k in $names; do
@@ -176,24 +176,24 @@ else
 		    missing="$missing $k"
 	done
 	if [ -z "$missing" ]; then
-		ok "every key name in nfqd/event.c ($(echo $names | wc -w)) in $EVENTS"
+		ok "every key name in nfqd/event/event.c ($(echo $names | wc -w)) in $EVENTS"
 	else
-		bad "key names in nfqd/event.c not in $EVENTS:$missing"
+		bad "key names in nfqd/event/event.c not in $EVENTS:$missing"
 	fi
 fi
 
 # ---- configuration keys ----------------------------------------------
 
 keys=$(sed -n '/conf_keys\[\] = {/,/^};/s/^[[:space:]]*{[[:space:]]*"\([a-z0-9-]*\)".*/\1/p' \
-    nfqd/conf.c)
+    nfqd/policy/conf.c)
 if [ -z "$keys" ]; then
-	bad "no keys found in the key table of nfqd/conf.c"
+	bad "no keys found in the key table of nfqd/policy/conf.c"
 else
 	for k in $keys; do
 		if grep -qE "^\.It Ic $k( |\$)" "$CONF5" 2>/dev/null; then
 			ok "config key $k in $CONF5"
 		else
-			bad "config key $k (nfqd/conf.c) has no '.It Ic $k' in $CONF5"
+			bad "config key $k (nfqd/policy/conf.c) has no '.It Ic $k' in $CONF5"
 		fi
 	done
 fi

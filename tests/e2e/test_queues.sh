@@ -47,7 +47,7 @@ queued() {
 	    END { print a + 0, b + 0 }' /proc/net/netfilter/nfnetlink_queue
 }
 # steered TAG QUEUE < cases: the cases' packets went to QUEUE alone (the
-# low bit of the campus host's address, nfqd/rules.c steer_chains).
+# low bit of the campus host's address, nfqd/kernel/rules.c steer_chains).
 steered() {
 	local tag=$1 want=$2 a0 a1 b0 b1
 	read -r a0 a1 < <(queued)

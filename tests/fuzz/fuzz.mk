@@ -16,7 +16,7 @@ FUZZ_SECONDS	?= 300
 FUZZ_SAN	:= -fsanitize=fuzzer,address,undefined \
 		   -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS	 = -std=c11 -D_GNU_SOURCE $(WARN) -g -O1 $(FUZZ_SAN) \
-		   $(PKG_CFLAGS) -MMD -MP
+		   $(PKG_CFLAGS) -MMD -MP -Infqd -I.
 FUZZ_SRCS	:= $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS	:= $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_OUT)/%)
 FUZZ_LIB	:= $(FUZZ_OUT)/libnfqd.a
@@ -37,11 +37,11 @@ $(FUZZ_OUT)/fuzz_%: $(FUZZ_OUT)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
 	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -o $@ $^ $(PKG_LIBS) -lpthread
 
 # The seed extractor: a plain build with pkt.c for the parsing.
-$(FUZZ_OUT)/mkcorpus: tests/fuzz/mkcorpus.c nfqd/pkt.c nfqd/addr.c nfqd/nfqd.h
+$(FUZZ_OUT)/mkcorpus: tests/fuzz/mkcorpus.c nfqd/engine/pkt.c nfqd/base/addr.c nfqd/nfqd.h
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -o $@ \
-	    tests/fuzz/mkcorpus.c nfqd/pkt.c nfqd/addr.c $(shell $(PKG_CONFIG) --libs libpcap)
+	$(Q)$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -Infqd -I. -o $@ \
+	    tests/fuzz/mkcorpus.c nfqd/engine/pkt.c nfqd/base/addr.c $(shell $(PKG_CONFIG) --libs libpcap)
 
 # Keep the harness objects (make would delete them as intermediate).
 .SECONDARY: $(FUZZ_SRCS:%.c=$(FUZZ_OUT)/obj/%.o)

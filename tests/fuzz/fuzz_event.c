@@ -23,7 +23,7 @@
 #include <cjson/cJSON.h>
 
 #include "fuzz.h"
-#include "../../nfqd/smtp.h"
+#include "engine/smtp.h"
 
 #define BUFLEN	65536
 

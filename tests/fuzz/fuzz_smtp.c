@@ -20,7 +20,7 @@
  * starttls without SMTP_TLS.
  */
 #include "fuzz.h"
-#include "../../nfqd/smtp.h"
+#include "engine/smtp.h"
 
 #define M_CLIENT	0xfe
 #define M_SERVER	0xff

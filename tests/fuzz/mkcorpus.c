@@ -24,7 +24,7 @@
 
 #include <pcap/pcap.h>
 
-#include "../../nfqd/nfqd.h"
+#include "nfqd.h"
 
 #define MAX_FLOWS	512
 #define SHAPES_PER_FILE	12	/* single-packet seeds */

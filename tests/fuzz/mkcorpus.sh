@@ -76,7 +76,7 @@ while [ $t -lt 9 ]; do
 	t=$((t + 1))
 done
 
-# fuzz_ctl: one request per file, as nfqctl sends them (nfqd/ctl.c).
+# fuzz_ctl: one request per file, as nfqctl sends them (nfqd/daemon/ctl.c).
 n=0
 while IFS= read -r req; do
 	n=$((n + 1))

@@ -787,7 +787,7 @@ t_print() {
 	! nx f nft get element inet nfqd in4 '{ 10.20.7.7 }' >/dev/null 2>&1 ||
 	    { bad "nft sets: most specific entry not deciding"; return 1; }
 	# Several queues: a campus host's connections all go to one queue
-	# (nfqd/rules.c steer_chains); nft's own steering rules parse, and on
+	# (nfqd/kernel/rules.c steer_chains); nft's own steering rules parse, and on
 	# this kernel fail only for want of nft_queue.
 	mkconf "$T/f-q.conf" exceptions.conf "queues = 2-4"
 	rules f -c "$T/f-q.conf" print >"$T/f-q.print" &&
@@ -825,7 +825,7 @@ t_syncfail() {
 	case $LIB in *asan*) san="-fsanitize=address,undefined -fno-sanitize-recover=all" ;; esac
 	# shellcheck disable=SC2086
 	# shellcheck disable=SC2046
-	$CC -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $san -I"$top/nfqd" \
+	$CC -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $san -I"$top/nfqd" -I"$top" \
 	    -o "$T/sync_fail" "$here/sync_fail.c" "$LIB" \
 	    $(pkg-config --libs libpcap libcjson libmnl libnetfilter_queue libndpi libcap-ng libseccomp hiredis rdkafka) \
 	    -lpthread ||

@@ -33,8 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../nfqd/nfqd.h"
-#include "../../nfqd/sink.h"
+#include "nfqd.h"
+#include "sink/sink.h"
 
 struct run {
 	struct sinks	*sinks;

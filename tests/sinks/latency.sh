@@ -13,7 +13,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 make --no-print-directory "$BUILD/libnfqd.a" >/dev/null
 # shellcheck disable=SC2046
-$CC -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -o "$out/latency" \
+$CC -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Infqd -I. -o "$out/latency" \
     tests/sinks/latency.c "$BUILD/libnfqd.a" \
     $(pkg-config --cflags --libs libpcap libcjson libmnl libnetfilter_queue libndpi libcap-ng libseccomp hiredis rdkafka) \
     -lpthread

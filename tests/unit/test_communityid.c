@@ -7,7 +7,7 @@
 #include <cjson/cJSON.h>
 
 #include "util.h"
-#include "../../nfqd/communityid.h"
+#include "base/communityid.h"
 
 #define VECTORS	"../shared/community-id"
 

@@ -4,7 +4,7 @@
  * the announcements file's errors by file:line.
  */
 #include "util.h"
-#include "../../nfqd/smtp.h"
+#include "engine/smtp.h"
 
 #define SEC	INT64_C(1000000)
 

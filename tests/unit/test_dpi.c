@@ -14,7 +14,7 @@
 #include <ndpi_api.h>
 
 #include "util.h"
-#include "../../nfqd/dpi.h"
+#include "engine/dpi.h"
 
 /* ---- nDPI's own allocations, counted (hooks installed in main) ---- */
 

@@ -3,7 +3,7 @@
  * engine_flush with an emit callback that records every event.
  */
 #include "engine_fx.h"
-#include "../../nfqd/smtp.h"
+#include "engine/smtp.h"
 
 static void
 test_syn_retransmissions_one_decision(void **state)

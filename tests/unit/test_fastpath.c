@@ -18,8 +18,8 @@
 #include <time.h>
 
 #include "util.h"
-#include "../../nfqd/fastpath.h"
-#include "../../bpf/fastpath.h"
+#include "daemon/fastpath.h"
+#include "bpf/fastpath.h"
 
 #define XDP_DROP_	1
 #define XDP_PASS_	2

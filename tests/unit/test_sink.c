@@ -19,7 +19,7 @@
 #include <time.h>
 
 #include "util.h"
-#include "../../nfqd/sink.h"
+#include "sink/sink.h"
 
 static char *
 slurp(const char *path)

@@ -11,7 +11,7 @@
 #include <pcap/pcap.h>
 #include <sys/stat.h>
 
-#include "../../nfqd/smtp.h"
+#include "engine/smtp.h"
 
 /* ---- transcripts ---- */
 

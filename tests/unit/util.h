@@ -23,7 +23,7 @@
 
 #include <cmocka.h>
 
-#include "../../nfqd/nfqd.h"
+#include "nfqd.h"
 
 #define UNUSED		__attribute__((unused))
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))

@@ -14,9 +14,9 @@
 #include <cjson/cJSON.h>
 
 #include "nfqd.h"
-#include "dpi.h"
-#include "smtp.h"
-#include "sink.h"
+#include "engine/dpi.h"
+#include "engine/smtp.h"
+#include "sink/sink.h"
 
 static char	 ev_host[64];	/* set once, before events are formatted */
 

@@ -14,8 +14,8 @@
 #include <string.h>
 
 #include "nfqd.h"
-#include "dpi.h"
-#include "smtp.h"
+#include "engine/dpi.h"
+#include "engine/smtp.h"
 
 struct cls {
 	struct dpi_flow	*df;		/* NULL once nDPI is done */

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "nfqd.h"
-#include "sink.h"
+#include "sink/sink.h"
 
 #define LINE_MAX_LEN	4096
 

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "nfqd.h"
-#include "dpi.h"
+#include "engine/dpi.h"
 
 struct engine {
 	struct flowtab	*flows;

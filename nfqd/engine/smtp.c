@@ -57,7 +57,7 @@
  */
 #include <string.h>
 
-#include "smtp.h"
+#include "engine/smtp.h"
 
 /* s->flags */
 #define SF_DATA_WAIT	0x0001	/* the last DATA is not answered yet */

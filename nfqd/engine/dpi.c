@@ -32,7 +32,7 @@
 #include <ndpi_api.h>
 
 #include "nfqd.h"
-#include "dpi.h"
+#include "engine/dpi.h"
 
 struct dpi {
 	struct ndpi_detection_module_struct	*mod;

@@ -22,7 +22,7 @@
 #include <time.h>
 
 #include "nfqd.h"
-#include "smtp.h"
+#include "engine/smtp.h"
 
 #define PROBE	8
 

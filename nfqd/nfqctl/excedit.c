@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "excedit.h"
+#include "nfqctl/excedit.h"
 
 #define LOCK_WAIT_MS	30000	/* then give up: someone holds it too long */
 #define LINE_LEN	4096	/* exc_parse_line's limit */

@@ -52,8 +52,8 @@
 #include <unistd.h>
 
 #include "nfqd.h"
-#include "sink.h"
-#include "sink_ext.h"
+#include "sink/sink.h"
+#include "sink/sink_ext.h"
 
 #define FILE_BUF		65536
 #define CONNECT_TIMEOUT_MS	5000

@@ -42,7 +42,7 @@
 #include <seccomp.h>
 
 #include "nfqd.h"
-#include "sink.h"
+#include "sink/sink.h"
 
 /* Built with AddressSanitizer (make SAN=1): see allowed_san. */
 #if defined(__SANITIZE_ADDRESS__)

@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "communityid.h"
+#include "base/communityid.h"
 
 /* ---- SHA-1 (FIPS 180-4), for this digest only ---- */
 

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "nfqd.h"
-#include "sink.h"
+#include "sink/sink.h"
 
 #define DEFAULT_CONF	"/etc/nfqd/nfqd.conf"
 

@@ -34,9 +34,9 @@
 #include <unistd.h>
 
 #include "nfqd.h"
-#include "fastpath.h"
+#include "daemon/fastpath.h"
 #include "fastpath.skel.h"
-#include "../bpf/fastpath.h"
+#include "bpf/fastpath.h"
 
 /* The kernel program's copies of nfqd's values (bpf/fastpath.h). */
 _Static_assert(FP_R_TRANSIT == R_TRANSIT, "FP_R_TRANSIT");

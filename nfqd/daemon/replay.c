@@ -33,7 +33,7 @@
 #include <zlib.h>
 
 #include "nfqd.h"
-#include "sink.h"
+#include "sink/sink.h"
 
 #define TOP_HOSTS	10
 #define HOST_SLOTS	65536		/* campus hosts counted for the summary */

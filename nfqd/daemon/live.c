@@ -33,9 +33,9 @@
 #include <unistd.h>
 
 #include "nfqd.h"
-#include "sink.h"
-#include "fastpath.h"
-#include "live.h"
+#include "sink/sink.h"
+#include "daemon/fastpath.h"
+#include "daemon/live.h"
 
 #define IPSET_RESYNC_US	(3600 * INT64_C(1000000))	/* hourly */
 

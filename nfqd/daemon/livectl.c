@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "nfqd.h"
-#include "excedit.h"
-#include "live.h"
+#include "nfqctl/excedit.h"
+#include "daemon/live.h"
 
 #define DUMP_WAIT_MS	2000	/* workers answer `flows` within */
 

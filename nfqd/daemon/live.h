@@ -10,7 +10,7 @@
 #include <stdatomic.h>
 
 #include "nfqd.h"
-#include "sink.h"
+#include "sink/sink.h"
 
 /* One connection of a `flows` answer, copied by its worker. */
 struct flow_info {

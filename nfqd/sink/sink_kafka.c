@@ -24,8 +24,8 @@
 #include <librdkafka/rdkafka.h>
 
 #include "nfqd.h"
-#include "sink.h"
-#include "sink_ext.h"
+#include "sink/sink.h"
+#include "sink/sink_ext.h"
 
 #define TOPIC_MAX	249		/* Kafka's limit */
 #define PROPS_MAX	16

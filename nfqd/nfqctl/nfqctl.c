@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "nfqd.h"
-#include "excedit.h"
+#include "nfqctl/excedit.h"
 
 #define DEFAULT_CONF	"/etc/nfqd/nfqd.conf"
 #define CTL_TIMEOUT_S	120	/* a reload of a long list, a big reply */
