@@ -78,6 +78,7 @@ static const char exc_text[] =
 
 struct tally {
 	uint64_t	 policy[2];	/* policy events, by action */
+	uint64_t	 conflicts;	/* of them, a second decision (roles) */
 	uint64_t	 summarized;	/* sum of policy_summary counts */
 	uint64_t	 events;
 };
@@ -120,7 +121,10 @@ emit(void *arg, const struct event *cev)
 	if (ev.type == EV_POLICY) {
 		FUZZ_CHECK(ev.policy.action <= A_BLOCKED, "action %u",
 		    ev.policy.action);
-		t->policy[ev.policy.action]++;
+		if (ev.policy.roles == ROLES_CONFLICT)
+			t->conflicts++;
+		else
+			t->policy[ev.policy.action]++;
 	} else if (ev.type == EV_SUMMARY)
 		t->summarized += ev.summary.count;
 	len = event_format(&ev, fmtbuf, FMTLEN);
@@ -235,7 +239,7 @@ one_frame(struct eng *g, enum link link, const uint8_t *data, size_t n,
 	v = engine_packet(g->e, g->pol, link, d, cap, wire,
 	    &(struct pkt_info){ .ts = g->clock, .hints = (uint8_t)hints });
 	FUZZ_CHECK(v == V_ACCEPT || v == V_BYPASS || v == V_DROP ||
-	    v == V_ALLOWED || v == V_PASS, \"verdict %d\", v);
+	    v == V_ALLOWED || v == V_PASS, "verdict %d", v);
 	FUZZ_CHECK(v != V_DROP || g->pol->conf.mode == MODE_ENFORCE,
 	    "monitor mode dropped a packet");
 	free(d);
@@ -299,6 +303,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (unsigned long long)st->blocked,
 	    (unsigned long long)g->t.policy[A_BLOCKED],
 	    (unsigned long long)st->summarized);
+	FUZZ_CHECK(g->t.conflicts == st->role_conflicts,
+	    "%llu role conflicts, %llu such policy events",
+	    (unsigned long long)st->role_conflicts,
+	    (unsigned long long)g->t.conflicts);
 	FUZZ_CHECK(g->t.summarized == st->summarized,
 	    "summaries count %llu, stats %llu",
 	    (unsigned long long)g->t.summarized,
