@@ -69,6 +69,10 @@ enum fastpath_mode { FASTPATH_OFF, FASTPATH_TC, FASTPATH_XDP };
 #define MAX_PATH	1024
 #define MAX_SINKS	8
 
+#define TZ_NAMELEN	64
+
+struct tz;
+
 struct conf {
 	char		 path[MAX_PATH];
 	char		 exceptions[MAX_PATH];	/* resolved path */
@@ -175,6 +179,17 @@ int	 exc_parse_line(const char *, struct exc_entry *, char *, size_t);
 void	 exc_free(struct exc_list *);
 const char *dir_name(uint8_t);
 int	 date_parse(const char *, int64_t *);
+
+/* ---- tz.c: the campus time zone (TZif, RFC 8536); NULL is UTC ---- */
+
+struct tz	*tz_load(const char *, char *, size_t);
+void		 tz_free(struct tz *);
+const char	*tz_name(const struct tz *);
+int32_t		 tz_offset(const struct tz *, int64_t);
+int64_t		 tz_day_of(const struct tz *, int64_t);
+int64_t		 tz_day_end(const struct tz *, int64_t);
+int64_t		 tz_days_from_civil(int64_t, int, int);
+void		 tz_civil_from_days(int64_t, int *, int *, int *);
 
 /* ---- exchash.c: the list's SHA-256, of its canonical form ---- */
 
