@@ -3,14 +3,22 @@
  * line added, removed or changed, every other byte as it was.
  *
  * The file is held as its lines.  An entry line is parsed by
- * exc_parse_line(), the daemon's own parser, so an entry means here what
- * it means to nfqd; the finished file is loaded once more with exc_load()
- * before it replaces the old one.  See excedit.h for the session, the lock
- * and the write.
+ * exc_parse_line(), the daemon's own parser, and checked against
+ * internal-networks as the daemon checks it (exc_check_scope), so an
+ * entry means here what it means to nfqd; the values an edit brings are
+ * checked by the same functions (exc_check_text, exc_check_date,
+ * exc_check_dir); the finished file is loaded once more with exc_load()
+ * before it replaces the old one.  See excedit.h for the session, the
+ * lock and the write.
  *
- * An entry's comment is the text after '#' on its own line or, failing
- * that, the comment line directly above it when that line clearly belongs
- * to it alone (xe_attached()); remove takes that line away with the entry.
+ * An entry's comment is the text after its '#' on its own line or,
+ * failing that, the comment line directly above it when that line clearly
+ * belongs to it alone (xe_attached()); remove takes that line away with
+ * the entry.
+ *
+ * Linear time: the runs of entry lines (for the comment rule) are found
+ * in one pass after each change (xe_reindex), an entry by its prefix with
+ * a hash table (xe_index), and an import applies its plan in one pass.
  */
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -30,16 +38,18 @@
 #include "excedit.h"
 
 #define LOCK_WAIT_MS	30000	/* then give up: someone holds it too long */
-#define LINE_LEN	4096	/* exc_parse_line's limit */
+#define LINE_LEN	EXC_LINEMAX
 #define DEF_COL1	20	/* layout of an empty file: the sample's */
 #define DEF_COL2	10
-#define TEXT_CHARS	"-._:/+@"
+#define NO_COMMENT	((size_t)-1)
 
 enum { XL_BLANK, XL_COMMENT, XL_ENTRY };
 
 struct xline {
 	char		*s;		/* the line and its end, NUL-terminated */
 	size_t		 len;
+	size_t		 cpos;		/* its comment's '#', or NO_COMMENT */
+	size_t		 first, last;	/* XL_ENTRY: its run of entry lines */
 	uint8_t		 kind;
 	bool		 fresh;		/* written by this session */
 	struct exc_entry e;		/* XL_ENTRY */
@@ -58,21 +68,29 @@ struct layout {
 
 struct excedit {
 	struct excedit_opts o;
+	const struct tz	*tz;			/* expires days end there */
 	char		 name[MAX_PATH];	/* as given: messages */
 	char		 real[MAX_PATH];	/* symlinks resolved */
 	char		 today[11];
 	int		 lockfd;
 	struct stat	 st;
+	char		*orig;			/* the file as read */
+	size_t		 origlen;
+	bool		 bom;			/* it starts with one: kept */
 	struct xline	*l;
 	size_t		 n, cap;
 	size_t		*ent;			/* line index of each entry */
 	size_t		 nent;
+	struct exc_entry *arr;			/* the entries, for idx */
+	struct lpm	 idx;			/* entry k by its prefix */
+	bool		 idx_ok;
 	struct layout	 lay;
 	const char	*eol;
 	bool		 changed;
 	unsigned	 last_line;
 	char		*audit;			/* pending JSON lines */
-	size_t		 auditlen;
+	size_t		 auditlen, auditcap;
+	char		 sha256[SHA256_HEXLEN];	/* of the list written */
 };
 
 /* A validated entry, before it becomes a line. */
@@ -102,15 +120,24 @@ xe_msg(const struct excedit *x, int level, const char *fmt, ...)
 	x->o.msg(x->o.arg, level, buf);
 }
 
-void
-excedit_today(int64_t now, char *buf, size_t len)
+/* exc_lint's warnings, as excedit's. */
+static void
+xe_warn(void *arg, const char *text)
 {
-	time_t		 t = (time_t)now;
-	struct tm	 tm;
+	const struct excedit	*x = arg;
 
-	if (gmtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m-%d",
-	    &tm) == 0)
-		snprintf(buf, len, "?");
+	if (x->o.msg != NULL)
+		x->o.msg(x->o.arg, EXCEDIT_WARN, text);
+}
+
+/* The date in the zone at now, YYYY-MM-DD. */
+void
+excedit_today(const struct tz *tz, int64_t now, char *buf, size_t len)
+{
+	int	 y, m, d;
+
+	tz_civil_from_days(tz_day_of(tz, now), &y, &m, &d);
+	snprintf(buf, len, "%04d-%02d-%02d", y, m, d);
 }
 
 static void
@@ -139,48 +166,16 @@ excedit_who(char *buf, size_t len)
 		snprintf(buf, len, "uid %u", (unsigned)getuid());
 }
 
-/* Bytes of the UTF-8 sequence at p (at most n bytes), 0 when invalid. */
-static size_t
-utf8_seq(const unsigned char *p, size_t n)
-{
-	size_t		 need, i;
-	uint32_t	 c;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		need = 2;
-		c = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		need = 3;
-		c = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		need = 4;
-		c = p[0] & 0x07;
-	} else
-		return 0;
-	if (n < need)
-		return 0;
-	for (i = 1; i < need; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (p[i] & 0x3f);
-	}
-	if ((need == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
-	    (need == 4 && (c < 0x10000 || c > 0x10ffff)))
-		return 0;
-	return need;
-}
-
 /* Copy s[0..n) into out (cap bytes), invalid UTF-8 bytes as '?'. */
 static void
 utf8_clean(const char *s, size_t n, char *out, size_t cap)
 {
 	const unsigned char	*p = (const unsigned char *)s;
 	size_t			 i = 0, o = 0, k;
+	uint32_t		 c;
 
 	while (i < n) {
-		k = utf8_seq(p + i, n - i);
+		k = utf8_seq(p + i, n - i, &c);
 		if (o + (k ? k : 1) >= cap)
 			break;
 		if (k == 0) {
@@ -195,18 +190,18 @@ utf8_clean(const char *s, size_t n, char *out, size_t cap)
 	out[o] = '\0';
 }
 
-/* The comment text of line s, from its first '#', trimmed; "" if none. */
+/* The comment text of a line, after its '#', trimmed; "" if none. */
 static void
-xl_comment(const char *s, char *out, size_t cap)
+xl_comment(const struct xline *l, char *out, size_t cap)
 {
-	const char	*p = strchr(s, '#'), *e;
+	const char	*p, *e;
 
 	out[0] = '\0';
-	if (p == NULL)
+	if (l->cpos == NO_COMMENT)
 		return;
-	for (p++; *p == ' ' || *p == '\t'; p++)
+	for (p = l->s + l->cpos + 1; *p == ' ' || *p == '\t'; p++)
 		;
-	for (e = p + strlen(p); e > p && isspace((unsigned char)e[-1]); e--)
+	for (e = l->s + l->len; e > p && isspace((unsigned char)e[-1]); e--)
 		;
 	utf8_clean(p, (size_t)(e - p), out, cap);
 }
@@ -226,9 +221,9 @@ xl_text(const struct xline *l, char *out, size_t cap)
 }
 
 static bool
-xe_expired(const struct excedit *x, const struct exc_entry *e)
+xl_has_end(const struct xline *l)
 {
-	return e->expires_at != 0 && x->o.now >= e->expires_at;
+	return l->len > 0 && l->s[l->len - 1] == '\n';
 }
 
 static int
@@ -249,17 +244,27 @@ pfx_equal(const struct prefix *a, const struct prefix *b)
 
 /* ---- the lines ---- */
 
+/* After any change: the entries, their line numbers, their runs. */
 static void
 xe_reindex(struct excedit *x)
 {
-	size_t	 i;
+	size_t	 i, first = 0;
 
 	x->nent = 0;
-	for (i = 0; i < x->n; i++)
-		if (x->l[i].kind == XL_ENTRY) {
-			x->l[i].e.line = (unsigned)(i + 1);
-			x->ent[x->nent++] = i;
-		}
+	x->idx_ok = false;
+	for (i = 0; i < x->n; i++) {
+		if (x->l[i].kind != XL_ENTRY)
+			continue;
+		x->l[i].e.line = (unsigned)(i + 1);
+		x->ent[x->nent++] = i;
+		if (i == 0 || x->l[i - 1].kind != XL_ENTRY)
+			first = i;
+		x->l[i].first = first;
+	}
+	for (i = x->n; i-- > 0;)
+		if (x->l[i].kind == XL_ENTRY)
+			x->l[i].last = i + 1 < x->n &&
+			    x->l[i + 1].kind == XL_ENTRY ? x->l[i + 1].last : i;
 }
 
 static int
@@ -288,24 +293,33 @@ xe_parse(struct excedit *x, size_t i, char *err, size_t errlen)
 {
 	struct xline	*l = &x->l[i];
 	char		 msg[ERRLEN] = "";
+	size_t		 content;
 	const char	*p;
 
 	if (memchr(l->s, '\0', l->len) != NULL) {
 		snprintf(err, errlen, "%s:%zu: NUL byte in line", x->name, i + 1);
 		return -1;
 	}
-	switch (exc_parse_line(l->s, &l->e, msg, sizeof(msg))) {
+	switch (exc_parse_line(l->s, x->tz, &l->e, msg, sizeof(msg))) {
 	case -1:
 		snprintf(err, errlen, "%s:%zu: %s", x->name, i + 1, msg);
 		return -1;
 	case 1:
+		if (exc_check_scope(x->o.conf, &l->e.pfx, msg,
+		    sizeof(msg)) == -1) {
+			snprintf(err, errlen, "%s:%zu: %s", x->name, i + 1,
+			    msg);
+			return -1;
+		}
 		l->kind = XL_ENTRY;
 		l->e.line = (unsigned)(i + 1);
-		return 0;
+		break;
+	default:
+		for (p = l->s; *p == ' ' || *p == '\t' || *p == '\r'; p++)
+			;
+		l->kind = *p == '#' ? XL_COMMENT : XL_BLANK;
 	}
-	for (p = l->s; *p == ' ' || *p == '\t' || *p == '\r'; p++)
-		;
-	l->kind = *p == '#' ? XL_COMMENT : XL_BLANK;
+	(void)line_scan(l->s, &content, &l->cpos, msg, sizeof(msg));
 	return 0;
 }
 
@@ -322,7 +336,9 @@ xe_insert(struct excedit *x, size_t at, const char *s, size_t len)
 	memset(&x->l[at], 0, sizeof(*x->l));
 	x->l[at].s = c;
 	x->l[at].len = len;
+	x->l[at].cpos = NO_COMMENT;
 	x->n++;
+	x->idx_ok = false;
 	return 0;
 }
 
@@ -332,6 +348,7 @@ xe_delete(struct excedit *x, size_t at)
 	free(x->l[at].s);
 	memmove(&x->l[at], &x->l[at + 1], (x->n - at - 1) * sizeof(*x->l));
 	x->n--;
+	x->idx_ok = false;
 }
 
 static int
@@ -346,6 +363,7 @@ xe_replace(struct excedit *x, size_t at, const char *s, size_t len)
 	free(x->l[at].s);
 	x->l[at].s = c;
 	x->l[at].len = len;
+	x->idx_ok = false;
 	return 0;
 }
 
@@ -359,14 +377,10 @@ xe_replace(struct excedit *x, size_t at, const char *s, size_t len)
 static ssize_t
 xe_heading(const struct excedit *x, size_t i, size_t *first, size_t *last)
 {
-	size_t	 a = i, b = i;
+	size_t	 a = x->l[i].first;
 
-	while (a > 0 && x->l[a - 1].kind == XL_ENTRY)
-		a--;
-	while (b + 1 < x->n && x->l[b + 1].kind == XL_ENTRY)
-		b++;
 	*first = a;
-	*last = b;
+	*last = x->l[i].last;
 	if (a < 2 || x->l[a - 1].kind != XL_COMMENT ||
 	    x->l[a - 2].kind == XL_COMMENT)
 		return -1;
@@ -395,25 +409,67 @@ xe_comment_of(const struct excedit *x, size_t i, char *out, size_t cap,
 	ssize_t	 c;
 
 	*own = 0;
-	xl_comment(x->l[i].s, out, cap);
+	xl_comment(&x->l[i], out, cap);
 	if (out[0] != '\0')
 		return;
 	if ((c = xe_attached(x, i)) != -1) {
-		xl_comment(x->l[c].s, out, cap);
+		xl_comment(&x->l[c], out, cap);
 		*own = (unsigned)c + 1;
 	}
+}
+
+/* Is the entry on line i in a group headed by a comment line? */
+static bool
+xe_in_group(const struct excedit *x, size_t i)
+{
+	size_t	 a = x->l[i].first;
+
+	return a > 0 && x->l[a - 1].kind == XL_COMMENT;
+}
+
+/* The entries as one array, and a table of them by prefix. */
+static int
+xe_index(struct excedit *x, size_t dup[2])
+{
+	struct exc_entry	*v;
+	int			 r;
+
+	if (x->idx_ok)
+		return 0;
+	lpm_free(&x->idx);
+	if ((v = reallocarray(x->arr, x->nent ? x->nent : 1,
+	    sizeof(*v))) == NULL)
+		return -1;
+	x->arr = v;
+	for (size_t k = 0; k < x->nent; k++)
+		v[k] = x->l[x->ent[k]].e;
+	if ((r = lpm_build(&x->idx, v, x->nent, sizeof(*v), dup)) == 0)
+		x->idx_ok = true;
+	return r;
+}
+
+/* Entry k whose prefix is p, or -1 (-2: out of memory). */
+static ssize_t
+xe_find(struct excedit *x, const struct prefix *p)
+{
+	size_t	 dup[2];
+
+	if (xe_index(x, dup) != 0)
+		return -2;
+	return (ssize_t)lpm_exact(&x->idx, p);
 }
 
 /* ---- layout ---- */
 
 /* Start column (tabs every 8) and length of the first 3 fields. */
 static int
-xl_fields(const char *s, int col[3], int len[3])
+xl_fields(const struct xline *l, int col[3], int len[3])
 {
 	int		 c = 0, n = 0;
-	const char	*p = s, *q;
+	const char	*p = l->s, *q, *end;
 
-	while (*p != '\0' && *p != '\n' && *p != '#' && n < 3) {
+	end = l->s + (l->cpos != NO_COMMENT ? l->cpos : l->len);
+	while (p < end && *p != '\n' && n < 3) {
 		if (*p == '\t') {
 			c = (c / 8 + 1) * 8;
 			p++;
@@ -422,8 +478,7 @@ xl_fields(const char *s, int col[3], int len[3])
 			p++;
 		} else {
 			col[n] = c;
-			for (q = p; *p != '\0' && *p != '#' &&
-			    !isspace((unsigned char)*p); p++)
+			for (q = p; p < end && !isspace((unsigned char)*p); p++)
 				c++;
 			len[n++] = (int)(p - q);
 		}
@@ -461,7 +516,7 @@ xe_layout(struct excedit *x)
 	for (i = 0; i < x->n; i++) {
 		if (x->l[i].kind != XL_ENTRY)
 			continue;
-		k = xl_fields(x->l[i].s, col, len);
+		k = xl_fields(&x->l[i], col, len);
 		if (k < 2 || col[0] != 0 || col[1] >= 256)
 			continue;
 		c1[col[1]]++;
@@ -594,128 +649,166 @@ xe_lock(struct excedit *x, char *err, size_t errlen)
 	return 0;
 }
 
+static void
+xe_unlock(struct excedit *x)
+{
+	if (x->lockfd != -1)
+		close(x->lockfd);	/* releases the flock */
+	x->lockfd = -1;
+}
+
+/* The whole of fd into *buf (malloc'd, NUL-terminated); -1 with errno. */
+static int
+read_fd(int fd, char **buf, size_t *len)
+{
+	char	*nb;
+	size_t	 cap = 0;
+	ssize_t	 r;
+
+	*buf = NULL;
+	*len = 0;
+	for (;;) {
+		if (*len + 1 >= cap) {
+			cap = cap ? cap * 2 : 65536;
+			if ((nb = realloc(*buf, cap)) == NULL) {
+				free(*buf);
+				*buf = NULL;
+				errno = ENOMEM;
+				return -1;
+			}
+			*buf = nb;
+		}
+		if ((r = read(fd, *buf + *len, cap - *len - 1)) == -1) {
+			if (errno == EINTR)
+				continue;
+			free(*buf);
+			*buf = NULL;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		*len += (size_t)r;
+	}
+	(*buf)[*len] = '\0';
+	return 0;
+}
+
 static int
 xe_read(struct excedit *x, char *err, size_t errlen)
 {
 	int		 fd;
-	char		*buf = NULL, *nb, *p, *e;
-	size_t		 len = 0, cap = 0;
-	ssize_t		 r;
-	int		 rc = -1;
+	char		*p, *e, *buf, *end;
 
 	if ((fd = open(x->real, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    fstat(fd, &x->st) == -1) {
+	    fstat(fd, &x->st) == -1 || read_fd(fd, &x->orig, &x->origlen) ==
+	    -1) {
 		snprintf(err, errlen, "%s: %s", x->name, strerror(errno));
-		goto out;
+		if (fd != -1)
+			close(fd);
+		return -1;
 	}
-	for (;;) {
-		if (len + 1 >= cap) {
-			cap = cap ? cap * 2 : 65536;
-			if ((nb = realloc(buf, cap)) == NULL) {
-				snprintf(err, errlen, "%s: out of memory",
-				    x->name);
-				goto out;
-			}
-			buf = nb;
-		}
-		if ((r = read(fd, buf + len, cap - len - 1)) == -1) {
-			if (errno == EINTR)
-				continue;
-			snprintf(err, errlen, "%s: %s", x->name,
-			    strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
+	close(fd);
+	buf = x->orig;
+	end = buf + x->origlen;
 	x->eol = "\n";
-	for (p = buf; p < buf + len; p = e) {
-		if ((e = memchr(p, '\n', (size_t)(buf + len - p))) != NULL)
+	if (exc_bom(buf, x->origlen) > 0) {
+		x->bom = true;
+		buf += 3;
+	}
+	for (p = buf; p < end; p = e) {
+		if ((e = memchr(p, '\n', (size_t)(end - p))) != NULL)
 			e++;
 		else
-			e = buf + len;
+			e = end;
 		if (x->n == 0 && e - p >= 2 && e[-1] == '\n' && e[-2] == '\r')
 			x->eol = "\r\n";
 		if (xe_insert(x, x->n, p, (size_t)(e - p)) == -1) {
 			snprintf(err, errlen, "%s: out of memory", x->name);
-			goto out;
+			return -1;
 		}
 		if (xe_parse(x, x->n - 1, err, errlen) == -1)
-			goto out;
+			return -1;
 	}
-	rc = 0;
-out:
-	free(buf);
-	if (fd != -1)
-		close(fd);
-	return rc;
+	return 0;
 }
 
-/* The entries as one array, for lpm_build; NULL when out of memory. */
-static struct exc_entry *
-xe_array(const struct excedit *x)
+/*
+ * excedit_commit with a late lock: is the file still what was read?
+ * 1 yes, 0 no, -1 with err.
+ */
+static int
+xe_unchanged(struct excedit *x, char *err, size_t errlen)
 {
-	struct exc_entry	*v;
-	size_t			 i;
+	char	*buf;
+	size_t	 len;
+	int	 fd, same;
 
-	if ((v = calloc(x->nent ? x->nent : 1, sizeof(*v))) == NULL)
-		return NULL;
-	for (i = 0; i < x->nent; i++)
-		v[i] = x->l[x->ent[i]].e;
-	return v;
+	if ((fd = open(x->real, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    read_fd(fd, &buf, &len) == -1) {
+		snprintf(err, errlen, "%s: %s", x->name, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	same = len == x->origlen && memcmp(buf, x->orig, len) == 0;
+	free(buf);
+	return same;
 }
 
 /* The same message as exc_load for a prefix listed twice. */
 static int
-xe_dups(const struct excedit *x, char *err, size_t errlen)
+xe_dups(struct excedit *x, char *err, size_t errlen)
 {
-	struct exc_entry	*v;
-	struct lpm		 lpm;
-	size_t			 dup[2];
-	char			 a[PREFIX_STRLEN];
-	int			 r;
+	size_t	 dup[2];
+	char	 a[PREFIX_STRLEN];
 
-	if ((v = xe_array(x)) == NULL) {
-		snprintf(err, errlen, "out of memory");
+	switch (xe_index(x, dup)) {
+	case 0:
+		return 0;
+	case 1:
+		prefix_format(&x->arr[dup[1]].pfx, a, sizeof(a));
+		snprintf(err, errlen, "%s:%u: %s listed twice (first on line "
+		    "%u)", x->name, x->arr[dup[1]].line, a,
+		    x->arr[dup[0]].line);
 		return -1;
 	}
-	r = lpm_build(&lpm, v, x->nent, sizeof(*v), dup);
-	if (r == 1) {
-		prefix_format(&v[dup[1]].pfx, a, sizeof(a));
-		snprintf(err, errlen, "%s:%u: %s listed twice (first on line "
-		    "%u)", x->name, v[dup[1]].line, a, v[dup[0]].line);
-	} else if (r == -1)
-		snprintf(err, errlen, "out of memory");
-	else
-		lpm_free(&lpm);
-	free(v);
-	return r == 0 ? 0 : -1;
+	snprintf(err, errlen, "out of memory");
+	return -1;
 }
 
 struct excedit *
 excedit_open(const struct excedit_opts *o, char *err, size_t errlen)
 {
 	struct excedit	*x;
+	char		*real;
 
 	if ((x = calloc(1, sizeof(*x))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	x->o = *o;
+	x->tz = o->conf != NULL ? o->conf->tz : NULL;
 	x->lockfd = -1;
-	excedit_today(o->now, x->today, sizeof(x->today));
+	excedit_today(x->tz, o->now, x->today, sizeof(x->today));
 	if (snprintf(x->name, sizeof(x->name), "%s", o->path) >=
 	    (int)sizeof(x->name)) {
 		snprintf(err, errlen, "%.64s...: path too long", o->path);
 		goto fail;
 	}
 	/* Edit the file a symlink points to, and keep the symlink. */
-	if (realpath(o->path, x->real) == NULL) {
+	if ((real = realpath(o->path, NULL)) == NULL) {
 		snprintf(err, errlen, "%s: %s", o->path, strerror(errno));
 		goto fail;
 	}
-	if (o->lock && xe_lock(x, err, errlen) == -1)
+	if (strlen(real) >= sizeof(x->real)) {
+		snprintf(err, errlen, "%.64s...: path too long", real);
+		free(real);
+		goto fail;
+	}
+	strcpy(x->real, real);
+	free(real);
+	if (o->lock && !o->late_lock && xe_lock(x, err, errlen) == -1)
 		goto fail;
 	if (xe_read(x, err, errlen) == -1)
 		goto fail;
@@ -740,9 +833,11 @@ excedit_close(struct excedit *x)
 		free(x->l[i].s);
 	free(x->l);
 	free(x->ent);
+	free(x->arr);
+	lpm_free(&x->idx);
+	free(x->orig);
 	free(x->audit);
-	if (x->lockfd != -1)
-		close(x->lockfd);	/* releases the flock */
+	xe_unlock(x);
 	free(x);
 }
 
@@ -752,6 +847,26 @@ const char *
 excedit_path(const struct excedit *x)
 {
 	return x->name;
+}
+
+const char *
+excedit_real(const struct excedit *x)
+{
+	return x->real;
+}
+
+/* The SHA-256 (exchash.c) of the list excedit_commit() wrote, or "". */
+const char *
+excedit_sha256(const struct excedit *x)
+{
+	return x->sha256;
+}
+
+/* Has the session something to write? */
+bool
+excedit_changed(const struct excedit *x)
+{
+	return x->changed;
 }
 
 size_t
@@ -765,23 +880,24 @@ excedit_get(const struct excedit *x, size_t k, struct excedit_info *info)
 {
 	size_t	 i = x->ent[k];
 
-	memset(info, 0, sizeof(*info));
 	info->e = x->l[i].e;
 	xe_comment_of(x, i, info->comment, sizeof(info->comment),
 	    &info->comment_line);
 	xl_text(&x->l[i], info->text, sizeof(info->text));
 }
 
-static cJSON *
-xe_json_entry(const struct excedit *x, size_t k)
+/* One entry as a JSON object, on one line, appended to b. */
+static int
+xe_json_entry(const struct excedit *x, size_t k, struct sb *b)
 {
 	struct excedit_info	 in;
 	cJSON			*o;
-	char			 a[ADDR_STRLEN];
+	char			 a[ADDR_STRLEN], *s, *nb;
+	size_t			 need;
 
 	excedit_get(x, k, &in);
 	if ((o = cJSON_CreateObject()) == NULL)
-		return NULL;
+		return -1;
 	addr_format(&in.e.pfx.addr, a, sizeof(a));
 	cJSON_AddStringToObject(o, "address", a);
 	cJSON_AddNumberToObject(o, "prefix", in.e.pfx.len);
@@ -799,7 +915,23 @@ xe_json_entry(const struct excedit *x, size_t k)
 	STR_OR_NULL("added", in.e.added);
 	STR_OR_NULL("comment", in.comment);
 #undef STR_OR_NULL
-	return o;
+	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (s == NULL)
+		return -1;
+	need = b->len + strlen(s) + 16;
+	if (need > b->cap) {
+		while (b->cap < need)
+			b->cap *= 2;
+		if ((nb = realloc(b->p, b->cap)) == NULL) {
+			cJSON_free(s);
+			return -1;
+		}
+		b->p = nb;
+	}
+	sb_add(b, "%s\n  %s", b->len > 1 ? "," : "", s);
+	cJSON_free(s);
+	return 0;
 }
 
 /*
@@ -810,10 +942,7 @@ char *
 excedit_json(const struct excedit *x, const bool *select)
 {
 	struct sb	 b = { NULL, 0, 0, false };
-	cJSON		*o;
-	char		*s, *nb;
-	size_t		 k, need;
-	bool		 first = true;
+	size_t		 k;
 
 	b.cap = 64;
 	if ((b.p = malloc(b.cap)) == NULL)
@@ -822,169 +951,41 @@ excedit_json(const struct excedit *x, const bool *select)
 	for (k = 0; k < x->nent; k++) {
 		if (select != NULL && !select[k])
 			continue;
-		if ((o = xe_json_entry(x, k)) == NULL)
-			goto fail;
-		s = cJSON_PrintUnformatted(o);
-		cJSON_Delete(o);
-		if (s == NULL)
-			goto fail;
-		need = b.len + strlen(s) + 16;
-		if (need > b.cap) {
-			while (b.cap < need)
-				b.cap *= 2;
-			if ((nb = realloc(b.p, b.cap)) == NULL) {
-				cJSON_free(s);
-				goto fail;
-			}
-			b.p = nb;
+		if (xe_json_entry(x, k, &b) == -1) {
+			free(b.p);
+			return NULL;
 		}
-		sb_add(&b, "%s\n  %s", first ? "" : ",", s);
-		first = false;
-		cJSON_free(s);
 	}
-	sb_add(&b, "%s]\n", first ? "" : "\n");
+	sb_add(&b, "%s]\n", b.len > 1 ? "\n" : "");
 	return b.p;
-fail:
-	free(b.p);
-	return NULL;
 }
 
-/* ---- checks shared by add, import and lint ---- */
-
-static void
-xe_internal_list(const struct conf *c, char *buf, size_t len)
-{
-	struct sb	 b = { buf, 0, len, false };
-	char		 a[PREFIX_STRLEN];
-	size_t		 i;
-
-	buf[0] = '\0';
-	for (i = 0; i < c->ninternal && i < 3; i++) {
-		prefix_format(&c->internal[i], a, sizeof(a));
-		sb_add(&b, "%s%s", i ? ", " : "", a);
-	}
-	if (c->ninternal > 3)
-		sb_add(&b, ", ...");
-}
-
-static bool
-xe_inside(const struct conf *c, const struct prefix *p)
-{
-	size_t	 i;
-
-	for (i = 0; i < c->ninternal; i++)
-		if (c->internal[i].len <= p->len &&
-		    prefix_contains(&c->internal[i], &p->addr))
-			return true;
-	return false;
-}
-
-static void
-xe_warn_outside(const struct excedit *x, const struct exc_entry *e)
-{
-	char	 a[PREFIX_STRLEN], list[256];
-
-	if (x->o.conf == NULL || xe_inside(x->o.conf, &e->pfx))
-		return;
-	host_format(&e->pfx, a, sizeof(a));
-	xe_internal_list(x->o.conf, list, sizeof(list));
-	xe_msg(x, EXCEDIT_WARN, "%s:%u: %s is not inside internal-networks "
-	    "(%s): nfqd never consults it", x->name, e->line, a, list);
-}
+/* ---- warnings on what this session wrote ---- */
 
 /*
- * Entries inside another entry with a different direction: the more
- * specific one decides for its addresses, so they lose or gain a
- * direction.  Each entry is compared with the nearest active entry
- * containing it (the one that would decide without it); only pairs with
- * a line written by this session, unless `all`.  Expired entries count
- * as absent, as in the policy.
+ * Every fresh entry outside internal-networks, the same as one, mapped,
+ * and every overlap with another direction that a fresh entry makes: the
+ * warnings of exc_lint, less the expiry ones (an edit sets them on
+ * purpose).
  */
 static void
-xe_overlaps(const struct excedit *x, bool all)
+xe_warn_fresh(struct excedit *x)
 {
-	struct exc_entry	*v, *in, *out;
-	struct lpm		 lpm;
-	size_t			 dup[2], k;
-	uint32_t		 idx[129];
-	int			 i, n;
-	uint8_t			 lost, gained;
-	char			 a[PREFIX_STRLEN], b[PREFIX_STRLEN];
-	char			 what[64];
-
-	if ((v = xe_array(x)) == NULL)
-		return;
-	if (lpm_build(&lpm, v, x->nent, sizeof(*v), dup) != 0) {
-		free(v);
-		return;
-	}
-	for (k = 0; k < x->nent; k++) {
-		in = &v[k];
-		if (xe_expired(x, in))
-			continue;
-		n = lpm_lookup(&lpm, &in->pfx.addr, idx, 129);
-		out = NULL;
-		for (i = 0; i < n; i++) {
-			if (v[idx[i]].pfx.len >= in->pfx.len ||
-			    xe_expired(x, &v[idx[i]]))
-				continue;
-			out = &v[idx[i]];
-			break;
-		}
-		if (out == NULL || out->dir == in->dir)
-			continue;
-		if (!all && !x->l[in->line - 1].fresh &&
-		    !x->l[out->line - 1].fresh)
-			continue;
-		lost = out->dir & ~in->dir;
-		gained = in->dir & ~out->dir;
-		host_format(&in->pfx, a, sizeof(a));
-		host_format(&out->pfx, b, sizeof(b));
-		if (lost && gained)
-			snprintf(what, sizeof(what), "loses %s and gains %s",
-			    dir_name(lost), dir_name(gained));
-		else
-			snprintf(what, sizeof(what), "%s %s", lost ? "loses" :
-			    "gains", dir_name(lost ? lost : gained));
-		xe_msg(x, EXCEDIT_WARN, "%s:%u: %s %s overlaps %s %s (line %u) "
-		    "with another direction: the more specific entry decides, "
-		    "so %s %s", x->name, in->line, a, dir_name(in->dir), b,
-		    dir_name(out->dir), out->line, a, what);
-	}
-	lpm_free(&lpm);
-	free(v);
-}
-
-/* Every fresh entry outside internal-networks, every fresh overlap. */
-static void
-xe_warn_fresh(const struct excedit *x)
-{
-	size_t	 k;
+	bool	*only;
+	size_t	 k, dup[2];
 
 	for (k = 0; k < x->nent; k++)
 		if (x->l[x->ent[k]].fresh)
-			xe_warn_outside(x, &x->l[x->ent[k]].e);
-	xe_overlaps(x, false);
-}
-
-void
-excedit_lint(const struct excedit *x)
-{
-	size_t			 k;
-	const struct exc_entry	*e;
-	char			 a[PREFIX_STRLEN];
-
-	for (k = 0; k < x->nent; k++) {
-		e = &x->l[x->ent[k]].e;
-		xe_warn_outside(x, e);
-		if (xe_expired(x, e)) {
-			host_format(&e->pfx, a, sizeof(a));
-			xe_msg(x, EXCEDIT_WARN, "%s:%u: %s expired on %s "
-			    "(nfqctl exception remove %s)", x->name, e->line,
-			    a, e->expires, a);
-		}
-	}
-	xe_overlaps(x, true);
+			exc_lint_entry(x->o.conf, &x->l[x->ent[k]].e, x->name,
+			    x->o.now, 0, xe_warn, x);
+	if (xe_index(x, dup) != 0 ||
+	    (only = calloc(x->nent + 1, sizeof(*only))) == NULL)
+		return;
+	for (k = 0; k < x->nent; k++)
+		only[k] = x->l[x->ent[k]].fresh;
+	exc_lint_overlaps(x->arr, x->nent, &x->idx, x->name, x->o.now, only,
+	    xe_warn, x);
+	free(only);
 }
 
 /* ---- validation ---- */
@@ -995,71 +996,13 @@ xv_or(const char *s)
 	return s != NULL ? s : "";
 }
 
-/* A ticket or owner: 1-63 of letters, digits and TEXT_CHARS. */
-static int
-xv_text(const char *key, const char *v, char *out, char *err,
-    size_t errlen)
-{
-	size_t		 len = strlen(v), i;
-	unsigned char	 c;
-
-	if (len == 0) {
-		snprintf(err, errlen, "%s is required", key);
-		return -1;
-	}
-	if (len >= EXC_TEXTLEN) {
-		snprintf(err, errlen, "%s '%.20s...' is too long (%zu "
-		    "characters, at most %d)", key, v, len, EXC_TEXTLEN - 1);
-		return -1;
-	}
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)v[i];
-		if (c < 0x80 && (isalnum(c) || strchr(TEXT_CHARS, c) != NULL))
-			continue;
-		if (isprint(c))
-			snprintf(err, errlen, "%s '%s' has a character that is "
-			    "not allowed: '%c' (letters, digits and %s)", key,
-			    v, c, "- . _ : / + @");
-		else
-			snprintf(err, errlen, "%s has a character that is not "
-			    "allowed: byte 0x%02x (letters, digits and %s)",
-			    key, c, "- . _ : / + @");
-		return -1;
-	}
-	memcpy(out, v, len + 1);
-	return 0;
-}
-
-/* YYYY-MM-DD, a real day; *t its 00:00 UTC. */
-static int
-xv_date(const char *key, const char *v, char *out, int64_t *t, char *err,
-    size_t errlen)
-{
-	int	 i;
-	bool	 shape = strlen(v) == 10 && v[4] == '-' && v[7] == '-';
-
-	for (i = 0; shape && i < 10; i++)
-		if (i != 4 && i != 7 && !isdigit((unsigned char)v[i]))
-			shape = false;
-	if (!shape) {
-		snprintf(err, errlen, "%s '%.40s' is not a date (expected "
-		    "YYYY-MM-DD)", key, v);
-		return -1;
-	}
-	if (date_parse(v, t) == -1) {
-		snprintf(err, errlen, "%s '%s' is not a real calendar date",
-		    key, v);
-		return -1;
-	}
-	memcpy(out, v, 11);
-	return 0;
-}
-
 static int
 xv_comment(const char *v, char *out, char *err, size_t errlen)
 {
 	const unsigned char	*p;
-	size_t			 len, i, k;
+	size_t			 len, i, k, n;
+	uint32_t		 c;
+	const char		*w;
 
 	while (*v == ' ' || *v == '\t')
 		v++;
@@ -1073,7 +1016,7 @@ xv_comment(const char *v, char *out, char *err, size_t errlen)
 			    "(byte 0x%02x): one line of printable text", p[i]);
 			return -1;
 		}
-		if ((k = utf8_seq(p + i, len - i)) == 0) {
+		if ((k = utf8_seq(p + i, len - i, &c)) == 0) {
 			snprintf(err, errlen, "comment is not valid UTF-8 "
 			    "(byte 0x%02x at offset %zu)", p[i], i);
 			return -1;
@@ -1083,6 +1026,23 @@ xv_comment(const char *v, char *out, char *err, size_t errlen)
 		snprintf(err, errlen, "comment is too long (%zu bytes, at most "
 		    "%d)", len, EXCEDIT_COMMENTMAX);
 		return -1;
+	}
+	/* It follows the attributes: a word in it must not read as one. */
+	for (w = v; w < v + len; w += n) {
+		while (w < v + len && (*w == ' ' || *w == '\t' || *w == '#'))
+			w++;
+		n = strcspn(w, " \t");
+		if (n > (size_t)(v + len - w))
+			n = (size_t)(v + len - w);
+		if ((strncmp(w, "ticket=", 7) == 0 || strncmp(w, "owner=",
+		    6) == 0 || strncmp(w, "expires=", 8) == 0 ||
+		    strncmp(w, "added=", 6) == 0)) {
+			snprintf(err, errlen, "comment holds '%.*s', which "
+			    "reads as an attribute that nfqd would not read "
+			    "there: give it as an option, or reword the "
+			    "comment", (int)(n > 60 ? 60 : n), w);
+			return -1;
+		}
 	}
 	memcpy(out, v, len);
 	out[len] = '\0';
@@ -1106,41 +1066,45 @@ xe_old(const struct excedit *x, size_t i, struct xnew *o)
 	xe_comment_of(x, i, o->comment, sizeof(o->comment), &own);
 }
 
+/* A ticket or owner as an edit gives it: required, then exc_check_text. */
+static int
+xv_text(const char *key, const char *v, char *out, char *err, size_t errlen)
+{
+	if (v[0] == '\0') {
+		snprintf(err, errlen, "%s is required", key);
+		return -1;
+	}
+	return exc_check_text(key, v, out, err, errlen);
+}
+
 /*
- * Validate r into n.  With `old` (an import changing an entry), a field
- * equal to the old entry's is taken as it is: an entry that is already
- * expired, or has no owner, can keep that.
+ * Validate r into n.  With `old` (an import or set changing an entry), a
+ * field equal to the old entry's is taken as it is: an entry that is
+ * already expired, or has no owner, can keep that.
  */
 static int
 xe_check(const struct excedit *x, const struct excedit_req *r,
     const struct xnew *old, struct xnew *n, char *err, size_t errlen)
 {
 	const char	*v;
-	int64_t		 t;
+	int64_t		 day, now = x->o.now;
 
 	memset(n, 0, sizeof(*n));
 	if (r->address == NULL || r->address[0] == '\0') {
 		snprintf(err, errlen, "address is required");
 		return -1;
 	}
-	if (prefix_parse(r->address, &n->pfx, err, errlen) == -1)
+	if (prefix_parse(r->address, &n->pfx, err, errlen) == -1 ||
+	    exc_check_scope(x->o.conf, &n->pfx, err, errlen) == -1)
 		return -1;
 	v = xv_or(r->direction);
-	if (strcmp(v, "inbound") == 0)
-		n->dir = DIR_INBOUND;
-	else if (strcmp(v, "outbound") == 0)
-		n->dir = DIR_OUTBOUND;
-	else if (strcmp(v, "both") == 0)
-		n->dir = DIR_BOTH;
-	else if (v[0] == '\0') {
+	if (v[0] == '\0') {
 		snprintf(err, errlen, "direction is required (inbound, "
 		    "outbound or both)");
 		return -1;
-	} else {
-		snprintf(err, errlen, "bad direction '%.40s' (expected "
-		    "inbound, outbound or both)", v);
-		return -1;
 	}
+	if (exc_check_dir(v, &n->dir, err, errlen) == -1)
+		return -1;
 
 	v = xv_or(r->ticket);
 	if (old != NULL && strcmp(v, old->ticket) == 0)
@@ -1157,11 +1121,13 @@ xe_check(const struct excedit *x, const struct excedit_req *r,
 	if (old != NULL && strcmp(v, old->expires) == 0)
 		memcpy(n->expires, old->expires, sizeof(n->expires));
 	else if (v[0] != '\0') {
-		if (xv_date("expires", v, n->expires, &t, err, errlen) == -1)
+		if (exc_check_date("expires", v, n->expires, &day, err,
+		    errlen) == -1)
 			return -1;
-		if (t + 86400 <= x->o.now) {
+		if (exc_expires_at(x->tz, day) <= now) {
 			snprintf(err, errlen, "expires %s is in the past "
-			    "(today is %s UTC)", v, x->today);
+			    "(today is %s in %s)", v, x->today,
+			    tz_name(x->tz));
 			return -1;
 		}
 	}
@@ -1173,11 +1139,13 @@ xe_check(const struct excedit *x, const struct excedit_req *r,
 	else if (old != NULL && strcmp(v, old->added) == 0)
 		memcpy(n->added, old->added, sizeof(n->added));
 	else {
-		if (xv_date("added", v, n->added, &t, err, errlen) == -1)
+		if (exc_check_date("added", v, n->added, &day, err,
+		    errlen) == -1)
 			return -1;
-		if (t > x->o.now) {
+		if (day > tz_day_of(x->tz, now)) {
 			snprintf(err, errlen, "added %s is in the future "
-			    "(today is %s UTC)", v, x->today);
+			    "(today is %s in %s)", v, x->today,
+			    tz_name(x->tz));
 			return -1;
 		}
 	}
@@ -1195,33 +1163,22 @@ static int
 xe_line(const struct excedit *x, const struct xnew *n, char *line,
     size_t cap, struct exc_entry *e, char *err, size_t errlen)
 {
-	char	 msg[ERRLEN];
+	char	 msg[ERRLEN] = "";
 
 	if (xe_format(x, n, line, cap) == -1) {
 		snprintf(err, errlen, "entry line too long");
 		return -1;
 	}
-	if (exc_parse_line(line, e, msg, sizeof(msg)) != 1 ||
+	if (exc_parse_line(line, x->tz, e, msg, sizeof(msg)) != 1 ||
 	    !pfx_equal(&e->pfx, &n->pfx) || e->dir != n->dir ||
 	    strcmp(e->ticket, n->ticket) != 0 ||
-	    strcmp(e->owner, n->owner) != 0) {
+	    strcmp(e->owner, n->owner) != 0 ||
+	    strcmp(e->expires, n->expires) != 0) {
 		snprintf(err, errlen, "internal error: the new line does not "
 		    "parse back: %s", msg);
 		return -1;
 	}
 	return 0;
-}
-
-/* Entry k whose prefix is p, or -1. */
-static ssize_t
-xe_find(const struct excedit *x, const struct prefix *p)
-{
-	size_t	 k;
-
-	for (k = 0; k < x->nent; k++)
-		if (pfx_equal(&x->l[x->ent[k]].e.pfx, p))
-			return (ssize_t)k;
-	return -1;
 }
 
 /* ---- the audit log ---- */
@@ -1232,7 +1189,7 @@ xe_audit(struct excedit *x, const char *what, const char *change,
 {
 	cJSON	*o;
 	char	 when[32], *s, *nb;
-	size_t	 len;
+	size_t	 len, cap;
 
 	if (x->o.audit == NULL)
 		return 0;
@@ -1257,11 +1214,17 @@ xe_audit(struct excedit *x, const char *what, const char *change,
 	if (s == NULL)
 		return -1;
 	len = strlen(s);
-	if ((nb = realloc(x->audit, x->auditlen + len + 2)) == NULL) {
-		cJSON_free(s);
-		return -1;
+	if (x->auditlen + len + 2 > x->auditcap) {
+		for (cap = x->auditcap ? x->auditcap : 4096;
+		    cap < x->auditlen + len + 2; cap *= 2)
+			;
+		if ((nb = realloc(x->audit, cap)) == NULL) {
+			cJSON_free(s);
+			return -1;
+		}
+		x->audit = nb;
+		x->auditcap = cap;
 	}
-	x->audit = nb;
 	memcpy(x->audit + x->auditlen, s, len);
 	x->audit[x->auditlen + len] = '\n';
 	x->auditlen += len + 1;
@@ -1271,15 +1234,14 @@ xe_audit(struct excedit *x, const char *what, const char *change,
 
 /* ---- add ---- */
 
-/* Give line i a line end if it is the last and has none. */
+/* Give line i a line end if it has none. */
 static int
 xe_terminate(struct excedit *x, size_t i)
 {
 	char	 buf[LINE_LEN + 8];
 	size_t	 el = strlen(x->eol);
 
-	if (i >= x->n || (x->l[i].len > 0 && x->l[i].s[x->l[i].len - 1] ==
-	    '\n'))
+	if (i >= x->n || xl_has_end(&x->l[i]))
 		return 0;
 	if (x->l[i].len + el >= sizeof(buf))
 		return -1;
@@ -1288,32 +1250,37 @@ xe_terminate(struct excedit *x, size_t i)
 	return xe_replace(x, i, buf, x->l[i].len + el);
 }
 
-/*
- * Does the entry on line i belong to a group headed by a comment (the
- * lines above it are entries up to a comment line)?
- */
-static bool
-xe_in_group(const struct excedit *x, size_t i)
+/* Take line i's line end away (the file's last line had none). */
+static void
+xe_unterminate(struct excedit *x, size_t i)
 {
-	while (i > 0 && x->l[i].kind == XL_ENTRY)
-		i--;
-	return x->l[i].kind == XL_COMMENT;
+	struct xline	*l = &x->l[i];
+
+	if (l->len > 0 && l->s[l->len - 1] == '\n')
+		l->len--;
+	if (l->len > 0 && l->s[l->len - 1] == '\r')
+		l->len--;
+	l->s[l->len] = '\0';
 }
 
 /*
- * Append the entry n at the end of the file.  After an entry under a
- * comment heading, a blank line first: the new entry is not part of that
- * group, and the comment stays the old entry's own.
+ * Append the entries n[0..count) at the end of the file.  After an entry
+ * under a comment heading, a blank line first: the new entries are not
+ * part of that group, and the comment stays the old entry's own.  A file
+ * without a line end after its last line keeps that: the new last line
+ * has none (so that removing it restores the file).
  */
 static int
-xe_put(struct excedit *x, const struct xnew *n, char *err, size_t errlen)
+xe_append(struct excedit *x, const struct xnew *n, size_t count, char *err,
+    size_t errlen)
 {
 	char			 line[LINE_LEN];
 	struct exc_entry	 e;
-	size_t			 at = x->n;
+	size_t			 at = x->n, i, content;
+	bool			 noend = at > 0 && !xl_has_end(&x->l[at - 1]);
 
-	if (xe_line(x, n, line, sizeof(line), &e, err, errlen) == -1)
-		return -1;
+	if (count == 0)
+		return 0;
 	if (at > 0 && xe_terminate(x, at - 1) == -1)
 		goto oom;
 	if (at > 0 && x->l[at - 1].kind == XL_ENTRY &&
@@ -1322,18 +1289,27 @@ xe_put(struct excedit *x, const struct xnew *n, char *err, size_t errlen)
 			goto oom;
 		x->l[at++].kind = XL_BLANK;
 	}
-	if (xe_insert(x, at, line, strlen(line)) == -1) {
-oom:
-		snprintf(err, errlen, "out of memory");
-		return -1;
+	for (i = 0; i < count; i++, at++) {
+		if (xe_line(x, &n[i], line, sizeof(line), &e, err, errlen) ==
+		    -1)
+			return -1;
+		if (xe_insert(x, at, line, strlen(line)) == -1)
+			goto oom;
+		x->l[at].kind = XL_ENTRY;
+		x->l[at].e = e;
+		x->l[at].fresh = true;
+		(void)line_scan(x->l[at].s, &content, &x->l[at].cpos, line,
+		    sizeof(line));
 	}
-	x->l[at].kind = XL_ENTRY;
-	x->l[at].e = e;
-	x->l[at].fresh = true;
+	if (noend)
+		xe_unterminate(x, at - 1);
 	xe_reindex(x);
-	x->last_line = (unsigned)at + 1;
+	x->last_line = (unsigned)at;
 	x->changed = true;
 	return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+	return -1;
 }
 
 int
@@ -1346,14 +1322,18 @@ excedit_add(struct excedit *x, const struct excedit_req *r, char *err,
 
 	if (xe_check(x, r, NULL, &n, err, errlen) == -1)
 		return -1;
-	if ((k = xe_find(x, &n.pfx)) != -1) {
-		host_format(&n.pfx, a, sizeof(a));
-		snprintf(err, errlen, "%s is already listed (%s:%u); remove it "
-		    "first to change it", a, x->name,
-		    x->l[x->ent[k]].e.line);
+	if ((k = xe_find(x, &n.pfx)) == -2) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (xe_put(x, &n, err, errlen) == -1)
+	if (k >= 0) {
+		host_format(&n.pfx, a, sizeof(a));
+		snprintf(err, errlen, "%s is already listed (%s:%u); change it "
+		    "with nfqctl exception set %s", a, x->name,
+		    x->l[x->ent[k]].e.line, a);
+		return -1;
+	}
+	if (xe_append(x, &n, 1, err, errlen) == -1)
 		return -1;
 	xl_text(&x->l[x->last_line - 1], text, sizeof(text));
 	if (xe_audit(x, "add", NULL, text, NULL, n.ticket) == -1) {
@@ -1368,12 +1348,24 @@ excedit_add(struct excedit *x, const struct excedit_req *r, char *err,
 
 /* ---- remove ---- */
 
-/* Delete entry line i, and its own comment line: 1 when it did that. */
-static int
+static bool
+xl_blank_line(const struct xline *l)
+{
+	return (l->len == 1 && l->s[0] == '\n') ||
+	    (l->len == 2 && l->s[0] == '\r' && l->s[1] == '\n');
+}
+
+/*
+ * Delete entry line i, and its own comment line.  At the end of the file,
+ * undo what xe_append does: the blank line it puts after a group, the
+ * missing line end it keeps.
+ */
+static void
 xe_drop(struct excedit *x, size_t i)
 {
 	ssize_t	 c = xe_attached(x, i);
 	char	 text[LINE_LEN];
+	bool	 last = i + 1 == x->n, noend = !xl_has_end(&x->l[i]);
 
 	xl_text(&x->l[i], text, sizeof(text));
 	xe_msg(x, EXCEDIT_INFO, "%s:%zu: removed %s", x->name, i + 1, text);
@@ -1384,8 +1376,38 @@ xe_drop(struct excedit *x, size_t i)
 		    x->name, c + 1, text);
 		xe_delete(x, (size_t)c);
 	}
+	xe_reindex(x);
+	if (last && x->n >= 2 && xl_blank_line(&x->l[x->n - 1]) &&
+	    x->l[x->n - 2].kind == XL_ENTRY && xe_in_group(x, x->n - 2)) {
+		xe_delete(x, x->n - 1);
+		xe_reindex(x);
+	}
+	if (last && noend && x->n > 0)
+		xe_unterminate(x, x->n - 1);
 	x->changed = true;
-	return c != -1;
+}
+
+/* "X is not in FILE", and the entry that covers it, if one does. */
+static void
+xe_not_listed(struct excedit *x, const struct prefix *p, char *err,
+    size_t errlen)
+{
+	const struct exc_entry	*e = NULL, *c;
+	char			 a[PREFIX_STRLEN], b[PREFIX_STRLEN];
+
+	host_format(p, a, sizeof(a));
+	for (size_t j = 0; j < x->nent; j++) {
+		c = &x->l[x->ent[j]].e;
+		if (c->pfx.len < p->len && prefix_contains(&c->pfx, &p->addr) &&
+		    (e == NULL || c->pfx.len > e->pfx.len))
+			e = c;
+	}
+	if (e != NULL) {
+		host_format(&e->pfx, b, sizeof(b));
+		snprintf(err, errlen, "%s is not in %s (it is inside %s, line "
+		    "%u, which stays)", a, x->name, b, e->line);
+	} else
+		snprintf(err, errlen, "%s is not in %s", a, x->name);
 }
 
 int
@@ -1394,33 +1416,20 @@ excedit_remove(struct excedit *x, const char *addr, const char *ticket,
 {
 	struct prefix	 p;
 	ssize_t		 k;
-	size_t		 j, i;
-	char		 a[PREFIX_STRLEN], b[PREFIX_STRLEN], t[EXC_TEXTLEN];
-	char		 text[LINE_LEN];
-	const struct exc_entry *e, *c;
+	size_t		 i;
+	char		 t[EXC_TEXTLEN], text[LINE_LEN];
 
 	if (prefix_parse(addr, &p, err, errlen) == -1)
 		return -1;
 	if (ticket != NULL && ticket[0] != '\0' &&
-	    xv_text("ticket", ticket, t, err, errlen) == -1)
+	    exc_check_text("ticket", ticket, t, err, errlen) == -1)
 		return -1;
-	host_format(&p, a, sizeof(a));
-	if ((k = xe_find(x, &p)) == -1) {
-		e = NULL;
-		for (j = 0; j < x->nent; j++) {
-			c = &x->l[x->ent[j]].e;
-			if (c->pfx.len < p.len &&
-			    prefix_contains(&c->pfx, &p.addr) &&
-			    (e == NULL || c->pfx.len > e->pfx.len))
-				e = c;
-		}
-		if (e != NULL) {
-			host_format(&e->pfx, b, sizeof(b));
-			snprintf(err, errlen, "%s is not in %s (it is inside "
-			    "%s, line %u, which stays)", a, x->name, b,
-			    e->line);
-		} else
-			snprintf(err, errlen, "%s is not in %s", a, x->name);
+	if ((k = xe_find(x, &p)) == -2) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (k == -1) {
+		xe_not_listed(x, &p, err, errlen);
 		return -1;
 	}
 	i = x->ent[k];
@@ -1431,8 +1440,177 @@ excedit_remove(struct excedit *x, const char *addr, const char *ticket,
 		return -1;
 	}
 	x->last_line = (unsigned)i + 1;
-	(void)xe_drop(x, i);
+	xe_drop(x, i);
+	return 0;
+}
+
+/* ---- change in place: set, import ---- */
+
+/*
+ * The lines of a change, decided on the file as it is: each is kept,
+ * deleted or replaced.
+ */
+struct xplan {
+	bool		 del;
+	char		*rep;		/* malloc'd new text, with its end */
+};
+
+static int
+plan_rep(struct xplan *pl, const char *s)
+{
+	free(pl->rep);
+	return (pl->rep = strdup(s)) == NULL ? -1 : 0;
+}
+
+/*
+ * Entry line i becomes n; its comment changes where it is; a line that
+ * had no line end (the file's last) keeps having none.  The audit record
+ * says `what` ("set", "import").
+ */
+static int
+xe_change(struct excedit *x, size_t i, const struct xnew *n,
+    struct xplan *plan, const char *what, char *err, size_t errlen)
+{
+	struct xnew		 w = *n;
+	char			 line[LINE_LEN], was[LINE_LEN];
+	char			 old[EXCEDIT_COMMENTLEN];
+	struct exc_entry	 e;
+	unsigned		 own;
+
+	xl_text(&x->l[i], was, sizeof(was));
+	xe_comment_of(x, i, old, sizeof(old), &own);
+	if (own != 0) {
+		/* The comment has a line of its own: change it there. */
+		w.comment[0] = '\0';
+		if (n->comment[0] == '\0')
+			plan[own - 1].del = true;
+		else if (strcmp(n->comment, old) != 0) {
+			snprintf(line, sizeof(line), "# %s%s", n->comment,
+			    x->eol);
+			if (plan_rep(&plan[own - 1], line) == -1)
+				goto oom;
+		}
+	}
+	if (xe_line(x, &w, line, sizeof(line), &e, err, errlen) == -1)
+		return -1;
+	if (!xl_has_end(&x->l[i]))
+		line[strcspn(line, "\r\n")] = '\0';
+	if (plan_rep(&plan[i], line) == -1)
+		goto oom;
+	line[strcspn(line, "\r\n")] = '\0';
+	xe_msg(x, EXCEDIT_INFO, "%s:%zu: changed %s", x->name, i + 1, line);
+	if (xe_audit(x, what, "change", line, was, n->ticket) == -1)
+		goto oom;
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+/* Apply a plan in one pass: deletions, replacements, then reindex. */
+static int
+xe_apply(struct excedit *x, struct xplan *plan, size_t nplan, char *err,
+    size_t errlen)
+{
+	size_t	 j, o = 0;
+	int	 rc = 0;
+
+	for (j = 0; j < x->n; j++) {
+		if (j < nplan && plan[j].del) {
+			free(x->l[j].s);
+			x->changed = true;
+			continue;
+		}
+		x->l[o] = x->l[j];
+		if (j < nplan && plan[j].rep != NULL) {
+			free(x->l[o].s);
+			x->l[o].s = plan[j].rep;
+			x->l[o].len = strlen(plan[j].rep);
+			plan[j].rep = NULL;
+			x->changed = true;
+			/* Lines made by xe_line parse; a failure is a bug. */
+			if (xe_parse(x, o, err, errlen) == -1)
+				rc = -1;
+			x->l[o].fresh = x->l[o].kind == XL_ENTRY;
+		}
+		o++;
+	}
+	x->n = o;
 	xe_reindex(x);
+	return rc;
+}
+
+static void
+plan_free(struct xplan *plan, size_t n)
+{
+	for (size_t j = 0; plan != NULL && j < n; j++)
+		free(plan[j].rep);
+	free(plan);
+}
+
+/*
+ * nfqctl exception set: change the entry whose prefix is r->address in
+ * place, one line (two when its comment has a line of its own).  A NULL
+ * field stays as it is; expires "never" takes the expiry away.
+ */
+int
+excedit_set(struct excedit *x, const struct excedit_req *r, char *err,
+    size_t errlen)
+{
+	struct excedit_req	 q;
+	struct xnew		 old, n;
+	struct xplan		*plan;
+	struct prefix		 p;
+	ssize_t			 k;
+	size_t			 i, nplan;
+	char			 a[PREFIX_STRLEN];
+	int			 rc;
+
+	if (prefix_parse(xv_or(r->address), &p, err, errlen) == -1)
+		return -1;
+	if ((k = xe_find(x, &p)) == -2) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (k == -1) {
+		xe_not_listed(x, &p, err, errlen);
+		host_format(&p, a, sizeof(a));
+		snprintf(err + strlen(err), errlen - strlen(err), "; add it "
+		    "with nfqctl exception add %s", a);
+		return -1;
+	}
+	i = x->ent[k];
+	xe_old(x, i, &old);
+	memset(&q, 0, sizeof(q));
+	q.address = r->address;
+	q.direction = r->direction != NULL ? r->direction :
+	    dir_name(old.dir);
+	q.ticket = r->ticket != NULL ? r->ticket : old.ticket;
+	q.owner = r->owner != NULL ? r->owner : old.owner;
+	q.expires = r->expires == NULL ? old.expires :
+	    strcmp(r->expires, "never") == 0 ? "" : r->expires;
+	q.added = old.added;
+	q.comment = r->comment != NULL ? r->comment : old.comment;
+	if (xe_check(x, &q, &old, &n, err, errlen) == -1)
+		return -1;
+	n.pfx = old.pfx;		/* as the file writes it */
+	if (n.dir == old.dir && strcmp(n.ticket, old.ticket) == 0 &&
+	    strcmp(n.owner, old.owner) == 0 &&
+	    strcmp(n.expires, old.expires) == 0 &&
+	    strcmp(n.comment, old.comment) == 0)
+		return 0;		/* nothing to change */
+	nplan = x->n;
+	if ((plan = calloc(nplan, sizeof(*plan))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if ((rc = xe_change(x, i, &n, plan, "set", err, errlen)) == 0)
+		rc = xe_apply(x, plan, nplan, err, errlen);
+	plan_free(plan, nplan);
+	if (rc == -1)
+		return -1;
+	x->last_line = (unsigned)i + 1;
+	xe_warn_fresh(x);
 	return 0;
 }
 
@@ -1584,61 +1762,6 @@ xnew_equal(const struct xnew *a, const struct xnew *b)
 }
 
 /*
- * The lines of an import, decided on the file as it was: each is kept,
- * deleted or replaced.
- */
-struct xplan {
-	bool		 del;
-	char		*rep;		/* malloc'd new text, with its end */
-};
-
-static int
-plan_rep(struct xplan *pl, const char *s)
-{
-	free(pl->rep);
-	return (pl->rep = strdup(s)) == NULL ? -1 : 0;
-}
-
-/* Entry line i becomes n; its comment changes where it is. */
-static int
-imp_change(struct excedit *x, size_t i, const struct xnew *n,
-    struct xplan *plan, char *err, size_t errlen)
-{
-	struct xnew		 w = *n;
-	char			 line[LINE_LEN], was[LINE_LEN];
-	char			 old[EXCEDIT_COMMENTLEN];
-	struct exc_entry	 e;
-	unsigned		 own;
-
-	xl_text(&x->l[i], was, sizeof(was));
-	xe_comment_of(x, i, old, sizeof(old), &own);
-	if (own != 0) {
-		/* The comment has a line of its own: change it there. */
-		w.comment[0] = '\0';
-		if (n->comment[0] == '\0')
-			plan[own - 1].del = true;
-		else if (strcmp(n->comment, old) != 0) {
-			snprintf(line, sizeof(line), "# %s%s", n->comment,
-			    x->eol);
-			if (plan_rep(&plan[own - 1], line) == -1)
-				goto oom;
-		}
-	}
-	if (xe_line(x, &w, line, sizeof(line), &e, err, errlen) == -1)
-		return -1;
-	if (plan_rep(&plan[i], line) == -1)
-		goto oom;
-	line[strcspn(line, "\r\n")] = '\0';
-	xe_msg(x, EXCEDIT_INFO, "%s:%zu: changed %s", x->name, i + 1, line);
-	if (xe_audit(x, "import", "change", line, was, n->ticket) == -1)
-		goto oom;
-	return 0;
-oom:
-	snprintf(err, errlen, "out of memory");
-	return -1;
-}
-
-/*
  * Make the list what the JSON array says, in place: entries it does not
  * name are removed (with their comment line, as remove does), entries
  * whose attributes differ are rewritten on their line, new ones are
@@ -1654,11 +1777,11 @@ excedit_import(struct excedit *x, const char *text, size_t len,
 	const char	*end = NULL;
 	struct ximp	*m = NULL, **sorted = NULL;
 	struct xplan	*plan = NULL;
-	struct xnew	 old;
+	struct xnew	 old, *add = NULL;
 	ssize_t		*who = NULL;	/* line index -> element */
 	char		 msg[ERRLEN], a[PREFIX_STRLEN], line[LINE_LEN];
 	unsigned	 problems = 0, ln, col;
-	size_t		 n, i, j, ra, rb, nplan = 0;
+	size_t		 n, i, j, ra, rb, nplan = 0, nadd = 0, before;
 	ssize_t		 k, h;
 	int		 rc = -1;
 
@@ -1692,10 +1815,9 @@ excedit_import(struct excedit *x, const char *text, size_t len,
 	}
 	if ((m = calloc(n, sizeof(*m))) == NULL ||
 	    (sorted = calloc(n, sizeof(*sorted))) == NULL ||
-	    (who = calloc(x->n ? x->n : 1, sizeof(*who))) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
+	    (add = calloc(n, sizeof(*add))) == NULL ||
+	    (who = calloc(x->n ? x->n : 1, sizeof(*who))) == NULL)
+		goto oom;
 	for (j = 0; j < x->n; j++)
 		who[j] = -1;
 
@@ -1709,7 +1831,9 @@ excedit_import(struct excedit *x, const char *text, size_t len,
 			xe_msg(x, EXCEDIT_ERROR, "%s: entry %zu: %s", name,
 			    i + 1, msg);
 			problems++;
-		} else if ((k = xe_find(x, &m[i].pfx)) != -1)
+		} else if ((k = xe_find(x, &m[i].pfx)) == -2)
+			goto oom;
+		else if (k >= 0)
 			m[i].old = (ssize_t)x->ent[k];
 		i++;
 	}
@@ -1758,7 +1882,7 @@ excedit_import(struct excedit *x, const char *text, size_t len,
 	 * name goes, and so does the comment line heading its run of entries
 	 * once every entry of the run goes (for a run of one: its own
 	 * comment, as remove does); a changed entry is rewritten in place.
-	 * Then apply, bottom up, and append the new entries.
+	 * Then apply in one pass, and append the new entries.
 	 */
 	nplan = x->n;
 	if ((plan = calloc(nplan ? nplan : 1, sizeof(*plan))) == NULL)
@@ -1778,7 +1902,7 @@ excedit_import(struct excedit *x, const char *text, size_t len,
 		} else if (m[who[j]].same)
 			st->kept++;
 		else {
-			if (imp_change(x, j, &m[who[j]].n, plan, err,
+			if (xe_change(x, j, &m[who[j]].n, plan, "import", err,
 			    errlen) == -1)
 				goto out;
 			st->changed++;
@@ -1798,37 +1922,25 @@ excedit_import(struct excedit *x, const char *text, size_t len,
 			plan[h].del = true;
 		}
 	}
-	for (j = x->n; j-- > 0;) {
-		if (plan[j].del) {
-			xe_delete(x, j);
-			x->changed = true;
-		} else if (plan[j].rep != NULL) {
-			if (xe_replace(x, j, plan[j].rep,
-			    strlen(plan[j].rep)) == -1)
-				goto oom;
-			if (x->l[j].kind == XL_ENTRY) {
-				if (xe_parse(x, j, err, errlen) == -1)
-					goto out;
-				x->l[j].fresh = true;
-			}
-			x->changed = true;
-		}
-	}
-	xe_reindex(x);
-	for (i = 0; i < n; i++) {
-		if (m[i].old != -1)
+	if (xe_apply(x, plan, nplan, err, errlen) == -1)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (m[i].old == -1)
+			add[nadd++] = m[i].n;
+	before = x->n;
+	if (xe_append(x, add, nadd, err, errlen) == -1)
+		goto out;
+	for (j = before; nadd > 0 && j < x->n; j++) {
+		if (x->l[j].kind != XL_ENTRY)
 			continue;
-		if (xe_put(x, &m[i].n, err, errlen) == -1)
-			goto out;
-		xl_text(&x->l[x->last_line - 1], line, sizeof(line));
-		xe_msg(x, EXCEDIT_INFO, "%s:%u: added %s", x->name,
-		    x->last_line, line);
-		if (xe_audit(x, "import", "add", line, NULL, m[i].n.ticket) ==
-		    -1)
+		xl_text(&x->l[j], line, sizeof(line));
+		xe_msg(x, EXCEDIT_INFO, "%s:%zu: added %s", x->name, j + 1,
+		    line);
+		if (xe_audit(x, "import", "add", line, NULL,
+		    x->l[j].e.ticket) == -1)
 			goto oom;
 		st->added++;
 	}
-	xe_reindex(x);
 	xe_warn_fresh(x);
 	rc = 0;
 	goto out;
@@ -1838,10 +1950,9 @@ out:
 	cJSON_Delete(root);
 	free(m);
 	free(sorted);
+	free(add);
 	free(who);
-	for (j = 0; plan != NULL && j < nplan; j++)
-		free(plan[j].rep);
-	free(plan);
+	plan_free(plan, nplan);
 	return rc;
 }
 
@@ -1901,7 +2012,9 @@ xe_unname(const char *msg, const char *tmp, const char *name, char *out,
  * Write the edited file: a temporary file next to it (same owner and
  * mode), fsync, load it with exc_load() as the daemon would, append the
  * audit records, rename it over the file, fsync the folder.  Does
- * nothing when nothing changed.
+ * nothing when nothing changed.  With a late lock: the lock is taken
+ * here, EXCEDIT_STALE when the file is no longer what was read, and let
+ * go once the file is written.
  */
 int
 excedit_commit(struct excedit *x, char *err, size_t errlen)
@@ -1909,7 +2022,7 @@ excedit_commit(struct excedit *x, char *err, size_t errlen)
 	char		 dir[MAX_PATH], tmp[MAX_PATH + 32], msg[ERRLEN];
 	const char	*slash, *base;
 	struct exc_list	 chk;
-	int		 fd = -1, dfd;
+	int		 fd = -1, dfd, rc = -1;
 	size_t		 i;
 
 	if (!x->changed)
@@ -1918,6 +2031,19 @@ excedit_commit(struct excedit *x, char *err, size_t errlen)
 		snprintf(err, errlen, "internal error: %s was not opened for "
 		    "editing", x->name);
 		return -1;
+	}
+	if (x->o.late_lock) {
+		if (xe_lock(x, err, errlen) == -1)
+			goto out;
+		switch (xe_unchanged(x, err, errlen)) {
+		case -1:
+			goto out;
+		case 0:
+			rc = EXCEDIT_STALE;
+			snprintf(err, errlen, "%s changed while this edit was "
+			    "made; nothing written", x->name);
+			goto out;
+		}
 	}
 	slash = strrchr(x->real, '/');
 	snprintf(dir, sizeof(dir), "%.*s", slash == x->real ? 1 :
@@ -1928,8 +2054,10 @@ excedit_commit(struct excedit *x, char *err, size_t errlen)
 	if ((fd = mkstemp(tmp)) == -1) {
 		snprintf(err, errlen, "cannot create a temporary file in %s: "
 		    "%s", dir, strerror(errno));
-		return -1;
+		goto out;
 	}
+	if (x->bom && xe_write_all(fd, "\xef\xbb\xbf", 3) == -1)
+		goto syserr;
 	for (i = 0; i < x->n; i++)
 		if (xe_write_all(fd, x->l[i].s, x->l[i].len) == -1)
 			goto syserr;
@@ -1946,21 +2074,25 @@ excedit_commit(struct excedit *x, char *err, size_t errlen)
 		goto syserr;
 	}
 	fd = -1;
-	if (exc_load(tmp, &chk, msg, sizeof(msg)) == -1) {
+	/* Its content, as the daemon reads it; its mode is the file's own. */
+	if (exc_load(tmp, x->o.conf, EXC_ANY_MODE, &chk, msg, sizeof(msg)) ==
+	    -1) {
 		xe_unname(msg, tmp, x->name, err, errlen);
 		unlink(tmp);
-		return -1;
+		goto out;
 	}
+	if (exc_hash(&chk, x->sha256) == -1)
+		x->sha256[0] = '\0';
 	exc_free(&chk);
 	if (xe_append_audit(x, err, errlen) == -1) {
 		unlink(tmp);
-		return -1;
+		goto out;
 	}
 	if (rename(tmp, x->real) == -1) {
 		snprintf(err, errlen, "cannot replace %s: %s (the audit log "
 		    "already has the change)", x->name, strerror(errno));
 		unlink(tmp);
-		return -1;
+		goto out;
 	}
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
 		if (fsync(dfd) == -1)
@@ -1972,12 +2104,16 @@ excedit_commit(struct excedit *x, char *err, size_t errlen)
 	x->auditlen = 0;
 	for (i = 0; i < x->n; i++)
 		x->l[i].fresh = false;
-	return 0;
+	rc = 0;
+	goto out;
 syserr:
 	snprintf(err, errlen, "cannot write %s: %s; nothing changed", tmp,
 	    strerror(errno));
 	if (fd != -1)
 		close(fd);
 	unlink(tmp);
-	return -1;
+out:
+	if (x->o.late_lock)
+		xe_unlock(x);
+	return rc;
 }

@@ -2,7 +2,7 @@
  * nfqd: enforce the campus SMTP policy on the packet path.
  *
  *	nfqd [-v] [-s] [-c CONF]		run on the configured queues
- *	nfqd [-v] [-c CONF] -n			check configuration
+ *	nfqd [-v] [-c CONF] -n [--strict]	check configuration
  *	nfqd [-v] [-c CONF] --replay FILE	run the pipeline on a capture
  *
  * Exit status: 0 success, 1 unreadable or truncated capture / runtime
@@ -23,11 +23,12 @@ usage(int rc)
 {
 	fprintf(rc ? stderr : stdout,
 	    "usage: nfqd [-v] [-s] [-c CONF]\n"
-	    "       nfqd [-v] [-c CONF] -n\n"
+	    "       nfqd [-v] [-c CONF] -n [--strict]\n"
 	    "       nfqd [-v] [-c CONF] --replay FILE\n"
 	    "  -c, --config CONF   configuration file (default %s)\n"
 	    "  -n, --check         check the configuration and exception "
 	    "list, then exit\n"
+	    "  --strict            with -n: any warning fails the check\n"
 	    "  -r, --replay FILE   run the pipeline on a pcap/pcapng capture\n"
 	    "  -s, --syslog        log to syslog instead of stderr\n"
 	    "  -v, --verbose       more log output\n"
@@ -56,12 +57,43 @@ main_warn_family(const struct conf *c)
 			    c->transit == TRANSIT_ALLOW ? "allowed" : "blocked");
 }
 
+/* -n: a warning, "warning: FILE:LINE: ..." (exc_lint). */
+static void
+main_warning(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "warning: %s\n", msg);
+}
+
+/*
+ * nfqd -n: the warnings, then "configuration OK" on standard output once
+ * they are all out, so the two streams do not interleave.  --strict: a
+ * warning fails the check (exit 2), for CI and pre-commit hooks.
+ */
+static int
+main_check(const struct policy *pol, bool strict)
+{
+	unsigned	 n;
+
+	n = exc_lint(&pol->conf, &pol->exc, pol->conf.exceptions,
+	    clock_real_us() / 1000000, main_warning, NULL);
+	fflush(stderr);
+	if (strict && n > 0) {
+		log_warnx("%u warning%s, and --strict: configuration refused",
+		    n, n == 1 ? "" : "s");
+		return 2;
+	}
+	printf("configuration OK\n");
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config",	required_argument,	NULL, 'c' },
 		{ "check",	no_argument,		NULL, 'n' },
+		{ "strict",	no_argument,		NULL, 'S' },
 		{ "replay",	required_argument,	NULL, 'r' },
 		{ "syslog",	no_argument,		NULL, 's' },
 		{ "verbose",	no_argument,		NULL, 'v' },
@@ -72,6 +104,7 @@ main(int argc, char **argv)
 	const char	*conf = DEFAULT_CONF, *replay = NULL;
 	char		 err[ERRLEN];
 	int		 ch, check = 0, verbose = 0, use_syslog = 0, rc;
+	bool		 strict = false;
 	struct policy	*pol;
 	struct sinks	*sinks;
 
@@ -79,6 +112,7 @@ main(int argc, char **argv)
 		switch (ch) {
 		case 'c': conf = optarg; break;
 		case 'n': check = 1; break;
+		case 'S': strict = true; break;
 		case 'r': replay = optarg; break;
 		case 's': use_syslog = 1; break;
 		case 'v': verbose++; break;
@@ -87,7 +121,7 @@ main(int argc, char **argv)
 		default: usage(2);
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (strict && !check))
 		usage(2);
 	log_init(use_syslog && !check && replay == NULL, verbose);
 
@@ -95,13 +129,13 @@ main(int argc, char **argv)
 		log_warnx("%s", err);
 		return 2;
 	}
-	if (replay == NULL)		/* live, or -n: the border it runs */
-		main_warn_family(&pol->conf);
-	if (check) {
-		printf("configuration OK\n");
+	if (check) {		/* -n: every warning, exc_lint's */
+		rc = main_check(pol, strict);
 		policy_free(pol);
-		return 0;
+		return rc;
 	}
+	if (replay == NULL)		/* live: the border it runs */
+		main_warn_family(&pol->conf);
 	event_set_host(pol->conf.sensor_name);
 	if (replay == NULL)
 		return live_run(pol, conf);
