@@ -52,6 +52,7 @@ struct xline {
 	size_t		 first, last;	/* XL_ENTRY: its run of entry lines */
 	uint8_t		 kind;
 	bool		 fresh;		/* written by this session */
+	bool		 owned;		/* s is malloc'd (else in x->text) */
 	struct exc_entry e;		/* XL_ENTRY */
 };
 
@@ -76,12 +77,14 @@ struct excedit {
 	struct stat	 st;
 	char		*orig;			/* the file as read */
 	size_t		 origlen;
+	char		*text;			/* its lines, each NUL-ended */
 	bool		 bom;			/* it starts with one: kept */
 	struct xline	*l;
 	size_t		 n, cap;
 	size_t		*ent;			/* line index of each entry */
 	size_t		 nent;
-	struct exc_entry *arr;			/* the entries, for idx */
+	struct prefix	*pfx;			/* entry k's, for idx */
+	const struct exc_entry **ptr;		/* entry k, for the lint */
 	struct lpm	 idx;			/* entry k by its prefix */
 	bool		 idx_ok;
 	struct layout	 lay;
@@ -293,14 +296,13 @@ xe_parse(struct excedit *x, size_t i, char *err, size_t errlen)
 {
 	struct xline	*l = &x->l[i];
 	char		 msg[ERRLEN] = "";
-	size_t		 content;
 	const char	*p;
 
 	if (memchr(l->s, '\0', l->len) != NULL) {
 		snprintf(err, errlen, "%s:%zu: NUL byte in line", x->name, i + 1);
 		return -1;
 	}
-	switch (exc_parse_line(l->s, x->tz, &l->e, msg, sizeof(msg))) {
+	switch (exc_parse(l->s, x->tz, &l->e, &l->cpos, msg, sizeof(msg))) {
 	case -1:
 		snprintf(err, errlen, "%s:%zu: %s", x->name, i + 1, msg);
 		return -1;
@@ -319,7 +321,6 @@ xe_parse(struct excedit *x, size_t i, char *err, size_t errlen)
 			;
 		l->kind = *p == '#' ? XL_COMMENT : XL_BLANK;
 	}
-	(void)line_scan(l->s, &content, &l->cpos, msg, sizeof(msg));
 	return 0;
 }
 
@@ -337,15 +338,23 @@ xe_insert(struct excedit *x, size_t at, const char *s, size_t len)
 	x->l[at].s = c;
 	x->l[at].len = len;
 	x->l[at].cpos = NO_COMMENT;
+	x->l[at].owned = true;
 	x->n++;
 	x->idx_ok = false;
 	return 0;
 }
 
 static void
+xl_free(struct xline *l)
+{
+	if (l->owned)
+		free(l->s);
+}
+
+static void
 xe_delete(struct excedit *x, size_t at)
 {
-	free(x->l[at].s);
+	xl_free(&x->l[at]);
 	memmove(&x->l[at], &x->l[at + 1], (x->n - at - 1) * sizeof(*x->l));
 	x->n--;
 	x->idx_ok = false;
@@ -360,9 +369,10 @@ xe_replace(struct excedit *x, size_t at, const char *s, size_t len)
 		return -1;
 	memcpy(c, s, len);
 	c[len] = '\0';
-	free(x->l[at].s);
+	xl_free(&x->l[at]);
 	x->l[at].s = c;
 	x->l[at].len = len;
+	x->l[at].owned = true;
 	x->idx_ok = false;
 	return 0;
 }
@@ -431,18 +441,25 @@ xe_in_group(const struct excedit *x, size_t i)
 static int
 xe_index(struct excedit *x, size_t dup[2])
 {
-	struct exc_entry	*v;
-	int			 r;
+	struct prefix		 *v;
+	const struct exc_entry	**p;
+	int			  r;
 
 	if (x->idx_ok)
 		return 0;
 	lpm_free(&x->idx);
-	if ((v = reallocarray(x->arr, x->nent ? x->nent : 1,
+	if ((v = reallocarray(x->pfx, x->nent ? x->nent : 1,
 	    sizeof(*v))) == NULL)
 		return -1;
-	x->arr = v;
-	for (size_t k = 0; k < x->nent; k++)
-		v[k] = x->l[x->ent[k]].e;
+	x->pfx = v;
+	if ((p = reallocarray(x->ptr, x->nent ? x->nent : 1,
+	    sizeof(*p))) == NULL)
+		return -1;
+	x->ptr = p;
+	for (size_t k = 0; k < x->nent; k++) {
+		p[k] = &x->l[x->ent[k]].e;
+		v[k] = p[k]->pfx;
+	}
 	if ((r = lpm_build(&x->idx, v, x->nent, sizeof(*v), dup)) == 0)
 		x->idx_ok = true;
 	return r;
@@ -697,7 +714,8 @@ static int
 xe_read(struct excedit *x, char *err, size_t errlen)
 {
 	int		 fd;
-	char		*p, *e, *buf, *end;
+	char		*p, *e, *buf, *end, *t;
+	size_t		 nl;
 
 	if ((fd = open(x->real, O_RDONLY | O_CLOEXEC)) == -1 ||
 	    fstat(fd, &x->st) == -1 || read_fd(fd, &x->orig, &x->origlen) ==
@@ -715,18 +733,29 @@ xe_read(struct excedit *x, char *err, size_t errlen)
 		x->bom = true;
 		buf += 3;
 	}
-	for (p = buf; p < end; p = e) {
+	/* The lines, each with a NUL after it, in one block. */
+	for (p = buf, nl = 0; p < end && (p = memchr(p, '\n',
+	    (size_t)(end - p))) != NULL; p++)
+		nl++;
+	if ((x->text = malloc(x->origlen + nl + 2)) == NULL ||
+	    xe_grow(x, nl + 2) == -1) {
+		snprintf(err, errlen, "%s: out of memory", x->name);
+		return -1;
+	}
+	for (p = buf, t = x->text; p < end; p = e) {
 		if ((e = memchr(p, '\n', (size_t)(end - p))) != NULL)
 			e++;
 		else
 			e = end;
 		if (x->n == 0 && e - p >= 2 && e[-1] == '\n' && e[-2] == '\r')
 			x->eol = "\r\n";
-		if (xe_insert(x, x->n, p, (size_t)(e - p)) == -1) {
-			snprintf(err, errlen, "%s: out of memory", x->name);
-			return -1;
-		}
-		if (xe_parse(x, x->n - 1, err, errlen) == -1)
+		memcpy(t, p, (size_t)(e - p));
+		t[e - p] = '\0';
+		memset(&x->l[x->n], 0, sizeof(x->l[x->n]));
+		x->l[x->n].s = t;
+		x->l[x->n].len = (size_t)(e - p);
+		t += e - p + 1;
+		if (xe_parse(x, x->n++, err, errlen) == -1)
 			return -1;
 	}
 	return 0;
@@ -767,10 +796,10 @@ xe_dups(struct excedit *x, char *err, size_t errlen)
 	case 0:
 		return 0;
 	case 1:
-		prefix_format(&x->arr[dup[1]].pfx, a, sizeof(a));
+		prefix_format(&x->pfx[dup[1]], a, sizeof(a));
 		snprintf(err, errlen, "%s:%u: %s listed twice (first on line "
-		    "%u)", x->name, x->arr[dup[1]].line, a,
-		    x->arr[dup[0]].line);
+		    "%u)", x->name, x->ptr[dup[1]]->line, a,
+		    x->ptr[dup[0]]->line);
 		return -1;
 	}
 	snprintf(err, errlen, "out of memory");
@@ -830,10 +859,12 @@ excedit_close(struct excedit *x)
 	if (x == NULL)
 		return;
 	for (i = 0; i < x->n; i++)
-		free(x->l[i].s);
+		xl_free(&x->l[i]);
 	free(x->l);
+	free(x->text);
 	free(x->ent);
-	free(x->arr);
+	free(x->pfx);
+	free(x->ptr);
 	lpm_free(&x->idx);
 	free(x->orig);
 	free(x->audit);
@@ -971,7 +1002,7 @@ excedit_json(const struct excedit *x, const bool *select)
 static void
 xe_warn_fresh(struct excedit *x)
 {
-	bool	*only;
+	bool	*only, net = false;
 	size_t	 k, dup[2];
 
 	for (k = 0; k < x->nent; k++)
@@ -981,10 +1012,33 @@ xe_warn_fresh(struct excedit *x)
 	if (xe_index(x, dup) != 0 ||
 	    (only = calloc(x->nent + 1, sizeof(*only))) == NULL)
 		return;
-	for (k = 0; k < x->nent; k++)
-		only[k] = x->l[x->ent[k]].fresh;
-	exc_lint_overlaps(x->arr, x->nent, &x->idx, x->name, x->o.now, only,
-	    xe_warn, x);
+	for (k = 0; k < x->nent; k++) {
+		const struct prefix	*p = &x->l[x->ent[k]].e.pfx;
+
+		if ((only[k] = x->l[x->ent[k]].fresh) &&
+		    p->len < (p->addr.af == 4 ? 32 : 128))
+			net = true;
+	}
+	/*
+	 * A fresh host can only be inside another entry: those are all the
+	 * pairs.  A fresh network may be around any entry: every entry.
+	 */
+	if (net)
+		exc_lint_overlaps(x->ptr, x->nent, &x->idx, x->name, x->o.now,
+		    only, xe_warn, x);
+	else {
+		const struct exc_entry	**v;
+		size_t			  nf = 0;
+
+		if ((v = malloc((x->nent + 1) * sizeof(*v))) != NULL) {
+			for (k = 0; k < x->nent; k++)
+				if (only[k])
+					v[nf++] = x->ptr[k];
+			exc_lint_overlaps_of(v, nf, x->ptr, &x->idx, x->name,
+			    x->o.now, xe_warn, x);
+			free(v);
+		}
+	}
 	free(only);
 }
 
@@ -1517,15 +1571,16 @@ xe_apply(struct excedit *x, struct xplan *plan, size_t nplan, char *err,
 
 	for (j = 0; j < x->n; j++) {
 		if (j < nplan && plan[j].del) {
-			free(x->l[j].s);
+			xl_free(&x->l[j]);
 			x->changed = true;
 			continue;
 		}
 		x->l[o] = x->l[j];
 		if (j < nplan && plan[j].rep != NULL) {
-			free(x->l[o].s);
+			xl_free(&x->l[o]);
 			x->l[o].s = plan[j].rep;
 			x->l[o].len = strlen(plan[j].rep);
+			x->l[o].owned = true;
 			plan[j].rep = NULL;
 			x->changed = true;
 			/* Lines made by xe_line parse; a failure is a bug. */
@@ -1623,7 +1678,7 @@ struct ximp {
 	bool		 ok;		/* address parsed */
 	ssize_t		 old;		/* line index of the same prefix */
 	bool		 same;		/* nothing to change */
-	struct xnew	 n;
+	struct xnew	*n;		/* what it becomes, when it changes */
 	int		 pos;		/* 1-based, in the JSON array */
 };
 
@@ -1632,6 +1687,72 @@ static const char *const imp_keys[] = {
 	"added", "comment",
 };
 #define NIMP_KEYS	(sizeof(imp_keys) / sizeof(imp_keys[0]))
+#define IMP_ADDRESS	0
+#define IMP_PREFIX	1
+
+/*
+ * The parse of an import: a million small nodes for 100,000 entries,
+ * allocated from chunks and let go all at once (cJSON's hooks, set for
+ * the parse alone: nfqctl is one thread, and the daemon never imports).
+ * A tree parsed here is never given to cJSON_Delete.
+ */
+struct arena {
+	char		*chunk;
+	size_t		 used, size;
+	char		*chunks;	/* all of them, linked by their head */
+};
+static struct arena	 arena;
+
+static void *
+arena_alloc(size_t n)
+{
+	size_t	 size;
+	char	*c;
+
+	n = (n + 15) & ~(size_t)15;
+	if (arena.chunk == NULL || arena.used + n > arena.size) {
+		size = n + 16 > (1u << 20) ? n + 16 : (1u << 20);
+		if ((c = malloc(size)) == NULL)
+			return NULL;
+		*(char **)c = arena.chunks;
+		arena.chunks = c;
+		arena.chunk = c;
+		arena.size = size;
+		arena.used = 16;
+	}
+	arena.used += n;
+	return arena.chunk + arena.used - n;
+}
+
+static void
+arena_free_one(void *p)
+{
+	(void)p;		/* all at once, in arena_drop() */
+}
+
+static void
+arena_drop(void)
+{
+	char	*c, *next;
+
+	for (c = arena.chunks; c != NULL; c = next) {
+		next = *(char **)c;
+		free(c);
+	}
+	memset(&arena, 0, sizeof(arena));
+}
+
+static cJSON *
+arena_parse(const char *text, size_t len, const char **end)
+{
+	cJSON_Hooks	 h = { arena_alloc, arena_free_one };
+	cJSON		*root;
+
+	cJSON_InitHooks(&h);
+	root = cJSON_ParseWithLengthOpts(text, len, end, false);
+	cJSON_InitHooks(NULL);
+	return root;
+}
 
 /* Line and column of byte off in text, for a JSON syntax error. */
 static void
@@ -1651,34 +1772,20 @@ json_where(const char *text, size_t len, size_t off, unsigned *line,
 	}
 }
 
-/* A string member (or null / absent: NULL); -1 for another type. */
-static int
-json_str(const cJSON *o, const char *key, const char **out)
-{
-	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	*out = NULL;
-	if (v == NULL || cJSON_IsNull(v))
-		return 0;
-	if (!cJSON_IsString(v))
-		return -1;
-	*out = v->valuestring;
-	return 0;
-}
-
 /* One array element into m; a problem message on -1. */
 static int
 imp_entry(const cJSON *o, struct ximp *m, char *err, size_t errlen)
 {
-	const cJSON	*c, *d, *pv;
+	const cJSON	*c, *v[NIMP_KEYS] = { NULL };
+	const char	*s[NIMP_KEYS] = { NULL }, *addr, *slash;
 	size_t		 i;
-	const char	*addr, *slash;
 	double		 pl;
 
 	if (!cJSON_IsObject(o)) {
 		snprintf(err, errlen, "not an object");
 		return -1;
 	}
+	/* One pass over the members: each known, each once. */
 	for (c = o->child; c != NULL; c = c->next) {
 		for (i = 0; i < NIMP_KEYS; i++)
 			if (strcmp(c->string, imp_keys[i]) == 0)
@@ -1689,14 +1796,27 @@ imp_entry(const cJSON *o, struct ximp *m, char *err, size_t errlen)
 			    "expires, added, comment)", c->string);
 			return -1;
 		}
-		for (d = o->child; d != c; d = d->next)
-			if (strcmp(d->string, c->string) == 0) {
-				snprintf(err, errlen, "key '%s' given twice",
-				    c->string);
-				return -1;
-			}
+		if (v[i] != NULL) {
+			snprintf(err, errlen, "key '%s' given twice",
+			    c->string);
+			return -1;
+		}
+		v[i] = c;
 	}
-	if (json_str(o, "address", &addr) == -1 || addr == NULL) {
+	for (i = 0; i < NIMP_KEYS; i++) {
+		if (i == IMP_PREFIX || v[i] == NULL || cJSON_IsNull(v[i]))
+			continue;
+		if (!cJSON_IsString(v[i])) {
+			if (i == IMP_ADDRESS)
+				break;
+			snprintf(err, errlen, "direction, ticket, owner, "
+			    "expires, added and comment must be strings (or "
+			    "null)");
+			return -1;
+		}
+		s[i] = v[i]->valuestring;
+	}
+	if ((addr = s[IMP_ADDRESS]) == NULL) {
 		snprintf(err, errlen, "address is required (a string)");
 		return -1;
 	}
@@ -1704,10 +1824,10 @@ imp_entry(const cJSON *o, struct ximp *m, char *err, size_t errlen)
 		snprintf(err, errlen, "address '%.40s...' is too long", addr);
 		return -1;
 	}
-	pv = cJSON_GetObjectItemCaseSensitive(o, "prefix");
 	slash = strchr(addr, '/');
-	if (pv != NULL && !cJSON_IsNull(pv)) {
-		pl = cJSON_IsNumber(pv) ? pv->valuedouble : -1;
+	if (v[IMP_PREFIX] != NULL && !cJSON_IsNull(v[IMP_PREFIX])) {
+		pl = cJSON_IsNumber(v[IMP_PREFIX]) ?
+		    v[IMP_PREFIX]->valuedouble : -1;
 		if (pl < 0 || pl > 128 || pl != (double)(int)pl) {
 			snprintf(err, errlen, "prefix must be a number 0-128");
 			return -1;
@@ -1725,16 +1845,12 @@ imp_entry(const cJSON *o, struct ximp *m, char *err, size_t errlen)
 	} else
 		snprintf(m->addr, sizeof(m->addr), "%s", addr);
 	m->r.address = m->addr;
-	if (json_str(o, "direction", &m->r.direction) == -1 ||
-	    json_str(o, "ticket", &m->r.ticket) == -1 ||
-	    json_str(o, "owner", &m->r.owner) == -1 ||
-	    json_str(o, "expires", &m->r.expires) == -1 ||
-	    json_str(o, "added", &m->r.added) == -1 ||
-	    json_str(o, "comment", &m->r.comment) == -1) {
-		snprintf(err, errlen, "direction, ticket, owner, expires, "
-		    "added and comment must be strings (or null)");
-		return -1;
-	}
+	m->r.direction = s[2];
+	m->r.ticket = s[3];
+	m->r.owner = s[4];
+	m->r.expires = s[5];
+	m->r.added = s[6];
+	m->r.comment = s[7];
 	if (prefix_parse(m->addr, &m->pfx, err, errlen) == -1)
 		return -1;
 	m->ok = true;
@@ -1750,6 +1866,22 @@ imp_cmp(const void *a, const void *b)
 	return c != 0 ? c : (*x)->pos - (*y)->pos;
 }
 
+/*
+ * Does the request say what the entry says already?  What xe_check and
+ * xnew_equal would find, without checking again what is not changed.
+ */
+static bool
+imp_same(const struct excedit_req *r, const struct xnew *old)
+{
+	return strcmp(xv_or(r->direction), dir_name(old->dir)) == 0 &&
+	    strcmp(xv_or(r->ticket), old->ticket) == 0 &&
+	    strcmp(xv_or(r->owner), old->owner) == 0 &&
+	    strcmp(xv_or(r->expires), old->expires) == 0 &&
+	    (xv_or(r->added)[0] == '\0' ||
+	    strcmp(r->added, old->added) == 0) &&
+	    strcmp(xv_or(r->comment), old->comment) == 0;
+}
+
 static bool
 xnew_equal(const struct xnew *a, const struct xnew *b)
 {
@@ -1759,6 +1891,153 @@ xnew_equal(const struct xnew *a, const struct xnew *b)
 	    strcmp(a->expires, b->expires) == 0 &&
 	    strcmp(a->added, b->added) == 0 &&
 	    strcmp(a->comment, b->comment) == 0;
+}
+
+/* The request's field for key i (2: direction ... 7: comment). */
+static const char **
+imp_field(struct excedit_req *r, size_t i)
+{
+	switch (i) {
+	case 2:		return &r->direction;
+	case 3:		return &r->ticket;
+	case 4:		return &r->owner;
+	case 5:		return &r->expires;
+	case 6:		return &r->added;
+	}
+	return &r->comment;
+}
+
+/*
+ * The usual import, read without building a tree: an array of objects
+ * with known keys, each once, string or null values (prefix: digits or
+ * null), strings without escapes.  n elements into *mp (their strings
+ * in the arena); 0 when the text is anything else, and the general path
+ * (cJSON, with its messages) reads it; -1 when out of memory.
+ */
+static ssize_t
+imp_fast(const char *text, size_t len, struct ximp **mp)
+{
+	const char	*p = text, *e = text + len, *q, *v[NIMP_KEYS];
+	struct ximp	*m = NULL, *nm;
+	size_t		 n = 0, cap = 0, i, vl[NIMP_KEYS], kl;
+	char		*c;
+	int		 pl;
+
+#define WS()	while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || \
+		    *p == '\r')) p++
+	*mp = NULL;
+	WS();
+	if (p == e || *p++ != '[')
+		return 0;
+	for (;;) {
+		WS();
+		if (p == e || *p++ != '{')
+			goto slow;
+		memset(v, 0, sizeof(v));
+		for (;;) {
+			WS();
+			if (p == e || *p++ != '"')
+				goto slow;
+			for (q = p; p < e && *p != '"' && *p != '\\'; p++)
+				;
+			if (p == e || *p != '"')
+				goto slow;
+			kl = (size_t)(p++ - q);
+			for (i = 0; i < NIMP_KEYS; i++)
+				if (strlen(imp_keys[i]) == kl &&
+				    memcmp(imp_keys[i], q, kl) == 0)
+					break;
+			if (i == NIMP_KEYS || v[i] != NULL)
+				goto slow;
+			WS();
+			if (p == e || *p++ != ':')
+				goto slow;
+			WS();
+			if (e - p >= 4 && memcmp(p, "null", 4) == 0) {
+				v[i] = "";
+				vl[i] = (size_t)-1;
+				p += 4;
+			} else if (i == IMP_PREFIX) {
+				for (q = p, pl = 0; p < e && *p >= '0' &&
+				    *p <= '9' && p - q < 4; p++)
+					pl = pl * 10 + (*p - '0');
+				if (p == q || pl > 128 || (p < e && *p >= '0' &&
+				    *p <= '9') || (*q == '0' && p - q > 1))
+					goto slow;
+				v[i] = q;
+				vl[i] = (size_t)pl;
+			} else {
+				if (p == e || *p++ != '"')
+					goto slow;
+				for (q = p; p < e && *p != '"' && *p != '\\' &&
+				    (unsigned char)*p >= 0x20; p++)
+					;
+				if (p == e || *p != '"')
+					goto slow;
+				v[i] = q;
+				vl[i] = (size_t)(p++ - q);
+			}
+			WS();
+			if (p < e && *p == ',') {
+				p++;
+				continue;
+			}
+			if (p < e && *p++ == '}')
+				break;
+			goto slow;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			if ((nm = reallocarray(m, cap, sizeof(*m))) == NULL)
+				goto oom;
+			m = nm;
+		}
+		memset(&m[n], 0, sizeof(m[n]));
+		if (v[IMP_ADDRESS] == NULL || vl[IMP_ADDRESS] == (size_t)-1 ||
+		    vl[IMP_ADDRESS] > 64)
+			goto slow;
+		if (v[IMP_PREFIX] != NULL && vl[IMP_PREFIX] != (size_t)-1) {
+			if (memchr(v[IMP_ADDRESS], '/', vl[IMP_ADDRESS]) !=
+			    NULL)
+				goto slow;	/* do they agree? said there */
+			snprintf(m[n].addr, sizeof(m[n].addr), "%.*s/%zu",
+			    (int)vl[IMP_ADDRESS], v[IMP_ADDRESS],
+			    vl[IMP_PREFIX]);
+		} else
+			snprintf(m[n].addr, sizeof(m[n].addr), "%.*s",
+			    (int)vl[IMP_ADDRESS], v[IMP_ADDRESS]);
+		/* r.address: set once m stops moving (excedit_import) */
+		for (i = 2; i < NIMP_KEYS; i++) {
+			if (v[i] == NULL || vl[i] == (size_t)-1)
+				continue;
+			if ((c = arena_alloc(vl[i] + 1)) == NULL)
+				goto oom;
+			memcpy(c, v[i], vl[i]);
+			c[vl[i]] = '\0';
+			*imp_field(&m[n].r, i) = c;
+		}
+		n++;
+		WS();
+		if (p < e && *p == ',') {
+			p++;
+			continue;
+		}
+		if (p < e && *p++ == ']')
+			break;
+		goto slow;
+	}
+	WS();
+	if (p != e || n == 0)
+		goto slow;
+	*mp = m;
+	return (ssize_t)n;
+#undef WS
+slow:
+	free(m);
+	return 0;
+oom:
+	free(m);
+	return -1;
 }
 
 /*
@@ -1777,16 +2056,25 @@ excedit_import(struct excedit *x, const char *text, size_t len,
 	const char	*end = NULL;
 	struct ximp	*m = NULL, **sorted = NULL;
 	struct xplan	*plan = NULL;
-	struct xnew	 old, *add = NULL;
+	struct xnew	 old, nw, *add = NULL;
 	ssize_t		*who = NULL;	/* line index -> element */
 	char		 msg[ERRLEN], a[PREFIX_STRLEN], line[LINE_LEN];
 	unsigned	 problems = 0, ln, col;
-	size_t		 n, i, j, ra, rb, nplan = 0, nadd = 0, before;
+	size_t		 n = 0, i, j, ra, rb, nplan = 0, nadd = 0, before;
 	ssize_t		 k, h;
 	int		 rc = -1;
 
 	memset(st, 0, sizeof(*st));
-	root = cJSON_ParseWithLengthOpts(text, len, &end, false);
+	switch (k = imp_fast(text, len, &m)) {
+	case -1:
+		goto oom;
+	case 0:
+		break;
+	default:
+		n = (size_t)k;
+		goto parsed;
+	}
+	root = arena_parse(text, len, &end);
 	if (root == NULL) {
 		json_where(text, len, end != NULL ? (size_t)(end - text) : 0,
 		    &ln, &col);
@@ -1813,29 +2101,47 @@ excedit_import(struct excedit *x, const char *text, size_t len,
 		    "list (remove entries one by one, or edit the file)", name);
 		goto out;
 	}
-	if ((m = calloc(n, sizeof(*m))) == NULL ||
-	    (sorted = calloc(n, sizeof(*sorted))) == NULL ||
-	    (add = calloc(n, sizeof(*add))) == NULL ||
+	if ((m = calloc(n, sizeof(*m))) == NULL)
+		goto oom;
+	i = 0;
+	cJSON_ArrayForEach(o, root) {
+		if (imp_entry(o, &m[i], msg, sizeof(msg)) == -1) {
+			xe_msg(x, EXCEDIT_ERROR, "%s: entry %zu: %s", name,
+			    i + 1, msg);
+			problems++;
+		}
+		i++;
+	}
+parsed:
+	if ((sorted = calloc(n, sizeof(*sorted))) == NULL ||
 	    (who = calloc(x->n ? x->n : 1, sizeof(*who))) == NULL)
 		goto oom;
 	for (j = 0; j < x->n; j++)
 		who[j] = -1;
 
-	/* Parse each element; match it with an entry of the file. */
-	i = 0;
-	cJSON_ArrayForEach(o, root) {
+	/* Match each element with an entry of the file. */
+	for (i = 0; i < n; i++) {
 		m[i].pos = (int)i + 1;
 		m[i].old = -1;
 		sorted[i] = &m[i];
-		if (imp_entry(o, &m[i], msg, sizeof(msg)) == -1) {
-			xe_msg(x, EXCEDIT_ERROR, "%s: entry %zu: %s", name,
-			    i + 1, msg);
-			problems++;
-		} else if ((k = xe_find(x, &m[i].pfx)) == -2)
+		if (!m[i].ok && root == NULL) {
+			/* the fast path: the address is still to parse */
+			m[i].r.address = m[i].addr;
+			if (prefix_parse(m[i].addr, &m[i].pfx, msg,
+			    sizeof(msg)) == -1) {
+				xe_msg(x, EXCEDIT_ERROR, "%s: entry %zu: %s",
+				    name, i + 1, msg);
+				problems++;
+				continue;
+			}
+			m[i].ok = true;
+		}
+		if (!m[i].ok)
+			continue;
+		if ((k = xe_find(x, &m[i].pfx)) == -2)
 			goto oom;
-		else if (k >= 0)
+		if (k >= 0)
 			m[i].old = (ssize_t)x->ent[k];
-		i++;
 	}
 	qsort(sorted, n, sizeof(*sorted), imp_cmp);
 	for (i = 1; i < n; i++)
@@ -1856,14 +2162,22 @@ excedit_import(struct excedit *x, const char *text, size_t len,
 		if (m[i].old != -1) {
 			who[m[i].old] = (ssize_t)i;
 			xe_old(x, (size_t)m[i].old, &old);
-		}
-		if (xe_check(x, &m[i].r, m[i].old != -1 ? &old : NULL,
-		    &m[i].n, msg, sizeof(msg)) == 0) {
-			if (m[i].old != -1 && xnew_equal(&m[i].n, &old)) {
+			if (imp_same(&m[i].r, &old)) {
 				m[i].same = true;
 				continue;
 			}
-			if (xe_format(x, &m[i].n, line, sizeof(line)) == 0)
+		}
+		if (xe_check(x, &m[i].r, m[i].old != -1 ? &old : NULL,
+		    &nw, msg, sizeof(msg)) == 0) {
+			if (m[i].old != -1 && xnew_equal(&nw, &old)) {
+				m[i].same = true;
+				continue;
+			}
+			/* Kept only for what changes: an entry is 1.3 KB. */
+			if ((m[i].n = malloc(sizeof(nw))) == NULL)
+				goto oom;
+			*m[i].n = nw;
+			if (xe_format(x, m[i].n, line, sizeof(line)) == 0)
 				continue;
 			snprintf(msg, sizeof(msg), "entry line too long");
 		}
@@ -1902,7 +2216,7 @@ excedit_import(struct excedit *x, const char *text, size_t len,
 		} else if (m[who[j]].same)
 			st->kept++;
 		else {
-			if (xe_change(x, j, &m[who[j]].n, plan, "import", err,
+			if (xe_change(x, j, m[who[j]].n, plan, "import", err,
 			    errlen) == -1)
 				goto out;
 			st->changed++;
@@ -1926,7 +2240,12 @@ excedit_import(struct excedit *x, const char *text, size_t len,
 		goto out;
 	for (i = 0; i < n; i++)
 		if (m[i].old == -1)
-			add[nadd++] = m[i].n;
+			nadd++;
+	if (nadd > 0 && (add = calloc(nadd, sizeof(*add))) == NULL)
+		goto oom;
+	for (i = 0, nadd = 0; i < n; i++)
+		if (m[i].old == -1)
+			add[nadd++] = *m[i].n;
 	before = x->n;
 	if (xe_append(x, add, nadd, err, errlen) == -1)
 		goto out;
@@ -1947,7 +2266,9 @@ excedit_import(struct excedit *x, const char *text, size_t len,
 oom:
 	snprintf(err, errlen, "out of memory");
 out:
-	cJSON_Delete(root);
+	arena_drop();			/* root with it */
+	for (i = 0; m != NULL && i < n; i++)
+		free(m[i].n);
 	free(m);
 	free(sorted);
 	free(add);
@@ -1973,6 +2294,34 @@ xe_write_all(int fd, const char *p, size_t len)
 		len -= (size_t)w;
 	}
 	return 0;
+}
+
+/* The lines to fd, 64 KB at a time: not a write(2) per line. */
+static int
+xe_write_lines(const struct excedit *x, int fd)
+{
+	char	 buf[65536];
+	size_t	 used = 0, i;
+
+	if (x->bom) {
+		memcpy(buf, "\xef\xbb\xbf", 3);
+		used = 3;
+	}
+	for (i = 0; i < x->n; i++) {
+		if (used + x->l[i].len > sizeof(buf)) {
+			if (xe_write_all(fd, buf, used) == -1)
+				return -1;
+			used = 0;
+		}
+		if (x->l[i].len > sizeof(buf)) {
+			if (xe_write_all(fd, x->l[i].s, x->l[i].len) == -1)
+				return -1;
+			continue;
+		}
+		memcpy(buf + used, x->l[i].s, x->l[i].len);
+		used += x->l[i].len;
+	}
+	return xe_write_all(fd, buf, used);
 }
 
 static int
@@ -2056,11 +2405,8 @@ excedit_commit(struct excedit *x, char *err, size_t errlen)
 		    "%s", dir, strerror(errno));
 		goto out;
 	}
-	if (x->bom && xe_write_all(fd, "\xef\xbb\xbf", 3) == -1)
+	if (xe_write_lines(x, fd) == -1)
 		goto syserr;
-	for (i = 0; i < x->n; i++)
-		if (xe_write_all(fd, x->l[i].s, x->l[i].len) == -1)
-			goto syserr;
 	if (fchmod(fd, x->st.st_mode & 07777) == -1)
 		goto syserr;
 	if ((x->st.st_uid != geteuid() || x->st.st_gid != getegid()) &&
@@ -2081,7 +2427,7 @@ excedit_commit(struct excedit *x, char *err, size_t errlen)
 		unlink(tmp);
 		goto out;
 	}
-	if (exc_hash(&chk, x->sha256) == -1)
+	if (!x->o.want_sha256 || exc_hash(&chk, x->sha256) == -1)
 		x->sha256[0] = '\0';
 	exc_free(&chk);
 	if (xe_append_audit(x, err, errlen) == -1) {

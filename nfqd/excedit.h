@@ -50,6 +50,7 @@ struct excedit_opts {
 	int64_t			 now;	/* unix time: today, and what expired */
 	bool			 lock;	/* an edit session (else read only) */
 	bool			 late_lock;	/* with lock: only to write */
+	bool			 want_sha256;	/* excedit_sha256(), then */
 	void			(*msg)(void *, int, const char *);
 	void			*arg;	/* for msg */
 };

@@ -360,9 +360,19 @@ int
 exc_parse_line(const char *line, const struct tz *tz, struct exc_entry *e,
     char *err, size_t errlen)
 {
+	size_t	 comment;
+
+	return exc_parse(line, tz, e, &comment, err, errlen);
+}
+
+/* exc_parse_line, and where the line's comment starts (line_scan). */
+int
+exc_parse(const char *line, const struct tz *tz, struct exc_entry *e,
+    size_t *comment, char *err, size_t errlen)
+{
 	char		 buf[EXC_LINEMAX], *tok[16], *p, *v;
 	char		*seen[4] = { NULL, NULL, NULL, NULL };
-	size_t		 content, comment, k;
+	size_t		 content, k;
 	int		 n = 0, i, r;
 	int64_t		 day = 0;
 
@@ -371,7 +381,8 @@ exc_parse_line(const char *line, const struct tz *tz, struct exc_entry *e,
 		snprintf(err, errlen, "line too long");
 		return -1;
 	}
-	if (line_scan(line, &content, &comment, err, errlen) == -1)
+	*comment = (size_t)-1;
+	if (line_scan(line, &content, comment, err, errlen) == -1)
 		return -1;
 	memcpy(buf, line, content);
 	buf[content] = '\0';
@@ -438,8 +449,8 @@ exc_parse_line(const char *line, const struct tz *tz, struct exc_entry *e,
 		if (r == -1)
 			return -1;
 	}
-	if (comment != (size_t)-1 &&
-	    comment_check(line, comment, err, errlen) == -1)
+	if (*comment != (size_t)-1 &&
+	    comment_check(line, *comment, err, errlen) == -1)
 		return -1;
 	return 1;
 }
@@ -728,38 +739,59 @@ exc_lint_entry(const struct conf *c, const struct exc_entry *e,
 	return lint_entry(&w, c, e, name, now, flags);
 }
 
+/* in is inside out, which has another direction: what it means. */
+static void
+lint_overlap(struct lint *w, const struct exc_entry *in,
+    const struct exc_entry *out, const char *name)
+{
+	char		 a[PREFIX_STRLEN], b[PREFIX_STRLEN], what[64];
+	uint8_t		 lost = out->dir & ~in->dir;
+	uint8_t		 gained = in->dir & ~out->dir;
+
+	host_format(&in->pfx, a, sizeof(a));
+	host_format(&out->pfx, b, sizeof(b));
+	if (lost && gained)
+		snprintf(what, sizeof(what), "loses %s and gains %s",
+		    dir_name(lost), dir_name(gained));
+	else
+		snprintf(what, sizeof(what), "%s %s", lost ? "loses" : "gains",
+		    dir_name(lost ? lost : gained));
+	lint_say(w, "%s:%u: %s %s overlaps %s %s (line %u) with another "
+	    "direction: the more specific entry decides, so %s %s", name,
+	    in->line, a, dir_name(in->dir), b, dir_name(out->dir), out->line,
+	    a, what);
+}
+
 /*
  * Entries inside another entry with a different direction: the more
  * specific one decides for its addresses, so they lose or gain a
  * direction.  Each entry is compared with the nearest active entry
  * containing it (the one that would decide without it); with `only`, the
  * pairs where either is selected.  Expired entries count as absent, as in
- * the policy.  lpm indexes v.
+ * the policy.  lpm indexes v (entry k is v[k]).
  */
 unsigned
-exc_lint_overlaps(const struct exc_entry *v, size_t n, const struct lpm *lpm,
-    const char *name, int64_t now, const bool *only, exc_warn_cb cb,
-    void *arg)
+exc_lint_overlaps(const struct exc_entry *const *v, size_t n,
+    const struct lpm *lpm, const char *name, int64_t now, const bool *only,
+    exc_warn_cb cb, void *arg)
 {
 	struct lint		 w = { cb, arg, 0 };
 	const struct exc_entry	*in, *out;
 	uint32_t		 idx[129], oi = 0;
 	int			 i, k;
-	uint8_t			 lost, gained;
-	char			 a[PREFIX_STRLEN], b[PREFIX_STRLEN], what[64];
 
 	for (size_t j = 0; j < n; j++) {
-		in = &v[j];
+		in = v[j];
 		if (in->expires_at != 0 && now >= in->expires_at)
 			continue;
 		k = lpm_lookup(lpm, &in->pfx.addr, idx, 129);
 		out = NULL;
 		for (i = 0; i < k; i++) {
-			if (v[idx[i]].pfx.len >= in->pfx.len ||
-			    (v[idx[i]].expires_at != 0 &&
-			    now >= v[idx[i]].expires_at))
+			if (v[idx[i]]->pfx.len >= in->pfx.len ||
+			    (v[idx[i]]->expires_at != 0 &&
+			    now >= v[idx[i]]->expires_at))
 				continue;
-			out = &v[idx[i]];
+			out = v[idx[i]];
 			oi = idx[i];
 			break;
 		}
@@ -767,20 +799,39 @@ exc_lint_overlaps(const struct exc_entry *v, size_t n, const struct lpm *lpm,
 			continue;
 		if (only != NULL && !only[j] && !only[oi])
 			continue;
-		lost = out->dir & ~in->dir;
-		gained = in->dir & ~out->dir;
-		host_format(&in->pfx, a, sizeof(a));
-		host_format(&out->pfx, b, sizeof(b));
-		if (lost && gained)
-			snprintf(what, sizeof(what), "loses %s and gains %s",
-			    dir_name(lost), dir_name(gained));
-		else
-			snprintf(what, sizeof(what), "%s %s", lost ? "loses" :
-			    "gains", dir_name(lost ? lost : gained));
-		lint_say(&w, "%s:%u: %s %s overlaps %s %s (line %u) with "
-		    "another direction: the more specific entry decides, so %s "
-		    "%s", name, in->line, a, dir_name(in->dir), b,
-		    dir_name(out->dir), out->line, a, what);
+		lint_overlap(&w, in, out, name);
+	}
+	return w.n;
+}
+
+/*
+ * The same, for the entries f[0..nf) alone: each against the nearest
+ * active entry containing it, of all v (indexed by lpm).  When the f are
+ * hosts, nothing is inside them, so these are all their pairs.
+ */
+unsigned
+exc_lint_overlaps_of(const struct exc_entry *const *f, size_t nf,
+    const struct exc_entry *const *v, const struct lpm *lpm,
+    const char *name, int64_t now, exc_warn_cb cb, void *arg)
+{
+	struct lint		 w = { cb, arg, 0 };
+	const struct exc_entry	*in, *out;
+	uint32_t		 idx[129];
+	int			 i, k;
+
+	for (size_t j = 0; j < nf; j++) {
+		in = f[j];
+		if (in->expires_at != 0 && now >= in->expires_at)
+			continue;
+		k = lpm_lookup(lpm, &in->pfx.addr, idx, 129);
+		out = NULL;
+		for (i = 0; i < k && out == NULL; i++)
+			if (v[idx[i]]->pfx.len < in->pfx.len &&
+			    (v[idx[i]]->expires_at == 0 ||
+			    now < v[idx[i]]->expires_at))
+				out = v[idx[i]];
+		if (out != NULL && out->dir != in->dir)
+			lint_overlap(&w, in, out, name);
 	}
 	return w.n;
 }
@@ -795,6 +846,7 @@ exc_lint(const struct conf *c, const struct exc_list *l, const char *name,
     int64_t now, exc_warn_cb cb, void *arg)
 {
 	const struct conf *zc = c;	/* the zone, even of a bare one */
+	const struct exc_entry **v;
 	struct lint	 w = { cb, arg, 0 };
 	char		 a[PREFIX_STRLEN];
 	bool		 has[2] = { false, false };
@@ -833,7 +885,12 @@ exc_lint(const struct conf *c, const struct exc_list *l, const char *name,
 		    "central mail gateway's too (list it, or run mode = "
 		    "monitor first: docs/deploy.md)", name, l->n == 0 ?
 		    "no entries" : "no active entry (all have expired)");
-	w.n += exc_lint_overlaps(l->v, l->n, &l->lpm, name, now, NULL, cb,
-	    arg);
+	if ((v = malloc((l->n ? l->n : 1) * sizeof(*v))) != NULL) {
+		for (i = 0; i < l->n; i++)
+			v[i] = &l->v[i];
+		w.n += exc_lint_overlaps(v, l->n, &l->lpm, name, now, NULL,
+		    cb, arg);
+		free(v);
+	}
 	return w.n;
 }

@@ -571,7 +571,8 @@ request_reload(const struct args *a, const char *real, const char *sha)
 
 /* An edit session on the configured list; NULL after saying why. */
 static struct excedit *
-edit_open(const char *path, bool lock, bool late, const struct conf *c)
+edit_open(const char *path, bool lock, bool late, bool hash,
+    const struct conf *c)
 {
 	struct excedit_opts	 o;
 	struct excedit		*x;
@@ -584,6 +585,8 @@ edit_open(const char *path, bool lock, bool late, const struct conf *c)
 	o.now = (int64_t)time(NULL);
 	o.lock = lock;
 	o.late_lock = lock && late;
+	/* The list's hash, to compare with the daemon's after its reload. */
+	o.want_sha256 = hash;
 	o.msg = on_msg;
 	if (lock) {
 		excedit_who(who, sizeof(who));
@@ -631,7 +634,8 @@ edit_run(const struct args *a, edit_fn fn, void *arg, const char *summary)
 
 	for (int try = 0;; try++) {
 		if ((x = edit_open(conf.exceptions, true, try < EDIT_TRIES,
-		    &conf)) == NULL)
+		    !(a->seen & B(OPT_NO_RELOAD)) &&
+		    conf.control_socket[0] != '\0', &conf)) == NULL)
 			return EX_FAIL;
 		if ((rc = fn(x, a, arg, err, sizeof(err))) == -1)
 			return edit_refused(x, err);
@@ -942,7 +946,8 @@ cmd_list(const struct args *a)
 	}
 	if (load_conf(a) == -1)
 		return EX_USAGE;
-	if ((x = edit_open(conf.exceptions, false, false, &conf)) == NULL)
+	if ((x = edit_open(conf.exceptions, false, false, false,
+	    &conf)) == NULL)
 		return EX_FAIL;
 	if ((sel = calloc(excedit_count(x) + 1, sizeof(*sel))) == NULL) {
 		say("out of memory");
@@ -990,7 +995,8 @@ cmd_export(const struct args *a)
 		usage_exit("exception export needs --json (the only format)");
 	if (load_conf(a) == -1)
 		return EX_USAGE;
-	if ((x = edit_open(conf.exceptions, false, false, &conf)) == NULL)
+	if ((x = edit_open(conf.exceptions, false, false, false,
+	    &conf)) == NULL)
 		return EX_FAIL;
 	if ((json = excedit_json(x, NULL)) == NULL) {
 		say("out of memory");

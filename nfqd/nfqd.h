@@ -194,6 +194,8 @@ int	 exc_load(const char *, const struct conf *, unsigned,
 	    struct exc_list *, char *, size_t);
 int	 exc_parse_line(const char *, const struct tz *, struct exc_entry *,
 	    char *, size_t);
+int	 exc_parse(const char *, const struct tz *, struct exc_entry *,
+	    size_t *, char *, size_t);
 void	 exc_free(struct exc_list *);
 const char *dir_name(uint8_t);
 int	 date_parse(const char *, int64_t *);
@@ -212,9 +214,12 @@ unsigned exc_lint(const struct conf *, const struct exc_list *,
 	    const char *, int64_t, exc_warn_cb, void *);
 unsigned exc_lint_entry(const struct conf *, const struct exc_entry *,
 	    const char *, int64_t, unsigned, exc_warn_cb, void *);
-unsigned exc_lint_overlaps(const struct exc_entry *, size_t,
+unsigned exc_lint_overlaps(const struct exc_entry *const *, size_t,
 	    const struct lpm *, const char *, int64_t, const bool *,
 	    exc_warn_cb, void *);
+unsigned exc_lint_overlaps_of(const struct exc_entry *const *, size_t,
+	    const struct exc_entry *const *, const struct lpm *,
+	    const char *, int64_t, exc_warn_cb, void *);
 
 /* ---- tz.c: the campus time zone (TZif, RFC 8536); NULL is UTC ---- */
 

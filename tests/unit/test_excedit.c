@@ -1134,6 +1134,60 @@ test_import_refused(void **state)
 	}
 }
 
+
+/*
+ * An import is read two ways: the usual array of flat objects without
+ * escapes, quickly; anything else through cJSON.  Both must make the same
+ * file, and the quick one must hand anything unusual to the other.
+ */
+static void
+test_import_two_readers_agree(void **state)
+{
+	struct fx		*f = *state;
+	struct excedit_stats	 st;
+	char			 err[ERRLEN], *quick, *general, *p;
+	char			 json[65536];
+	size_t			 o = 0;
+
+	o += (size_t)snprintf(json + o, sizeof(json) - o, "[\n");
+	for (int i = 0; i < 300; i++)
+		o += (size_t)snprintf(json + o, sizeof(json) - o,
+		    "%s{\"address\": \"10.20.%d.%d\", \"prefix\": %s, "
+		    "\"direction\": \"%s\", \"ticket\": \"NET-%d\", \"owner\": "
+		    "\"o%d\", \"expires\": %s, \"added\": null, \"comment\": "
+		    "%s}\n", i ? "," : "", 60 + i / 200, i % 200,
+		    i % 3 ? "32" : "null", i % 2 ? "both" : "inbound", i, i % 7,
+		    i % 4 ? "null" : "\"2027-03-01\"",
+		    i % 5 ? "null" : "\"a note\"");
+	snprintf(json + o, sizeof(json) - o, "]\n");
+	write_file(&f->dir, "exceptions.conf", sample, f->exc);
+	assert_int_equal(import_at(f, json, &st, err, sizeof(err)), 0);
+	assert_int_equal(st.added, 300);
+	quick = slurp(f->exc);
+	/* The same array with an escape ("\u0031" is "1"): cJSON reads it. */
+	p = strstr(json, "NET-1\"");
+	memmove(p + 9, p + 4, strlen(p + 4) + 1);
+	memcpy(p + 4, "\\u0031", 6);
+	p[10] = '"';
+	assert_non_null(strstr(json, "\"NET-\\u0031\""));
+	write_file(&f->dir, "exceptions.conf", sample, f->exc);
+	assert_int_equal(import_at(f, json, &st, err, sizeof(err)), 0);
+	general = slurp(f->exc);
+	assert_string_equal(quick, general);
+	free(quick);
+	free(general);
+	/* true, a nested object, a number where a string goes: cJSON's
+	   messages, as before */
+	write_file(&f->dir, "exceptions.conf", sample, f->exc);
+	f->msgs[0] = '\0';
+	assert_int_equal(import_at(f, "[{\"address\": \"10.20.9.9\", "
+	    "\"direction\": \"both\", \"ticket\": \"T\", \"owner\": \"O\", "
+	    "\"comment\": true}]", &st, err, sizeof(err)), -1);
+	assert_contains(f->msgs, "entry 1: direction, ticket, owner, expires, "
+	    "added and comment must be strings (or null)");
+	assert_file(f->exc, sample);
+}
+
 /* ---- the file as found ---- */
 
 static void
@@ -1568,6 +1622,7 @@ xopen_late(struct fx *f)
 	o.now = NOW;
 	o.lock = true;
 	o.late_lock = true;
+	o.want_sha256 = true;
 	o.msg = on_msg;
 	o.arg = f;
 	if ((x = excedit_open(&o, err, sizeof(err))) == NULL)
@@ -1591,7 +1646,17 @@ test_late_lock(void **state)
 	r = req("10.20.9.2", "both");
 	assert_int_equal(excedit_add(y, &r, err, sizeof(err)), 0);
 	assert_int_equal(excedit_commit(y, err, sizeof(err)), 0);
-	assert_int_equal(strlen(excedit_sha256(y)), 64);
+	/* the hash of the list written, as the daemon computes it */
+	{
+		struct exc_list	 l;
+		char		 h[SHA256_HEXLEN];
+
+		assert_int_equal(exc_load(f->exc, &f->c, 0, &l, err,
+		    sizeof(err)), 0);
+		assert_int_equal(exc_hash(&l, h), 0);
+		assert_string_equal(excedit_sha256(y), h);
+		exc_free(&l);
+	}
 	excedit_close(y);
 	text = slurp(f->exc);
 	/* the first finds the file changed: nothing written, no audit */
@@ -1644,6 +1709,7 @@ main(void)
 		T(test_import_changes_in_place),
 		T(test_import_comment_rule),
 		T(test_import_refused),
+		T(test_import_two_readers_agree),
 		T(test_broken_file_refuses_edits),
 		T(test_layout_follows_the_file),
 		T(test_symlink_and_mode_kept),
