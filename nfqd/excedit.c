@@ -917,51 +917,88 @@ excedit_get(const struct excedit *x, size_t k, struct excedit_info *info)
 	xl_text(&x->l[i], info->text, sizeof(info->text));
 }
 
-/* One entry as a JSON object, on one line, appended to b. */
+/* Room for n more bytes in b; -1 when out of memory. */
+static int
+sb_room(struct sb *b, size_t n)
+{
+	char	*nb;
+	size_t	 cap = b->cap;
+
+	if (b->len + n < b->cap)
+		return 0;
+	while (cap <= b->len + n)
+		cap *= 2;
+	if ((nb = realloc(b->p, cap)) == NULL)
+		return -1;
+	b->p = nb;
+	b->cap = cap;
+	return 0;
+}
+
+/* "key":"value" (or null for ""), escaped as cJSON escapes strings. */
+static void
+sb_json(struct sb *b, const char *key, const char *v, bool last)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char	 c;
+
+	b->len += (size_t)sprintf(b->p + b->len, "\"%s\":", key);
+	if (v[0] == '\0') {
+		memcpy(b->p + b->len, "null", 4);
+		b->len += 4;
+	} else {
+		b->p[b->len++] = '"';
+		for (; (c = (unsigned char)*v) != '\0'; v++) {
+			if (c >= 0x20 && c != '"' && c != '\\') {
+				b->p[b->len++] = (char)c;
+				continue;
+			}
+			b->p[b->len++] = '\\';
+			switch (c) {
+			case '"': case '\\':	b->p[b->len++] = (char)c; break;
+			case '\b':		b->p[b->len++] = 'b'; break;
+			case '\f':		b->p[b->len++] = 'f'; break;
+			case '\n':		b->p[b->len++] = 'n'; break;
+			case '\r':		b->p[b->len++] = 'r'; break;
+			case '\t':		b->p[b->len++] = 't'; break;
+			default:
+				memcpy(b->p + b->len, "u00", 3);
+				b->p[b->len + 3] = hex[c >> 4];
+				b->p[b->len + 4] = hex[c & 15];
+				b->len += 5;
+			}
+		}
+		b->p[b->len++] = '"';
+	}
+	b->p[b->len++] = last ? '}' : ',';
+	b->p[b->len] = '\0';
+}
+
+/*
+ * One entry as a JSON object on one line, appended to b: what
+ * cJSON_PrintUnformatted writes for it, byte for byte, without building
+ * a cJSON object for each of 100,000 entries.
+ */
 static int
 xe_json_entry(const struct excedit *x, size_t k, struct sb *b)
 {
 	struct excedit_info	 in;
-	cJSON			*o;
-	char			 a[ADDR_STRLEN], *s, *nb;
-	size_t			 need;
+	char			 a[ADDR_STRLEN];
 
 	excedit_get(x, k, &in);
-	if ((o = cJSON_CreateObject()) == NULL)
+	/* every byte escaped as \u00XX at worst, and the keys */
+	if (sb_room(b, 6 * (strlen(in.comment) + 4 * EXC_TEXTLEN) + 256) ==
+	    -1)
 		return -1;
 	addr_format(&in.e.pfx.addr, a, sizeof(a));
-	cJSON_AddStringToObject(o, "address", a);
-	cJSON_AddNumberToObject(o, "prefix", in.e.pfx.len);
-	cJSON_AddStringToObject(o, "direction", dir_name(in.e.dir));
-#define STR_OR_NULL(key, v)						\
-	do {								\
-		if ((v)[0] != '\0')					\
-			cJSON_AddStringToObject(o, key, v);		\
-		else							\
-			cJSON_AddNullToObject(o, key);			\
-	} while (0)
-	STR_OR_NULL("ticket", in.e.ticket);
-	STR_OR_NULL("owner", in.e.owner);
-	STR_OR_NULL("expires", in.e.expires);
-	STR_OR_NULL("added", in.e.added);
-	STR_OR_NULL("comment", in.comment);
-#undef STR_OR_NULL
-	s = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	if (s == NULL)
-		return -1;
-	need = b->len + strlen(s) + 16;
-	if (need > b->cap) {
-		while (b->cap < need)
-			b->cap *= 2;
-		if ((nb = realloc(b->p, b->cap)) == NULL) {
-			cJSON_free(s);
-			return -1;
-		}
-		b->p = nb;
-	}
-	sb_add(b, "%s\n  %s", b->len > 1 ? "," : "", s);
-	cJSON_free(s);
+	b->len += (size_t)sprintf(b->p + b->len, "%s\n  {\"address\":\"%s\","
+	    "\"prefix\":%u,\"direction\":\"%s\",", b->len > 1 ? "," : "", a,
+	    in.e.pfx.len, dir_name(in.e.dir));
+	sb_json(b, "ticket", in.e.ticket, false);
+	sb_json(b, "owner", in.e.owner, false);
+	sb_json(b, "expires", in.e.expires, false);
+	sb_json(b, "added", in.e.added, false);
+	sb_json(b, "comment", in.comment, true);
 	return 0;
 }
 

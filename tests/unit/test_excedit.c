@@ -875,6 +875,32 @@ test_export_format(void **state)
 	assert_non_null(a = cJSON_Parse(json));
 	cJSON_Delete(a);
 	free(json);
+
+	/* Written by hand, as cJSON_PrintUnformatted writes it: the same
+	   bytes, control characters of a comment line escaped the same. */
+	write_file(&f->dir, "exceptions.conf", "10.20.1.24 both\n"
+	    "# tab\there, bell \a, del "
+	    "\x7f, \\u, \"q\" /\n10.20.1.25 both ticket=A#1 owner=o\n", f->exc);
+	json = export(f);
+	{
+		cJSON	*o = cJSON_CreateObject();
+		char	*want;
+
+		cJSON_AddStringToObject(o, "address", "10.20.1.25");
+		cJSON_AddNumberToObject(o, "prefix", 32);
+		cJSON_AddStringToObject(o, "direction", "both");
+		cJSON_AddStringToObject(o, "ticket", "A#1");
+		cJSON_AddStringToObject(o, "owner", "o");
+		cJSON_AddNullToObject(o, "expires");
+		cJSON_AddNullToObject(o, "added");
+		cJSON_AddStringToObject(o, "comment", "tab\there, bell \a, "
+		    "del \x7f, \\u, \"q\" /");
+		want = cJSON_PrintUnformatted(o);
+		assert_contains(json, want);
+		cJSON_free(want);
+		cJSON_Delete(o);
+	}
+	free(json);
 }
 
 static void
