@@ -199,6 +199,7 @@ line_scan(const char *s, size_t *content, size_t *comment, char *err,
 {
 	size_t		 len = strlen(s), i;
 	unsigned char	 c;
+	bool		 blank = true;	/* the line's start, or after one */
 
 	if (len > 0 && s[len - 1] == '\n')
 		len--;
@@ -207,15 +208,19 @@ line_scan(const char *s, size_t *content, size_t *comment, char *err,
 	*comment = (size_t)-1;
 	for (i = 0; i < len; i++) {
 		c = (unsigned char)s[i];
-		if (c == '#' && (i == 0 || s[i - 1] == ' ' ||
-		    s[i - 1] == '\t')) {
-			*comment = i;
-			break;
+		if (c == ' ' || c == '\t') {
+			blank = true;
+			continue;
 		}
-		if (c != ' ' && c != '\t' && (c < 0x21 || c > 0x7e)) {
+		if (c < 0x21 || c > 0x7e) {
 			byte_err(s, i, strlen(s), err, errlen);
 			return -1;
 		}
+		if (c == '#' && blank) {
+			*comment = i;
+			break;
+		}
+		blank = false;
 	}
 	*content = i;
 	return 0;
@@ -463,25 +468,37 @@ exc_parse(const char *line, const struct tz *tz, struct exc_entry *e,
  * EXC_OUTSIDE; *which the internal network concerned (CONTAINS, EQUAL).
  * Prefixes either nest or are disjoint.
  */
+/* The first len bits of a and b agree (same family). */
+static bool
+bits_equal(const uint8_t *a, const uint8_t *b, unsigned len)
+{
+	unsigned	 n = len / 8, r = len % 8;
+
+	return memcmp(a, b, n) == 0 &&
+	    (r == 0 || ((a[n] ^ b[n]) & (0xff00 >> r) & 0xff) == 0);
+}
+
 int
 exc_scope(const struct conf *c, const struct prefix *p, size_t *which)
 {
 	const struct prefix	*in;
 	int			 r = EXC_OUTSIDE;
+	unsigned		 shorter;
 
 	for (size_t i = 0; i < c->ninternal; i++) {
 		in = &c->internal[i];
-		if (in->addr.af != p->addr.af)
-			continue;
-		if (p->len < in->len && prefix_contains(p, &in->addr)) {
+		shorter = p->len < in->len ? p->len : in->len;
+		if (in->addr.af != p->addr.af ||
+		    !bits_equal(in->addr.b, p->addr.b, shorter))
+			continue;		/* disjoint */
+		if (p->len < in->len) {
 			*which = i;
 			return EXC_CONTAINS;
 		}
-		if (p->len == in->len && prefix_contains(in, &p->addr)) {
+		if (p->len == in->len) {
 			*which = i;
 			r = EXC_EQUAL;
-		} else if (r == EXC_OUTSIDE && p->len > in->len &&
-		    prefix_contains(in, &p->addr))
+		} else if (r == EXC_OUTSIDE)
 			r = EXC_INSIDE;
 	}
 	return r;
