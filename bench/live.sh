@@ -72,6 +72,7 @@ make_conf() {	# QUEUES -> $BT/nfqd.conf
 	cp "$TOP/nfqd/exceptions.conf" "$BT/conf/exceptions.conf"
 	sed -e "s|^events.*|events = file:$BENCH_OUT/live-eve.json|" \
 	    -e "s|^exceptions.*|exceptions = $BT/conf/exceptions.conf|" \
+	    -e "s|^mode = monitor\$|mode = enforce|" \
 	    "$TOP/nfqd/nfqd.conf" >"$BT/nfqd.conf"
 	printf 'state-dir = %s/state\nqueues = %s\ncontrol-socket = %s/control.sock\n' \
 	    "$BT" "$1" "$BT" >>"$BT/nfqd.conf"

@@ -11,6 +11,7 @@ mkdir -p "$BT/conf"
 cp "$TOP/nfqd/exceptions.conf" "$BT/conf/exceptions.conf"
 sed -e "s|^events.*|events = stdout|" \
     -e "s|^exceptions.*|exceptions = $BT/conf/exceptions.conf|" \
+    -e "s|^mode = monitor\$|mode = enforce|" \
     "$TOP/nfqd/nfqd.conf" >"$BT/conf/nfqd.conf"
 printf 'state-dir = %s/state\n' "$BT" >>"$BT/conf/nfqd.conf"
 timeout 120 "$BENCH_BIN/flowmem" -c "$BT/conf/nfqd.conf" -n 100000 -f "$FLOOD" \

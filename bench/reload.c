@@ -247,7 +247,7 @@ main(int argc, char **argv)
 
 	for (r = 0; r < rounds; r++) {
 		t0 = now_ns();
-		if (exc_load(exc, &l, err, sizeof(err)) == -1)
+		if (exc_load(exc, NULL, 0, &l, err, sizeof(err)) == -1)
 			die("exc_load", err);
 		t_add(&t_parse, now_ns() - t0);
 		t0 = now_ns();

@@ -40,6 +40,7 @@ mkdir -p "$BT/conf"
 cp "$TOP/nfqd/exceptions.conf" "$BT/conf/exceptions.conf"
 sed -e "s|^events.*|events = file:$BENCH_OUT/replay-eve.json|" \
     -e "s|^exceptions.*|exceptions = $BT/conf/exceptions.conf|" \
+    -e "s|^mode = monitor\$|mode = enforce|" \
     "$TOP/nfqd/nfqd.conf" >"$BT/conf/nfqd.conf"
 printf 'state-dir = %s/state\n' "$BT" >>"$BT/conf/nfqd.conf"
 

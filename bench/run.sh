@@ -7,6 +7,8 @@
 #   bench/replay.sh	nfqd --replay against ndpiReader, a 1.15 M-packet capture
 #   bench/memory.sh	state per connection; a one-million-source flood
 #   bench/reload.sh	a 100,000-entry exception list reload
+#   bench/exceptions.sh	nfqctl list, export, import, check of 100,000 entries,
+#			beside nfqd -n on the same file
 #   bench/live.sh	NFQUEUE in namespaces (root): decisions per second
 #			against acceptall and kernel-only rules, connection
 #			setup latency, bulk throughput with the bypass
@@ -22,7 +24,7 @@ started=$(date -u '+%Y-%m-%d %H:%M UTC')
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 t0=$(date +%s)
 failed=""
-for b in ${BENCH_ONLY:-replay memory reload live fastpath}; do
+for b in ${BENCH_ONLY:-replay memory reload exceptions live fastpath}; do
 	script=$BENCH_DIR/$b.sh
 	[ -f "$script" ] || continue
 	say "== bench/$b.sh"

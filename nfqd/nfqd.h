@@ -70,13 +70,22 @@ enum fastpath_mode { FASTPATH_OFF, FASTPATH_TC, FASTPATH_XDP };
 #define MAX_PATH	1024
 #define MAX_SINKS	8
 
+#define TZ_NAMELEN	64
+
+struct tz;
+
 struct conf {
 	char		 path[MAX_PATH];
 	char		 exceptions[MAX_PATH];	/* resolved path */
+	char		 exceptions_real[MAX_PATH];	/* symlinks resolved,
+						   when absolute */
 	char		 audit_log[MAX_PATH];	/* "" = <exceptions>.audit */
 	struct prefix	 internal[MAX_INTERNAL];
 	size_t		 ninternal;
+	unsigned	 internal_line;		/* its line in the file */
 	struct lpm	 internal_lpm;
+	char		 timezone[TZ_NAMELEN];	/* as set; "" = the system's */
+	struct tz	*tz;			/* expires days end there */
 	uint8_t		 smtp_port[65536 / 8];	/* bitmap */
 	uint16_t	 ports[64];		/* the same, as a list */
 	size_t		 nports;
@@ -143,7 +152,10 @@ struct conf {
 };
 enum seccomp_mode { SECCOMP_OFF, SECCOMP_ON, SECCOMP_LOG };
 
+#define CONF_ANY_MODE	0x1	/* a checkout copy: its mode unchecked */
 int	 conf_load(const char *, struct conf *, char *, size_t);
+int	 conf_load_flags(const char *, struct conf *, unsigned, char *,
+	    size_t);
 void	 conf_free(struct conf *);
 static inline bool
 conf_is_smtp_port(const struct conf *c, uint16_t port)
@@ -174,11 +186,55 @@ struct exc_list {
 	struct lpm	  lpm;
 };
 
-int	 exc_load(const char *, struct exc_list *, char *, size_t);
-int	 exc_parse_line(const char *, struct exc_entry *, char *, size_t);
+/* exc_scope(): where an entry lies against internal-networks. */
+enum { EXC_INSIDE, EXC_EQUAL, EXC_OUTSIDE, EXC_CONTAINS };
+#define EXC_LINEMAX	4096		/* bytes of a line, with its end */
+#define EXC_ANY_MODE	0x1		/* exc_load: a checkout copy */
+#define EXC_LINT_EXPIRY	0x1		/* exc_lint_entry: expired, expiring */
+
+typedef void (*exc_warn_cb)(void *, const char *);
+
+int	 exc_load(const char *, const struct conf *, unsigned,
+	    struct exc_list *, char *, size_t);
+int	 exc_parse_line(const char *, const struct tz *, struct exc_entry *,
+	    char *, size_t);
+int	 exc_parse(const char *, const struct tz *, struct exc_entry *,
+	    size_t *, char *, size_t);
 void	 exc_free(struct exc_list *);
 const char *dir_name(uint8_t);
 int	 date_parse(const char *, int64_t *);
+size_t	 exc_bom(const char *, size_t);
+int	 line_scan(const char *, size_t *, size_t *, char *, size_t);
+size_t	 utf8_seq(const unsigned char *, size_t, uint32_t *);
+int	 exc_check_text(const char *, const char *, char *, char *, size_t);
+int	 exc_check_date(const char *, const char *, char [11], int64_t *,
+	    char *, size_t);
+int	 exc_check_dir(const char *, uint8_t *, char *, size_t);
+int64_t	 exc_expires_at(const struct tz *, int64_t);
+int	 exc_scope(const struct conf *, const struct prefix *, size_t *);
+int	 exc_check_scope(const struct conf *, const struct prefix *, char *,
+	    size_t);
+unsigned exc_lint(const struct conf *, const struct exc_list *,
+	    const char *, int64_t, exc_warn_cb, void *);
+unsigned exc_lint_entry(const struct conf *, const struct exc_entry *,
+	    const char *, int64_t, unsigned, exc_warn_cb, void *);
+unsigned exc_lint_overlaps(const struct exc_entry *const *, size_t,
+	    const struct lpm *, const char *, int64_t, const bool *,
+	    exc_warn_cb, void *);
+unsigned exc_lint_overlaps_of(const struct exc_entry *const *, size_t,
+	    const struct exc_entry *const *, const struct lpm *,
+	    const char *, int64_t, exc_warn_cb, void *);
+
+/* ---- tz.c: the campus time zone (TZif, RFC 8536); NULL is UTC ---- */
+
+struct tz	*tz_load(const char *, char *, size_t);
+void		 tz_free(struct tz *);
+const char	*tz_name(const struct tz *);
+int32_t		 tz_offset(const struct tz *, int64_t);
+int64_t		 tz_day_of(const struct tz *, int64_t);
+int64_t		 tz_day_end(const struct tz *, int64_t);
+int64_t		 tz_days_from_civil(int64_t, int, int);
+void		 tz_civil_from_days(int64_t, int *, int *, int *);
 
 /* ---- exchash.c: the list's SHA-256, of its canonical form ---- */
 

@@ -71,6 +71,9 @@ need_cmd gdb gdb
 need_cmd useradd passwd
 # make test-valgrind (make check): memcheck over replay and the daemon
 need_cmd valgrind valgrind
+# tests/unit/test_tz.c, tests/nfqctl: expiry in the campus's zone, read
+# from the zone files (America/Los_Angeles, Pacific/Auckland, ...)
+[ -e /usr/share/zoneinfo/America/Los_Angeles ] || want tzdata
 # tests/docs: man page lint
 need_cmd mandoc mandoc
 # tests/fuzz (make fuzz, make check): clang's libFuzzer and the ASan/UBSan

@@ -107,6 +107,8 @@ ctl_status(struct live *l, cJSON *o)
 		    s < pol->exc.v[i].expires_at;
 	x = cJSON_AddObjectToObject(o, "exceptions");
 	cJSON_AddStringToObject(x, "file", pol->conf.exceptions);
+	/* symlinks resolved: nfqctl checks it runs the file it edited */
+	cJSON_AddStringToObject(x, "path", pol->conf.exceptions_real);
 	json_add_u64(x, "entries", pol->exc.n);
 	json_add_u64(x, "active", active);
 	/* 1 at start, one more per reload that took: a refused one keeps it */

@@ -2,7 +2,7 @@
  * nfqd: enforce the campus SMTP policy on the packet path.
  *
  *	nfqd [-v] [-s] [-c CONF]		run on the configured queues
- *	nfqd [-v] [-c CONF] -n			check configuration
+ *	nfqd [-v] [-c CONF] -n [--strict]	check configuration
  *	nfqd [-v] [-c CONF] --replay FILE	run the pipeline on a capture
  *
  * Exit status: 0 success, 1 unreadable or truncated capture / runtime
@@ -24,11 +24,12 @@ usage(int rc)
 {
 	fprintf(rc ? stderr : stdout,
 	    "usage: nfqd [-v] [-s] [-c CONF]\n"
-	    "       nfqd [-v] [-c CONF] -n\n"
+	    "       nfqd [-v] [-c CONF] -n [--strict]\n"
 	    "       nfqd [-v] [-c CONF] --replay FILE\n"
 	    "  -c, --config CONF   configuration file (default %s)\n"
 	    "  -n, --check         check the configuration and exception "
 	    "list, then exit\n"
+	    "  --strict            with -n: any warning fails the check\n"
 	    "  -r, --replay FILE   run the pipeline on a pcap/pcapng capture,\n"
 	    "                      gzip-compressed or not; - is standard input\n"
 	    "  -s, --syslog        log to syslog instead of stderr\n"
@@ -43,20 +44,79 @@ usage(int rc)
  * family only.  Its hosts' SMTP in the other family has no campus end,
  * so it is decided as transit -- allowed with transit = allow.
  */
+/* -n: a warning, "warning: FILE:LINE: ..." (exc_lint). */
 static void
-main_warn_family(const struct conf *c)
+main_warning(void *arg, const char *msg)
 {
-	size_t	 i;
-	bool	 has[2] = { false, false };
+	(void)arg;
+	fprintf(stderr, "warning: %s\n", msg);
+}
+
+/* Live: the same words in the daemon's log. */
+static void
+main_log_warning(void *arg, const char *msg)
+{
+	(void)arg;
+	log_warnx("%s", msg);
+}
+
+/*
+ * What nfqd.conf says that is valid but likely not what was meant, and
+ * what the policy found on loading: a campus named in one address family
+ * only (its hosts' SMTP in the other family has no campus end, so it is
+ * decided as transit -- allowed with transit = allow); a campus
+ * interface that does not exist.  Returns how many.
+ */
+static unsigned
+main_warn_conf(const struct policy *pol, void (*say)(void *, const char *))
+{
+	const struct conf	*c = &pol->conf;
+	char			 msg[MAX_PATH + 128];
+	size_t			 i;
+	bool			 has[2] = { false, false };
+	unsigned		 n = 0;
 
 	for (i = 0; i < c->ninternal; i++)
 		has[c->internal[i].addr.af == 6] = true;
 	for (i = 0; i < 2; i++)
-		if (!has[i])
-			log_warnx("%s: internal-networks has no IPv%c prefix: "
-			    "IPv%c SMTP is decided as transit (%s)", c->path,
-			    i ? '6' : '4', i ? '6' : '4',
-			    c->transit == TRANSIT_ALLOW ? "allowed" : "blocked");
+		if (!has[i]) {
+			snprintf(msg, sizeof(msg), "%s: internal-networks has "
+			    "no IPv%c prefix: IPv%c SMTP is decided as transit "
+			    "(%s)", c->path, i ? '6' : '4', i ? '6' : '4',
+			    c->transit == TRANSIT_ALLOW ? "allowed" :
+			    "blocked");
+			say(NULL, msg);
+			n++;
+		}
+	if (pol->warning[0] != '\0') {
+		say(NULL, pol->warning);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * nfqd -n: the warnings, then "configuration OK" on standard output once
+ * they are all out, so the two streams do not interleave.  --strict: a
+ * warning fails the check (exit 2), for CI and pre-commit hooks.
+ */
+static int
+main_check(const struct policy *pol, bool strict)
+{
+	unsigned	 n;
+
+	n = main_warn_conf(pol, main_warning);
+	n += (unsigned)sinks_check_names(&pol->conf);
+	n += exc_lint(&pol->conf, &pol->exc, pol->conf.exceptions,
+	    clock_real_us() / 1000000, main_warning, NULL);
+	fflush(stderr);
+	if (strict && n > 0) {
+		log_warnx("%u warning%s, and --strict: configuration refused",
+		    n, n == 1 ? "" : "s");
+		return 2;
+	}
+	printf("configuration OK\n");
+	return fflush(stdout) == 0 ? 0 : 1;
 }
 
 int
@@ -65,6 +125,7 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config",	required_argument,	NULL, 'c' },
 		{ "check",	no_argument,		NULL, 'n' },
+		{ "strict",	no_argument,		NULL, 'S' },
 		{ "replay",	required_argument,	NULL, 'r' },
 		{ "syslog",	no_argument,		NULL, 's' },
 		{ "verbose",	no_argument,		NULL, 'v' },
@@ -76,6 +137,7 @@ main(int argc, char **argv)
 	char		 err[ERRLEN];
 	int		 ch, check = 0, verbose = 0, use_syslog = 0, rc;
 	uint64_t	 lost;
+	bool		 strict = false;
 	struct policy	*pol;
 	struct sinks	*sinks;
 
@@ -84,6 +146,7 @@ main(int argc, char **argv)
 		switch (ch) {
 		case 'c': conf = optarg; break;
 		case 'n': check = 1; break;
+		case 'S': strict = true; break;
 		case 'r':
 			if (replay != NULL) {
 				fprintf(stderr, "nfqd: --replay given twice "
@@ -116,23 +179,23 @@ main(int argc, char **argv)
 		    argv[optind]);
 		usage(2);
 	}
+	if (strict && !check) {
+		fprintf(stderr, "nfqd: --strict goes with -n\n");
+		usage(2);
+	}
 	log_init(use_syslog && !check && replay == NULL, verbose);
 
 	if ((pol = policy_load(conf, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		return 2;
 	}
-	if (replay == NULL) {		/* live, or -n: the border it runs */
-		main_warn_family(&pol->conf);
-		if (pol->warning[0] != '\0')
-			log_warnx("%s", pol->warning);
-	}
-	if (check) {
-		sinks_check_names(&pol->conf);	/* warnings only */
-		printf("configuration OK\n");
+	if (check) {		/* -n: every warning */
+		rc = main_check(pol, strict);
 		policy_free(pol);
-		return 0;
+		return rc;
 	}
+	if (replay == NULL)		/* live: the border it runs */
+		main_warn_conf(pol, main_log_warning);
 	event_set_host(pol->conf.sensor_name);
 	if (replay == NULL)
 		return live_run(pol, conf);

@@ -11,13 +11,19 @@
  * Nothing touches the file before excedit_commit(), so a refused edit
  * (any -1 before it) leaves the file byte for byte as it was.  The file is
  * kept as its lines: an edit inserts, deletes or replaces whole lines and
- * every other byte is written back unchanged.
+ * every other byte is written back unchanged; an add undone by a remove
+ * leaves the file as it was, byte for byte.
  *
- * Locking: flock(2) on "<file>.lock", next to the file (symlinks resolved),
- * held from excedit_open() to excedit_close(); the file is read after the
- * lock is taken, so concurrent sessions serialize and lose nothing.
+ * Locking: flock(2) on "<file>.lock", next to the file (symlinks resolved).
+ * With opts.lock it is held from excedit_open() to excedit_close(): the
+ * file is read after the lock is taken, so concurrent sessions serialize.
+ * With opts.late_lock (nfqctl) it is held only while writing: the file is
+ * read and the edit prepared unlocked, and excedit_commit() takes the
+ * lock, finds the file as it was read or returns EXCEDIT_STALE (nothing
+ * written: open, edit and commit again), writes, and lets go.
  * Writing: a temporary file in the same folder, fsync, checked with the
  * daemon's own loader (exc_load), rename over the file, fsync the folder.
+ * Every step is linear in the size of the file (bench/exceptions.sh).
  *
  * Errors are one line, without file:line unless they are about a line of
  * the file.  opts.msg gets what an edit did (EXCEDIT_INFO: show it once
@@ -34,6 +40,8 @@
 
 enum excedit_level { EXCEDIT_INFO, EXCEDIT_WARN, EXCEDIT_ERROR };
 
+#define EXCEDIT_STALE	(-2)	/* excedit_commit: the file changed meanwhile */
+
 struct excedit_opts {
 	const char		*path;	/* exceptions.conf */
 	const char		*audit;	/* JSON-lines audit log; NULL: none */
@@ -41,6 +49,8 @@ struct excedit_opts {
 	const struct conf	*conf;	/* internal-networks; NULL: no check */
 	int64_t			 now;	/* unix time: today, and what expired */
 	bool			 lock;	/* an edit session (else read only) */
+	bool			 late_lock;	/* with lock: only to write */
+	bool			 want_sha256;	/* excedit_sha256(), then */
 	void			(*msg)(void *, int, const char *);
 	void			*arg;	/* for msg */
 };
@@ -48,6 +58,8 @@ struct excedit_opts {
 /*
  * One entry as add takes it: strings, validated by excedit_add().  NULL
  * (or "") for an optional one: expires never, added today, no comment.
+ * For excedit_set(): NULL keeps the field as it is; expires "never"
+ * takes the expiry away, comment "" the comment.
  */
 struct excedit_req {
 	const char	*address;	/* ADDR or ADDR/LEN */
@@ -79,18 +91,22 @@ int		 excedit_add(struct excedit *, const struct excedit_req *,
 		    char *, size_t);
 int		 excedit_remove(struct excedit *, const char *, const char *,
 		    char *, size_t);
+int		 excedit_set(struct excedit *, const struct excedit_req *,
+		    char *, size_t);
 int		 excedit_import(struct excedit *, const char *, size_t,
 		    const char *, struct excedit_stats *, char *, size_t);
 int		 excedit_commit(struct excedit *, char *, size_t);
 
 const char	*excedit_path(const struct excedit *);
+const char	*excedit_real(const struct excedit *);
+const char	*excedit_sha256(const struct excedit *);
 size_t		 excedit_count(const struct excedit *);
+bool		 excedit_changed(const struct excedit *);
 void		 excedit_get(const struct excedit *, size_t,
 		    struct excedit_info *);
 char		*excedit_json(const struct excedit *, const bool *);
-void		 excedit_lint(const struct excedit *);
 
 void		 excedit_who(char *, size_t);
-void		 excedit_today(int64_t, char *, size_t);
+void		 excedit_today(const struct tz *, int64_t, char *, size_t);
 
 #endif

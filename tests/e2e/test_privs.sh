@@ -49,6 +49,9 @@ mkdir -p "$STATE" "$T/log"
 chown "$U:$U" "$STATE" "$T/log"
 chmod 0750 "$STATE" "$T/log"
 printf 'user = %s\ncontrol-group = %s\nseccomp = yes\n' "$U" "$G" >>"$CONF"
+# Expiry in a zone far from UTC: its file is read again at each reload,
+# under the filter, as the user.
+echo "timezone = Pacific/Auckland" >>"$CONF"
 
 ctl() {		# as root, the network team
 	"$NFQCTL" -c "$CONF" "$@" >"$T/ctl.out" 2>"$T/ctl.err"
@@ -141,6 +144,25 @@ deliver $WS4 $MTA4 outbound	# now an exception
 CASES
 ctl flows
 json 'j["ok"] and j["matched"] >= 0' && pass "flows answers" || { fail "flows"; ctl_report; }
+
+# ---- timezone: expires days end at midnight in Auckland, after a reload ----
+AKL=$(TZ=Pacific/Auckland date +%Y-%m-%d)
+AKL1=$(TZ=Pacific/Auckland date -d "-1 day" +%Y-%m-%d)
+ctl exception add 10.20.3.91 --direction both --ticket E2E-TZ --owner e2e --expires "$AKL"
+[ "$RC" = 0 ] && grep -q "nfqctl: reloaded: 8 exceptions" "$T/ctl.err" &&
+    pass "add --expires today in Auckland: reloaded as $U under seccomp" ||
+    { fail "add with a zone: exit $RC"; ctl_report; }
+printf '10.20.3.92 both ticket=E2E-TZ owner=e2e expires=%s\n' "$AKL1" >>"$EXC"
+ctl reload
+[ "$RC" = 0 ] && pass "reload with timezone = Pacific/Auckland, as $U" ||
+    { fail "reload with a zone: exit $RC"; ctl_report; }
+ctl exceptions 10.20.3.91
+json 'j["active"] == 1' && pass "10.20.3.91, through today in Auckland: active" ||
+    { fail "10.20.3.91 not active"; ctl_report; }
+ctl exceptions 10.20.3.92
+json 'j["active"] == 0 and j["expired"] == 1' &&
+    pass "10.20.3.92, through yesterday in Auckland: expired" ||
+    { fail "10.20.3.92 not expired"; ctl_report; }
 
 # ---- quarantine: the state file, written as the user ----
 ctl quarantine add "$GEN4" --for 1h --reason "e2e: privs"
@@ -264,6 +286,9 @@ attached_tc() { tc -n "$R" filter show dev r-cli ingress 2>/dev/null | grep -q n
 FASTPATH=tc make_conf "$T/conf-fp" "$T/log/eve-fp.json"
 EVE=$T/log/eve-fp.json
 printf 'user = %s\ncontrol-group = %s\nseccomp = yes\n' "$U" "$G" >>"$CONF"
+# Expiry in a zone far from UTC: its file is read again at each reload,
+# under the filter, as the user.
+echo "timezone = Pacific/Auckland" >>"$CONF"
 mkdir -p "$STATE"
 chown "$U:$U" "$STATE"
 rm -f "$SOCK"

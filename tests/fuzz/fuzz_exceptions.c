@@ -8,8 +8,10 @@
  * Checked: a parsed entry is well-formed (network address, known
  * direction, printable ticket and owner, real dates) and formats and
  * parses back to itself; exc_load() accepts exactly when every line
- * parses, none holds a NUL and no prefix is listed twice; lpm_lookup()
- * gives the same entries, most specific first, as a scan of the list.
+ * parses (the first after a byte-order mark), none holds a NUL and no
+ * prefix is listed twice, and with the campus's internal networks,
+ * exactly when moreover no entry contains one; lpm_lookup() gives the
+ * same entries, most specific first, as a scan of the list.
  */
 #include "fuzz.h"
 
@@ -125,6 +127,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t			 nents = 0, i, j;
 	struct ip_addr		 a, c;
 	bool			 nul = false, bad = false, dup = false;
+	bool			 wide = false;
+	size_t			 which;
 	int			 r;
 
 	if ((ents = malloc((size + 1) * sizeof(*ents))) == NULL)
@@ -137,13 +141,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			nul = true;
 		line = fuzz_strndup(p, (size_t)(nl - p));
 		err[0] = '\0';
-		r = exc_parse_line(line, &e, err, sizeof(err));
+		r = exc_parse_line(line + (p == data ? exc_bom(line,
+		    strlen(line)) : 0), NULL, &e, err, sizeof(err));
 		FUZZ_CHECK(r >= -1 && r <= 1, "exc_parse_line returned %d", r);
 		if (r == -1) {
 			FUZZ_CHECK(err[0] != '\0', "an error without a message");
 			bad = true;
 		} else if (r == 1) {
 			check_entry(&e);
+			wide |= exc_scope(&pol->conf, &e.pfx, &which) ==
+			    EXC_CONTAINS;
 			ents[nents++] = e;
 		}
 		free(line);
@@ -156,7 +163,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fuzz_write("exceptions.conf", data, size, path);
 	err[0] = '\0';
-	r = exc_load(exc_path, &l, err, sizeof(err));
+	/* Against the campus: refused too when an entry contains it. */
+	r = exc_load(exc_path, &pol->conf, 0, &l, err, sizeof(err));
+	FUZZ_CHECK(r == -1 || !wide, "took an entry wider than the campus");
+	if (r == 0)
+		exc_free(&l);
+	else
+		FUZZ_CHECK(nul || bad || dup || wide || nents > MAX_CHECKED,
+		    "refused a list inside the campus: %s", err);
+	err[0] = '\0';
+	r = exc_load(exc_path, NULL, 0, &l, err, sizeof(err));
 	if (r == -1) {
 		FUZZ_CHECK(strncmp(err, exc_path, strlen(exc_path)) == 0,
 		    "the error does not name the file: '%s'", err);

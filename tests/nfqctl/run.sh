@@ -6,6 +6,13 @@
 # concurrent adds, the audit log; the daemon's commands with no daemon
 # and against a stand-in on the socket (reload answered, refused,
 # garbled); quarantine through the state file (no daemon running).
+# Issue 18, each case with its message: entries wider than the campus,
+# '#' inside a value, byte-order marks and invisible characters, the
+# warnings of check and nfqd -n (--strict), exception set, the reload of
+# the right daemon (its file's path, the list's SHA-256), checkout copies
+# whatever their mode, expiry in Pacific/Auckland, add + remove byte for
+# byte, the monitor-first sample, a 20,000-entry round trip; and the
+# conventions (-h, -V, usage errors, mistyped commands).
 #
 #   NFQCTL   the program (default bin/nfqctl)
 #   NFQD     the daemon, for `nfqd -n` on the edited files (default: nfqd
@@ -56,8 +63,10 @@ fresh() {
 	    "$top/nfqd/exceptions.conf" >"$T/etc/exceptions.conf"
 	cp "$T/etc/exceptions.conf" "$T/fresh.conf"
 	# The control socket and quarantine state here, not in /run, /var.
-	printf 'control-socket = %s\nstate-dir = %s\n' "$T/etc/control.sock" \
-	    "$T/etc/state" >>"$T/etc/nfqd.conf"
+	printf 'control-socket = %s\nstate-dir = %s\ntimezone = UTC\n' \
+	    "$T/etc/control.sock" "$T/etc/state" >>"$T/etc/nfqd.conf"
+	# The sample ships mode = monitor (monitor first); these enforce.
+	sed -i 's/^mode = monitor$/mode = enforce/' "$T/etc/nfqd.conf"
 	C=$T/etc/nfqd.conf
 	E=$T/etc/exceptions.conf
 	A=$T/etc/exceptions.conf.audit
@@ -76,9 +85,74 @@ has()	{ grep -qF -- "$2" "$T/$1"; }		# has out|err TEXT
 lacks()	{ ! grep -qF -- "$2" "$T/$1"; }
 rc_is()	{ [ "$rc" = "$1" ]; }
 same()	{ cmp -s "$1" "$2"; }
-# every line on stderr starts with "nfqctl: "
-prefixed() { ! grep -qv '^nfqctl: ' "$T/err"; }
+# every line on stderr starts with "nfqctl: " (or "warning: ")
+prefixed() { ! grep -qv -e '^nfqctl: ' -e '^warning: ' "$T/err"; }
 lines()	{ [ -f "$1" ] && wc -l <"$1" | tr -d ' ' || echo 0; }
+
+# A stand-in daemon on the socket: nfqctl's side of the protocol.
+fake() {	# fake REPLY...: answer one request with each REPLY in turn,
+		# record the requests, one a line, in $T/fake.req
+	rm -f "$T/etc/control.sock" "$T/fake.req"
+	"$PY" - "$T/etc/control.sock" "$T/fake.req" "$@" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(1)
+open(sys.argv[2] + ".ready", "w").close()
+s.settimeout(10)
+out = open(sys.argv[2], "wb")
+for reply in sys.argv[3:]:
+    try:
+        c, _ = s.accept()
+    except socket.timeout:
+        break
+    req = b""
+    while not req.endswith(b"\n"):
+        d = c.recv(4096)
+        if not d:
+            break
+        req += d
+    out.write(req)
+    out.flush()
+    c.sendall(reply.encode() + b"\n")
+    c.close()
+PY
+	FAKE=$!
+	for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		[ -e "$T/fake.req.ready" ] && break
+		sleep 0.1
+	done
+	rm -f "$T/fake.req.ready"
+}
+# The list's SHA-256 as exchash.c defines it (its canonical form),
+# computed here independently of nfqd.
+sha_of() {	# FILE
+	"$PY" - "$1" <<'PY'
+import hashlib, ipaddress, sys
+rows = []
+for line in open(sys.argv[1], encoding="utf-8-sig"):
+    words = []
+    for i, w in enumerate(line.rstrip("\r\n").replace("\t", " ").split(" ")):
+        if w.startswith("#"):
+            break
+        if w:
+            words.append(w)
+    if not words:
+        continue
+    net = ipaddress.ip_network(words[0])
+    attrs = dict(w.split("=", 1) for w in words[2:])
+    rows.append(((net.version, net.network_address.packed.ljust(16, b"\0"),
+        net.prefixlen), "%s/%d\t%s\t%s\t%s\t%s\n" % (net.network_address,
+        net.prefixlen, words[1], attrs.get("expires", "-"),
+        attrs.get("ticket", "-"), attrs.get("owner", "-"))))
+print(hashlib.sha256("".join(r for _, r in sorted(rows)).encode()).hexdigest())
+PY
+}
+# What a daemon that runs FILE (its real path) says to status.
+status_of() {	# FILE [SHA]
+	printf '{"ok":true,"cmd":"status","exceptions":{"file":"%s","path":"%s","entries":7,"sha256":"%s"}}' \
+	    "$1" "$("$PY" -c 'import os, sys; print(os.path.realpath(sys.argv[1]))' "$1")" "${2:-}"
+}
+RELOAD_OK='{"ok":true,"cmd":"reload","reload":{"status":"ok","exceptions":7,"added":1,"removed":0,"changed":0,"ms":{"load":0.5,"diff":0.1,"swap":0},"degraded_sets":"ok"}}'
 
 # ---- usage and configuration errors: exit 2 ----------------------------
 
@@ -88,7 +162,7 @@ check "-h prints the usage, exit 0" eval 'rc_is 0 && has out "exception add" && 
 "$NFQCTL" >"$T/out" 2>"$T/err"; rc=$?
 check "no command: usage, exit 2" eval 'rc_is 2 && has err "usage: nfqctl"'
 run frobnicate
-check "unknown command: exit 2" eval 'rc_is 2 && has err "nfqctl: unknown command '"'"'frobnicate'"'"'" && prefixed'
+check "unknown command: exit 2, the usage on stderr" eval 'rc_is 2 && has err "nfqctl: unknown command '"'"'frobnicate'"'"'" && has err "usage: nfqctl" && [ ! -s "$T/out" ]'
 run exception add 10.20.9.0/24 --direction inbound --owner chem-it
 check "add without --ticket: exit 2, names what is missing" eval 'rc_is 2 && has err "needs --direction, --ticket and --owner" && prefixed'
 run exception list --direction inbound
@@ -102,6 +176,25 @@ check "missing configuration: exit 2, names it" eval 'rc_is 2 && has err "nfqctl
 printf 'internal-networks = 10.20.0.0/16\nexceptions = exceptions.conf\ncolour = red\n' >"$T/etc/bad.conf"
 "$NFQCTL" -c "$T/etc/bad.conf" exception list >"$T/out" 2>"$T/err"; rc=$?
 check "bad configuration: exit 2 with file:line" eval 'rc_is 2 && has err "bad.conf:3: unknown key"'
+
+# ---- the conventions: -h, -V, usage errors, mistyped commands ---------
+
+run --help
+check "--help: the usage on stdout, exit 0" eval 'rc_is 0 && has out "exception set ADDR" && [ ! -s "$T/err" ]'
+run -V
+check "-V: nfqctl VERSION, exit 0" eval 'rc_is 0 && grep -qx "nfqctl [0-9][0-9.]*" "$T/out"'
+run --version
+check "--version: the same" eval 'rc_is 0 && grep -qx "nfqctl [0-9][0-9.]*" "$T/out"'
+run exceptions list
+check "exceptions list: the unknown command named, the usage on stderr, exit 2" eval 'rc_is 2 && has err "nfqctl: unknown command '"'"'exceptions list'"'"' (did you mean '"'"'exception list'"'"'?)" && has err "usage: nfqctl" && lacks err "bad address" && [ ! -s "$T/out" ]'
+run flows show
+check "flows show: an unknown command, not a bad address" eval 'rc_is 2 && has err "unknown command '"'"'flows show'"'"'"'
+run exception frobnicate
+check "exception frobnicate: unknown, exit 2" eval 'rc_is 2 && has err "unknown command '"'"'exception frobnicate'"'"'"'
+run exception set 10.20.1.25
+check "exception set without a change: a usage error" eval 'rc_is 2 && has err "exception set needs what to change" && has err "usage: nfqctl [-c CONF] exception set ADDR"'
+run exception check --strict --json
+check "an option a command does not take: exit 2" eval 'rc_is 2 && has err "--json is not an option of '"'"'exception check'"'"'"'
 
 # ---- list ---------------------------------------------------------------
 
@@ -140,7 +233,7 @@ want="10.20.9.0/24        inbound   ticket=NET-1300 owner=chem-it added=$TODAY  
 check "add: exit 0, edited only (no daemon socket)" eval 'rc_is 0 && has err "nfqctl: no running daemon: edited only" && prefixed'
 { cat "$T/before"; echo; echo "$want"; } >"$T/want"
 check "add: the file is the old bytes, a blank line, the aligned new line" same "$E" "$T/want"
-check "add: says what it added, with file:line" has err "exceptions.conf:13: added 10.20.9.0/24"
+check "add: says what it added, with file:line" has err "exceptions.conf:19: added 10.20.9.0/24"
 cp "$E" "$T/before"
 run exception add 10.20.9.25 --direction outbound --ticket NET-1301 --owner chem-it --expires "$IN30" --no-reload
 check "add --no-reload: exit 0, no reload message" eval 'rc_is 0 && lacks err "no running daemon"'
@@ -170,23 +263,23 @@ refused "bad address" "nfqctl: bad address '10.20.9.300'" \
 refused "bad direction" "nfqctl: bad direction 'in' (expected inbound, outbound or both)" \
     add 10.20.9.30 --direction in --ticket NET-1 --owner o
 refused "duplicate (same prefix written differently)" \
-    "nfqctl: 10.20.1.25 is already listed ($E:2); remove it first to change it" \
+    "nfqctl: 10.20.1.25 is already listed ($E:8); change it with nfqctl exception set 10.20.1.25" \
     add 10.20.1.25/32 --direction inbound --ticket NET-1 --owner o
 refused "not a real date" "nfqctl: expires '2027-02-29' is not a real calendar date" \
     add 10.20.9.30 --direction inbound --ticket NET-1 --owner o --expires 2027-02-29
-refused "expires in the past" "nfqctl: expires $(day -1) is in the past (today is $TODAY UTC)" \
+refused "expires in the past" "nfqctl: expires $(day -1) is in the past (today is $TODAY in UTC)" \
     add 10.20.9.30 --direction inbound --ticket NET-1 --owner o --expires "$(day -1)"
 refused "ticket with a space" "nfqctl: ticket 'NET 1' has a character that is not allowed: ' '" \
     add 10.20.9.30 --direction inbound --ticket "NET 1" --owner o
-refused "owner with a #" "nfqctl: owner 'chem#it' has a character that is not allowed: '#'" \
-    add 10.20.9.30 --direction inbound --ticket NET-1 --owner "chem#it"
+refused "owner with a quote" "nfqctl: owner 'chem\"it' has a character that is not allowed: '\"'" \
+    add 10.20.9.30 --direction inbound --ticket NET-1 --owner 'chem"it'
 refused "comment of two lines" "nfqctl: comment has a control character (byte 0x0a)" \
     add 10.20.9.30 --direction inbound --ticket NET-1 --owner o --comment "two
 lines"
 run exception add 192.0.2.25 --direction both --ticket NET-1303 --owner guest
-check "outside internal-networks: a warning, still written" eval 'rc_is 0 && has err "nfqctl: warning: " && has err "192.0.2.25 is not inside internal-networks" && grep -q "^192\.0\.2\.25 " "$E"'
+check "outside internal-networks: a warning, still written" eval 'rc_is 0 && grep -q "^warning: $E:[0-9]*: 192\.0\.2\.25 is outside internal-networks" "$T/err" && grep -q "^192\.0\.2\.25 " "$E"'
 run exception add 10.20.8.67 --direction outbound --ticket NET-1304 --owner physics-it
-check "overlap with another direction: a warning, still written" eval 'rc_is 0 && has err "10.20.8.67 outbound overlaps 10.20.8.0/24 inbound (line 5)" && has err "loses inbound" && grep -q "^10\.20\.8\.67 " "$E"'
+check "overlap with another direction: a warning, still written" eval 'rc_is 0 && has err "10.20.8.67 outbound overlaps 10.20.8.0/24 inbound (line 11)" && has err "loses inbound" && grep -q "^10\.20\.8\.67 " "$E"'
 
 # ---- remove -------------------------------------------------------------
 
@@ -201,13 +294,13 @@ grep -v '^10\.20\.1\.25 ' "$T/before" >"$T/want"
 check "remove: a group's heading stays while the group has entries" eval 'rc_is 0 && same "$E" "$T/want" && grep -q "^# Central mail gateway" "$E"'
 cp "$E" "$T/before"
 run exception remove 10.20.8.5
-check "remove what is not listed: exit 1, says what covers it, unchanged" eval 'rc_is 1 && has err "nfqctl: 10.20.8.5 is not in $E (it is inside 10.20.8.0/24, line 4, which stays)" && same "$E" "$T/before"'
+check "remove what is not listed: exit 1, says what covers it, unchanged" eval 'rc_is 1 && has err "nfqctl: 10.20.8.5 is not in $E (it is inside 10.20.8.0/24, line 10, which stays)" && same "$E" "$T/before"'
 
 # ---- check --------------------------------------------------------------
 
 fresh
 run exception check
-check "check: the sample is valid, its expired entry reported" eval 'rc_is 0 && has err "6 entries, OK" && has err "10.20.7.7 expired on $AGO30"'
+check "check: the sample is valid, its expired entry reported" eval 'rc_is 0 && has err "6 entries, OK, 3 warnings" && grep -q "^warning: $E:17: 10\.20\.7\.7 expired at the end of $AGO30 (UTC)" "$T/err" && grep -q "^warning: $E:15: 10\.20\.5\.10 expires at the end of $IN10 (UTC), in 10 days" "$T/err"'
 printf '# a broken list\n10.20.1.25  both  ticket=NET-1\n10.20.1.26  sideways  ticket=NET-2\n' >"$T/broken.conf"
 run exception check "$T/broken.conf"
 check "check FILE: a broken line, named file:line, exit 1" eval 'rc_is 1 && has err "nfqctl: $T/broken.conf:3: bad direction '"'"'sideways'"'"'"'
@@ -373,6 +466,210 @@ assert imp["what"] == "import" and imp["change"] == "change" and "owner=its-post
 assert "owner=its-mail" in imp["was"]
 PY
 
+# ---- the exception list cannot switch the policy off (issue 18) ---------
+
+# 1. An entry that contains the campus: refused everywhere, said why.
+fresh
+for wide in 10.0.0.0/8 0.0.0.0/0; do
+	refused "$wide: contains the campus" \
+	    "nfqctl: $wide contains the internal network 10.20.0.0/16: it would exempt every campus host there, not the ones it is for; list those hosts (or their subnet), or write 10.20.0.0/16 itself to exempt that whole network on purpose" \
+	    add "$wide" --direction both --ticket X --owner y
+done
+refused "::/0: contains the IPv6 campus" \
+    "nfqctl: ::/0 contains the internal network 2001:db8:20::/48: it would exempt every campus host there" \
+    add ::/0 --direction both --ticket X --owner y
+run test 10.20.3.44 198.51.100.7
+check "after the refused adds, 10.20.3.44 is still blocked" eval 'rc_is 0 && has out "blocked: outbound"'
+cp "$E" "$T/before"
+echo "10.0.0.0/8          both      ticket=X owner=y" >>"$E"
+run exception check
+check "check: a wide entry written by hand, named file:line, exit 1" eval 'rc_is 1 && has err "nfqctl: $E:18: 10.0.0.0/8 contains the internal network 10.20.0.0/16"'
+if [ -x "$NFQD" ]; then
+	"$NFQD" -n -c "$C" >"$T/out" 2>"$T/err"; rc=$?
+	check "nfqd -n: the wide entry refused, exit 2" eval 'rc_is 2 && has err "$E:18: 10.0.0.0/8 contains the internal network" && lacks out "configuration OK"'
+fi
+run test 10.20.3.44 198.51.100.7
+check "test: a list with a wide entry is not used (exit 2)" eval 'rc_is 2 && has err "10.0.0.0/8 contains the internal network"'
+cp "$T/before" "$E"
+run exception add 10.20.0.0/16 --direction outbound --ticket NET-9 --owner its --no-reload
+check "the whole internal network: written, the direction it opens said" eval 'rc_is 0 && grep -q "^warning: $E:19: 10\.20\.0\.0/16 outbound is the whole internal network 10\.20\.0\.0/16: it opens outbound SMTP (Part 2) from every campus host in it$" "$T/err"'
+run exception remove 10.20.0.0/16 --no-reload
+check "add, then remove: the sample byte for byte" eval 'rc_is 0 && same "$E" "$T/fresh.conf"'
+
+# 2. '#' inside a value is the value's; a comment cannot cut attributes.
+fresh
+printf '10.20.1.99          both      ticket=INC#4711 owner=its-mail expires=%s\n' "$IN30" >>"$E"
+run exception list --json
+check "ticket=INC#4711: the ticket, the owner and the expiry kept" "$PY" -c '
+import json, sys
+e = [o for o in json.load(open(sys.argv[1])) if o["address"] == "10.20.1.99"][0]
+assert e["ticket"] == "INC#4711" and e["owner"] == "its-mail" and e["expires"] == sys.argv[2], e
+' "$T/out" "$IN30"
+printf '10.20.1.98          both      ticket=INC #4711 owner=its-mail expires=%s\n' "$IN30" >>"$E"
+run exception check
+check "ticket=INC #4711 owner=...: refused, not cut" eval 'rc_is 1 && has err "nfqctl: $E:19: '"'"'owner=its-mail'"'"' is in the comment that starts at column 42, so it is not read"'
+
+# 3. Invisible characters: a byte-order mark is skipped, others named.
+fresh
+printf '\357\273\277' >"$T/bom.conf"
+cat "$E" >>"$T/bom.conf"
+run exception check "$T/bom.conf"
+check "a list saved with a BOM (Notepad): OK" eval 'rc_is 0 && has err "bom.conf: 6 entries, OK"'
+printf '\357\273\277' >"$T/etc/bom-nfqd.conf"
+cat "$C" >>"$T/etc/bom-nfqd.conf"
+run -c "$T/etc/bom-nfqd.conf" exception list
+check "an nfqd.conf saved with a BOM: internal-networks known" eval 'rc_is 0 && has out "10.20.8.0/24"'
+printf '10.20.1.97\302\240both\n' >"$T/nbsp.conf"
+run exception check "$T/nbsp.conf"
+check "a no-break space: named by code and column" eval 'rc_is 1 && has err "nfqctl: $T/nbsp.conf:1: non-ASCII character U+00A0 (a no-break space; bytes 0xc2 0xa0) at column 11"'
+
+# 4. Warnings, from nfqd -n and check, and --strict.
+fresh
+printf '%s\n' "10.20.1.25 both ticket=A owner=a" "192.0.2.25 both ticket=B owner=b" \
+    "::ffff:10.20.1.26 both ticket=C owner=c" "10.20.8.0/24 inbound ticket=D owner=d" \
+    "10.20.8.66 outbound ticket=E owner=e" "10.20.3.3 both ticket=F owner=f expires=$IN10" \
+    >"$T/lint.conf"
+run exception check "$T/lint.conf"
+check "check FILE: every warning, prefixed, with file:line" eval 'rc_is 0 && has err "lint.conf: 6 entries, OK, 4 warnings" &&
+    grep -q "^warning: $T/lint.conf:2: 192\.0\.2\.25 is outside internal-networks" "$T/err" &&
+    grep -q "^warning: $T/lint.conf:3: ::ffff:10\.20\.1\.26 is an IPv4-mapped address: .*write 10\.20\.1\.26$" "$T/err" &&
+    grep -q "^warning: $T/lint.conf:6: 10\.20\.3\.3 expires at the end of $IN10 (UTC), in 10 days" "$T/err" &&
+    grep -q "^warning: $T/lint.conf:5: 10\.20\.8\.66 outbound overlaps 10\.20\.8\.0/24 inbound (line 4)" "$T/err"'
+run exception check "$T/lint.conf" --strict
+check "check --strict: the warnings fail it, exit 1" eval 'rc_is 1 && has err "lint.conf: 6 entries, 4 warnings: refused (--strict)"'
+if [ -x "$NFQD" ]; then
+	sed -i "s|^exceptions = .*|exceptions = $T/lint.conf|" "$C"
+	"$NFQD" -n -c "$C" >"$T/out" 2>"$T/err"; rc=$?
+	check "nfqd -n: the same warnings, then configuration OK" eval 'rc_is 0 && [ "$(grep -c "^warning: $T/lint.conf:" "$T/err")" = 4 ] && [ "$(cat "$T/out")" = "configuration OK" ]'
+	"$NFQD" -n -c "$C" >"$T/out" 2>&1; rc=$?
+	check "nfqd -n: in one stream, the warnings before the OK" eval 'rc_is 0 && [ "$(tail -n 1 "$T/out")" = "configuration OK" ] && [ "$(grep -c "^warning: " "$T/out")" = 4 ]'
+	"$NFQD" -n --strict -c "$C" >"$T/out" 2>"$T/err"; rc=$?
+	check "nfqd -n --strict: refused, exit 2" eval 'rc_is 2 && has err "nfqd: 4 warnings, and --strict: configuration refused" && [ ! -s "$T/out" ]'
+	: >"$T/empty.conf"
+	sed -i -e "s|^exceptions = .*|exceptions = $T/empty.conf|" -e "s|^mode = .*|mode = enforce|" "$C"
+	"$NFQD" -n -c "$C" >"$T/out" 2>"$T/err"; rc=$?
+	check "nfqd -n: an empty list in enforce mode" eval 'rc_is 0 && grep -q "^warning: $T/empty.conf: no entries, and mode = enforce" "$T/err"'
+	sed -i "s|^internal-networks = .*|internal-networks = 0.0.0.0/0, ::/0|" "$C"
+	"$NFQD" -n -c "$C" >"$T/out" 2>"$T/err"; rc=$?
+	check "nfqd -n: internal-networks = 0.0.0.0/0, ::/0" eval 'rc_is 0 && grep -q "^warning: $C:4: internal-networks holds 0\.0\.0\.0/0: every IPv4 address is campus" "$T/err" && grep -q "^warning: $C:4: internal-networks holds ::/0" "$T/err"'
+fi
+
+# 6. exception set: in place, one line, audited.
+fresh
+cp "$E" "$T/before"
+run exception set 10.20.5.10 --expires "$IN200" --no-reload
+check "set --expires: a renewal, exit 0, said" eval 'rc_is 0 && has err "exceptions.conf:15: changed 10.20.5.10          outbound  ticket=NET-1290 owner=genomics expires=$IN200 added=2026-01-10"'
+check "set: a one-line diff" eval '[ "$(diff "$T/before" "$E" | grep -c "^[<>]")" = 2 ] && [ "$(diff "$T/before" "$E" | grep "^>")" = "> 10.20.5.10          outbound  ticket=NET-1290 owner=genomics expires=$IN200 added=2026-01-10" ]'
+check "set: audited, with what it was" "$PY" -c '
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1])][-1]
+assert r["what"] == "set" and "expires=" + sys.argv[2] in r["entry"] and "expires=" + sys.argv[3] in r["was"], r
+' "$A" "$IN200" "$IN10"
+run exception set 10.20.7.7 --expires never --direction inbound --ticket NET-2000 --owner events-it --comment "kept for the archive" --no-reload
+check "set: expires never, the rest changed in place" eval 'rc_is 0 && grep -q "^10\.20\.7\.7           inbound   ticket=NET-2000 owner=events-it added=2025-09-01$" "$E" && grep -q "^# kept for the archive$" "$E"'
+cp "$E" "$T/before"
+run exception set 10.20.5.10 --expires "$IN200" --no-reload
+check "set to what it is: nothing to change, nothing written" eval 'rc_is 0 && has err "nothing to change (10.20.5.10 already says that)" && same "$E" "$T/before"'
+refused "set of an entry not listed" "nfqctl: 10.20.3.3 is not in $E; add it with nfqctl exception add 10.20.3.3" \
+    set 10.20.3.3 --expires "$IN30"
+refused "set --expires in the past" "nfqctl: expires $(day -1) is in the past (today is $TODAY in UTC)" \
+    set 10.20.5.10 --expires "$(day -1)"
+fake "$(status_of "$E")" "$RELOAD_OK"
+run exception set 10.20.5.10 --owner genomics-it
+wait "$FAKE"
+check "set with a daemon: reloaded like add" eval 'rc_is 0 && has err "nfqctl: reloaded: 7 exceptions" && grep -qx "{\"cmd\":\"reload\"}" "$T/fake.req"'
+
+# 7. Reload the right daemon.
+fresh
+mkdir -p "$T/copy"
+cp "$E" "$T/copy/exceptions.conf"
+sed "s|^exceptions = .*|exceptions = $T/copy/exceptions.conf|" "$C" >"$T/copy/nfqd.conf"
+fake "$(status_of /etc/nfqd/exceptions.conf)" "$RELOAD_OK"
+"$NFQCTL" -c "$T/copy/nfqd.conf" exception add 10.20.9.9 --direction both --ticket NET-1 --owner o >"$T/out" 2>"$T/err"; rc=$?
+kill "$FAKE" 2>/dev/null; wait "$FAKE" 2>/dev/null
+check "-c COPY: the daemon runs another file: not reloaded, said which, exit 1" eval 'rc_is 1 && has err "edited $(cd "$T/copy" && pwd -P)/exceptions.conf only: the daemon on $T/etc/control.sock runs /etc/nfqd/exceptions.conf, not this file; not reloaded" && lacks err "reloaded:" && [ "$(cat "$T/fake.req")" = "{\"cmd\":\"status\"}" ] && grep -q "^10\.20\.9\.9 " "$T/copy/exceptions.conf"'
+run exception add 10.20.9.9 --direction both --ticket NET-1 --owner o --no-reload
+sha=$(sha_of "$E")
+run exception remove 10.20.9.9 --no-reload
+fake "$(status_of "$E")" "$(printf '{"ok":true,"cmd":"reload","reload":{"status":"ok","exceptions":7,"added":1,"removed":0,"changed":0,"exceptions_sha256":"%s","ms":{"load":0.5,"diff":0.1,"swap":0},"degraded_sets":"ok"}}' "$sha")"
+run exception add 10.20.9.9 --direction both --ticket NET-1 --owner o
+wait "$FAKE"
+check "the daemon runs the file as written (its SHA-256): reloaded" eval 'rc_is 0 && has err "nfqctl: reloaded: 7 exceptions"'
+fake "$(status_of "$E")" "$(printf '{"ok":true,"cmd":"reload","reload":{"status":"ok","exceptions":6,"exceptions_sha256":"%s","ms":{}}}' "$(sha_of "$T/copy/exceptions.conf")")"
+run exception remove 10.20.9.9
+wait "$FAKE"
+check "the daemon reloaded another list: not reported as done, exit 1" eval 'rc_is 1 && has err "reloaded, but the list it runs (sha256 " && has err "is not $(cd "$T/etc" && pwd -P)/exceptions.conf as written" && lacks err "nfqctl: reloaded:"'
+
+# 8. check FILE: a checkout copy by content, whatever its mode.
+fresh
+cp "$E" "$T/checkout.conf"
+chgrp nogroup "$T/checkout.conf" "$E"	# a group of people, not root's
+chmod 664 "$T/checkout.conf"
+"$NFQCTL" exception check "$T/checkout.conf" >"$T/out" 2>"$T/err"; rc=$?
+check "check FILE: group-writable (umask 002) is fine" eval 'rc_is 0 && has err "checkout.conf: 6 entries, OK"'
+cp "$C" "$T/checkout-nfqd.conf"
+chgrp nogroup "$T/checkout-nfqd.conf"
+chmod 664 "$T/checkout-nfqd.conf"
+run -c "$T/checkout-nfqd.conf" exception check "$T/checkout.conf"
+check "check -c COPY FILE: both copies group-writable, fine" eval 'rc_is 0 && has err "checkout.conf: 6 entries, OK"'
+chmod 664 "$E"
+run exception check
+check "check: the daemon's own list group-writable: refused" eval 'rc_is 1 && has err "mode 0664: writable by its group"'
+chmod 644 "$E"
+
+# 9. Expiry in the campus's zone: Auckland, where the day starts first.
+fresh
+sed -i "s|^timezone = .*|timezone = Pacific/Auckland|" "$C"
+AKL=$(TZ=Pacific/Auckland date +%Y-%m-%d)
+AKL1=$(TZ=Pacific/Auckland date -d "-1 day" +%Y-%m-%d)
+printf '10.20.1.91 both ticket=A owner=a expires=%s\n10.20.1.92 both ticket=B owner=b expires=%s\n' "$AKL" "$AKL1" >>"$E"
+run exception list
+check "Pacific/Auckland: its today is the last day, its yesterday expired" eval 'rc_is 0 && grep -q "^10\.20\.1\.91 .*last day" "$T/out" && grep -q "^10\.20\.1\.92 .*expired" "$T/out"'
+run test 198.51.100.7 10.20.1.92
+check "test: the entry expired at the end of that day in the zone" eval 'has out "expired at the end of $AKL1 (Pacific/Auckland)"'
+run test 198.51.100.7 10.20.1.91
+check "test: the one that ends tonight in Auckland still allows" eval 'has out "allowed: inbound"'
+refused "add --expires: yesterday in Auckland is the past" \
+    "nfqctl: expires $AKL1 is in the past (today is $AKL in Pacific/Auckland)" \
+    add 10.20.1.93 --direction both --ticket C --owner c --expires "$AKL1"
+
+# 10. add, then remove, of the shipped sample and a file without a final newline.
+fresh
+cp "$top/nfqd/exceptions.conf" "$E"
+run exception add 10.20.9.0/24 --direction inbound --ticket NET-1300 --owner chem-it --comment "Chemistry relay" --no-reload
+run exception remove 10.20.9.0/24 --no-reload
+check "add then remove on the shipped sample: byte for byte" cmp -s "$E" "$top/nfqd/exceptions.conf"
+printf '# list\n10.20.1.25 both ticket=A owner=a' >"$E"
+cp "$E" "$T/before"
+run exception add 10.20.9.9 --direction both --ticket NET-1 --owner o --no-reload
+run exception remove 10.20.9.9 --no-reload
+check "add then remove on a file without a final newline: byte for byte" same "$E" "$T/before"
+
+# 11. The sample nfqd.conf: monitor first.
+check "the sample nfqd.conf ships mode = monitor" grep -qx "mode = monitor" "$top/nfqd/nfqd.conf"
+
+# 5. Big lists, read and written whole: a 20,000-entry round trip.
+fresh
+"$PY" - "$T/big.json" <<'PY'
+import json, sys
+json.dump([{"address": "10.20.%d.%d" % (100 + i // 250, 1 + i % 250), "prefix": 32,
+    "direction": "both" if i % 3 else "inbound", "ticket": "T-%d" % i, "owner": "o",
+    "expires": None, "added": "2026-01-01", "comment": None} for i in range(20000)],
+    open(sys.argv[1], "w"))
+PY
+run exception import --json "$T/big.json" --no-reload
+check "import of 20,000 entries: 20000 added, 6 removed" eval 'rc_is 0 && has err "20000 added, 6 removed, 0 changed, 0 unchanged" && has err "more changes (the audit log has every one)"'
+run exception export --json
+check "export of 20,000: what was imported" "$PY" -c '
+import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert a == b, (len(a), len(b))
+' "$T/out" "$T/big.json"
+run exception list
+check "list of 20,000: a header and 20,000 rows" eval 'rc_is 0 && [ "$(lines "$T/out")" = 20001 ]'
+run exception check
+check "check of 20,000: OK" eval 'rc_is 0 && has err "20000 entries, OK"'
+
 # ---- the running daemon's commands, with no daemon ---------------------
 
 fresh
@@ -408,40 +705,13 @@ check "flows --limit 0: exit 2" eval 'rc_is 2 && has err "--limit takes a number
 run exceptions 10.20.3.44 10.20.3.45
 check "exceptions with two hosts: exit 2" eval 'rc_is 2 && has err "wrong number of arguments"'
 run status --json
-check "status --json: not an option of status, exit 2" eval 'rc_is 2 && has err "--json is not an option of '"'"'status'"'"'"'
+check "status --json: taken (no daemon: exit 1, said)" eval 'rc_is 1 && has err "nfqctl: no running daemon"'
 
-# A stand-in daemon on the socket: nfqctl's side of the protocol.
-fake() {	# fake REPLY: answer one request with REPLY, record the request
-	rm -f "$T/etc/control.sock" "$T/fake.req"
-	"$PY" - "$T/etc/control.sock" "$1" "$T/fake.req" <<'PY' &
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.bind(sys.argv[1]); s.listen(1)
-open(sys.argv[3] + ".ready", "w").close()
-s.settimeout(10)
-c, _ = s.accept()
-req = b""
-while not req.endswith(b"\n"):
-    d = c.recv(4096)
-    if not d:
-        break
-    req += d
-open(sys.argv[3], "wb").write(req)
-c.sendall(sys.argv[2].encode() + b"\n")
-c.close()
-PY
-	FAKE=$!
-	for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-		[ -e "$T/fake.req.ready" ] && break
-		sleep 0.1
-	done
-	rm -f "$T/fake.req.ready"
-}
-fake '{"ok":true,"cmd":"reload","reload":{"status":"ok","exceptions":7,"added":1,"removed":0,"changed":0,"ms":{"load":0.5,"diff":0.1,"swap":0},"degraded_sets":"ok"}}'
+fake "$(status_of "$E")" "$RELOAD_OK"
 run exception add 10.20.9.0/24 --direction inbound --ticket NET-1300 --owner chem-it
 wait "$FAKE"
-check "add with a daemon: it is asked to reload, its answer said" eval 'rc_is 0 && has err "nfqctl: reloaded: 7 exceptions (1 added, 0 removed, 0 changed) in 0.6 ms" && grep -qx "{\"cmd\":\"reload\"}" "$T/fake.req"'
-fake '{"ok":false,"cmd":"reload","error":"exceptions.conf:14: bad address","reload":{"status":"failed"}}'
+check "add with a daemon: it is asked to reload, its answer said" eval 'rc_is 0 && has err "nfqctl: reloaded: 7 exceptions (1 added, 0 removed, 0 changed) in 0.6 ms" && [ "$(cat "$T/fake.req")" = "$(printf "{\"cmd\":\"status\"}\n{\"cmd\":\"reload\"}")" ]'
+fake "$(status_of "$E")" '{"ok":false,"cmd":"reload","error":"exceptions.conf:14: bad address","reload":{"status":"failed"}}'
 run exception remove 10.20.9.0/24
 wait "$FAKE"
 check "a refused reload: exit 1, the daemon's reason said, the edit made" eval 'rc_is 1 && has err "the daemon refused the reload; the running list stays: exceptions.conf:14: bad address" && ! grep -q "^10\.20\.9\.0/24" "$E"'

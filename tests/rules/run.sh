@@ -127,6 +127,8 @@ mkconf() {	# mkconf FILE EXCEPTIONS [extra lines...]
 }
 
 cp "$top/nfqd/nfqd.conf" "$top/nfqd/exceptions.conf" "$T/"
+# The sample ships mode = monitor (monitor first); these tests enforce.
+sed -i 's/^mode = monitor$/mode = enforce/' "$T/nfqd.conf"
 SAMPLE=$T/nfqd.conf
 # The sample campus with dates relative to today.
 cat >"$T/rel-exceptions.conf" <<EOF
@@ -150,6 +152,9 @@ cat >"$T/zero-exceptions.conf" <<EOF
 ::/0                outbound
 EOF
 mkconf "$T/zero.conf" zero-exceptions.conf
+# A /0 entry is refused when it contains an internal network (nfqd.conf(5));
+# with a catch-all campus it is the whole network, and loads.
+sed -i 's|^internal-networks = .*|internal-networks = 0.0.0.0/0, ::/0|' "$T/zero.conf"
 
 # An element line of `ipset save`, or nothing.
 elem() { nx "$1" ipset save "$2" | grep "^add $2 $3 " ; }

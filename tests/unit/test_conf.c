@@ -284,7 +284,7 @@ test_layout_whitespace_and_comments(void **state)
 	    "\t\n"
 	    "internal-networks=10.20.0.0/16\n"
 	    "\texceptions\t=\texc.conf\t# trailing comment\n"
-	    "mode=monitor#no space\n"
+	    "mode=monitor #after a space\n"
 	    "  transit   =   block   \r\n"
 	    "smtp-ports = 2525");		/* no final newline */
 	assert_int_equal(c->mode, MODE_MONITOR);
@@ -299,6 +299,80 @@ test_layout_whitespace_and_comments(void **state)
 	assert_int_equal(c->nevents, 1);
 	assert_contains(c->events[0], "/a.json");
 	conf_free(c);
+}
+
+/*
+ * The grammar of exceptions.conf: '#' starts a comment at the start of
+ * a line or after a space or tab, a byte-order mark is skipped, any other
+ * control or non-ASCII byte outside a comment is named.
+ */
+static void
+test_grammar(void **state)
+{
+	struct fx	*f = *state;
+	struct conf	*c;
+
+	/* Notepad's byte-order mark: the first key is still known */
+	c = load_ok(f, "\xef\xbb\xbfinternal-networks = 10.20.0.0/16\n"
+	    "exceptions = exc.conf\n");
+	assert_int_equal(c->ninternal, 1);
+	conf_free(c);
+	c = load_ok(f, "\xef\xbb\xbf# nfqd.conf\n" BASE);
+	conf_free(c);
+	/* '#' inside a value is the value's: a clear error, not a cut */
+	load_err(f, BASE "mode = enforce#monitor\n", 3, "bad mode "
+	    "'enforce#monitor' (expected enforce or monitor)");
+	c = load_ok(f, BASE "sensor-name = border-1 # the north router\n");
+	assert_string_equal(c->sensor_name, "border-1");
+	conf_free(c);
+	c = load_ok(f, BASE "events = file:/var/log/nfqd#1/eve.json\n");
+	assert_string_equal(c->events[0], "file:/var/log/nfqd#1/eve.json");
+	conf_free(c);
+	/* bytes: named by code and column */
+	load_err(f, "\xef\xbb\xbf\xef\xbb\xbfinternal-networks = "
+	    "10.20.0.0/16\n", 1, "non-ASCII character U+FEFF (a byte-order "
+	    "mark; bytes 0xef 0xbb 0xbf) at column 1: outside a comment a line "
+	    "holds printable ASCII, spaces and tabs only");
+	load_err(f, BASE "mode =\xc2\xa0" "monitor\n", 3, "non-ASCII "
+	    "character U+00A0 (a no-break space; bytes 0xc2 0xa0) at column 7: "
+	    "outside a comment a line holds printable ASCII, spaces and tabs "
+	    "only");
+	load_err(f, "internal-networks = 10.20.0.0/16\x0c\n", 1, "control "
+	    "character 0x0c at column 33: outside a comment a line holds "
+	    "printable ASCII, spaces and tabs only");
+	c = load_ok(f, BASE "# caf\xc3\xa9, \x01 and \xe9: a comment's\n");
+	conf_free(c);
+}
+
+static void
+test_timezone(void **state)
+{
+	struct fx	*f = *state;
+	struct conf	*c;
+	int64_t		 d = tz_days_from_civil(2026, 12, 31);
+
+	/* the system's by default (/etc/localtime) */
+	c = load_ok(f, BASE);
+	assert_non_null(c->tz);
+	assert_string_equal(c->timezone, "");
+	conf_free(c);
+	assert_null(c->tz);
+	c = load_ok(f, BASE "timezone = America/New_York\n");
+	assert_string_equal(c->timezone, "America/New_York");
+	assert_string_equal(tz_name(c->tz), "America/New_York");
+	assert_int_equal(tz_day_end(c->tz, d), INT64_C(1798779600));
+	conf_free(c);
+	c = load_ok(f, BASE "timezone = Pacific/Auckland # far from UTC\n");
+	assert_int_equal(tz_day_end(c->tz, d), INT64_C(1798714800));
+	conf_free(c);
+	load_err(f, BASE "timezone = America/Clevland\n", 3, "timezone: no "
+	    "zone 'America/Clevland' (/usr/share/zoneinfo/America/Clevland: "
+	    "No such file or directory; is tzdata installed?)");
+	load_err(f, BASE "\ntimezone = ../../etc/shadow\n", 4, "timezone: "
+	    "'../../etc/shadow' is not a zone name (Area/City, as in "
+	    "/usr/share/zoneinfo)");
+	load_err(f, BASE "timezone = UTC\ntimezone = UTC\n", 4,
+	    "timezone set twice (first on line 3)");
 }
 
 static void
@@ -765,6 +839,8 @@ main(void)
 		T(test_live_keys),
 		T(test_marks_must_differ),
 		T(test_layout_whitespace_and_comments),
+		T(test_grammar),
+		T(test_timezone),
 		T(test_durations),
 		T(test_numbers),
 		T(test_ports),

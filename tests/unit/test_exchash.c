@@ -61,7 +61,7 @@ list_hash(struct tmpdir *d, const char *text, char out[SHA256_HEXLEN])
 
 	write_file(d, "exc.conf", text, path);
 	memset(&l, 0, sizeof(l));
-	if (exc_load(path, &l, err, sizeof(err)) == -1)
+	if (exc_load(path, NULL, 0, &l, err, sizeof(err)) == -1)
 		fail_msg("exc_load: %s", err);
 	assert_int_equal(exc_hash(&l, out), 0);
 	exc_free(&l);

@@ -115,11 +115,23 @@ test_loaders_refuse(void **state)
 	assert_int_equal(conf_load(conf, &c, f->err, sizeof(f->err)), -1);
 	assert_contains(f->err, conf);
 	assert_contains(f->err, "mode 0666: writable by others");
+	/* a checkout copy being checked (nfqctl exception check -c) */
+	chmod(conf, 0664);
+	assert_int_equal(conf_load_flags(conf, &c, CONF_ANY_MODE, f->err,
+	    sizeof(f->err)), 0);
+	conf_free(&c);
 	chmod(conf, 0644);
 
 	chmod(exc, 0602);
-	assert_int_equal(exc_load(exc, &l, f->err, sizeof(f->err)), -1);
+	assert_int_equal(exc_load(exc, NULL, 0, &l, f->err, sizeof(f->err)),
+	    -1);
 	assert_contains(f->err, "exceptions.conf: mode 0602");
+	/* the same copy, checked by content (umask 002: group-writable) */
+	chmod(exc, 0664);
+	assert_int_equal(exc_load(exc, NULL, EXC_ANY_MODE, &l, f->err,
+	    sizeof(f->err)), 0);
+	exc_free(&l);
+	chmod(exc, 0602);
 	assert_null(policy_load(conf, f->err, sizeof(f->err)));
 	assert_contains(f->err, exc);
 	chmod(exc, 0644);
