@@ -376,7 +376,12 @@ run_cases() {	# TAG < cases
 make_conf() {	# [DIR] [EVE]  -> sets CONF, EXC
 	local dir=${1:-$T/conf} eve=${2:-$T/eve.json}
 	mkdir -p "$dir"
-	cp "$TOP/nfqd/exceptions.conf" "$dir/exceptions.conf"
+	# The sample's entries as the tests know them, whatever today is: the
+	# physics /24 and genomics stay in force (a year or two from today),
+	# the conference server stays expired.
+	sed -e "/^10\.20\.8\.0\/24 /s/expires=[0-9-]*/expires=$(date -d '+2 years' +%F)/" \
+	    -e "/^10\.20\.5\.10 /s/expires=[0-9-]*/expires=$(date -d '+1 year' +%F)/" \
+	    "$TOP/nfqd/exceptions.conf" >"$dir/exceptions.conf"
 	# The sample ships mode = monitor (monitor first); tests enforce.
 	sed -e "s|^[[:space:]]*events[[:space:]]*=.*|events = file:$eve|" \
 	    -e "s|^[[:space:]]*exceptions[[:space:]]*=.*|exceptions = $dir/exceptions.conf|" \
