@@ -105,7 +105,10 @@ $(BIN)/nfqctl: $(BUILD)/nfqd/nfqctl.o $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
 
-$(BIN)/nfqd-collect: $(BUILD)/tools/collect.o $(LIB)
+REPORT_OBJS	:= $(BUILD)/tools/report.o $(BUILD)/tools/report_eve.o \
+		   $(BUILD)/tools/report_html.o
+
+$(BIN)/nfqd-collect: $(BUILD)/tools/collect.o $(REPORT_OBJS) $(LIB)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
