@@ -31,6 +31,10 @@ static const char *const heat[] = { "#fee6ce", "#fdd0a2", "#fdae6b",
     "#fd8d3c", "#e6550d", "#a63603" };
 #define NHEAT	6
 
+/* Alerts drawn and listed: past this the page says how many more, and
+ * --csv alerts lists every one. */
+#define PAGE_ALERTS	2000
+
 static const char css[] =
 "body{font-family:'DejaVu Sans',Verdana,sans-serif;color:#222;margin:1.5em;"
 "max-width:72em;font-size:14px;line-height:1.35}"
@@ -42,7 +46,7 @@ static const char css[] =
 "min-width:8.5em}dl.figs dt{font-size:.8em;color:#555}"
 "dl.figs dd{margin:0;font-size:1.5em;font-weight:bold}"
 ".row{display:flex;flex-wrap:wrap;gap:1.5em;align-items:flex-start}"
-"figure{margin:0 0 1em}figcaption{font-size:.85em;color:#444;"
+".row figure{flex:0 1 470px}figure{margin:0 0 1em}figcaption{font-size:.85em;color:#444;"
 "max-width:44em}svg{max-width:100%;height:auto}"
 "svg text{font-family:'DejaVu Sans',Verdana,sans-serif;fill:#222}"
 "table{border-collapse:collapse;font-size:.85em;margin:.3em 0 1em}"
@@ -688,7 +692,7 @@ timeline(const struct report *r)
 		w(": %llu refused</title></rect>",
 		    (unsigned long long)q->refused);
 	}
-	for (i = 0; i < r->nalerts; i++) {
+	for (i = 0; i < r->nalerts && i < PAGE_ALERTS; i++) {
 		const struct rpt_alert *al = &r->alerts[i];
 		int64_t t = ts_secs(al->ts);
 
@@ -724,7 +728,7 @@ section_alerts(const struct report *r)
 	    "<th>router</th><th>kind</th><th>host</th><th class=\"n\">count / "
 	    "threshold</th><th>flow</th><th>connection</th><th>action</th>"
 	    "<th>response</th></tr></thead><tbody>");
-	for (size_t i = 0; i < r->nalerts; i++) {
+	for (size_t i = 0; i < r->nalerts && i < PAGE_ALERTS; i++) {
 		const struct rpt_alert *a = &r->alerts[i];
 
 		w("<tr data-flow=\"%.0f\" data-kind=\"", a->flow_id);
@@ -772,6 +776,11 @@ section_alerts(const struct report *r)
 		}
 		w("</td></tr>");
 	}
+	if (r->nalerts > PAGE_ALERTS)
+		w("<tr><td colspan=\"9\" class=\"warn\">%zu more alerts, "
+		    "not drawn or listed here: <code>nfqd-collect report --csv "
+		    "alerts</code> lists every one.</td></tr>",
+		    r->nalerts - PAGE_ALERTS);
 	w("</tbody></table></section>\n");
 }
 
