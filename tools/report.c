@@ -79,6 +79,11 @@ xrealloc(void *p, size_t n, size_t size)
 	return p;
 }
 
+/*
+ * A copy of text from an event or a file name: control characters (an
+ * escape sequence in a router's name) become '?', so that no output of
+ * the report can drive the terminal that shows it.
+ */
 static char *
 xstrdup(const char *s)
 {
@@ -90,6 +95,9 @@ xstrdup(const char *s)
 		say("out of memory");
 		exit(1);
 	}
+	for (char *p = d; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	return d;
 }
 
@@ -173,14 +181,31 @@ day_get(struct report *r, int64_t day)
 
 /* ---- count tables ---- */
 
+/* A character as xstrdup keeps it. */
+static unsigned char
+clean_char(char c)
+{
+	return (unsigned char)c < 0x20 || c == 0x7f ? '?' : (unsigned char)c;
+}
+
 static uint64_t
 str_hash(const char *s)
 {
 	uint64_t	 h = 1469598103934665603ULL;
 
 	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+		h = (h ^ clean_char(*s)) * 1099511628211ULL;
 	return h;
+}
+
+/* A kept key against one from an event, as xstrdup would keep it. */
+static bool
+key_eq(const char *kept, const char *s)
+{
+	for (; *kept && *s; kept++, s++)
+		if ((unsigned char)*kept != clean_char(*s))
+			return false;
+	return *kept == *s;
 }
 
 static struct rpt_item *
@@ -207,7 +232,7 @@ table_get(struct rpt_table *t, const char *key)
 	}
 	for (i = str_hash(key) & (t->cap - 1); t->v[i].key != NULL;
 	    i = (i + 1) & (t->cap - 1))
-		if (strcmp(t->v[i].key, key) == 0)
+		if (key_eq(t->v[i].key, key))
 			return &t->v[i];
 	t->v[i].key = xstrdup(key);
 	t->n++;
@@ -240,13 +265,24 @@ table_free(struct rpt_table *t)
 	free(t->v);
 }
 
+/* A timestamp from an event into a TS_LEN buffer, as xstrdup cleans. */
+#define ts_copy(dst, src)	ts_copy_((dst), sizeof(dst), (src))
+static void
+ts_copy_(char *dst, size_t len, const char *src)
+{
+	snprintf(dst, len, "%s", src);
+	for (; *dst; dst++)
+		if ((unsigned char)*dst < 0x20 || *dst == 0x7f)
+			*dst = '?';
+}
+
 static void
 item_seen(struct rpt_item *it, const char *ts)
 {
 	if (it->first[0] == '\0' || strcmp(ts, it->first) < 0)
-		snprintf(it->first, sizeof(it->first), "%s", ts);
+		ts_copy(it->first, ts);
 	if (strcmp(ts, it->last) > 0)
-		snprintf(it->last, sizeof(it->last), "%s", ts);
+		ts_copy(it->last, ts);
 }
 
 uint64_t
@@ -308,9 +344,9 @@ resp_get(struct report *r, bool harvest, const char *host, const char *since,
 	q->harvest = harvest;
 	q->host = xstrdup(host);
 	if (since != NULL)
-		snprintf(q->since, sizeof(q->since), "%s", since);
+		ts_copy(q->since, since);
 	if (until != NULL)
-		snprintf(q->until, sizeof(q->until), "%s", until);
+		ts_copy(q->until, until);
 	return q;
 }
 
@@ -381,7 +417,7 @@ count_decision(struct report *r, const cJSON *o, struct rpt_day *day,
 		q->refused += n;
 		if (q->until[0] == '\0' &&
 		    (u = rf_str(o, RF_POL_QUAR_UNTIL)) != NULL)
-			snprintf(q->until, sizeof(q->until), "%s", u);
+			ts_copy(q->until, u);
 		list_add(&q->routers, router->key);
 	}
 	if ((s = rf_str(o, RF_POL_HB_HOST)) != NULL) {
@@ -389,7 +425,7 @@ count_decision(struct report *r, const cJSON *o, struct rpt_day *day,
 		    rf_str(o, RF_POL_HB_UNTIL));
 		q->refused += n;
 		if ((u = rf_str(o, RF_POL_HB_SINCE)) != NULL)
-			snprintf(q->since, sizeof(q->since), "%s", u);
+			ts_copy(q->since, u);
 		if (q->reason == NULL)
 			q->reason = xstrdup(rf_str(o, RF_POL_HB_REASON));
 		if (q->who == NULL)
@@ -424,7 +460,7 @@ count_alert(struct report *r, const cJSON *o, struct rpt_item *router,
 	GROW(r->alerts, r->nalerts, r->capalerts);
 	al = &r->alerts[r->nalerts++];
 	memset(al, 0, sizeof(*al));
-	snprintf(al->ts, sizeof(al->ts), "%s", ts);
+	ts_copy(al->ts, ts);
 	al->router = xstrdup(router->key);
 	al->kind = xstrdup(rv_alert_kind(o, buf, sizeof(buf)));
 	s = rf_str(o, RF_DET_HOST);
@@ -454,7 +490,7 @@ count_alert(struct report *r, const cJSON *o, struct rpt_item *router,
 	    strcmp(al->resp_action, rv_harvest_response()) == 0) {
 		q = resp_get(r, true, al->subject, NULL, al->resp_until);
 		if (q->since[0] == '\0')
-			snprintf(q->since, sizeof(q->since), "%s", ts);
+			ts_copy(q->since, ts);
 		if (q->reason == NULL) {
 			char why[160];
 
@@ -489,7 +525,7 @@ count_quarantine(struct report *r, const cJSON *o, struct rpt_item *router)
 	if (a == RV_START) {
 		q->started = true;
 		if (until != NULL)
-			snprintf(q->until, sizeof(q->until), "%s", until);
+			ts_copy(q->until, until);
 	} else {
 		q->ended_seen = true;
 		if (until != NULL)

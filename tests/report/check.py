@@ -111,7 +111,8 @@ class Model:
 
     def event(self, e, d, sender):
         t = e.get("event_type")
-        host = e.get("host") or "(no host field)"
+        # the report shows a control character as '?'
+        host = re.sub(r"[\x00-\x1f\x7f]", "?", e.get("host") or "(no host field)")
         r = self.routers[host]
         self.events += 1
         r["events"] += 1

@@ -13,7 +13,9 @@ rewritten, into the collector's layout, OUT/SENDER/eve-DAY.json:
     2026-10-06  192.0.2.1 border-1: responses (a quarantine, a harvest
                                     block, flood summaries)
                 192.0.2.2 border-2: campus day, enforce, and one event whose
-                                    host is markup (the page must escape it)
+                                    host is markup and a terminal escape
+                                    (the page must escape it, the text
+                                    must not pass the escape on)
     2026-10-07  nothing from anyone
     2026-10-08  192.0.2.1 border-1: campus day, monitor mode
     2026-10-09  192.0.2.1 border-1: campus day, gzipped
@@ -32,7 +34,7 @@ import re
 import sys
 
 TS = re.compile(r"^(\d{4}-\d\d-\d\d)T")
-HOSTILE = "<img src=x onerror=alert(1)>&\"'"
+HOSTILE = "<img src=x onerror=alert(1)>&\"'\x1b[31m"
 
 
 def load(path):

@@ -156,8 +156,11 @@ urls = set(re.findall(r"[a-z]+://[^\s\"<>)]*", t)) - {"http://www.w3.org/2000/sv
 print(tags, urls)
 sys.exit(bool(tags or urls))' "$T/report.html"
 check "--html: the hostile router name is escaped" \
-    grep -q '&lt;img src=x onerror=alert(1)&gt;&amp;&quot;&#39;' \
+    grep -q '&lt;img src=x onerror=alert(1)&gt;&amp;&quot;&#39;?\[31m' \
     "$T/report.html"
+check "text: no terminal escape passed on from an event (shown as ?)" \
+    sh -c '! grep -q "$1" "$2" && grep -qF "onerror=alert(1)>&" "$2" &&
+    grep -qF "?[31m" "$2"' - "$(printf '\033')" "$T/report.txt"
 
 if ! command -v "$CHROMIUM" >/dev/null 2>&1; then
 	bad "$CHROMIUM is not installed (tools/deps.sh installs it)"
