@@ -1341,11 +1341,15 @@ report_text(const struct report *r, const struct rpt_view *v)
 	printf("nfqd events in %s: %s .. %s", r->dir,
 	    r->ndays ? a : "-", r->ndays ? b : "-");
 	if (r->ndays > 0)
-		printf(" (%zu days, %zu without data)", r->ndays, v->nodata);
-	printf("\n  %llu events from %zu files (%zu gzipped), %zu routers",
-	    (unsigned long long)r->events, r->nfiles, v->ngz, v->nrouters);
+		printf(" (%zu day%s, %zu without data)", r->ndays,
+		    r->ndays == 1 ? "" : "s", v->nodata);
+	printf("\n  %llu event%s from %zu file%s (%zu gzipped), %zu "
+	    "router%s", (unsigned long long)r->events, r->events == 1 ? "" :
+	    "s", r->nfiles, r->nfiles == 1 ? "" : "s", v->ngz, v->nrouters,
+	    v->nrouters == 1 ? "" : "s");
 	if (r->bad > 0)
-		printf(", %llu unreadable lines", (unsigned long long)r->bad);
+		printf(", %llu unreadable line%s", (unsigned long long)r->bad,
+		    r->bad == 1 ? "" : "s");
 	printf("\n");
 	for (size_t i = 0; i < r->nfiles; i++)
 		if (r->files[i].error != NULL)
