@@ -124,6 +124,9 @@ $(BIN)/nfqd-synflood: $(BUILD)/bench/synflood.o
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
 
+# the report's field table, from tools/ (tests/unit/test_report.c)
+$(BUILD)/tests/test_report: $(BUILD)/tools/report_eve.o
+
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
