@@ -624,14 +624,10 @@ read_file(struct report *r, const char *path, const char *sender, bool gz)
 		}
 		if (len == 0 && !toolong)
 			break;
-		if (toolong) {
+		if (toolong) {		/* what is here is its tail */
 			r->bad++;
 			toolong = false;
-			if (len == 0)
-				continue;
-			/* the tail of the long line */
-			if (line[len - 1] == '\n')
-				continue;
+			continue;
 		}
 		while (len > 0 && (line[len - 1] == '\n' ||
 		    line[len - 1] == '\r'))

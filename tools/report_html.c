@@ -600,11 +600,22 @@ section_hosts(const struct rpt_view *v)
 /* ---- alerts: a timeline, then every one ---- */
 
 static int
-lane_of(const char **lanes, int *nl, const char *k)
+lane_find(const char **lanes, int nl, const char *k)
 {
-	for (int i = 0; i < *nl; i++)
+	for (int i = 0; i < nl; i++)
 		if (strcmp(lanes[i], k) == 0)
 			return i;
+	return -1;
+}
+
+/* The lane of k, made when new (the caller keeps room for it). */
+static int
+lane_of(const char **lanes, int *nl, const char *k)
+{
+	int	 i = lane_find(lanes, *nl, k);
+
+	if (i != -1)
+		return i;
 	lanes[*nl] = k;
 	return (*nl)++;
 }
@@ -696,8 +707,8 @@ timeline(const struct report *r)
 		const struct rpt_alert *al = &r->alerts[i];
 		int64_t t = ts_secs(al->ts);
 
-		k = lane_of(lanes, &nl, al->kind);
-		if (t == -1 || k >= nl || k > 62)
+		/* kinds past the 62nd have no lane: the table lists them */
+		if (t == -1 || (k = lane_find(lanes, nl, al->kind)) == -1)
 			continue;
 		w("<circle class=\"alert\" cx=\"%.1f\" cy=\"%d\" r=\"5\" "
 		    "fill=\"%s\" stroke=\"#222\" stroke-width=\"0.6\"><title>",

@@ -82,6 +82,9 @@ class Model:
                     line = line.strip()
                     if not line:
                         continue
+                    if len(line) > 1 << 20:     # longer than it reads
+                        self.bad += 1
+                        continue
                     try:
                         e = json.loads(line)
                         d = day(e["timestamp"][:10])

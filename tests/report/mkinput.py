@@ -22,7 +22,8 @@ rewritten, into the collector's layout, OUT/SENDER/eve-DAY.json:
                 192.0.2.2 border-2: port-25 scan (inbound flood summaries),
                                     gzipped
     2026-10-10  OUT/eve-2026-10-10.json (an older collector's flat layout):
-                detections again, border-1
+                detections again, border-1; 70 alerts of made-up kinds, and
+                a last line of 1.5 MiB without its newline
     2026-10-11  OUT/192.0.2.1/eve-2026-10-11.json.xz: a name the report
                 cannot read, and must say so
 """
@@ -98,7 +99,21 @@ def main():
           place(campus, "2026-10-09", "border-1"), gz=True)
     write(os.path.join(b, "eve-2026-10-09.json.gz"),
           place(flood, "2026-10-09", "border-2"), gz=True)
-    write(os.path.join(out, "eve-2026-10-10.json"), place(det, "2026-10-10", "border-1"))
+    # and what a broken or hostile sender could leave: 70 alert kinds
+    # (more than the page's timeline has lanes) and, last, a line of
+    # 1.5 MiB without its newline (longer than the report reads)
+    evs = place(det, "2026-10-10", "border-1")
+    alert = next(e for e in evs if e["event_type"] == "alert")
+    for i in range(70):
+        x = json.loads(json.dumps(alert))
+        x["detection"]["kind"] = "kind_%02d" % i
+        x["flow_id"] = 1000 + i
+        evs.append(x)
+    path = os.path.join(out, "eve-2026-10-10.json")
+    write(path, evs)
+    with open(path, "a", encoding="utf-8") as f:
+        f.write('{"timestamp":"2026-10-10T23:00:00.000000+0000","x":"' +
+                "y" * (3 << 19) + '"}')
     with open(os.path.join(a, "eve-2026-10-11.json.xz"), "wb") as f:
         f.write(b"\xfd7zXZ\x00 not read")
 

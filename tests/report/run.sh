@@ -76,7 +76,7 @@ check "text: days, monitor days, NO DATA, alerts, quarantines, hosts" \
 check "text: the monitor day's refusals are would-block, not blocked" \
     grep -Eq "^  2026-10-08  monitor  outbound +6 +0 +6$" "$T/report.txt"
 check "text: the gzipped days are read (2 of 8 files)" \
-    grep -q "events from 8 files (2 gzipped), 3 routers, 1 unreadable line$" "$T/report.txt"
+    grep -q "events from 8 files (2 gzipped), 3 routers, 2 unreadable lines$" "$T/report.txt"
 
 "$NFQD_COLLECT" report "$D" -c "$CONF" --json >"$T/report.json" \
     2>"$T/report.err"
