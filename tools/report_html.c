@@ -787,6 +787,8 @@ section_alerts(const struct report *r)
 		}
 		w("</td></tr>");
 	}
+	if (r->nalerts == 0)
+		w("<tr><td colspan=\"9\">none</td></tr>");
 	if (r->nalerts > PAGE_ALERTS)
 		w("<tr><td colspan=\"9\" class=\"warn\">%zu more alerts, "
 		    "not drawn or listed here: <code>nfqd-collect report --csv "
