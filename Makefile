@@ -60,7 +60,7 @@ PROGS		:= $(BIN)/nfqd $(BIN)/nfqd-rules $(BIN)/nfqd-pcapgen \
 		   $(BIN)/nfqctl \
 		   $(BIN)/nfqd-collect $(BIN)/nfqd-synflood
 
-.PHONY: all bench bench-progs bench-fastpath check check-build check-repeat test-progs test test-unit test-replay test-pcaps test-e2e test-rules test-docs test-nfqctl test-sinks test-valgrind \
+.PHONY: all bench bench-progs bench-fastpath check check-build check-repeat test-progs test test-unit test-replay test-pcaps test-e2e test-rules test-docs test-nfqctl test-report test-sinks test-valgrind \
 	check-san deps demo demo-replay pcaps install clean
 .DELETE_ON_ERROR:
 
@@ -106,7 +106,10 @@ $(BIN)/nfqctl: $(BUILD)/nfqd/nfqctl/nfqctl.o $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
 
-$(BIN)/nfqd-collect: $(BUILD)/tools/collect.o $(LIB)
+REPORT_OBJS	:= $(BUILD)/tools/report.o $(BUILD)/tools/report_eve.o \
+		   $(BUILD)/tools/report_html.o
+
+$(BIN)/nfqd-collect: $(BUILD)/tools/collect.o $(REPORT_OBJS) $(LIB)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
@@ -121,6 +124,9 @@ $(BIN)/nfqd-synflood: $(BUILD)/bench/synflood.o
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+
+# the report's field table, from tools/ (tests/unit/test_report.c)
+$(BUILD)/tests/test_report: $(BUILD)/tools/report_eve.o
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 	@mkdir -p $(@D)
@@ -150,6 +156,7 @@ test: all $(UNIT_BINS)
 	@NFQCTL=$(BIN)/nfqctl NFQD=$(BIN)/nfqd tests/nfqctl/run.sh
 	@NFQD=$(BIN)/nfqd NFQD_COLLECT=$(BIN)/nfqd-collect tests/sinks/run.sh
 	@NFQD=$(BIN)/nfqd tests/sinks/redis.sh
+	@NFQD=$(BIN)/nfqd NFQD_COLLECT=$(BIN)/nfqd-collect tests/report/run.sh
 	@NFQD=$(BIN)/nfqd NFQD_RULES=$(BIN)/nfqd-rules NFQCTL=$(BIN)/nfqctl tests/e2e/run.sh
 	@NFQD=$(BIN)/nfqd tests/docs/run.sh
 
@@ -200,6 +207,10 @@ $(BUILD)/bench/flood $(BUILD)/bench/connlat: $(BUILD)/bench/%: \
 test-sinks: all
 	@NFQD=$(BIN)/nfqd NFQD_COLLECT=$(BIN)/nfqd-collect tests/sinks/run.sh
 	@NFQD=$(BIN)/nfqd tests/sinks/redis.sh
+
+# nfqd-collect report: text, JSON, CSV and the page in headless Chromium
+test-report: all
+	@NFQD=$(BIN)/nfqd NFQD_COLLECT=$(BIN)/nfqd-collect tests/report/run.sh
 
 test-nfqctl: all
 	@NFQCTL=$(BIN)/nfqctl NFQD=$(BIN)/nfqd tests/nfqctl/run.sh

@@ -10,7 +10,7 @@
 #
 # The suites and their command lines are those of `make test` (read with
 # `make -n test`, so they cannot drift from the Makefile): unit, replay,
-# replay-input, replay-pretty, pcaps, rules, nfqctl, sinks, sinks-redis,
+# replay-input, replay-pretty, pcaps, rules, nfqctl, sinks, sinks-redis, report,
 # e2e, docs.  -s keeps only the named ones; -e runs only the named e2e
 # tests.  --load starts one busy loop per core (nproc) before the first
 # run and stops them after the last, on failure or interrupt too; each is

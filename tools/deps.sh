@@ -97,6 +97,10 @@ need_cmd iperf3 iperf3
 [ -x /usr/bin/time ] || want time
 need_cmd taskset util-linux
 need_cmd perf linux-perf
+# tests/report: nfqd-collect report --html rendered by a real browser,
+# its screenshot read by PIL (Debian's, for Debian's python3)
+need_cmd chromium chromium
+/usr/bin/python3 -c 'import PIL' 2>/dev/null || want python3-pil
 # tests/sinks: a real redis-server for the redis:// sink
 need_cmd redis-server redis-server
 need_cmd redis-cli redis-tools

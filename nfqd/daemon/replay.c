@@ -40,18 +40,67 @@
 #define REPLAY_RING	8192		/* events between reader and writer */
 #define REPLAY_READBUF	(1 << 20)	/* stdio buffer of the capture */
 
+#define SUM_ALERTS	32		/* alerts, quarantines listed by name */
+#define SUM_RESPS	16
+#define SUM_REASONS	16		/* > R_UNPARSED */
+#define OTHER_MAX	(1u << 21)	/* other-port connections told apart */
+
 struct host_count {
 	struct ip_addr	 addr;
-	uint64_t	 n[2];		/* blocked inbound, outbound */
+	uint64_t	 n[2];		/* hosts: blocked in, out; sources:
+					   allowed, blocked */
+};
+
+struct host_table {
+	struct host_count	*v;		/* HOST_SLOTS */
+	uint32_t		 n;
+	uint64_t		 dropped;
+};
+
+/* What the summary says of an alert, a quarantine or a harvest block. */
+struct sum_alert {
+	int64_t		 ts_us;
+	uint8_t		 detection;	/* kind + 1, 0: none */
+	uint32_t	 sid;
+	struct ip_addr	 host;
+	uint64_t	 flow_id, related;
+	uint8_t		 response, note;
+};
+
+struct sum_resp {
+	bool		 harvest;
+	char		 host[PREFIX_STRLEN];
+	int64_t		 since, until;	/* unix s */
+	bool		 ended;
+	uint64_t	 refused;
+	char		 why[QUAR_REASONLEN];
+};
+
+/*
+ * The summary's counts, kept by the writer thread from the events it
+ * formats (and, for the other ports, by the reader from the packets the
+ * engine counted there).
+ */
+struct replay_sum {
+	uint64_t		 conns[4][2];	/* direction x action */
+	uint64_t		 reasons[SUM_REASONS][4];	/* blocked */
+	bool			 monitor;
+	struct host_table	 hosts, sources;
+	struct sum_alert	 alerts[SUM_ALERTS];
+	uint64_t		 nalerts;
+	struct sum_resp		 resps[SUM_RESPS];
+	uint32_t		 nresps;
+	uint64_t		 resps_dropped;
+	/* TCP connections on other ports, told apart by their tuple */
+	uint64_t		*other;
+	uint32_t		 other_cap, nother;
+	bool			 other_full;
 };
 
 struct replay {
 	struct sinks		*sinks;
 	char			 buf[65536];
-	uint64_t		 conns[4][2];	/* direction x action */
-	struct host_count	*hosts;
-	uint32_t		 nhosts;
-	uint64_t		 hosts_dropped;
+	struct replay_sum	 sum;
 	/* the reader (engine) and the writer thread */
 	struct evq		*q;
 	pthread_mutex_t		 lock;
@@ -63,30 +112,212 @@ struct replay {
 };
 
 static void
-replay_count_host(struct replay *r, const struct ip_addr *a, int dir,
+sum_count_host(struct host_table *t, const struct ip_addr *a, int i,
     uint64_t n)
 {
-	uint32_t		 i;
+	uint32_t		 k;
 	struct host_count	*h;
 
-	if (r->hosts == NULL)
+	if (t->v == NULL)
 		return;
-	i = (uint32_t)hash64(a, sizeof(*a), 0) & (HOST_SLOTS - 1);
-	for (;; i = (i + 1) & (HOST_SLOTS - 1)) {
-		h = &r->hosts[i];
+	k = (uint32_t)hash64(a, sizeof(*a), 0) & (HOST_SLOTS - 1);
+	for (;; k = (k + 1) & (HOST_SLOTS - 1)) {
+		h = &t->v[k];
 		if (h->addr.af == 0) {
-			if (r->nhosts == HOST_SLOTS / 2) {
-				r->hosts_dropped++;
+			if (t->n == HOST_SLOTS / 2) {
+				t->dropped++;
 				return;
 			}
 			h->addr = *a;
-			r->nhosts++;
+			t->n++;
 			break;
 		}
 		if (addr_equal(&h->addr, a))
 			break;
 	}
-	h->n[dir] += n;
+	h->n[i] += n;
+}
+
+static struct sum_resp *
+sum_resp(struct replay_sum *s, bool harvest, const char *host, int64_t until)
+{
+	struct sum_resp	*q;
+
+	for (uint32_t i = 0; i < s->nresps; i++) {
+		q = &s->resps[i];
+		if (q->harvest == harvest && q->until == until &&
+		    strcmp(q->host, host) == 0)
+			return q;
+	}
+	if (s->nresps == SUM_RESPS) {
+		s->resps_dropped++;
+		return NULL;
+	}
+	q = &s->resps[s->nresps++];
+	memset(q, 0, sizeof(*q));
+	q->harvest = harvest;
+	snprintf(q->host, sizeof(q->host), "%s", host);
+	q->until = until;
+	return q;
+}
+
+/* The event, counted for the summary (the writer thread, in order). */
+static void
+sum_event(struct replay_sum *s, const struct event *ev)
+{
+	struct sum_resp	*q;
+	char		 a[PREFIX_STRLEN];
+	uint8_t		 d;
+
+	switch (ev->type) {
+	case EV_POLICY:
+		d = ev->policy.direction;
+		s->conns[d][ev->policy.action]++;
+		s->monitor |= ev->policy.mode == MODE_MONITOR;
+		if (d == D_INBOUND)
+			sum_count_host(&s->sources, &ev->src,
+			    ev->policy.action, 1);
+		if (ev->policy.action != A_BLOCKED)
+			break;
+		if (ev->policy.reason < SUM_REASONS)
+			s->reasons[ev->policy.reason][d]++;
+		if (d == D_INBOUND)
+			sum_count_host(&s->hosts, &ev->dst, 0, 1);
+		else if (d == D_OUTBOUND)
+			sum_count_host(&s->hosts, &ev->src, 1, 1);
+		if ((ev->policy.reason == R_QUARANTINE ||
+		    ev->policy.reason == R_HARVEST_BLOCK) &&
+		    (q = sum_resp(s, ev->policy.reason == R_HARVEST_BLOCK,
+		    ev->policy.quar.host, ev->policy.quar.until)) != NULL) {
+			q->refused++;
+			if (q->since == 0)
+				q->since = ev->policy.quar.since;
+		}
+		break;
+	case EV_SUMMARY:
+		/* Folded attempts count too; the campus end of an inbound
+		 * scan is many hosts, so only outbound ones name a host. */
+		d = ev->summary.direction;
+		s->conns[d][A_BLOCKED] += ev->summary.count;
+		s->monitor |= ev->summary.mode == MODE_MONITOR;
+		s->reasons[SUM_REASONS - 1][d] += ev->summary.count;
+		if (d == D_OUTBOUND)
+			sum_count_host(&s->hosts, &ev->src, 1,
+			    ev->summary.count);
+		else if (d == D_INBOUND)
+			sum_count_host(&s->sources, &ev->src, A_BLOCKED,
+			    ev->summary.count);
+		break;
+	case EV_ALERT:
+		if (s->nalerts < SUM_ALERTS) {
+			struct sum_alert *al = &s->alerts[s->nalerts];
+
+			al->ts_us = ev->ts_us;
+			al->detection = ev->alert.detection;
+			al->sid = ev->alert.sid;
+			al->host = ev->alert.detection ? ev->alert.host :
+			    ev->src;
+			al->flow_id = ev->flow_id;
+			al->related = ev->alert.related_flow;
+			al->response = ev->alert.response;
+			al->note = ev->alert.response_note;
+		}
+		s->nalerts++;
+		if (ev->alert.response == RK_HARVEST_BLOCK &&
+		    ev->alert.response_note == RN_DONE) {
+			addr_format(&ev->alert.host, a, sizeof(a));
+			if ((q = sum_resp(s, true, a,
+			    ev->alert.response_until)) != NULL) {
+				q->since = ev->ts_us / 1000000;
+				snprintf(q->why, sizeof(q->why), "%s, flow "
+				    "%llu", detection_name((uint8_t)
+				    (ev->alert.detection - 1)),
+				    (unsigned long long)ev->flow_id);
+			}
+		}
+		break;
+	case EV_QUARANTINE:
+		prefix_format(&ev->quarantine.q->pfx, a, sizeof(a));
+		/* replay: an auto-quarantine's host, by itself */
+		if (strchr(a, '/') != NULL && (strstr(a, "/32") != NULL ||
+		    strstr(a, "/128") != NULL))
+			*strchr(a, '/') = '\0';
+		if ((q = sum_resp(s, false, a, ev->quarantine.q->until)) ==
+		    NULL)
+			break;
+		q->since = ev->quarantine.q->since;
+		if (ev->quarantine.action == QA_END)
+			q->ended = true;
+		if (q->why[0] == '\0')
+			snprintf(q->why, sizeof(q->why), "%s",
+			    ev->quarantine.q->reason);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * A packet the engine counted as on no SMTP port: its connection, told
+ * apart by the tuple (both ends, in either order), is counted once.
+ */
+static void
+sum_other_port(struct replay_sum *s, enum link link, const uint8_t *data,
+    uint32_t caplen, uint32_t len)
+{
+	struct {
+		struct ip_addr	 a, b;
+		uint16_t	 pa, pb;
+	} key;
+	struct pkt	 p;
+	uint64_t	 h, *old;
+	uint32_t	 i, oldcap;
+
+	if (s->other_full || pkt_parse(link, data, caplen, len, &p) != PKT_OK)
+		return;
+	memset(&key, 0, sizeof(key));
+	if (memcmp(&p.src, &p.dst, sizeof(p.src)) < 0 ||
+	    (addr_equal(&p.src, &p.dst) && p.sport < p.dport)) {
+		key.a = p.src; key.pa = p.sport;
+		key.b = p.dst; key.pb = p.dport;
+	} else {
+		key.a = p.dst; key.pa = p.dport;
+		key.b = p.src; key.pb = p.sport;
+	}
+	h = hash64(&key, sizeof(key), 0x07e4) | 1;	/* 0: an empty slot */
+	if (s->nother * 2 >= s->other_cap) {
+		if (s->other_cap == OTHER_MAX) {
+			s->other_full = true;
+			return;
+		}
+		old = s->other;
+		oldcap = s->other_cap;
+		s->other_cap = oldcap ? oldcap * 2 : 4096;
+		if ((s->other = calloc(s->other_cap, sizeof(*s->other))) ==
+		    NULL) {
+			s->other = old;
+			s->other_cap = oldcap;
+			s->other_full = true;
+			return;
+		}
+		for (i = 0; i < oldcap; i++) {
+			uint32_t j;
+
+			if (old[i] == 0)
+				continue;
+			for (j = (uint32_t)old[i] & (s->other_cap - 1);
+			    s->other[j] != 0; j = (j + 1) & (s->other_cap - 1))
+				;
+			s->other[j] = old[i];
+		}
+		free(old);
+	}
+	for (i = (uint32_t)h & (s->other_cap - 1); s->other[i] != 0;
+	    i = (i + 1) & (s->other_cap - 1))
+		if (s->other[i] == h)
+			return;
+	s->other[i] = h;
+	s->nother++;
 }
 
 /* Sleep until the other side signals, 1 ms at most (a missed wake-up). */
@@ -146,21 +377,7 @@ replay_write(struct replay *r, struct event *ev)
 	size_t		 nss = MAX_SINKS;
 	int		 len;
 
-	if (ev->type == EV_POLICY) {
-		r->conns[ev->policy.direction][ev->policy.action]++;
-		if (ev->policy.action == A_BLOCKED &&
-		    ev->policy.direction == D_INBOUND)
-			replay_count_host(r, &ev->dst, 0, 1);
-		else if (ev->policy.action == A_BLOCKED &&
-		    ev->policy.direction == D_OUTBOUND)
-			replay_count_host(r, &ev->src, 1, 1);
-	} else if (ev->type == EV_SUMMARY) {
-		/* Folded attempts count too; the campus end of an inbound
-		 * scan is many hosts, so only outbound ones name a host. */
-		r->conns[ev->summary.direction][A_BLOCKED] += ev->summary.count;
-		if (ev->summary.direction == D_OUTBOUND)
-			replay_count_host(r, &ev->src, 1, ev->summary.count);
-	}
+	sum_event(&r->sum, ev);
 	if (ev->type == EV_STATS) {
 		sinks_stats(r->sinks, ss, &nss);
 		ev->stats.sinks = ss;
@@ -238,20 +455,169 @@ host_cmp(const void *a, const void *b)
 	return memcmp(x->addr.b, y->addr.b, 16);
 }
 
+/* Outside sources: blocked attempts first, then every attempt. */
+static int
+source_cmp(const void *a, const void *b)
+{
+	const struct host_count	*x = a, *y = b;
+
+	if (x->n[1] != y->n[1])
+		return x->n[1] < y->n[1] ? 1 : -1;
+	return host_cmp(a, b);
+}
+
+/* The table's entries, sorted, at its start; their number. */
+static uint32_t
+sum_sorted(struct host_table *t, int (*cmp)(const void *, const void *))
+{
+	uint32_t	 i, n = 0;
+
+	if (t->v == NULL)
+		return 0;
+	for (i = 0; i < HOST_SLOTS; i++)
+		if (t->v[i].addr.af != 0)
+			t->v[n++] = t->v[i];
+	qsort(t->v, n, sizeof(*t->v), cmp);
+	return n;
+}
+
+/* "2026-09-21 10:03:00" of a time in microseconds; the time alone when
+ * it is on day. */
+static const char *
+sum_time(int64_t us, const char *day, char *buf, size_t len)
+{
+	char	 ts[40];
+
+	ts_format(us, ts, sizeof(ts));
+	if (day != NULL && strncmp(ts, day, 10) == 0)
+		snprintf(buf, len, "%.8s", ts + 11);
+	else
+		snprintf(buf, len, "%.10s %.8s", ts, ts + 11);
+	return buf;
+}
+
 static void
-replay_summary(struct replay *r, const char *file, const struct stats *st)
+sum_alerts(const struct replay_sum *s, const char *day)
+{
+	char		 a[ADDR_STRLEN], t[24];
+	const char	*kind;
+	uint64_t	 i;
+
+	fprintf(stderr, "  alerts: %llu%s\n", (unsigned long long)s->nalerts,
+	    s->nalerts > 0 ? " (time, kind, host, flow)" : "");
+	for (i = 0; i < s->nalerts && i < SUM_ALERTS; i++) {
+		const struct sum_alert *al = &s->alerts[i];
+
+		kind = al->detection ? detection_name((uint8_t)(al->detection -
+		    1)) : al->sid == 9250001 ? "non_smtp_protocol" :
+		    "unidentified_payload";
+		addr_format(&al->host, a, sizeof(a));
+		fprintf(stderr, "    %-8s %-18s %-15s ", sum_time(al->ts_us,
+		    day, t, sizeof(t)), kind, a);
+		fprintf(stderr, "flow %llu\n", (unsigned long long)al->flow_id);
+		if (al->related != 0)
+			fprintf(stderr, "      the mail came in on flow %llu\n",
+			    (unsigned long long)al->related);
+		if (al->response != RK_NONE && al->note == RN_DONE)
+			fprintf(stderr, "      response: %s\n",
+			    response_name(al->response));
+	}
+	if (s->nalerts > SUM_ALERTS)
+		fprintf(stderr, "    ... %llu more: see the alert events\n",
+		    (unsigned long long)(s->nalerts - SUM_ALERTS));
+}
+
+/* Text on lines of at most width columns, each after indent. */
+static void
+sum_wrap(const char *text, const char *indent, size_t width)
+{
+	size_t	 room = width - strlen(indent), len, cut;
+
+	while (*text != '\0') {
+		len = strlen(text);
+		cut = len;
+		if (len > room) {
+			for (cut = room; cut > 0 && text[cut] != ' '; cut--)
+				;
+			if (cut == 0)
+				cut = room;
+		}
+		fprintf(stderr, "%s%.*s\n", indent, (int)cut, text);
+		text += cut;
+		while (*text == ' ')
+			text++;
+	}
+}
+
+static void
+sum_resps(const struct replay_sum *s, const char *day)
+{
+	char	 t1[24], t2[24];
+
+	for (int harvest = 0; harvest < 2; harvest++) {
+		uint32_t n = 0;
+
+		for (uint32_t i = 0; i < s->nresps; i++)
+			n += s->resps[i].harvest == harvest;
+		fprintf(stderr, "  %s: %u\n", harvest ? "harvest blocks" :
+		    "quarantines", n);
+		for (uint32_t i = 0; i < s->nresps; i++) {
+			const struct sum_resp *q = &s->resps[i];
+
+			if (q->harvest != harvest)
+				continue;
+			fprintf(stderr, "    %-18s %s .. %s, %llu refused%s\n",
+			    q->host, sum_time(q->since * 1000000, day, t1,
+			    sizeof(t1)), sum_time(q->until * 1000000, day, t2,
+			    sizeof(t2)), (unsigned long long)q->refused,
+			    !harvest && !q->ended ? ", no end in the capture" :
+			    "");
+			if (q->why[0] != '\0')
+				sum_wrap(q->why, "      ", 78);
+		}
+	}
+	if (s->resps_dropped > 0)
+		fprintf(stderr, "    ... and %llu more\n",
+		    (unsigned long long)s->resps_dropped);
+}
+
+static void
+replay_summary(struct replay *r, const char *file, const struct stats *st,
+    int64_t first_us, int64_t last_us)
 {
 	static const char	*dirs[] = { "inbound", "outbound", "internal",
 				    "transit" };
-	uint64_t		 total = st->allowed + st->blocked;
-	uint32_t		 i, n = 0;
-	char			 a[ADDR_STRLEN];
+	struct replay_sum	*s = &r->sum;
+	uint64_t		 total = st->allowed + st->blocked, n;
+	uint32_t		 i, nh, ns;
+	char			 a[ADDR_STRLEN], day[40], t[24];
+	int64_t			 secs = (last_us - first_us) / 1000000;
 
 	fprintf(stderr, "nfqd: replay of %s\n", file);
-	fprintf(stderr, "  %llu packets, %llu SMTP-port connections "
-	    "(%llu allowed, %llu blocked)\n", (unsigned long long)st->pkts,
-	    (unsigned long long)total, (unsigned long long)st->allowed,
-	    (unsigned long long)st->blocked);
+	if (st->pkts > 0) {
+		ts_format(first_us, day, sizeof(day));
+		fprintf(stderr, "  %.10s %.8s .. %s UTC (", day, day + 11,
+		    sum_time(last_us, day, t, sizeof(t)));
+		if (secs < 120)
+			fprintf(stderr, "%lld s", (long long)secs);
+		else if (secs < 2 * 3600)
+			fprintf(stderr, "%lld min", (long long)secs / 60);
+		else
+			fprintf(stderr, "%lld h %lld min",
+			    (long long)secs / 3600,
+			    (long long)secs % 3600 / 60);
+		fprintf(stderr, "), %llu packets\n",
+		    (unsigned long long)st->pkts);
+	} else {
+		day[0] = '\0';
+		fprintf(stderr, "  no packets\n");
+	}
+	fprintf(stderr, "  %llu SMTP-port connections (%llu allowed, %llu "
+	    "blocked)\n", (unsigned long long)total,
+	    (unsigned long long)st->allowed, (unsigned long long)st->blocked);
+	if (s->monitor)
+		fprintf(stderr, "  monitor mode: blocked means would be "
+		    "blocked, nothing was\n");
 	if (st->summarized > 0)
 		fprintf(stderr, "  %llu blocked attempts were folded into "
 		    "policy_summary events (flood control)\n",
@@ -260,28 +626,54 @@ replay_summary(struct replay *r, const char *file, const struct stats *st)
 	    "blocked");
 	for (i = 0; i < 4; i++)
 		fprintf(stderr, "  %-10s %9llu %9llu\n", dirs[i],
-		    (unsigned long long)r->conns[i][A_ALLOWED],
-		    (unsigned long long)r->conns[i][A_BLOCKED]);
-	if (r->hosts != NULL) {
-		for (i = 0; i < HOST_SLOTS; i++)
-			if (r->hosts[i].addr.af != 0)
-				r->hosts[n++] = r->hosts[i];
-		qsort(r->hosts, n, sizeof(*r->hosts), host_cmp);
+		    (unsigned long long)s->conns[i][A_ALLOWED],
+		    (unsigned long long)s->conns[i][A_BLOCKED]);
+	if (st->blocked > 0)
+		fprintf(stderr, "  why blocked:\n");
+	for (i = 0; i < SUM_REASONS; i++) {
+		const uint64_t *c = s->reasons[i];
+
+		if ((n = c[0] + c[1] + c[2] + c[3]) == 0)
+			continue;
+		fprintf(stderr, "    %-21s %7llu  (", i == SUM_REASONS - 1 ?
+		    "flood control" : reason_name((uint8_t)i),
+		    (unsigned long long)n);
+		for (int d = 0, k = 0; d < 4; d++)
+			if (c[d] > 0)
+				fprintf(stderr, "%s%s %llu", k++ ? ", " : "",
+				    dirs[d], (unsigned long long)c[d]);
+		fprintf(stderr, ")\n");
 	}
-	if (n > 0)
+	sum_alerts(s, day);
+	sum_resps(s, day);
+	nh = sum_sorted(&s->hosts, host_cmp);
+	if (nh > 0)
 		fprintf(stderr, "  top blocked campus hosts:\n");
-	for (i = 0; i < n && i < TOP_HOSTS; i++) {
-		addr_format(&r->hosts[i].addr, a, sizeof(a));
+	for (i = 0; i < nh && i < TOP_HOSTS; i++) {
+		addr_format(&s->hosts.v[i].addr, a, sizeof(a));
 		fprintf(stderr, "    %-39s %6llu  (inbound %llu, outbound "
-		    "%llu)\n", a, (unsigned long long)(r->hosts[i].n[0] +
-		    r->hosts[i].n[1]), (unsigned long long)r->hosts[i].n[0],
-		    (unsigned long long)r->hosts[i].n[1]);
+		    "%llu)\n", a, (unsigned long long)(s->hosts.v[i].n[0] +
+		    s->hosts.v[i].n[1]), (unsigned long long)s->hosts.v[i].n[0],
+		    (unsigned long long)s->hosts.v[i].n[1]);
 	}
-	fprintf(stderr, "  other traffic: %llu other ports, %llu not TCP, "
-	    "%llu not IP, %llu fragments, %llu invalid\n",
-	    (unsigned long long)st->other_port,
-	    (unsigned long long)st->not_tcp, (unsigned long long)st->not_ip,
-	    (unsigned long long)st->fragments,
+	ns = sum_sorted(&s->sources, source_cmp);
+	if (ns > 0)
+		fprintf(stderr, "  top outside sources (inbound attempts, %u "
+		    "sources):\n", ns);
+	for (i = 0; i < ns && i < TOP_HOSTS; i++) {
+		addr_format(&s->sources.v[i].addr, a, sizeof(a));
+		fprintf(stderr, "    %-39s %6llu  (blocked %llu, allowed "
+		    "%llu)\n", a, (unsigned long long)(s->sources.v[i].n[0] +
+		    s->sources.v[i].n[1]),
+		    (unsigned long long)s->sources.v[i].n[1],
+		    (unsigned long long)s->sources.v[i].n[0]);
+	}
+	fprintf(stderr, "  other ports: %s%u TCP connections (%llu packets)\n",
+	    s->other_full ? "at least " : "", s->nother,
+	    (unsigned long long)st->other_port);
+	fprintf(stderr, "  not decided: %llu not TCP, %llu not IP, %llu "
+	    "fragments, %llu invalid\n", (unsigned long long)st->not_tcp,
+	    (unsigned long long)st->not_ip, (unsigned long long)st->fragments,
 	    (unsigned long long)st->invalid);
 }
 
@@ -469,6 +861,9 @@ replay_run(const struct policy *pol, const char *file, struct sinks *sinks)
 	FILE			*fp;
 	struct replay_gz	*gz;
 	const char		*name = file, *tool, *why;
+	const struct stats	*st;
+	int64_t			 first_us = INT64_MIN, last_us = 0;
+	uint64_t		 other;
 	int			 rc = 0, n, fd;
 	static char		 readbuf[REPLAY_READBUF];
 
@@ -522,7 +917,9 @@ replay_run(const struct policy *pol, const char *file, struct sinks *sinks)
 		return 1;
 	}
 	r->sinks = sinks;
-	r->hosts = table_calloc(HOST_SLOTS, sizeof(*r->hosts));
+	r->sum.hosts.v = table_calloc(HOST_SLOTS, sizeof(*r->sum.hosts.v));
+	r->sum.sources.v = table_calloc(HOST_SLOTS,
+	    sizeof(*r->sum.sources.v));
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->cond, NULL);
 	if ((errno = pthread_create(&writer, NULL, replay_writer, r)) != 0)
@@ -531,13 +928,23 @@ replay_run(const struct policy *pol, const char *file, struct sinks *sinks)
 	    (resp = respond_new(pol->conf.response_hosts)) == NULL)
 		log_warnx("out of memory: no auto-quarantine or harvest block");
 	engine_set_respond(e, resp);
+	st = engine_stats(e);
 	while ((n = pcap_next_ex(pc, &hdr, &data)) == 1) {
 		r->now_us = replay_ts(&hdr->ts);
+		/* a capture need not be in time order */
+		if (first_us == INT64_MIN || r->now_us < first_us)
+			first_us = r->now_us;
+		if (r->now_us > last_us)
+			last_us = r->now_us;
+		other = st->other_port;
 		/* Ends that came before this packet, starts it raised. */
 		respond_settle(resp, r->now_us / 1000000, replay_respond, r);
 		engine_packet(e, pol, link, data, hdr->caplen, hdr->len,
 		    &(struct pkt_info){ .ts = r->now_us });
 		respond_settle(resp, r->now_us / 1000000, replay_respond, r);
+		if (st->other_port != other)	/* for the summary */
+			sum_other_port(&r->sum, link, data, hdr->caplen,
+			    hdr->len);
 	}
 	if (n != PCAP_ERROR_BREAK) {
 		if ((why = replay_gz_why(gz)) != NULL)
@@ -552,13 +959,16 @@ replay_run(const struct policy *pol, const char *file, struct sinks *sinks)
 	replay_wake(r);
 	pthread_join(writer, NULL);
 	sinks_flush(sinks);
-	replay_summary(r, name, engine_stats(e));
+	replay_summary(r, name, st, first_us == INT64_MIN ? 0 : first_us,
+	    last_us);
 	engine_free(e);
 	evq_free(r->q);
 	pthread_cond_destroy(&r->cond);
 	pthread_mutex_destroy(&r->lock);
 	respond_free(resp);
-	free(r->hosts);
+	free(r->sum.hosts.v);
+	free(r->sum.sources.v);
+	free(r->sum.other);
 	free(r);
 	pcap_close(pc);
 	return rc;

@@ -300,7 +300,7 @@ usage_err "--unix-mode 888" "not an octal mode" --unix-mode 888 \
     --unix "$T/u1.sock"
 usage_err "--unix-group with no such group" "no group" \
     --unix-group nfqd-no-such-group --unix "$T/u1.sock"
-usage_err "an unknown option" "unrecognized option" --no-such-option
+usage_err "an unknown option" "unknown option --no-such-option" --no-such-option
 usage_err "--tcp 127.0.0.1" "expected ADDRESS:PORT" --tcp 127.0.0.1
 
 # --allow: a sender outside it is refused (connection closed, datagram
