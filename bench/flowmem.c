@@ -26,7 +26,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nfqd.h"
+#include "base/defs.h"
+#include "base/log.h"
+#include "policy/policy.h"
+#include "event/event.h"
+#include "engine/pkt.h"
+#include "engine/flow.h"
+#include "engine/engine.h"
 
 static uint64_t	 nevents;
 

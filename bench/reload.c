@@ -35,7 +35,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "nfqd.h"
+#include "base/defs.h"
+#include "base/addr.h"
+#include "base/lpm.h"
+#include "policy/exceptions.h"
+#include "policy/policy.h"
+#include "kernel/ipset.h"
 
 static int64_t
 now_ns(void)

@@ -26,7 +26,14 @@
 
 #include <cjson/cJSON.h>
 
-#include "nfqd.h"
+#include "base/defs.h"
+#include "base/addr.h"
+#include "policy/conf.h"
+#include "policy/exceptions.h"
+#include "policy/quarantine.h"
+#include "policy/policy.h"
+#include "kernel/ipset.h"
+#include "kernel/rules.h"
 #include "daemon/fastpath.h"
 
 #define DEFAULT_CONF	"/etc/nfqd/nfqd.conf"

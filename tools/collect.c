@@ -53,7 +53,10 @@
 
 #include <cjson/cJSON.h>
 
-#include "nfqd.h"
+#include "base/defs.h"
+#include "base/addr.h"
+#include "base/clock.h"
+#include "policy/exceptions.h"
 #include "report.h"
 
 #define LINE_MAX_LEN	65536		/* bytes, without the newline */

@@ -41,8 +41,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nfqd.h"	/* NFQD_VERSION only */
 #include <unistd.h>
+
+#include "base/defs.h"		/* NFQD_VERSION only */
 
 #define PG_EPOCH	1789948800ULL	/* 2026-09-21 00:00:00 UTC */
 #define PG_SNAPLEN	262144
@@ -2067,7 +2068,6 @@ cap_truncated(const char *dir)
 
 	pg_close(&w);
 }
-
 
 /*
  * The benchmark capture (nfqd-pcapgen -b FILE): many interleaved

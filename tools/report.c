@@ -40,7 +40,11 @@
 #include <cjson/cJSON.h>
 #include <zlib.h>
 
-#include "nfqd.h"
+#include "base/defs.h"
+#include "base/addr.h"
+#include "policy/conf.h"
+#include "policy/exceptions.h"
+#include "policy/policy.h"
 #include "report.h"
 
 #define LINE_START	4096

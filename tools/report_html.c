@@ -15,7 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nfqd.h"
+#include "base/defs.h"
+#include "base/addr.h"
+#include "policy/conf.h"
+#include "policy/exceptions.h"
+#include "policy/policy.h"
 #include "report.h"
 
 /* Okabe-Ito: told apart with every common colour-vision deficiency. */

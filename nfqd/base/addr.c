@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nfqd.h"
+#include "base/addr.h"
 
 int
 addr_parse(const char *s, struct ip_addr *a)

@@ -4,7 +4,7 @@
  */
 #include <time.h>
 
-#include "nfqd.h"
+#include "base/clock.h"
 
 int64_t
 clock_real_us(void)

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "nfqd.h"
+#include "base/addr.h"
 
 #define COMMUNITY_ID_LEN	32	/* "1:" + 28 characters of base64, NUL */
 

@@ -3,12 +3,13 @@
  * asked.  fatal()/fatalx() only during start-up and configuration.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
-#include "nfqd.h"
+#include "base/log.h"
 
 static int	 log_syslog;
 static int	 log_verbose;

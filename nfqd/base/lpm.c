@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nfqd.h"
+#include "base/lpm.h"
+#include "base/addr.h"
+#include "base/hash.h"
 
 #define LPM_AHEAD	16	/* prefetch distance of lpm_build() */
 

@@ -13,7 +13,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "nfqd.h"
+#include "base/table.h"
 
 void *
 table_calloc(size_t n, size_t size)

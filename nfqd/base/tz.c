@@ -18,13 +18,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "nfqd.h"
+#include "base/tz.h"
+#include "base/defs.h"
 
 #define TZ_DIR		"/usr/share/zoneinfo"
 #define TZ_LOCALTIME	"/etc/localtime"

@@ -33,7 +33,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "nfqd.h"
+#include "base/defs.h"
+#include "base/addr.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "policy/conf.h"
+#include "policy/exceptions.h"
+#include "policy/quarantine.h"
+#include "policy/policy.h"
+#include "event/event.h"
+#include "event/evq.h"
+#include "engine/pkt.h"
+#include "engine/flow.h"
+#include "engine/engine.h"
 #include "daemon/fastpath.h"
 #include "fastpath.skel.h"
 #include "bpf/fastpath.h"

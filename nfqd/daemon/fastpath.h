@@ -7,7 +7,9 @@
 #ifndef NFQD_FASTPATH_H
 #define NFQD_FASTPATH_H
 
-#include "nfqd.h"
+#include "policy/policy.h"
+#include "event/event.h"
+#include "engine/engine.h"
 
 struct fastpath;
 struct evq;

@@ -32,10 +32,29 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "nfqd.h"
+#include "base/defs.h"
+#include "base/addr.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "policy/conf.h"
+#include "policy/exceptions.h"
+#include "policy/quarantine.h"
+#include "policy/policy.h"
+#include "event/event.h"
+#include "event/evq.h"
+#include "event/census.h"
+#include "engine/flow.h"
+#include "engine/respond.h"
+#include "engine/engine.h"
+#include "kernel/ipset.h"
+#include "daemon/queue.h"
+#include "daemon/run.h"
+#include "daemon/ctl.h"
+#include "daemon/priv.h"
 #include "sink/sink.h"
 #include "daemon/fastpath.h"
 #include "daemon/live.h"
+#include "sink/eve.h"
 
 #define IPSET_RESYNC_US	(3600 * INT64_C(1000000))	/* hourly */
 

@@ -9,7 +9,15 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "nfqd.h"
+#include "base/defs.h"
+#include "policy/policy.h"
+#include "event/event.h"
+#include "event/evq.h"
+#include "event/census.h"
+#include "engine/engine.h"
+#include "engine/flow.h"
+#include "engine/respond.h"
+#include "daemon/ctl.h"
 #include "sink/sink.h"
 
 /* One connection of a `flows` answer, copied by its worker. */

@@ -14,9 +14,23 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "nfqd.h"
-#include "nfqctl/excedit.h"
+#include "base/defs.h"
+#include "base/addr.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/lpm.h"
+#include "policy/conf.h"
+#include "policy/exceptions.h"
+#include "policy/quarantine.h"
+#include "policy/policy.h"
+#include "event/event.h"
+#include "event/census.h"
+#include "engine/flow.h"
+#include "daemon/ctl.h"
+#include "control/excedit.h"
 #include "daemon/live.h"
+#include "base/json.h"
+#include "sink/eve.h"
 
 #define DUMP_WAIT_MS	2000	/* workers answer `flows` within */
 
@@ -268,7 +282,7 @@ ctl_exceptions(struct live *l, const struct ctl_req *r, cJSON *o)
 		}
 		active++;
 		if (shown < r->limit) {
-			cJSON_AddItemToArray(arr, json_exc_entry(e, now));
+			cJSON_AddItemToArray(arr, exc_json(e, now));
 			shown++;
 		}
 	}

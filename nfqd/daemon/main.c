@@ -14,8 +14,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nfqd.h"
+#include "base/defs.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "policy/conf.h"
+#include "policy/exceptions.h"
+#include "policy/policy.h"
+#include "event/event.h"
+#include "daemon/run.h"
 #include "sink/sink.h"
+#include "sink/eve.h"
 
 #define DEFAULT_CONF	"/etc/nfqd/nfqd.conf"
 
@@ -196,6 +204,7 @@ main(int argc, char **argv)
 	}
 	if (replay == NULL)		/* live: the border it runs */
 		main_warn_conf(pol, main_log_warning);
+	eve_init();
 	event_set_host(pol->conf.sensor_name);
 	if (replay == NULL)
 		return live_run(pol, conf);

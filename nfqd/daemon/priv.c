@@ -41,7 +41,9 @@
 #include <cap-ng.h>
 #include <seccomp.h>
 
-#include "nfqd.h"
+#include "daemon/priv.h"
+#include "base/log.h"
+#include "policy/conf.h"
 #include "sink/sink.h"
 
 /* Built with AddressSanitizer (make SAN=1): see allowed_san. */
@@ -52,44 +54,6 @@
 #define NFQD_ASAN 1
 #endif
 #endif
-
-int
-priv_file_check(int fd, const char *path, char *err, size_t errlen)
-{
-	struct stat	 st;
-
-	if (fstat(fd, &st) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if ((st.st_mode & S_IWOTH) ||
-	    ((st.st_mode & S_IWGRP) && st.st_gid != 0)) {
-		snprintf(err, errlen, "%s: mode %04o: writable by %s; refusing "
-		    "a file that decides the policy (chmod go-w)", path,
-		    (unsigned)(st.st_mode & 07777), (st.st_mode & S_IWOTH) ?
-		    "others" : "its group");
-		return -1;
-	}
-	return 0;
-}
-
-/* The user `user =` names: its uid and primary gid. */
-int
-priv_user(const char *name, uint32_t *uid, uint32_t *gid, char *err,
-    size_t errlen)
-{
-	struct passwd	 pw, *res = NULL;
-	char		 buf[16384];
-
-	if (getpwnam_r(name, &pw, buf, sizeof(buf), &res) != 0 || res == NULL) {
-		snprintf(err, errlen, "user: no user '%.64s' on this system",
-		    name);
-		return -1;
-	}
-	*uid = (uint32_t)pw.pw_uid;
-	*gid = (uint32_t)pw.pw_gid;
-	return 0;
-}
 
 /*
  * Become c->user (when set and running as root) and keep CAP_NET_ADMIN

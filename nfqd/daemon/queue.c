@@ -24,7 +24,12 @@
 #include <linux/netfilter/nfnetlink_queue.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
-#include "nfqd.h"
+#include "daemon/queue.h"
+#include "base/clock.h"
+#include "policy/conf.h"
+#include "policy/policy.h"
+#include "engine/pkt.h"
+#include "engine/engine.h"
 
 #define QUEUE_BATCH	256		/* receives per round */
 /*

@@ -32,8 +32,24 @@
 #include <pcap/pcap.h>
 #include <zlib.h>
 
-#include "nfqd.h"
+#include "base/addr.h"
+#include "base/hash.h"
+#include "base/log.h"
+#include "base/table.h"
+#include "policy/conf.h"
+#include "policy/quarantine.h"
+#include "policy/policy.h"
+#include "event/event.h"
+#include "event/evq.h"
+#include "engine/pkt.h"
+#include "engine/flow.h"
+#include "engine/detect.h"
+#include "engine/respond.h"
+#include "engine/engine.h"
+#include "daemon/run.h"
 #include "sink/sink.h"
+#include "base/when.h"
+#include "sink/eve.h"
 
 #define TOP_HOSTS	10
 #define HOST_SLOTS	65536		/* campus hosts counted for the summary */

@@ -10,10 +10,12 @@
  * new bytes, skips what was already fed (retransmissions, overlaps: the
  * first copy wins) and reports holes as gaps.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "nfqd.h"
+#include "engine/classify.h"
+#include "engine/pkt.h"
 #include "engine/dpi.h"
 #include "engine/smtp.h"
 

@@ -31,7 +31,7 @@
 
 #include <ndpi_api.h>
 
-#include "nfqd.h"
+#include "base/log.h"
 #include "engine/dpi.h"
 
 struct dpi {

@@ -12,7 +12,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nfqd.h"
+#include "engine/engine.h"
+#include "base/addr.h"
+#include "base/hash.h"
+#include "base/log.h"
+#include "base/lpm.h"
+#include "policy/conf.h"
+#include "policy/exceptions.h"
+#include "policy/quarantine.h"
+#include "policy/policy.h"
+#include "event/event.h"
+#include "engine/pkt.h"
+#include "engine/flow.h"
+#include "engine/classify.h"
+#include "engine/summary.h"
+#include "engine/detect.h"
+#include "engine/respond.h"
 #include "engine/dpi.h"
 
 struct engine {

@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nfqd.h"
+#include "engine/flow.h"
+#include "base/hash.h"
 
 #define NIL	UINT32_MAX
 
@@ -29,53 +30,6 @@ struct flowtab {
 	flow_end_cb	 end;
 	void		*arg;
 };
-
-static inline uint64_t
-mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
-
-/* hash64's and flow_hash's keys: odd 64-bit constants with mixed bits. */
-#define HK0	0xa0761d6478bd642fULL
-#define HK1	0xe7037ed1a0b428dbULL
-#define HK2	0x8ebc6af09c88c6e3ULL
-#define HK3	0x589965cc75374cc3ULL
-
-/* The 128-bit product of a and b, its halves folded together. */
-static inline uint64_t
-mulfold(uint64_t a, uint64_t b)
-{
-	__extension__ unsigned __int128 r = (unsigned __int128)a * b;
-
-	return (uint64_t)r ^ (uint64_t)(r >> 64);
-}
-
-/*
- * Keyed hash of n bytes: one 64x64->128 multiply per 16 bytes, every bit of
- * the input reaching every bit of the product, then a finalizer.  With a
- * random seed an outsider cannot aim addresses at one bucket.
- */
-uint64_t
-hash64(const void *p, size_t n, uint64_t seed)
-{
-	const uint8_t	*b = p;
-	uint64_t	 h = seed ^ (n * 0x9e3779b97f4a7c15ULL), w[2];
-	size_t		 len = n;
-
-	for (; n > 16; b += 16, n -= 16) {
-		memcpy(w, b, 16);
-		h = mulfold(w[0] ^ h ^ HK0, w[1] ^ HK1);
-	}
-	w[0] = w[1] = 0;
-	memcpy(w, b, n);
-	return mix64(mulfold(w[0] ^ h ^ HK2, w[1] ^ len ^ HK3));
-}
 
 const char *
 flow_state_name(uint8_t s)

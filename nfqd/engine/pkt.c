@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "nfqd.h"
+#include "engine/pkt.h"
 
 #define ETH_IPV4	0x0800
 #define ETH_IPV6	0x86dd

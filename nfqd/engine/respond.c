@@ -38,7 +38,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nfqd.h"
+#include "engine/respond.h"
+#include "base/addr.h"
+#include "base/lpm.h"
+#include "base/table.h"
+#include "policy/conf.h"
+#include "policy/exceptions.h"
+#include "policy/quarantine.h"
+#include "policy/policy.h"
+#include "engine/detect.h"
 
 struct respond {
 	pthread_mutex_t		 lock;

@@ -14,7 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nfqd.h"
+#include "engine/summary.h"
+#include "base/addr.h"
+#include "base/hash.h"
+#include "base/table.h"
+#include "event/event.h"
 
 #define PROBE	8
 

@@ -30,7 +30,18 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "nfqd.h"
+#include "event/census.h"
+#include "base/defs.h"
+#include "base/addr.h"
+#include "base/hash.h"
+#include "base/lpm.h"
+#include "base/table.h"
+#include "policy/conf.h"
+#include "policy/exceptions.h"
+#include "policy/quarantine.h"
+#include "policy/policy.h"
+#include "event/event.h"
+#include "base/json.h"
 
 #define CENSUS_FILE_MAX	(256u << 20)
 
@@ -560,7 +571,7 @@ census_report(struct census *c, const struct policy *p, uint32_t days,
 		    "none" : dir_name(e->dir));
 		if (e != NULL)
 			cJSON_AddItemToObject(h, "exception",
-			    json_exc_entry(e, now));
+			    exc_json(e, now));
 		else
 			cJSON_AddNullToObject(h, "exception");
 	}
@@ -575,7 +586,7 @@ census_report(struct census *c, const struct policy *p, uint32_t days,
 		if (e->added[0] && date_parse(e->added, &added) == 0 &&
 		    added > cut)
 			continue;
-		if ((x = json_exc_entry(e, now)) == NULL)
+		if ((x = exc_json(e, now)) == NULL)
 			break;
 		if (e->added[0])
 			cJSON_AddStringToObject(x, "added", e->added);

@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
-#include "nfqd.h"
+#include "event/evq.h"
+#include "event/event.h"
 
 struct evq {
 	struct event		*v;

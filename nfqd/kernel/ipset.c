@@ -40,7 +40,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "nfqd.h"
+#include "kernel/ipset.h"
+#include "base/defs.h"
+#include "base/addr.h"
+#include "policy/conf.h"
+#include "policy/exceptions.h"
+#include "policy/quarantine.h"
+#include "policy/policy.h"
 
 /*
  * ipset refuses a timeout above (UINT_MAX >> 1) milliseconds, 24.8 days

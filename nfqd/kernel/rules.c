@@ -69,7 +69,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "nfqd.h"
+#include "kernel/rules.h"
+#include "base/addr.h"
+#include "policy/conf.h"
 
 #define MULTIPORT_MAX	15	/* ports in one multiport match */
 

@@ -23,8 +23,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "nfqd.h"
-#include "nfqctl/excedit.h"
+#include "base/defs.h"
+#include "base/addr.h"
+#include "base/digest.h"
+#include "base/lpm.h"
+#include "base/tz.h"
+#include "policy/conf.h"
+#include "policy/exceptions.h"
+#include "policy/quarantine.h"
+#include "policy/policy.h"
+#include "event/event.h"
+#include "event/census.h"
+#include "control/ctlreq.h"
+#include "control/excedit.h"
+#include "base/when.h"
 
 #define DEFAULT_CONF	"/etc/nfqd/nfqd.conf"
 #define CTL_TIMEOUT_S	120	/* a reload of a long list, a big reply */

@@ -14,7 +14,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nfqd.h"
+#include "policy/conf.h"
+#include "base/defs.h"
+#include "base/addr.h"
+#include "base/lpm.h"
+#include "base/tz.h"
+#include "policy/exceptions.h"
+#include "policy/quarantine.h"
+#include "base/files.h"
 #include "sink/sink.h"
 
 #define LINE_MAX_LEN	4096
@@ -616,7 +623,7 @@ set_user(struct conf *c, char *v, char *err, size_t errlen)
 		snprintf(err, errlen, "user: name too long");
 		return -1;
 	}
-	if (priv_user(v, &c->uid, &c->gid, err, errlen) == -1)
+	if (user_lookup(v, &c->uid, &c->gid, err, errlen) == -1)
 		return -1;
 	snprintf(c->user, sizeof(c->user), "%s", v);
 	return 0;
@@ -825,7 +832,7 @@ conf_load_flags(const char *path, struct conf *c, unsigned flags, char *err,
 		return -1;
 	}
 	if (!(flags & CONF_ANY_MODE) &&
-	    priv_file_check(fileno(f), path, err, errlen) == -1)
+	    file_check_mode(fileno(f), path, err, errlen) == -1)
 		goto fail;
 	while ((len = getline(&line, &cap, f)) != -1) {
 		lineno++;

@@ -25,7 +25,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nfqd.h"
+#include <cjson/cJSON.h>
+
+#include "policy/exceptions.h"
+#include "base/json.h"
+#include "base/defs.h"
+#include "base/addr.h"
+#include "base/lpm.h"
+#include "base/tz.h"
+#include "policy/conf.h"
+#include "base/files.h"
 
 #define EXPIRING_DAYS	14	/* exc_lint: "expires in N days" */
 
@@ -551,7 +560,7 @@ exc_load(const char *path, const struct conf *c, unsigned flags,
 		return -1;
 	}
 	if (!(flags & EXC_ANY_MODE) &&
-	    priv_file_check(fileno(f), path, err, errlen) == -1)
+	    file_check_mode(fileno(f), path, err, errlen) == -1)
 		goto fail;
 	while ((len = getline(&line, &cap, f)) != -1) {
 		lineno++;
@@ -910,4 +919,28 @@ exc_lint(const struct conf *c, const struct exc_list *l, const char *name,
 		free(v);
 	}
 	return w.n;
+}
+
+/* An exception-list entry as the control socket's answers show it. */
+struct cJSON *
+exc_json(const struct exc_entry *e, int64_t now)
+{
+	cJSON	*x = cJSON_CreateObject();
+	char	 a[PREFIX_STRLEN];
+
+	if (x == NULL)
+		return NULL;
+	prefix_format(&e->pfx, a, sizeof(a));
+	cJSON_AddStringToObject(x, "entry", a);
+	cJSON_AddStringToObject(x, "direction", dir_name(e->dir));
+	if (e->ticket[0])
+		cJSON_AddStringToObject(x, "ticket", e->ticket);
+	if (e->owner[0])
+		cJSON_AddStringToObject(x, "owner", e->owner);
+	if (e->expires[0])
+		cJSON_AddStringToObject(x, "expires", e->expires);
+	json_add_u64(x, "line", e->line);
+	cJSON_AddBoolToObject(x, "active", e->expires_at == 0 ||
+	    now < e->expires_at);
+	return x;
 }

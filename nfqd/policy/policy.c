@@ -13,7 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nfqd.h"
+#include "policy/policy.h"
+#include "base/addr.h"
+#include "base/lpm.h"
+#include "policy/conf.h"
+#include "policy/exceptions.h"
+#include "policy/quarantine.h"
 
 const char *
 direction_name(uint8_t d)

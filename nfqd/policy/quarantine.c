@@ -36,7 +36,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "nfqd.h"
+#include "policy/quarantine.h"
+#include "base/defs.h"
+#include "base/addr.h"
+#include "base/lpm.h"
+#include "policy/conf.h"
+#include "policy/exceptions.h"
+#include "base/files.h"
 
 #define QUAR_FILE_MAX	(8 << 20)	/* bytes of quarantine.json */
 #define QUAR_LOCK_MS	30000
@@ -386,7 +392,7 @@ quar_read(const char *path, struct quar_list *l, char *err, size_t errlen)
 /*
  * A state file's text (malloc'ed, NUL-terminated), at most max bytes and
  * without NUL bytes; decides: a file that decides the policy, refused
- * when others can write it (priv_file_check).  NULL with err "" when
+ * when others can write it (file_check_mode).  NULL with err "" when
  * there is no file, NULL with "path: why" when it cannot be read or is
  * not text.
  */
@@ -404,7 +410,7 @@ state_read(const char *path, size_t max, bool decides, char *err,
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	if (decides && priv_file_check(fileno(f), path, err, errlen) == -1) {
+	if (decides && file_check_mode(fileno(f), path, err, errlen) == -1) {
 		fclose(f);
 		return NULL;
 	}

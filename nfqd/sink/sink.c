@@ -51,9 +51,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "nfqd.h"
+#include "base/defs.h"
+#include "policy/conf.h"
 #include "sink/sink.h"
 #include "sink/sink_ext.h"
+#include "base/clock.h"
+#include "base/log.h"
 
 #define FILE_BUF		65536
 #define CONNECT_TIMEOUT_MS	5000

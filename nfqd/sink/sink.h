@@ -1,6 +1,5 @@
 /*
- * Event sinks beyond the five calls in nfqd.h (sinks_open, sinks_write,
- * sinks_flush, sinks_reopen, sinks_close).
+ * sink.c: where formatted events go.
  *
  * Sink specs, as `events` in nfqd.conf lists them:
  *
@@ -37,7 +36,12 @@
 #ifndef NFQD_SINK_H
 #define NFQD_SINK_H
 
-#include "nfqd.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/defs.h"
+#include "policy/conf.h"
 
 #define SINK_BUFFER_DEFAULT	(4u << 20)	/* event-buffer default */
 #define SINK_BUFFER_MIN		(64u << 10)
@@ -71,6 +75,12 @@ struct sink_stat {
 	uint64_t	 reconnects;	/* connections after the first */
 };
 
+struct sinks;
+struct sinks	*sinks_open(const struct conf *c, char *err, size_t errlen);
+void		 sinks_write(struct sinks *s, const char *line, size_t len);
+void		 sinks_flush(struct sinks *s);
+void		 sinks_reopen(struct sinks *s);
+uint64_t	 sinks_close(struct sinks *s);	/* lines lost */
 int		 sink_spec_check(const char *, char *, size_t, const char *,
 		    char *, size_t);
 int		 sink_size_parse(const char *, uint64_t *, char *, size_t);

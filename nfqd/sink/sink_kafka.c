@@ -23,9 +23,10 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "nfqd.h"
 #include "sink/sink.h"
 #include "sink/sink_ext.h"
+#include "base/clock.h"
+#include "base/log.h"
 
 #define TOPIC_MAX	249		/* Kafka's limit */
 #define PROPS_MAX	16

@@ -38,9 +38,10 @@
 
 #include <hiredis/hiredis.h>
 
-#include "nfqd.h"
+#include "base/clock.h"
 #include "sink/sink.h"
 #include "sink/sink_ext.h"
+#include "base/log.h"
 
 #define INFLIGHT_MAX	1024		/* commands without a reply yet */
 #define OUT_CAP		(8 * SINK_LINE_MAX)	/* 512 KiB of commands */

@@ -58,7 +58,7 @@ def section(text, name):
 
 
 def version():
-    m = re.search(r'#define\s+NFQD_VERSION\s+"([^"]+)"', read("nfqd/nfqd.h"))
+    m = re.search(r'#define\s+NFQD_VERSION\s+"([^"]+)"', read("nfqd/base/defs.h"))
     return m.group(1)
 
 

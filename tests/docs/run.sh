@@ -6,7 +6,7 @@
 #  - every dotted key path nfqd emits when replaying test-pcaps/campus-day
 #    and test-pcaps/malformed (with their tests/replay/*/nfqd.conf) is
 #    named in docs/events.md, as `path`;
-#  - every key name nfqd/event/event.c can write (reload ones included, which a
+#  - every key name nfqd/sink/eve.c can write (reload ones included, which a
 #    replay never shows) is part of such a `path`;
 #  - every key of the key table in nfqd/policy/conf.c has its `.It Ic key` entry
 #    in man/nfqd.conf.5;
@@ -166,9 +166,9 @@ fi
 
 # Key names event.c writes, whether or not a replay shows them.
 names=$(sed -n 's/.*\(cJSON_Add[A-Za-z]*ToObject\|N\|add_ts\|add_addr\)([a-z]*, "\([a-z_]*\)".*/\2/p' \
-    nfqd/event/event.c | sort -u)
+    nfqd/sink/eve.c | sort -u)
 if [ -z "$names" ]; then
-	bad "no key names found in nfqd/event/event.c"
+	bad "no key names found in nfqd/sink/eve.c"
 else
 	missing=""
 	for k in $names; do
@@ -176,9 +176,9 @@ else
 		    missing="$missing $k"
 	done
 	if [ -z "$missing" ]; then
-		ok "every key name in nfqd/event/event.c ($(echo $names | wc -w)) in $EVENTS"
+		ok "every key name in nfqd/sink/eve.c ($(echo $names | wc -w)) in $EVENTS"
 	else
-		bad "key names in nfqd/event/event.c not in $EVENTS:$missing"
+		bad "key names in nfqd/sink/eve.c not in $EVENTS:$missing"
 	fi
 fi
 

@@ -14,7 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "fuzz.h"
-#include "nfqctl/excedit.h"
+#include "control/excedit.h"
 
 static struct conf	 conf;
 static char		 exc_path[MAX_PATH];

@@ -24,7 +24,7 @@
 
 #include <pcap/pcap.h>
 
-#include "nfqd.h"
+#include "tests/nfqd_all.h"
 
 #define MAX_FLOWS	512
 #define SHAPES_PER_FILE	12	/* single-packet seeds */

@@ -1,6 +1,6 @@
 #!/bin/sh
 # tools/eve-pretty.py (make demo, make demo-replay) on one event of every
-# type nfqd/event/event.c names: the first of each type from the replays of
+# type nfqd/sink/eve.c names: the first of each type from the replays of
 # test-pcaps/ (campus-day, detections, scan, responses), plus the reload
 # and exception_expired examples of docs/events.md, which a replay never
 # writes.  Each event must give exactly one line, with its time, its type
@@ -30,7 +30,7 @@ done
 
 # One event per type (a detection alert and a plain one when both exist,
 # a quarantine start and end); the types event.c can write, for the check.
-"$PY" - "$out/all.json" "$top/docs/events.md" "$top/nfqd/event/event.c" \
+"$PY" - "$out/all.json" "$top/docs/events.md" "$top/nfqd/sink/eve.c" \
     "$out/one.json" "$out/types" <<'PY'
 import json, re, sys
 picked, seen = [], set()
@@ -126,7 +126,7 @@ for e, l in zip(events, lines):
 have = {e["event_type"] for e in events}
 for t in types:
     if t not in have:
-        print("FAIL %s (nfqd/event/event.c) has no example event for eve-pretty.py" % t)
+        print("FAIL %s (nfqd/sink/eve.c) has no example event for eve-pretty.py" % t)
 PY
 while IFS= read -r line; do
 	case $line in

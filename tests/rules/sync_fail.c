@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "nfqd.h"
+#include "tests/nfqd_all.h"
 
 int
 main(int argc, char **argv)

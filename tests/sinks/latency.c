@@ -33,7 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "nfqd.h"
+#include "tests/nfqd_all.h"
 #include "sink/sink.h"
 
 struct run {

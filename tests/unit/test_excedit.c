@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 
 #include "util.h"
-#include "nfqctl/excedit.h"
+#include "control/excedit.h"
 
 #define NOW	INT64_C(1795348800)	/* 2026-11-22T12:00:00Z */
 #define TODAY	"2026-11-22"

@@ -54,7 +54,7 @@ check_mode(struct fx *f, const char *path, mode_t mode)
 	if ((fd = open(path, O_RDONLY)) == -1)
 		fail_msg("open %s", path);
 	f->err[0] = '\0';
-	rc = priv_file_check(fd, path, f->err, sizeof(f->err));
+	rc = file_check_mode(fd, path, f->err, sizeof(f->err));
 	close(fd);
 	return rc;
 }
@@ -351,7 +351,7 @@ child_drop(void *arg)
 	memset(&c, 0, sizeof(c));
 	snprintf(c.path, sizeof(c.path), "test");
 	snprintf(c.user, sizeof(c.user), "nobody");
-	if (priv_user("nobody", &c.uid, &c.gid, err, sizeof(err)) == -1)
+	if (user_lookup("nobody", &c.uid, &c.gid, err, sizeof(err)) == -1)
 		return 10;
 	if (priv_drop(&c, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s\n", err);

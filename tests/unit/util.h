@@ -23,7 +23,7 @@
 
 #include <cmocka.h>
 
-#include "nfqd.h"
+#include "tests/nfqd_all.h"
 
 #define UNUSED		__attribute__((unused))
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))

@@ -35,7 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "nfqctl/excedit.h"
+#include "control/excedit.h"
 
 #define LOCK_WAIT_MS	30000	/* then give up: someone holds it too long */
 #define LINE_LEN	EXC_LINEMAX

@@ -33,7 +33,8 @@
 #ifndef NFQD_EXCEDIT_H
 #define NFQD_EXCEDIT_H
 
-#include "nfqd.h"
+#include "base/defs.h"
+#include "policy/policy.h"
 
 #define EXCEDIT_COMMENTMAX	200	/* bytes of comment text add accepts */
 #define EXCEDIT_COMMENTLEN	1024	/* room for a hand-written one */

@@ -1,0 +1,148 @@
+/*
+ * event.c: nfqd's events, their C shapes (sink/eve.c writes them as EVE
+ * JSON lines).
+ */
+#ifndef NFQD_EVENT_EVENT_H
+#define NFQD_EVENT_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/addr.h"
+#include "base/digest.h"
+#include "policy/policy.h"
+
+enum ev_type { EV_POLICY, EV_FLOW, EV_STATS, EV_RELOAD, EV_SMTP, EV_ALERT,
+    EV_SUMMARY, EV_QUARANTINE, EV_EXC_EXPIRED,
+    EV_REOPEN };	/* not written: the live writer reopens its files here */
+
+/* Alert signature ids (gid 1, as Suricata's rules use). */
+#define SID_NON_SMTP		9250001	/* a known non-SMTP protocol */
+#define SID_UNKNOWN_PAYLOAD	9250002	/* payload that is not SMTP */
+
+struct sink_stat;
+
+struct stats {
+	uint64_t	 pkts, bytes;
+	uint64_t	 invalid, fragments, not_ip, not_tcp;
+	uint64_t	 ipv4, ipv6, vlan;
+	uint64_t	 other_port;
+	uint64_t	 unparsed_dropped;	/* on SMTP ports, unreadable */
+	uint64_t	 spoofed;		/* packets, source on wrong side */
+	uint64_t	 role_conflicts;	/* flows a packet contradicted */
+	uint64_t	 reopened;	/* a new SYN took over a tuple */
+	uint64_t	 allowed, blocked;		/* connections */
+	uint64_t	 summarized;	/* blocked, folded into summaries */
+	uint64_t	 pkts_accepted, pkts_dropped;	/* verdicts */
+	uint64_t	 flows_created, flows_closed, flows_timeout;
+	uint64_t	 flows_evicted, flows_untracked, flows_resumed;
+	uint64_t	 flows_active;
+	uint64_t	 events, events_dropped;
+	uint64_t	 queue_dropped, user_dropped;	/* kernel's counts */
+	uint64_t	 verdict_errors;
+	int64_t		 start_us;
+	/* the eBPF fast path's kernel counters (fastpath.c); mode 0: off */
+	uint8_t		 fp_mode;		/* enum fastpath_mode */
+	uint64_t	 fp_syn, fp_dropped, fp_lost, fp_deferred, fp_unparsed,
+			 fp_relay, fp_spoofed;
+	uint64_t	 fp_disagree;	/* dropped, yet the policy allows (engine) */
+	const struct sink_stat *sinks;	/* set by the writer before */
+	size_t		 nsinks;		/* event_format */
+	char		 exc_sha256[SHA256_HEXLEN];	/* the list in force */
+};
+
+struct ev_exc {
+	char		 entry[PREFIX_STRLEN];	/* "" when none */
+	uint8_t		 dir;
+	char		 ticket[EXC_TEXTLEN];
+	char		 owner[EXC_TEXTLEN];
+	char		 expires[11];
+};
+
+/* What blocked a connection besides the list: quarantine, harvest block. */
+struct ev_quar {
+	char		 host[PREFIX_STRLEN];	/* "" when none */
+	int64_t		 since, until;		/* unix s */
+	char		 who[QUAR_WHOLEN];
+	char		 reason[QUAR_REASONLEN];
+};
+
+#define SUMMARY_TARGETS	8
+
+struct summary_rec {
+	struct ip_addr	 src;
+	uint8_t		 direction;
+	uint8_t		 mode;
+	uint8_t		 ntargets;
+	uint32_t	 count;			/* folded connections */
+	int64_t		 first_us, last_us;
+	struct {
+		struct ip_addr	 addr;
+		uint16_t	 port;
+	}		 targets[SUMMARY_TARGETS];	/* a sample */
+};
+
+struct smtp_meta;
+
+struct event {
+	uint8_t		 type;		/* enum ev_type */
+	int64_t		 ts_us;
+	uint64_t	 flow_id;
+	struct ip_addr	 src, dst;
+	uint16_t	 sport, dport;
+	char		 app_proto[32];	/* "" when not known */
+	uint8_t		 path;		/* 1: the kernel decided (fastpath.c) */
+	union {
+		struct {
+			uint8_t		 action, direction, reason, mode;
+			uint8_t		 roles;
+			struct ev_exc	 exc;
+			struct ev_quar	 quar;	/* R_QUARANTINE, harvest */
+		} policy;
+		struct {
+			uint64_t	 bytes[2];
+			uint32_t	 pkts[2];
+			int64_t		 start_us, end_us;
+			uint8_t		 state, end, action, direction;
+			uint64_t	 risk;
+		} flow;
+		struct {
+			struct smtp_meta *meta;	/* owned: event_release() */
+			uint8_t		 addr_mode;
+		} smtp;
+		struct {
+			uint32_t	 sid;
+			uint8_t		 severity, action;
+			char		 signature[128];
+			uint8_t		 detection;	/* kind + 1, 0: none */
+			bool		 blocked;
+			struct ip_addr	 host;
+			uint64_t	 count, limit, related_flow;
+			uint32_t	 window;
+			uint8_t		 response, response_note;
+			int64_t		 response_until;	/* unix s */
+		} alert;
+		struct summary_rec summary;
+		struct stats	 stats;
+		struct {
+			uint8_t		 ok;
+			uint32_t	 entries, added, removed, changed;
+			char		 error[256];
+			char		 exc_sha256[SHA256_HEXLEN];	/* in force */
+		} reload;
+		struct {
+			uint8_t		 action;	/* enum quar_action */
+			struct quar_entry *q;	/* owned: event_release() */
+		} quarantine;
+		struct {
+			struct ev_exc	 exc;
+			unsigned	 line;
+		} expired;
+	};
+};
+
+/* Free what an event owns; after formatting it, or instead of it. */
+void	 event_release(struct event *ev);
+
+#endif

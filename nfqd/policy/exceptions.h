@@ -1,0 +1,89 @@
+/*
+ * exceptions.c: exceptions.conf, the network team's list -- one grammar
+ * for every reader (nfqd, nfqctl, nfqd-rules), its checks and warnings;
+ * exchash.c: the list's identity.
+ */
+#ifndef NFQD_POLICY_EXCEPTIONS_H
+#define NFQD_POLICY_EXCEPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/addr.h"
+#include "base/digest.h"
+#include "base/lpm.h"
+#include "base/tz.h"
+#include "policy/conf.h"
+
+enum dir { DIR_INBOUND = 1, DIR_OUTBOUND = 2, DIR_BOTH = 3 };
+
+#define EXC_TEXTLEN	64
+
+struct exc_entry {
+	struct prefix	 pfx;
+	uint8_t		 dir;			/* enum dir */
+	int64_t		 expires_at;		/* unix s, 0 = never */
+	char		 ticket[EXC_TEXTLEN];
+	char		 owner[EXC_TEXTLEN];
+	char		 expires[11];		/* YYYY-MM-DD or "" */
+	char		 added[11];
+	unsigned	 line;
+};
+
+struct exc_list {
+	struct exc_entry *v;
+	size_t		  n;
+	struct lpm	  lpm;
+};
+
+/* exc_scope(): where an entry lies against internal-networks. */
+enum { EXC_INSIDE, EXC_EQUAL, EXC_OUTSIDE, EXC_CONTAINS };
+#define EXC_LINEMAX	4096		/* bytes of a line, with its end */
+#define EXC_ANY_MODE	0x1		/* exc_load: a checkout copy */
+#define EXC_LINT_EXPIRY	0x1		/* exc_lint_entry: expired, expiring */
+
+typedef void (*exc_warn_cb)(void *, const char *);
+int	 exc_load(const char *path, const struct conf *c, unsigned flags,
+	    struct exc_list *l, char *err, size_t errlen);
+int	 exc_parse_line(const char *line, const struct tz *tz,
+	    struct exc_entry *e, char *err, size_t errlen);
+int	 exc_parse(const char *line, const struct tz *tz, struct exc_entry *e,
+	    size_t *comment, char *err, size_t errlen);
+void	 exc_free(struct exc_list *l);
+const char	*dir_name(uint8_t d);
+int	 date_parse(const char *s, int64_t *out);
+size_t	 exc_bom(const char *s, size_t len);
+int	 line_scan(const char *s, size_t *content, size_t *comment, char *err,
+	    size_t errlen);
+size_t	 utf8_seq(const unsigned char *p, size_t n, uint32_t *cp);
+int	 exc_check_text(const char *key, const char *v, char *out, char *err,
+	    size_t errlen);
+int	 exc_check_date(const char *key, const char *v, char out[11],
+	    int64_t *day, char *err, size_t errlen);
+int	 exc_check_dir(const char *v, uint8_t *out, char *err, size_t errlen);
+int64_t	 exc_expires_at(const struct tz *tz, int64_t day);
+int	 exc_scope(const struct conf *c, const struct prefix *p,
+	    size_t *which);
+int	 exc_check_scope(const struct conf *c, const struct prefix *p,
+	    char *err, size_t errlen);
+unsigned	 exc_lint(const struct conf *c, const struct exc_list *l,
+	    const char *name, int64_t now, exc_warn_cb cb, void *arg);
+unsigned	 exc_lint_entry(const struct conf *c,
+	    const struct exc_entry *e, const char *name, int64_t now,
+	    unsigned flags, exc_warn_cb cb, void *arg);
+unsigned	 exc_lint_overlaps(const struct exc_entry *const *v, size_t n,
+	    const struct lpm *lpm, const char *name, int64_t now,
+	    const bool *only, exc_warn_cb cb, void *arg);
+unsigned	 exc_lint_overlaps_of(const struct exc_entry *const *f,
+	    size_t nf, const struct exc_entry *const *v, const struct lpm *lpm,
+	    const char *name, int64_t now, exc_warn_cb cb, void *arg);
+
+struct cJSON;
+/* An entry as the control socket's answers show it. */
+struct cJSON	*exc_json(const struct exc_entry *e, int64_t now);
+
+/* The list's SHA-256, of its canonical form (exchash.c). */
+int	 exc_hash(const struct exc_list *l, char out[SHA256_HEXLEN]);
+
+#endif

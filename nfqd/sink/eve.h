@@ -1,0 +1,21 @@
+/*
+ * eve.c: an event as one EVE JSON line, in Suricata's shape: the common
+ * header (timestamp, host, flow_id, event_type, the tuple, proto,
+ * app_proto) then one object named after the event type.
+ */
+#ifndef NFQD_SINK_EVE_H
+#define NFQD_SINK_EVE_H
+
+#include <stddef.h>
+
+#include "event/event.h"
+
+/* Once, before any event is formatted or a thread started (main). */
+void		 eve_init(void);
+/* The sensor name every event carries as "host"; "" leaves it out. */
+void		 event_set_host(const char *name);
+const char	*event_host(void);
+/* ev as one line into buf (no newline); its length, or -1: no room. */
+int		 event_format(const struct event *ev, char *buf, size_t len);
+
+#endif
