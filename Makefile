@@ -258,10 +258,10 @@ UNITDIR		?= /lib/systemd/system
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)/etc/nfqd \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
-	install -m 0755 bin/nfqd $(DESTDIR)$(PREFIX)/sbin/nfqd
-	install -m 0755 bin/nfqd-rules $(DESTDIR)$(PREFIX)/sbin/nfqd-rules
-	install -m 0755 bin/nfqctl $(DESTDIR)$(PREFIX)/sbin/nfqctl
-	install -m 0755 bin/nfqd-collect $(DESTDIR)$(PREFIX)/sbin/nfqd-collect
+	install -m 0755 $(BIN)/nfqd $(DESTDIR)$(PREFIX)/sbin/nfqd
+	install -m 0755 $(BIN)/nfqd-rules $(DESTDIR)$(PREFIX)/sbin/nfqd-rules
+	install -m 0755 $(BIN)/nfqctl $(DESTDIR)$(PREFIX)/sbin/nfqctl
+	install -m 0755 $(BIN)/nfqd-collect $(DESTDIR)$(PREFIX)/sbin/nfqd-collect
 	install -m 0644 nfqd/nfqd.conf $(DESTDIR)/etc/nfqd/nfqd.conf.sample
 	install -m 0644 nfqd/exceptions.conf \
 	    $(DESTDIR)/etc/nfqd/exceptions.conf.sample
