@@ -211,6 +211,7 @@ enum reason {
 	R_SPOOFED,		/* a source address from the wrong side */
 	R_UNPARSED,		/* on an SMTP port, but nfqd cannot read it */
 };
+#define R_COUNT		(R_UNPARSED + 1)
 
 /*
  * Who is the SMTP client of a connection, and how nfqd knows: it saw the
@@ -721,6 +722,19 @@ struct pkt_info {
 struct engine;
 typedef void (*emit_cb)(void *, const struct event *);
 
+/*
+ * Connections decided, by direction, action and reason (the metrics'
+ * labels, metrics.c): stats.policy.allowed and .blocked, told apart.
+ * Reason DEC_UNRECORDED: SYNs the fast path dropped whose records the
+ * ring buffer had no room for (engine_fold): the kernel counted them by
+ * source and direction only.  Not in struct stats, which every event
+ * carries.
+ */
+#define DEC_UNRECORDED	R_COUNT
+struct decisions {
+	uint64_t	 n[4][2][R_COUNT + 1];	/* direction, action, reason */
+};
+
 struct engine	*engine_new(const struct policy *, uint64_t, emit_cb, void *);
 struct engine	*engine_new_sized(const struct policy *, uint32_t, uint64_t,
 		    emit_cb, void *);
@@ -737,6 +751,7 @@ void		 engine_fold(struct engine *, const struct policy *,
 		    const struct ip_addr *, uint8_t, uint64_t, int64_t);
 void		 engine_stats_event(struct engine *);
 const struct stats *engine_stats(const struct engine *);
+const struct decisions *engine_decisions(const struct engine *);
 const struct flowtab *engine_flows(const struct engine *);
 
 /* ---- evq.c: single-producer single-consumer event ring ---- */
