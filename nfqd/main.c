@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "nfqd.h"
+#include "metrics.h"
 #include "sink.h"
 
 #define DEFAULT_CONF	"/etc/nfqd/nfqd.conf"
@@ -129,6 +130,11 @@ main(int argc, char **argv)
 	}
 	if (check) {
 		sinks_check_names(&pol->conf);	/* warnings only */
+		if (metrics_check(&pol->conf, err, sizeof(err)) == -1) {
+			log_warnx("%s", err);
+			policy_free(pol);
+			return 2;
+		}
 		printf("configuration OK\n");
 		policy_free(pol);
 		return 0;
