@@ -82,7 +82,8 @@ static const struct qfam qfams[] = {
 	{ "nfqd_flows_ended_total", "Connections forgotten: closed (fin, rst, "
 	    "reuse), timeout, evicted (stats.flow.closed, .timeout, "
 	    ".evicted).", true, "end", { { "closed", S(flows_closed) },
-	    { "timeout", S(flows_timeout) }, { "evicted", S(flows_evicted) } } },
+	    { "timeout", S(flows_timeout) },
+	    { "evicted", S(flows_evicted) } } },
 	{ "nfqd_flows_untracked_total", "Connections decided without a table "
 	    "entry: the table was full (stats.flow.untracked).", true, NULL,
 	    { { NULL, S(flows_untracked) } } },

@@ -20,7 +20,7 @@ struct metrics_part {
 	struct stats		 st;
 	struct decisions	 dec;
 	uint64_t		 ev_dropped;	/* its event queue was full */
-	uint64_t		 queue_dropped, user_dropped;	/* the kernel's */
+	uint64_t		 queue_dropped, user_dropped;	/* kernel's */
 };
 
 enum { METRICS_SIGHUP, METRICS_SOCKET };	/* reloads[source] */
@@ -43,7 +43,7 @@ struct metrics_snap {
 	const struct sink_stat	*sinks;
 	size_t			 nsinks;
 	uint8_t			 mode;		/* enum mode */
-	size_t			 exceptions;	/* entries of the list in force */
+	size_t			 exceptions;	/* entries in force */
 	size_t			 quarantined;	/* hosts in force now */
 	const struct metrics_state *state;
 };

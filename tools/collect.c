@@ -1131,7 +1131,8 @@ collector_run(struct collector *co, int sfd)
 			co->today = utc_day();
 			retention_sweep(co);
 		}
-		if (now - co->metrics_last >= co->metrics_s)
+		if (co->metrics != NULL &&
+		    now - co->metrics_last >= co->metrics_s)
 			collector_metrics(co, true);
 	}
 	collector_stop(co);
@@ -1307,7 +1308,8 @@ collect_main(int argc, char **argv)
 			co.fsync_s = number_arg("--fsync", optarg, 1, 3600);
 			break;
 		case 'M':
-			if (metrics_path_check(optarg, err, sizeof(err)) == -1) {
+			if (metrics_path_check(optarg, err,
+			    sizeof(err)) == -1) {
 				say("--metrics: %s", err);
 				return 2;
 			}

@@ -100,8 +100,8 @@ test_escaping(void **state UNUSED)
 	    "\"quotes\" stay");
 	/* \ " and newline escaped; é kept; a lone 0xff, a cut 0xc3 and an
 	 * overlong 0xc0 0xaf become '?' */
-	prom_u64(&p, 1, "sink", "file:/a\\b\"c\nd", "x", "caf\xc3\xa9 \xff \xc3",
-	    NULL);
+	prom_u64(&p, 1, "sink", "file:/a\\b\"c\nd", "x",
+	    "caf\xc3\xa9 \xff \xc3", NULL);
 	prom_u64(&p, 2, "sink", "\xc0\xaf", "x", "", NULL);
 	assert_null(prom_error(&p));
 	assert_string_equal(prom_text(&p, &len),
