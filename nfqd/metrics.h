@@ -43,7 +43,7 @@ struct metrics_snap {
 	const struct sink_stat	*sinks;
 	size_t			 nsinks;
 	uint8_t			 mode;		/* enum mode */
-	size_t			 exceptions;	/* entries in force */
+	size_t			 exceptions;	/* entries of the list */
 	size_t			 quarantined;	/* hosts in force now */
 	const struct metrics_state *state;
 };
