@@ -13,7 +13,8 @@
 # counters, against its own stats line.  promtool lints both files; the
 # Grafana dashboard's queries use only names the files hold; every family
 # is documented.  nfqd -n warns of a folder nfqd's user cannot write; a
-# folder that becomes unwritable is logged once and never stops nfqd.
+# folder that becomes unwritable is logged once and never stops nfqd; a
+# reload that moves the file removes the old one.
 . "$(dirname "$0")/lib.sh"
 NFQD_COLLECT=${NFQD_COLLECT:-$TOP/bin/nfqd-collect}
 case $NFQD_COLLECT in /*) ;; *) NFQD_COLLECT=$TOP/$NFQD_COLLECT ;; esac
@@ -236,14 +237,22 @@ wait_for 10 log_has "metrics: $TF/nfqd.prom written again, after [0-9]* failed w
     pass "the folder writable again: logged, and Prometheus' snapshot moves on" ||
     fail "after chmod 0755: $(grep 'metrics:' "$T/nfqd.err" | tail -n 2)"
 
+# ---- a reload moves the file: the old one goes, not left to go stale ----
+conf_set metrics "$TF/border.prom"
+nfqd_hup ok "$EVE" || fail "no reload event after moving the file"
+moved() { [ -s "$TF/border.prom" ] && [ ! -e "$TF/nfqd.prom" ]; }
+wait_for 10 moved &&
+    pass "metrics moved by a reload: border.prom written, nfqd.prom removed" ||
+    fail "after the move: $(ls "$TF" | xargs)"
+
 # ---- the stop: the last file says so ----
 nfqd_stop TERM 15 || fail "nfqd did not stop"
 [ "$NFQD_RC" = 0 ] && pass "nfqd exited 0 (nothing killed by the filter)" ||
     fail "nfqd exited $NFQD_RC"
-grep -qx 'nfqd_running 0' "$TF/nfqd.prom" &&
+grep -qx 'nfqd_running 0' "$TF/border.prom" &&
     wait_for 10 prom_is nfqd_running 0 &&
     pass "the file written at the stop: nfqd_running 0, scraped" ||
-    fail "after the stop: $(grep '^nfqd_running' "$TF/nfqd.prom"), Prometheus $(pq nfqd_running)"
+    fail "after the stop: $(grep '^nfqd_running' "$TF/border.prom"), Prometheus $(pq nfqd_running)"
 
 # ---- nfqd-collect: its counters against its own stats line ----
 # nfqd is gone: once the collector has stored every event nfqd wrote (it
