@@ -5,7 +5,7 @@
  *	nfqd-collect [-v] [-d DIR] [--tcp ADDR:PORT] [--udp ADDR:PORT]
  *	    [--unix PATH] [--unix-dgram PATH] [--allow CIDR]
  *	    [--unix-mode MODE] [--unix-group GROUP] [--retention DAYS]
- *	    [--fsync SECONDS]
+ *	    [--fsync SECONDS] [--metrics FILE [--metrics-interval SECONDS]]
  *	nfqd-collect report DIR ...	(report.c)
  *
  * The collector runs in the foreground, one poll loop: any number of
@@ -56,7 +56,9 @@
 #include "base/defs.h"
 #include "base/addr.h"
 #include "base/clock.h"
+#include "base/prom.h"
 #include "policy/exceptions.h"
+#include "sink/metrics.h"
 #include "report.h"
 
 #define LINE_MAX_LEN	65536		/* bytes, without the newline */
@@ -134,6 +136,10 @@ struct collector {
 	int64_t		 last_fsync;
 	struct ratelog	 fail_log, refuse_log, sender_log, invalid_log;
 	char		*dgram;		/* LINE_MAX_LEN + 2 */
+	const char	*metrics;	/* --metrics: a textfile, or NULL */
+	int		 metrics_s;
+	int64_t		 metrics_last, start_us;	/* mono s, real us */
+	struct ratelog	 metrics_log;
 };
 
 /* ---- small things ---- */
@@ -989,6 +995,40 @@ collector_stats(struct collector *co)
 }
 
 /*
+ * --metrics: the counters collector_stats logs, as a node_exporter
+ * textfile (docs/metrics.md), replaced atomically; a failed write is
+ * logged (rate-limited) and tried again at the next interval.
+ */
+static void
+collector_metrics(struct collector *co, bool running)
+{
+	struct prom	 p;
+	char		 err[ERRLEN];
+	uint64_t	 missed;
+
+	if (co->metrics == NULL)
+		return;
+	co->metrics_last = clock_mono_ms() / 1000;
+	prom_init(&p);
+	if (metrics_collect_format(&p, &(struct metrics_collect){
+	    .start_us = co->start_us, .ts_us = clock_real_us(),
+	    .lines = co->n.lines, .written = co->n.written,
+	    .invalid = co->n.invalid, .too_long = co->n.too_long,
+	    .partial = co->n.partial, .write_failed = co->n.write_failed,
+	    .clients = co->n.clients, .refused = co->n.refused,
+	    .senders_refused = co->n.senders_refused, .connected = co->nc,
+	    .running = running }) == -1 ||
+	    prom_write_file(&p, co->metrics, err, sizeof(err)) == -1) {
+		if (prom_error(&p) != NULL)
+			snprintf(err, sizeof(err), "%s", prom_error(&p));
+		if (ratelog_due(&co->metrics_log, &missed))
+			say("metrics: %s (%llu more failures not logged)", err,
+			    (unsigned long long)missed);
+	}
+	prom_free(&p);
+}
+
+/*
  * The stop: listeners first, so that a sender that reconnects is refused
  * at once instead of sending into a connection nobody will accept; then
  * what each open connection already sent is read and stored (a few
@@ -1033,6 +1073,7 @@ collector_run(struct collector *co, int sfd)
 	co->today = utc_day();
 	retention_sweep(co);
 	co->last_fsync = (clock_mono_ms() / 1000);
+	collector_metrics(co, true);		/* the series from zero */
 	while (!stop) {
 		p[0].fd = sfd;
 		p[0].events = POLLIN;
@@ -1094,6 +1135,9 @@ collector_run(struct collector *co, int sfd)
 			co->today = utc_day();
 			retention_sweep(co);
 		}
+		if (co->metrics != NULL &&
+		    now - co->metrics_last >= co->metrics_s)
+			collector_metrics(co, true);
 	}
 	collector_stop(co);
 	for (i = 0; i < MAX_DAYFILES; i++) {
@@ -1101,6 +1145,7 @@ collector_run(struct collector *co, int sfd)
 		free(co->f[i].buf);
 	}
 	collector_stats(co);
+	collector_metrics(co, false);
 	free(co->c);
 	free(co->dgram);
 	free(p);
@@ -1117,7 +1162,8 @@ usage(int rc)
 	    "[--udp ADDR:PORT]\n"
 	    "           [--unix PATH] [--unix-dgram PATH] [--allow CIDR]\n"
 	    "           [--unix-mode MODE] [--unix-group GROUP] "
-	    "[--retention DAYS] [--fsync SECONDS]\n");
+	    "[--retention DAYS] [--fsync SECONDS]\n"
+	    "           [--metrics FILE [--metrics-interval SECONDS]]\n");
 	report_usage(fp);
 	fprintf(fp,
 	    "       nfqd-collect -V | -h\n"
@@ -1136,6 +1182,10 @@ usage(int rc)
 	    "      --retention DAYS remove files older than this (default "
 	    "%d; 0 keeps all)\n"
 	    "      --fsync SECONDS  sync the files this often (default 1)\n"
+	    "      --metrics FILE   Prometheus metrics, a node_exporter "
+	    "textfile (NAME.prom)\n"
+	    "      --metrics-interval SECONDS  write it this often "
+	    "(default 15)\n"
 	    "  -v, --verbose        log clients coming and going\n"
 	    "  -V, --version        print the version\n",
 	    DEFAULT_DIR, DEFAULT_KEEP);
@@ -1171,6 +1221,8 @@ collect_main(int argc, char **argv)
 		{ "unix-group",	required_argument,	NULL, 'g' },
 		{ "retention",	required_argument,	NULL, 'r' },
 		{ "fsync",	required_argument,	NULL, 'f' },
+		{ "metrics",	required_argument,	NULL, 'M' },
+		{ "metrics-interval", required_argument, NULL, 'I' },
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ "help",	no_argument,		NULL, 'h' },
@@ -1192,6 +1244,8 @@ collect_main(int argc, char **argv)
 	co.dir = DEFAULT_DIR;
 	co.retention = DEFAULT_KEEP;
 	co.fsync_s = 1;
+	co.metrics_s = 15;
+	co.start_us = clock_real_us();
 	co.unix_mode = 0660;
 	co.unix_gid = (gid_t)-1;
 	/* Everything is checked first: a usage error binds nothing. */
@@ -1258,6 +1312,18 @@ collect_main(int argc, char **argv)
 		case 'f':
 			co.fsync_s = number_arg("--fsync", optarg, 1, 3600);
 			break;
+		case 'M':
+			if (prom_path_check(optarg, err,
+			    sizeof(err)) == -1) {
+				say("--metrics: %s", err);
+				return 2;
+			}
+			co.metrics = optarg;
+			break;
+		case 'I':
+			co.metrics_s = number_arg("--metrics-interval", optarg,
+			    1, 3600);
+			break;
 		case 'v': co.verbose++; break;
 		case 'V':
 			printf("nfqd-collect %s\n", NFQD_VERSION);
@@ -1286,6 +1352,11 @@ collect_main(int argc, char **argv)
 	if (stat(co.dir, &st) == -1 || !S_ISDIR(st.st_mode) ||
 	    access(co.dir, W_OK) == -1) {
 		say("%s: not a writable folder", co.dir);
+		return 2;
+	}
+	if (co.metrics != NULL && metrics_folder_check(co.metrics, err,
+	    sizeof(err)) == -1) {
+		say("--metrics: %s", err);
 		return 2;
 	}
 	if (co.nallow == 0) {		/* this host alone */

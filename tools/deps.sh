@@ -108,6 +108,11 @@ need_cmd redis-cli redis-tools
 need_cmd trafgen netsniff-ng
 need_cmd bc bc
 need_cmd ss iproute2
+# tests/e2e/test_metrics.sh: a real Prometheus scraping node_exporter's
+# textfile collector, which serves nfqd's metrics file; promtool lints it
+need_cmd prometheus prometheus
+need_cmd promtool prometheus
+need_cmd prometheus-node-exporter prometheus-node-exporter
 
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then

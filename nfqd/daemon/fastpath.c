@@ -98,8 +98,9 @@ struct fastpath {
 	int64_t			 now_us;
 	uint32_t		 lostgen;	/* fp_lost's, in force */
 	_Atomic uint64_t	 ev_dropped;
-	pthread_mutex_t		 lock;		/* snap */
+	pthread_mutex_t		 lock;		/* snap, dsnap */
 	struct stats		 snap;
+	struct decisions	 dsnap;
 	void			(*between)(void *, struct engine *);
 	void			*between_arg;
 };
@@ -763,6 +764,7 @@ fp_snapshot(struct fastpath *fp)
 {
 	pthread_mutex_lock(&fp->lock);
 	fp->snap = *engine_stats(fp->engine);
+	fp->dsnap = *engine_decisions(fp->engine);
 	pthread_mutex_unlock(&fp->lock);
 }
 
@@ -945,15 +947,34 @@ fastpath_evq(struct fastpath *fp)
 void
 fastpath_stats(struct fastpath *fp, struct stats *sum)
 {
-	uint64_t	 k[FP_C_COUNT];
+	fastpath_stats_own(fp, sum, NULL, NULL, NULL);
+}
+
+/*
+ * fastpath_stats, and from the same snapshot (when not NULL) its engine's
+ * own counts, decisions and events lost to a full event queue (metrics.c
+ * labels them queue="kernel").
+ */
+void
+fastpath_stats_own(struct fastpath *fp, struct stats *sum, struct stats *own,
+    struct decisions *dec, uint64_t *ev_dropped)
+{
+	uint64_t	 k[FP_C_COUNT], lost;
 	struct stats	 s;
 
 	if (fp == NULL)
 		return;
 	pthread_mutex_lock(&fp->lock);
 	s = fp->snap;
+	if (dec != NULL)
+		*dec = fp->dsnap;
 	sum->fp_disagree = s.fp_disagree;
 	pthread_mutex_unlock(&fp->lock);
+	if (own != NULL)
+		*own = s;
+	lost = atomic_load(&fp->ev_dropped);
+	if (ev_dropped != NULL)
+		*ev_dropped = lost;
 #define ADD(x)	sum->x += s.x
 	ADD(pkts); ADD(bytes); ADD(ipv4); ADD(ipv6); ADD(vlan);
 	ADD(allowed); ADD(blocked); ADD(summarized);
@@ -963,7 +984,7 @@ fastpath_stats(struct fastpath *fp, struct stats *sum)
 #undef ADD
 	sum->flows_active += s.flows_created - s.flows_closed -
 	    s.flows_timeout - s.flows_evicted;
-	sum->events_dropped += atomic_load(&fp->ev_dropped);
+	sum->events_dropped += lost;
 	fastpath_counters(fp, k);
 	sum->fp_mode = fp->mode;
 	sum->fp_syn = k[FP_C_SYN];

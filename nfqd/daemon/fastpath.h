@@ -55,6 +55,8 @@ uint64_t	 fastpath_seen(const struct fastpath *);
 struct evq	*fastpath_evq(struct fastpath *);
 /* Add the kernel path's counts (its engine and the kernel's) to sum. */
 void		 fastpath_stats(struct fastpath *, struct stats *);
+void		 fastpath_stats_own(struct fastpath *, struct stats *,
+		    struct stats *, struct decisions *, uint64_t *);
 
 /* Without attaching (tests): load and fill the maps. */
 struct fastpath	*fastpath_open(const struct conf *, char *, size_t);

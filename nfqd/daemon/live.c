@@ -86,6 +86,7 @@ worker_snapshot(struct worker *w)
 {
 	pthread_mutex_lock(&w->lock);
 	w->snap = *engine_stats(w->engine);
+	w->dsnap = *engine_decisions(w->engine);
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -341,13 +342,18 @@ live_reopen(struct live *l)
 static FILE		*nfq_proc;
 static pthread_mutex_t	 nfq_proc_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* The kernel's per-queue drop counters, summed over our queues. */
+/*
+ * The kernel's per-queue drop counters, summed over our queues; each
+ * queue's own in parts (when not NULL: nparts of them, metrics.c).
+ */
 static void
-live_kernel_drops(const struct conf *c, struct stats *st)
+live_kernel_drops(const struct conf *c, struct stats *st,
+    struct metrics_part *parts, size_t nparts)
 {
 	FILE		*f;
 	unsigned	 qn, portid, total, mode, range, qdrop, udrop;
 	char		 line[256];
+	size_t		 i;
 
 	pthread_mutex_lock(&nfq_proc_lock);
 	if ((f = nfq_proc) == NULL) {
@@ -361,6 +367,11 @@ live_kernel_drops(const struct conf *c, struct stats *st)
 		    qn >= c->queue_first && qn < c->queue_first + c->queue_count) {
 			st->queue_dropped += qdrop;
 			st->user_dropped += udrop;
+			for (i = 0; i < nparts; i++)
+				if (parts[i].queue == (int32_t)qn) {
+					parts[i].queue_dropped = qdrop;
+					parts[i].user_dropped = udrop;
+				}
 		}
 	clearerr(f);
 	pthread_mutex_unlock(&nfq_proc_lock);
@@ -375,17 +386,37 @@ live_set_hash(struct live *l, const struct policy *p)
 	pthread_mutex_unlock(&l->hash_lock);
 }
 
-void
-live_stats(struct live *l, struct stats *sum)
+/*
+ * The stats event's counters, summed over the engines; with parts (room
+ * for nw + 1), each engine's own from the same snapshot (metrics.c), the
+ * fast path's last.  Returns how many parts were filled.
+ */
+static size_t
+live_stats_parts(struct live *l, struct stats *sum, struct metrics_part *parts)
 {
-	struct stats	 s;
-	unsigned	 i;
+	struct metrics_part	*p;
+	struct stats		 s;
+	struct decisions	 dec;
+	uint64_t		 lost;
+	unsigned		 i;
+	size_t			 n = 0;
 
 	memset(sum, 0, sizeof(*sum));
 	for (i = 0; i < l->nw; i++) {
 		pthread_mutex_lock(&l->w[i].lock);
 		s = l->w[i].snap;
+		if (parts != NULL)
+			dec = l->w[i].dsnap;
 		pthread_mutex_unlock(&l->w[i].lock);
+		lost = atomic_load(&l->w[i].ev_dropped);
+		if (parts != NULL) {
+			p = &parts[n++];
+			memset(p, 0, sizeof(*p));
+			p->queue = (int32_t)(l->queue_first + i);
+			p->st = s;
+			p->dec = dec;
+			p->ev_dropped = lost;
+		}
 #define ADD(x)	sum->x += s.x
 		ADD(pkts); ADD(bytes); ADD(invalid); ADD(fragments);
 		ADD(not_ip); ADD(not_tcp); ADD(ipv4); ADD(ipv6); ADD(vlan);
@@ -399,26 +430,86 @@ live_stats(struct live *l, struct stats *sum)
 #undef ADD
 		sum->flows_active += s.flows_created - s.flows_closed -
 		    s.flows_timeout - s.flows_evicted;
-		sum->events_dropped += atomic_load(&l->w[i].ev_dropped);
+		sum->events_dropped += lost;
 	}
 	sum->events_dropped += l->mainq_dropped;
-	fastpath_stats(l->fp, sum);
+	if (parts != NULL && l->fp != NULL) {
+		p = &parts[n++];
+		memset(p, 0, sizeof(*p));
+		p->queue = METRICS_KERNEL;
+		fastpath_stats_own(l->fp, sum, &p->st, &p->dec, &p->ev_dropped);
+	} else
+		fastpath_stats(l->fp, sum);
 	sum->start_us = l->start_us;
 	pthread_mutex_lock(&l->hash_lock);
 	memcpy(sum->exc_sha256, l->exc_sha256, sizeof(sum->exc_sha256));
 	pthread_mutex_unlock(&l->hash_lock);
-	live_kernel_drops(&atomic_load(&live_policy)->conf, sum);
+	live_kernel_drops(&atomic_load(&live_policy)->conf, sum, parts, n);
+	return n;
 }
 
+void
+live_stats(struct live *l, struct stats *sum)
+{
+	live_stats_parts(l, sum, NULL);
+}
+
+/* Quarantined now: entries whose [since, until) holds now. */
+static size_t
+quar_in_force(const struct quar_list *q, int64_t now)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; q != NULL && i < q->n; i++)
+		if (q->v[i].since <= now && now < q->v[i].until)
+			n++;
+	return n;
+}
+
+/*
+ * The metrics from the stats event's own snapshot (reload_lock held),
+ * the sinks' counters read before the event is queued: in a quiet
+ * moment, the same the writer puts in the event.  Written by
+ * metrics_flush, after the lock.
+ */
 static void
-live_stats_event(struct live *l)
+live_metrics(struct live *l, const struct event *ev, size_t nparts,
+    bool running)
+{
+	const struct policy	*pol = atomic_load(&live_policy);
+	struct sink_stat	 ss[MAX_SINKS];
+	size_t			 nss = MAX_SINKS;
+
+	if (pol->conf.metrics[0] == '\0') {
+		metrics_update(l->metrics, "", NULL);
+		return;
+	}
+	sinks_stats(l->sinks, ss, &nss);
+	metrics_update(l->metrics, pol->conf.metrics, &(struct metrics_snap){
+	    .ts_us = ev->ts_us, .running = running, .sum = &ev->stats,
+	    .parts = l->parts, .nparts = nparts,
+	    .main_dropped = l->mainq_dropped, .sinks = ss, .nsinks = nss,
+	    .mode = (uint8_t)pol->conf.mode, .exceptions = pol->exc.n,
+	    .quarantined = quar_in_force(policy_quar(pol), ev->ts_us / 1000000),
+	    .state = &l->mstate });
+}
+
+/* running false: the last, as nfqd stops. */
+static void
+live_stats_event(struct live *l, bool running)
 {
 	struct event	 ev;
+	size_t		 n;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = EV_STATS;
 	ev.ts_us = clock_real_us();
-	live_stats(l, &ev.stats);
+	if (l->metrics == NULL)
+		live_stats(l, &ev.stats);
+	else {
+		n = live_stats_parts(l, &ev.stats, l->parts);
+		live_metrics(l, &ev, n, running);
+	}
 	live_emit(l, &ev);
 }
 
@@ -523,6 +614,10 @@ live_quar_event(void *arg, uint8_t action, const struct quar_entry *e)
 	struct event	 ev;
 	char		 a[PREFIX_STRLEN];
 
+	if (action == QA_START)
+		l->mstate.quar_started++;
+	else
+		l->mstate.quar_ended++;
 	memset(&ev, 0, sizeof(ev));
 	ev.type = EV_QUARANTINE;
 	ev.ts_us = clock_real_us();
@@ -668,6 +763,11 @@ live_reload_event(struct live *l, const struct reload_result *r)
 {
 	struct event	 ev;
 
+	/* The metrics' count (metrics.c): by source and result. */
+	l->mstate.reloads[strcmp(r->source, "SIGHUP") == 0 ? METRICS_SIGHUP :
+	    METRICS_SOCKET][r->ok]++;
+	l->mstate.reload_ok = r->ok;
+	l->mstate.reload_us = r->ts_us;
 	memset(&ev, 0, sizeof(ev));
 	ev.type = EV_RELOAD;
 	ev.ts_us = r->ts_us;
@@ -929,8 +1029,35 @@ live_cleanup(struct live *l)
 	free(l->w);
 	respond_free(l->resp);
 	census_free(l->census);
+	metrics_free(l->metrics);
+	l->metrics = NULL;
+	free(l->parts);
+	l->parts = NULL;
 	evq_free(l->mainq);
 	sinks_close(l->sinks);
+}
+
+/*
+ * The metrics textfile (metrics.c), kept whether or not `metrics` is set
+ * now (a reload may turn it on).  A folder nfqd cannot write is logged,
+ * not fatal: enforcement does not wait for statistics.
+ */
+static void
+live_metrics_open(struct live *l, const struct policy *pol)
+{
+	char	 err[ERRLEN];
+
+	l->mstate.reload_ok = true;
+	l->mstate.reload_us = l->start_us;
+	if ((l->metrics = metrics_new()) == NULL ||
+	    (l->parts = calloc(l->nw + 1, sizeof(*l->parts))) == NULL) {
+		metrics_free(l->metrics);
+		l->metrics = NULL;
+		log_warnx("metrics: out of memory, no metrics");
+		return;
+	}
+	if (metrics_check(&pol->conf, err, sizeof(err)) == -1)
+		log_warnx("%s; the file is written once it can be", err);
 }
 
 /* Runs until SIGTERM/SIGINT.  Takes ownership of pol. */
@@ -1006,6 +1133,7 @@ live_run(struct policy *pol, const char *conf_path)
 		policy_free(pol);
 		return 1;
 	}
+	live_metrics_open(&l, pol);
 	/*
 	 * The fast path is an accelerator: without it the queue enforces.
 	 * Loaded before the drop (loading needs more than CAP_NET_ADMIN).
@@ -1096,11 +1224,13 @@ live_run(struct policy *pol, const char *conf_path)
 			    INT64_C(1000000);
 		}
 		if (pol->conf.stats_interval > 0 && clock_real_us() >= next_stats) {
-			live_stats_event(&l);
+			live_stats_event(&l, true);
 			next_stats = clock_real_us() +
 			    (int64_t)pol->conf.stats_interval * 1000000;
-		}
+		} else if (pol->conf.stats_interval == 0)
+			metrics_update(l.metrics, "", NULL);	/* off */
 		pthread_mutex_unlock(&l.reload_lock);
+		metrics_flush(l.metrics);	/* fsync: not under the lock */
 		if (census_dir[0] != '\0') {
 			live_census_save(&l, census_dir);
 			census_dir[0] = '\0';
@@ -1114,7 +1244,8 @@ live_run(struct policy *pol, const char *conf_path)
 	for (i = 0; i < l.nw; i++)
 		pthread_join(l.w[i].thread, NULL);
 	fastpath_stop(l.fp);		/* detached; its maps still count */
-	live_stats_event(&l);		/* while the kernel still has counters */
+	live_stats_event(&l, false);	/* while the kernel still has counters */
+	metrics_flush(l.metrics);
 	for (i = 0; i < l.nw; i++) {
 		queue_close(l.w[i].q);	/* unbind: --queue-bypass takes over */
 		l.w[i].q = NULL;

@@ -19,6 +19,7 @@
 #include "engine/respond.h"
 #include "daemon/ctl.h"
 #include "sink/sink.h"
+#include "sink/metrics.h"
 
 /* One connection of a `flows` answer, copied by its worker. */
 struct flow_info {
@@ -80,8 +81,9 @@ struct worker {
 	_Atomic uint64_t	 seen;		/* policy generation in use */
 	_Atomic uint64_t	 ev_dropped;
 	_Atomic int		 flushing;
-	pthread_mutex_t		 lock;		/* guards snap */
+	pthread_mutex_t		 lock;		/* guards snap, dsnap */
 	struct stats		 snap;
+	struct decisions	 dsnap;
 	struct dumper		 dumper;
 };
 
@@ -112,6 +114,9 @@ struct live {
 	struct respond		*resp;		/* alerts' responses */
 	struct census		*census;	/* NULL: census-hosts = 0 */
 	uint64_t		 exc_gen;	/* lists in force so far, 1: start */
+	struct metrics		*metrics;	/* the textfile; NULL: none */
+	struct metrics_part	*parts;		/* nw + 1: its snapshot */
+	struct metrics_state	 mstate;	/* reload_lock */
 };
 
 /* The running policy: workers read it per batch, a reload swaps it. */

@@ -33,6 +33,7 @@
 struct engine {
 	struct flowtab	*flows;
 	struct stats	 st;
+	struct decisions dec;		/* st.allowed and .blocked, told apart */
 	emit_cb		 emit;
 	void		*emit_arg;
 	int64_t		 now;
@@ -599,6 +600,20 @@ engine_guess(const struct policy *pol, const struct pkt *p, uint8_t from)
 	return conf_is_smtp_port(&pol->conf, p->dport) ? from : from ^ 1;
 }
 
+/* n decisions counted: stats.policy, and by their labels. */
+static void
+engine_count(struct engine *e, uint8_t direction, uint8_t action,
+    uint8_t reason, uint64_t n)
+{
+	if (action == A_ALLOWED)
+		e->st.allowed += n;
+	else
+		e->st.blocked += n;
+	if (direction < 4 && action < 2)
+		e->dec.n[direction][action][reason < R_COUNT ? reason :
+		    DEC_UNRECORDED] += n;
+}
+
 /* Counted, and written unless flood control folds it into a summary. */
 static void
 engine_account(struct engine *e, const struct policy *pol,
@@ -607,10 +622,7 @@ engine_account(struct engine *e, const struct policy *pol,
 {
 	struct ip_addr	 ca, sa;
 
-	if (d->action == A_ALLOWED)
-		e->st.allowed++;
-	else
-		e->st.blocked++;
+	engine_count(e, d->direction, d->action, d->reason, 1);
 	key_addrs(k, client, &ca, &sa);
 	if (d->action == A_BLOCKED && !summary_admit(e->sum, &ca, d->direction,
 	    &sa, k->port[client ^ 1], (uint8_t)pol->conf.mode, e->now,
@@ -826,7 +838,7 @@ engine_refuse(struct engine *e, const struct policy *pol, const struct pkt *p,
 		engine_account(e, pol, &c.k, c.from, engine_flow_id(e, &c.k),
 		    &d, NULL);
 	} else
-		e->st.blocked++;
+		engine_count(e, d.direction, d.action, d.reason, 1);
 	if (pol->conf.mode == MODE_MONITOR) {
 		e->st.pkts_accepted++;
 		return V_ACCEPT;
@@ -1019,7 +1031,7 @@ engine_fold(struct engine *e, const struct policy *pol,
 {
 	if (now > e->now)
 		e->now = now;
-	e->st.blocked += n;
+	engine_count(e, direction, A_BLOCKED, DEC_UNRECORDED, n);
 	if (e->sum == NULL)
 		return;
 	e->st.summarized += n;
@@ -1031,6 +1043,12 @@ const struct stats *
 engine_stats(const struct engine *e)
 {
 	return &e->st;
+}
+
+const struct decisions *
+engine_decisions(const struct engine *e)
+{
+	return &e->dec;
 }
 
 /* The connection table, for the owning thread's `flows` dumps (live.c). */

@@ -38,6 +38,19 @@ struct pkt_info {
 };
 
 struct engine;
+
+/*
+ * Connections decided, by direction, action and reason (the metrics'
+ * labels, metrics.c): stats.policy.allowed and .blocked, told apart.
+ * Reason DEC_UNRECORDED: SYNs the fast path dropped whose records the
+ * ring buffer had no room for (engine_fold): the kernel counted them by
+ * source and direction only.  Not in struct stats, which every event
+ * carries.
+ */
+#define DEC_UNRECORDED	R_COUNT
+struct decisions {
+	uint64_t	 n[4][2][R_COUNT + 1];	/* direction, action, reason */
+};
 typedef void (*emit_cb)(void *, const struct event *);
 struct engine	*engine_new(const struct policy *p, uint64_t seed,
 	    emit_cb emit, void *arg);
@@ -58,6 +71,7 @@ void	 engine_fold(struct engine *e, const struct policy *pol,
 	    int64_t now);
 void	 engine_stats_event(struct engine *e);
 const struct stats	*engine_stats(const struct engine *e);
+const struct decisions	*engine_decisions(const struct engine *e);
 const struct flowtab	*engine_flows(const struct engine *e);
 
 #endif

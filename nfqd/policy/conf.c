@@ -455,6 +455,29 @@ set_ipset_prefix(struct conf *c, char *v, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * metrics = PATH | none: the Prometheus textfile (metrics.c), named
+ * *.prom as node_exporter's textfile collector wants.  Its folder is
+ * checked by nfqd -n (metrics_check), not here: a reload must not fail
+ * for a folder that went away.
+ */
+static int
+set_metrics(struct conf *c, char *v, char *err, size_t errlen)
+{
+	if (strcmp(v, "none") == 0) {
+		c->metrics[0] = '\0';
+		return 0;
+	}
+	if (conf_path(c, v, c->metrics, sizeof(c->metrics), err,
+	    errlen) == -1)
+		return -1;
+	if (prom_path_check(c->metrics, err, errlen) == -1) {
+		c->metrics[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
 /* control-socket = PATH | none: sun_path holds 107 bytes and a NUL. */
 static int
 set_control_socket(struct conf *c, char *v, char *err, size_t errlen)
@@ -669,6 +692,7 @@ static const struct conf_key conf_keys[] = {
 	{ "timeout-established",	set_timeout_est,	false },
 	{ "timeout-closed",		set_timeout_closed,	false },
 	{ "stats-interval",		set_stats_interval,	false },
+	{ "metrics",			set_metrics,		false },
 	{ "queues",			set_queues,		false },
 	{ "fail-open",			set_fail_open,		false },
 	{ "reject",			set_reject,		false },
@@ -888,6 +912,11 @@ conf_load_flags(const char *path, struct conf *c, unsigned flags, char *err,
 	    c->mark_reject == c->mark_allowed) {
 		snprintf(err, errlen, "%s: mark-bypass, mark-reject and "
 		    "mark-allowed must be three different bits", path);
+		goto fail;
+	}
+	if (c->metrics[0] != '\0' && c->stats_interval == 0) {
+		snprintf(err, errlen, "%s: metrics needs stats-interval above 0 "
+		    "(the file is written with each stats event)", path);
 		goto fail;
 	}
 	if (c->fastpath != FASTPATH_OFF && c->nfastpath_ifaces == 0) {

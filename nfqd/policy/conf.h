@@ -47,6 +47,7 @@ struct conf {
 	uint32_t	 timeout_established;
 	uint32_t	 timeout_closed;
 	uint32_t	 stats_interval;	/* seconds, live only */
+	char		 metrics[MAX_PATH];	/* node_exporter textfile; "" */
 	/* live datapath */
 	uint16_t	 queue_first, queue_count;	/* queues = 0 or 0-3 */
 	bool		 fail_open;

@@ -33,6 +33,7 @@ enum reason {
 	R_SPOOFED,		/* a source address from the wrong side */
 	R_UNPARSED,		/* on an SMTP port, but nfqd cannot read it */
 };
+#define R_COUNT		(R_UNPARSED + 1)
 
 /*
  * Who is the SMTP client of a connection, and how nfqd knows: it saw the
