@@ -18,6 +18,7 @@
 #include "base/defs.h"
 #include "base/addr.h"
 #include "base/lpm.h"
+#include "base/prom.h"
 #include "base/tz.h"
 #include "policy/exceptions.h"
 #include "policy/quarantine.h"
