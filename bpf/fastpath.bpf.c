@@ -306,12 +306,12 @@ decide(const struct fp_pkt *p, __u8 gen, __s64 now, const struct fp_conf *c,
 		else {
 			*direction = FP_D_OUTBOUND;
 			campus = p->src;
-			need = FP_DIR_OUTBOUND;
+			need = FP_EXC_OUTBOUND;
 		}
 	} else if (sin != NULL) {
 		*direction = FP_D_INBOUND;
 		campus = p->dst;
-		need = FP_DIR_INBOUND;
+		need = FP_EXC_INBOUND;
 	} else
 		*direction = FP_D_TRANSIT;
 	if (spoofed(c, ifindex, cin != NULL)) {
@@ -352,7 +352,7 @@ decide(const struct fp_pkt *p, __u8 gen, __s64 now, const struct fp_conf *c,
 	}
 	if (e->dir & need)
 		return V_PASS;			/* allowed by the exception */
-	if (need == FP_DIR_OUTBOUND) {		/* a relay sign: see the top */
+	if (need == FP_EXC_OUTBOUND) {		/* a relay sign: see the top */
 		count(FP_C_RELAY);
 		return V_PASS;
 	}

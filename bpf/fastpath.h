@@ -31,7 +31,7 @@ struct fp_key6 {
 	__u8	pad[3];
 };
 
-/* An active exception: its direction bits (enum dir) and expiry. */
+/* An active exception: its direction bits (enum exc_dir) and expiry. */
 struct fp_exc {
 	__s64	expires;	/* unix seconds, 0 = never */
 	__u8	dir;
@@ -68,9 +68,9 @@ struct fp_state {
 #define FP_R_DIRECTION		5
 #define FP_R_QUARANTINE		6
 
-/* Exception directions (the bits of enum dir in nfqd.h). */
-#define FP_DIR_INBOUND		1
-#define FP_DIR_OUTBOUND		2
+/* Exception directions (the bits of enum exc_dir in nfqd.h). */
+#define FP_EXC_INBOUND		1
+#define FP_EXC_OUTBOUND		2
 
 /* Directions (the values of enum direction in nfqd.h). */
 #define FP_D_INBOUND		0

@@ -1302,7 +1302,7 @@ nft_elements(const struct policy *pol, int64_t now, FILE *f)
 	for (int af = 4; af <= 6; af += 2) {
 		n = af == 4 ? 4 : 16;
 		for (int k = 1; k < 3; k++) {
-			uint8_t need = k == 1 ? DIR_INBOUND : DIR_OUTBOUND;
+			uint8_t need = k == 1 ? EXC_INBOUND : EXC_OUTBOUND;
 
 			first = true;
 			snprintf(hdr, sizeof(hdr), "add element inet nfqd "

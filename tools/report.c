@@ -1323,7 +1323,7 @@ text_exceptions(const struct report *r, const struct rpt_view *v)
 			continue;
 		unused++;
 		printf("  %-24s %-8s line %-4u %s %s%s%s\n", pfx,
-		    dir_name(e->dir), e->line, or_dash(e->ticket),
+		    exc_dir_name(e->dir), e->line, or_dash(e->ticket),
 		    or_dash(e->owner), e->expires[0] ? " expires=" : "",
 		    e->expires);
 	}
@@ -1624,7 +1624,7 @@ json_tables(cJSON *o, const struct report *r, const struct rpt_view *v)
 			continue;
 		y = cJSON_CreateObject();
 		cJSON_AddStringToObject(y, "entry", pfx);
-		cJSON_AddStringToObject(y, "direction", dir_name(e->dir));
+		cJSON_AddStringToObject(y, "direction", exc_dir_name(e->dir));
 		add_str(y, "ticket", e->ticket[0] ? e->ticket : NULL);
 		add_str(y, "owner", e->owner[0] ? e->owner : NULL);
 		add_str(y, "expires", e->expires[0] ? e->expires : NULL);
@@ -1839,7 +1839,7 @@ report_csv(const struct report *r, const struct rpt_view *v,
 				continue;
 			csv_field(pfx, false);
 			csv_field("no", false);
-			csv_field(dir_name(e->dir), false);
+			csv_field(exc_dir_name(e->dir), false);
 			csv_field(e->ticket, false);
 			csv_field(e->owner, false);
 			printf("0,0,0\r\n");

@@ -999,7 +999,7 @@ section_exceptions(const struct report *r, const struct rpt_view *v)
 		if (used)
 			continue;
 		w("<tr data-entry=\"%s\"><td class=\"ip\">%s</td><td>%s</td>"
-		    "<td class=\"n\">%u</td><td>", pfx, pfx, dir_name(e->dir),
+		    "<td class=\"n\">%u</td><td>", pfx, pfx, exc_dir_name(e->dir),
 		    e->line);
 		esc(e->ticket[0] ? e->ticket : NULL);
 		w("</td><td>");

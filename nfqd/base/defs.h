@@ -9,4 +9,7 @@
 #define ERRLEN		512
 #define MAX_PATH	1024
 
+/* Which way a packet goes within its connection: an index of [2] arrays. */
+enum side { TO_SERVER, TO_CLIENT };
+
 #endif

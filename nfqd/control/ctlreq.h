@@ -34,7 +34,7 @@ struct ctl_edit {
 };
 
 struct ctl_req {
-	uint8_t		 cmd;		/* enum ctl_cmd */
+	enum ctl_cmd	 cmd;
 	bool		 has_host;
 	struct prefix	 host;
 	uint32_t	 limit;

@@ -99,7 +99,7 @@ struct excedit {
 /* A validated entry, before it becomes a line. */
 struct xnew {
 	struct prefix	 pfx;
-	uint8_t		 dir;
+	enum exc_dir	 dir;
 	char		 ticket[EXC_TEXTLEN];
 	char		 owner[EXC_TEXTLEN];
 	char		 expires[11];
@@ -608,7 +608,7 @@ xe_format(const struct excedit *x, const struct xnew *e, char *out,
 {
 	struct sb	 b = { out, 0, cap, false };
 	char		 a[PREFIX_STRLEN];
-	const char	*d = dir_name(e->dir);
+	const char	*d = exc_dir_name(e->dir);
 
 	host_format(&e->pfx, a, sizeof(a));
 	sb_add(&b, "%s", a);
@@ -993,7 +993,7 @@ xe_json_entry(const struct excedit *x, size_t k, struct sb *b)
 	addr_format(&in.e.pfx.addr, a, sizeof(a));
 	b->len += (size_t)sprintf(b->p + b->len, "%s\n  {\"address\":\"%s\","
 	    "\"prefix\":%u,\"direction\":\"%s\",", b->len > 1 ? "," : "", a,
-	    in.e.pfx.len, dir_name(in.e.dir));
+	    in.e.pfx.len, exc_dir_name(in.e.dir));
 	sb_json(b, "ticket", in.e.ticket, false);
 	sb_json(b, "owner", in.e.owner, false);
 	sb_json(b, "expires", in.e.expires, false);
@@ -1676,7 +1676,7 @@ excedit_set(struct excedit *x, const struct excedit_req *r, char *err,
 	memset(&q, 0, sizeof(q));
 	q.address = r->address;
 	q.direction = r->direction != NULL ? r->direction :
-	    dir_name(old.dir);
+	    exc_dir_name(old.dir);
 	q.ticket = r->ticket != NULL ? r->ticket : old.ticket;
 	q.owner = r->owner != NULL ? r->owner : old.owner;
 	q.expires = r->expires == NULL ? old.expires :
@@ -1910,7 +1910,7 @@ imp_cmp(const void *a, const void *b)
 static bool
 imp_same(const struct excedit_req *r, const struct xnew *old)
 {
-	return strcmp(xv_or(r->direction), dir_name(old->dir)) == 0 &&
+	return strcmp(xv_or(r->direction), exc_dir_name(old->dir)) == 0 &&
 	    strcmp(xv_or(r->ticket), old->ticket) == 0 &&
 	    strcmp(xv_or(r->owner), old->owner) == 0 &&
 	    strcmp(xv_or(r->expires), old->expires) == 0 &&

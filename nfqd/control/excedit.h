@@ -86,28 +86,31 @@ struct excedit_stats {
 
 struct excedit;
 
-struct excedit	*excedit_open(const struct excedit_opts *, char *, size_t);
-void		 excedit_close(struct excedit *);
-int		 excedit_add(struct excedit *, const struct excedit_req *,
-		    char *, size_t);
-int		 excedit_remove(struct excedit *, const char *, const char *,
-		    char *, size_t);
-int		 excedit_set(struct excedit *, const struct excedit_req *,
-		    char *, size_t);
-int		 excedit_import(struct excedit *, const char *, size_t,
-		    const char *, struct excedit_stats *, char *, size_t);
-int		 excedit_commit(struct excedit *, char *, size_t);
+struct excedit	*excedit_open(const struct excedit_opts *o, char *err,
+		    size_t errlen);
+void		 excedit_close(struct excedit *x);
+int		 excedit_add(struct excedit *x, const struct excedit_req *r,
+		    char *err, size_t errlen);
+int		 excedit_remove(struct excedit *x, const char *addr,
+		    const char *ticket, char *err, size_t errlen);
+int		 excedit_set(struct excedit *x, const struct excedit_req *r,
+		    char *err, size_t errlen);
+int		 excedit_import(struct excedit *x, const char *text,
+		    size_t len, const char *name, struct excedit_stats *st,
+		    char *err, size_t errlen);
+int		 excedit_commit(struct excedit *x, char *err, size_t errlen);
 
-const char	*excedit_path(const struct excedit *);
-const char	*excedit_real(const struct excedit *);
-const char	*excedit_sha256(const struct excedit *);
-size_t		 excedit_count(const struct excedit *);
-bool		 excedit_changed(const struct excedit *);
-void		 excedit_get(const struct excedit *, size_t,
-		    struct excedit_info *);
-char		*excedit_json(const struct excedit *, const bool *);
+const char	*excedit_path(const struct excedit *x);
+const char	*excedit_real(const struct excedit *x);
+const char	*excedit_sha256(const struct excedit *x);
+size_t		 excedit_count(const struct excedit *x);
+bool		 excedit_changed(const struct excedit *x);
+void		 excedit_get(const struct excedit *x, size_t k,
+		    struct excedit_info *info);
+char		*excedit_json(const struct excedit *x, const bool *select);
 
-void		 excedit_who(char *, size_t);
-void		 excedit_today(const struct tz *, int64_t, char *, size_t);
+void		 excedit_who(char *buf, size_t len);
+void		 excedit_today(const struct tz *tz, int64_t now, char *buf,
+		    size_t len);
 
 #endif

@@ -59,8 +59,8 @@ _Static_assert(FP_D_INBOUND == D_INBOUND, "FP_D_INBOUND");
 _Static_assert(FP_D_OUTBOUND == D_OUTBOUND, "FP_D_OUTBOUND");
 _Static_assert(FP_D_INTERNAL == D_INTERNAL, "FP_D_INTERNAL");
 _Static_assert(FP_D_TRANSIT == D_TRANSIT, "FP_D_TRANSIT");
-_Static_assert(FP_DIR_INBOUND == DIR_INBOUND, "FP_DIR_INBOUND");
-_Static_assert(FP_DIR_OUTBOUND == DIR_OUTBOUND, "FP_DIR_OUTBOUND");
+_Static_assert(FP_EXC_INBOUND == EXC_INBOUND, "FP_EXC_INBOUND");
+_Static_assert(FP_EXC_OUTBOUND == EXC_OUTBOUND, "FP_EXC_OUTBOUND");
 _Static_assert(FP_MAX_CAMPUS_IF == MAX_FP_IFACES, "campus-interfaces");
 
 #define FP_TC_HANDLE	0x4e46		/* "NF" */
@@ -78,7 +78,7 @@ struct fp_iface {
 
 struct fastpath {
 	struct fastpath_bpf	*skel;
-	uint8_t			 mode;		/* enum fastpath_mode */
+	enum fastpath_mode	 mode;
 	struct fp_iface		 ifs[MAX_FP_IFACES];
 	size_t			 nifs;
 	uint32_t		 gen;		/* in force in the kernel */

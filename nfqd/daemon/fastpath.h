@@ -23,54 +23,56 @@ struct evq;
  * worker.  NULL with err set: nothing is left attached; the queue path
  * does all the work.
  */
-struct fastpath	*fastpath_start(struct policy *, struct policy *_Atomic *,
-		    _Atomic uint64_t *, struct respond *, char *, size_t);
+struct fastpath	*fastpath_start(struct policy *pol,
+		    struct policy *_Atomic *polp, _Atomic uint64_t *genp,
+		    struct respond *resp, char *err, size_t errlen);
 /*
  * Each engine's share of max-flows: the queues' workers and, with
  * `fastpath` configured, the fast path's engine, so that max-flows bounds
  * them all together (at least 16 each).
  */
-uint32_t	 fastpath_flows_share(const struct conf *);
+uint32_t	 fastpath_flows_share(const struct conf *c);
 /*
  * fn(arg, engine) runs in the reader thread after each batch of records,
  * as a queue worker's batch boundary: live.c answers `flows` there.  Set
  * before fastpath_run.
  */
-void		 fastpath_set_between(struct fastpath *,
-		    void (*)(void *, struct engine *), void *);
+void		 fastpath_set_between(struct fastpath *fp, void (*fn)(void *,
+		    struct engine *), void *arg);
 /* Start the reader thread (after the privilege drop). */
-int		 fastpath_run(struct fastpath *);
+int		 fastpath_run(struct fastpath *fp);
 /*
  * Detach, read what the kernel still has, flush (events); fastpath_free
  * once the event writer has taken them.
  */
-void		 fastpath_stop(struct fastpath *);
-void		 fastpath_free(struct fastpath *);
+void		 fastpath_stop(struct fastpath *fp);
+void		 fastpath_free(struct fastpath *fp);
 /* Rewrite the maps from p as in force at now (unix s). */
-int		 fastpath_sync(struct fastpath *, const struct policy *,
-		    int64_t, char *, size_t);
+int		 fastpath_sync(struct fastpath *fp, const struct policy *p,
+		    int64_t now, char *err, size_t errlen);
 /* Refresh the kernel's real-time clock offset. */
-void		 fastpath_clock(struct fastpath *);
-uint64_t	 fastpath_seen(const struct fastpath *);
-struct evq	*fastpath_evq(struct fastpath *);
+void		 fastpath_clock(struct fastpath *fp);
+uint64_t	 fastpath_seen(const struct fastpath *fp);
+struct evq	*fastpath_evq(struct fastpath *fp);
 /* Add the kernel path's counts (its engine and the kernel's) to sum. */
-void		 fastpath_stats(struct fastpath *, struct stats *);
-void		 fastpath_stats_own(struct fastpath *, struct stats *,
-		    struct stats *, struct decisions *, uint64_t *);
+void		 fastpath_stats(struct fastpath *fp, struct stats *sum);
+void		 fastpath_stats_own(struct fastpath *fp, struct stats *sum,
+		    struct stats *own, struct decisions *dec,
+		    uint64_t *ev_dropped);
 
 /* Without attaching (tests): load and fill the maps. */
-struct fastpath	*fastpath_open(const struct conf *, char *, size_t);
-void		 fastpath_close(struct fastpath *);
-int		 fastpath_prog_fd(const struct fastpath *, uint8_t);
-int		 fastpath_map_fd(const struct fastpath *, const char *);
-void		 fastpath_set_clock(struct fastpath *, int64_t);
-void		 fastpath_counters(const struct fastpath *, uint64_t *);
+struct fastpath	*fastpath_open(const struct conf *c, char *err, size_t errlen);
+void		 fastpath_close(struct fastpath *fp);
+int		 fastpath_prog_fd(const struct fastpath *fp, uint8_t mode);
+int		 fastpath_map_fd(const struct fastpath *fp, const char *name);
+void		 fastpath_set_clock(struct fastpath *fp, int64_t off_ns);
+void		 fastpath_counters(const struct fastpath *fp, uint64_t *out);
 
 /*
  * Detach nfqd's programs from every interface of this network namespace
  * (a leftover of a daemon that was killed).  Returns how many were
  * removed, or -1 with err.
  */
-int		 fastpath_remove_leftovers(char *, size_t);
+int		 fastpath_remove_leftovers(char *err, size_t errlen);
 
 #endif

@@ -880,7 +880,7 @@ live_expired_event(void *arg, const struct exc_entry *e)
 	ev.expired.line = e->line;
 	live_emit(l, &ev);
 	log_info("exception %s %s (ticket %s) expired at the end of %s",
-	    ev.expired.exc.entry, dir_name(e->dir), e->ticket[0] ? e->ticket :
+	    ev.expired.exc.entry, exc_dir_name(e->dir), e->ticket[0] ? e->ticket :
 	    "-", e->expires);
 }
 

@@ -122,10 +122,11 @@ struct live {
 /* The running policy: workers read it per batch, a reload swaps it. */
 extern struct policy *_Atomic	live_policy;
 
-void	 live_stats(struct live *, struct stats *);
-int	 live_quar_apply(struct live *, int64_t, char *, size_t);
-void	 live_reload(struct live *, const char *, struct reload_result *);
-int	 live_ctl(void *, const struct ctl_req *, const struct ctl_peer *,
-	    cJSON *, char *, size_t);
+void	 live_stats(struct live *l, struct stats *sum);
+int	 live_quar_apply(struct live *l, int64_t now, char *err, size_t errlen);
+void	 live_reload(struct live *l, const char *source,
+	     struct reload_result *r);
+int	 live_ctl(void *arg, const struct ctl_req *r,
+	     const struct ctl_peer *peer, cJSON *o, char *err, size_t errlen);
 
 #endif

@@ -63,42 +63,42 @@ seq_before(uint32_t a, uint32_t b)
 
 /* Feed the new part of this segment to the SMTP parser, in order. */
 static void
-cls_smtp(struct cls *c, const struct pkt *p, int dir)
+cls_smtp(struct cls *c, const struct pkt *p, enum side side)
 {
 	uint32_t	 seq = p->seq, skip = 0, len = p->payload_len;
 	uint32_t	 caplen = p->payload_caplen;
 
 	if (p->flags & TH_SYN) {
-		c->next[dir] = p->seq + 1;
-		c->seq_ok[dir] = 1;
+		c->next[side] = p->seq + 1;
+		c->seq_ok[side] = 1;
 		return;
 	}
 	if (len == 0)
 		return;
-	if (!c->seq_ok[dir]) {		/* handshake not seen: start here */
-		c->next[dir] = seq;
-		c->seq_ok[dir] = 1;
+	if (!c->seq_ok[side]) {		/* handshake not seen: start here */
+		c->next[side] = seq;
+		c->seq_ok[side] = 1;
 	}
-	if (seq_before(seq, c->next[dir])) {
-		skip = c->next[dir] - seq;
+	if (seq_before(seq, c->next[side])) {
+		skip = c->next[side] - seq;
 		if (skip >= len)
 			return;		/* all seen already */
-	} else if (seq != c->next[dir])
-		smtp_gap(c->smtp, dir, seq - c->next[dir]);
-	c->next[dir] = seq + len;
+	} else if (seq != c->next[side])
+		smtp_gap(c->smtp, side, seq - c->next[side]);
+	c->next[side] = seq + len;
 	if (skip < caplen)
-		c->smtp_status = (uint8_t)smtp_feed(c->smtp, dir,
+		c->smtp_status = (uint8_t)smtp_feed(c->smtp, side,
 		    p->payload + skip, caplen - skip);
 	if (caplen < len && c->smtp_status == SMTP_MORE)
-		smtp_gap(c->smtp, dir, len - (skip > caplen ? skip : caplen));
+		smtp_gap(c->smtp, side, len - (skip > caplen ? skip : caplen));
 }
 
 /*
- * One packet of the connection, `dir` 0 from the client.  Returns true
+ * One packet of the connection, `side` 0 from the client.  Returns true
  * while more inspection is wanted.
  */
 bool
-cls_packet(struct dpi *d, struct cls *c, const struct pkt *p, int dir,
+cls_packet(struct dpi *d, struct cls *c, const struct pkt *p, enum side side,
     int64_t now)
 {
 	if (c->df != NULL && dpi_packet(d, c->df, p->l3, p->l3_caplen, now) ==
@@ -109,7 +109,7 @@ cls_packet(struct dpi *d, struct cls *c, const struct pkt *p, int dir,
 		c->df = NULL;
 	}
 	if (c->smtp != NULL && c->smtp_status == SMTP_MORE)
-		cls_smtp(c, p, dir);
+		cls_smtp(c, p, side);
 	return c->df != NULL ||
 	    (c->smtp != NULL && c->smtp_status == SMTP_MORE);
 }

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/defs.h"
 #include "engine/pkt.h"
 
 struct cls;
@@ -20,7 +21,7 @@ struct cls_result {
 };
 struct cls	*cls_new(struct dpi *d, int addr_mode, bool smtp);
 void	 cls_free(struct cls *c);
-bool	 cls_packet(struct dpi *d, struct cls *c, const struct pkt *p, int dir,
+bool	 cls_packet(struct dpi *d, struct cls *c, const struct pkt *p, enum side side,
 	    int64_t now);
 void	 cls_result(struct dpi *d, struct cls *c, struct cls_result *r);
 

@@ -217,7 +217,7 @@ detect_conn(struct detect *d, const struct policy *p,
 	 */
 	if (h->inbound && now - h->inbound_at <=
 	    d->window_us[K_RELAY] && (action == A_BLOCKED ||
-	    exc_dir != DIR_BOTH) && now >= h->alerted[K_RELAY]) {
+	    exc_dir != EXC_BOTH) && now >= h->alerted[K_RELAY]) {
 		h->alerted[K_RELAY] = now + d->window_us[K_RELAY];
 		memset(&x, 0, sizeof(x));
 		x.kind = K_RELAY;

@@ -48,7 +48,7 @@ struct dpi_result {
 
 /* NULL, with a log line, when nDPI cannot start. */
 struct dpi	*dpi_new(void);
-void		 dpi_free(struct dpi *);
+void		 dpi_free(struct dpi *d);
 
 /*
  * 696 bytes with libndpi 4.2 (dpi_flow_size()); while dissecting nDPI adds
@@ -56,8 +56,8 @@ void		 dpi_free(struct dpi *);
  * payload, TLS/HTTP names), all freed by dpi_flow_free.  NULL when out of
  * memory or given no module: then the connection goes unclassified.
  */
-struct dpi_flow	*dpi_flow_new(struct dpi *);
-void		 dpi_flow_free(struct dpi_flow *);
+struct dpi_flow	*dpi_flow_new(struct dpi *d);
+void		 dpi_flow_free(struct dpi_flow *f);
 size_t		 dpi_flow_size(void);
 
 /*
@@ -68,8 +68,8 @@ size_t		 dpi_flow_size(void);
  * cap; every later call returns DPI_DONE at once.  Then call dpi_result
  * and dpi_flow_free.  DPI_DONE too without a module or flow.
  */
-int		 dpi_packet(struct dpi *, struct dpi_flow *, const uint8_t *,
-		    uint32_t, int64_t);
+int		 dpi_packet(struct dpi *d, struct dpi_flow *f,
+		    const uint8_t *ip, uint32_t len, int64_t ts_us);
 
 /*
  * The result, at DPI_DONE or at any time (best so far); all empty before
@@ -77,9 +77,9 @@ int		 dpi_packet(struct dpi *, struct dpi_flow *, const uint8_t *,
  * this gives up on it (nDPI's giveup, without port guessing): later
  * dpi_packet calls return DPI_DONE.
  */
-void		 dpi_result(struct dpi *, struct dpi_flow *,
-		    struct dpi_result *);
+void		 dpi_result(struct dpi *d, struct dpi_flow *f,
+		    struct dpi_result *r);
 /* nDPI's names of the risks in a bitmap, comma-separated, whole names only. */
-void		 dpi_risk_names(uint64_t, char *, size_t);
+void		 dpi_risk_names(uint64_t risk, char *out, size_t outlen);
 
 #endif

@@ -174,6 +174,10 @@ engine_flow_end(void *arg, struct flow *f)
 	case FE_EVICTED:
 		e->st.flows_evicted++;
 		break;
+	case FE_NONE:
+	case FE_END_OF_CAPTURE:
+	case FE_SHUTDOWN:
+		break;		/* counted by nobody: the run ends */
 	}
 	if (f->tcp & TF_FOLDED)
 		return;		/* its decision is in a policy_summary */
@@ -422,9 +426,9 @@ engine_flow_id(struct engine *e, const struct flow_key *k)
 	return id ? id : 1;
 }
 
-/* Track the TCP handshake and teardown, seen from direction `dir`. */
+/* Track the TCP handshake and teardown, seen going `side`. */
 static void
-engine_tcp(struct flow *f, const struct pkt *p, int dir)
+engine_tcp(struct flow *f, const struct pkt *p, enum side side)
 {
 	uint8_t	 fl = p->flags;
 
@@ -440,14 +444,14 @@ engine_tcp(struct flow *f, const struct pkt *p, int dir)
 	 * either end: a border with asymmetric routing may see only one
 	 * direction, and a dropped SYN is never followed by an ACK.
 	 */
-	if ((fl & (TH_SYN | TH_ACK)) == TH_SYN && dir == 0)
+	if ((fl & (TH_SYN | TH_ACK)) == TH_SYN && side == TO_SERVER)
 		f->tcp |= TF_SYN;
-	else if ((fl & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK) && dir == 1)
+	else if ((fl & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK) && side == TO_CLIENT)
 		f->tcp |= TF_SYNACK;
 	else if (f->state == FS_NEW && (fl & (TH_SYN | TH_ACK)) == TH_ACK)
 		f->state = FS_ESTABLISHED;
 	if (fl & TH_FIN)
-		f->tcp |= dir == 0 ? TF_FIN_C : TF_FIN_S;
+		f->tcp |= side == TO_SERVER ? TF_FIN_C : TF_FIN_S;
 	if ((f->tcp & (TF_FIN_C | TF_FIN_S)) == (TF_FIN_C | TF_FIN_S)) {
 		f->state = FS_CLOSED;
 		f->end = FE_FIN;
@@ -936,7 +940,8 @@ engine_packet(struct engine *e, const struct policy *pol, enum link link,
 	struct pkt	 p;
 	struct conn	 c;
 	struct flow	*f;
-	int		 r, dir;
+	int		 r;
+	enum side	 side;
 	bool		 campus_side;
 
 	e->pol = pol;
@@ -985,13 +990,13 @@ engine_packet(struct engine *e, const struct policy *pol, enum link link,
 		if ((f = engine_open(e, pol, &c, &p, pi)) == NULL)
 			goto other_port;
 	}
-	dir = c.from == f->client ? 0 : 1;
-	f->pkts[dir]++;
-	f->bytes[dir] += p.ip_len;
+	side = c.from == f->client ? TO_SERVER : TO_CLIENT;
+	f->pkts[side]++;
+	f->bytes[side] += p.ip_len;
 	f->last_us = e->now;
-	engine_tcp(f, &p, dir);
+	engine_tcp(f, &p, side);
 	/* Inspection ends when both inspectors are done, or at FIN/RST. */
-	if (f->cls != NULL && (!cls_packet(e->dpi, f->cls, &p, dir, e->now) ||
+	if (f->cls != NULL && (!cls_packet(e->dpi, f->cls, &p, side, e->now) ||
 	    f->state == FS_CLOSED))
 		engine_cls_finish(e, f);
 	r = engine_verdict(e, pol, f);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "base/addr.h"
+#include "policy/policy.h"
 
 /*
  * FS_BYPASSED (live only): the kernel no longer queues the connection, so
@@ -41,12 +42,12 @@ struct flow {
 	uint32_t	 hnext;		/* hash chain */
 	uint32_t	 prev, next;	/* list of its state, oldest first */
 	uint8_t		 client;	/* key end (0/1): the SMTP client */
-	uint8_t		 state;		/* enum flow_state */
-	uint8_t		 end;		/* enum flow_end */
+	enum flow_state	 state : 8;
+	enum flow_end	 end : 8;
 	uint8_t		 tcp;		/* TF_* below */
 	uint8_t		 action, direction;
 	uint8_t		 inlist;
-	uint8_t		 roles;		/* enum roles */
+	enum roles	 roles : 8;
 	uint32_t	 isn;		/* the opener's SYN: ROLES_SYN, _REVERSED */
 	char		 app_proto[32];	/* from payload; "" unknown */
 	uint64_t	 risk;		/* nDPI risk bits */

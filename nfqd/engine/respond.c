@@ -183,7 +183,7 @@ respond_alert(struct respond *r, const struct policy *p,
 			return;
 		}
 		e = deciding_exception(p, &x->host, now);
-		if (e != NULL && (e->dir & DIR_OUTBOUND) &&
+		if (e != NULL && (e->dir & EXC_OUTBOUND) &&
 		    !c->auto_quarantine_exceptions) {
 			out->note = RN_EXCEPTION;
 			return;

@@ -20,7 +20,7 @@ enum resp_action { RA_START, RA_END };
 
 struct resp_entry {
 	struct ip_addr	 host;
-	uint8_t		 kind;		/* enum resp_kind */
+	enum resp_kind	 kind : 8;
 	uint8_t		 detection;	/* the alert's kind */
 	bool		 owed;		/* its start is still to settle */
 	int64_t		 since, until;	/* unix s */

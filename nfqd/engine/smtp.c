@@ -193,20 +193,20 @@ message_done(struct smtp *s)
 
 /* A direction's first line passed or failed. */
 static void
-first_verdict(struct smtp *s, int dir, bool ok)
+first_verdict(struct smtp *s, enum side side, bool ok)
 {
-	s->first[dir] = ok ? FL_OK : FL_BAD;
-	if (!ok && s->first[!dir] != FL_OK)
+	s->first[side] = ok ? FL_OK : FL_BAD;
+	if (!ok && s->first[side ^ 1] != FL_OK)
 		s->status = SMTP_NOT_SMTP;
 }
 
-/* Can c start the first line of dir? (Blank lines wait for the next.) */
+/* Can c start the first line of side? (Blank lines wait for the next.) */
 static inline bool
-first_byte_ok(int dir, uint8_t c)
+first_byte_ok(enum side side, uint8_t c)
 {
 	if (c == '\r' || c == '\n')
 		return true;
-	if (dir == 0)
+	if (side == TO_SERVER)
 		return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 	return c >= '2' && c <= '5';
 }
@@ -637,16 +637,16 @@ server_line(struct smtp *s, const uint8_t *p, size_t n)
 /* ---- both ---- */
 
 /*
- * One line of dir from p: parse it if its LF is before end, else keep
+ * One line of side from p: parse it if its LF is before end, else keep
  * what fits of it.  Returns where the next line starts.
  */
 static const uint8_t *
-line_take(struct smtp *s, int dir, const uint8_t *p, const uint8_t *end)
+line_take(struct smtp *s, enum side side, const uint8_t *p, const uint8_t *end)
 {
-	uint8_t		*buf = dir == 0 ? s->cbuf : s->sbuf;
-	uint16_t	*len = dir == 0 ? &s->clen : &s->slen;
-	size_t		 cap = dir == 0 ? SMTP_CLINE : SMTP_SLINE;
-	uint16_t	 skip = dir == 0 ? SF_CSKIP : SF_SSKIP;
+	uint8_t		*buf = side == TO_SERVER ? s->cbuf : s->sbuf;
+	uint16_t	*len = side == TO_SERVER ? &s->clen : &s->slen;
+	size_t		 cap = side == TO_SERVER ? SMTP_CLINE : SMTP_SLINE;
+	uint16_t	 skip = side == TO_SERVER ? SF_CSKIP : SF_SSKIP;
 	const uint8_t	*lf, *line;
 	size_t		 n, room;
 
@@ -678,7 +678,7 @@ line_take(struct smtp *s, int dir, const uint8_t *p, const uint8_t *end)
 		line = buf;
 	}
 	*len = 0;
-	if (dir == 0) {
+	if (side == TO_SERVER) {
 		client_line(s, line, n);
 		if (line == buf)
 			memset(buf, 0, n);	/* no AUTH data left behind */
@@ -743,12 +743,12 @@ smtp_init(struct smtp *s, enum smtp_addr_mode mode)
 }
 
 int
-smtp_feed(struct smtp *s, int dir, const uint8_t *p, size_t n)
+smtp_feed(struct smtp *s, enum side side, const uint8_t *p, size_t n)
 {
 	if (s->status != SMTP_MORE || p == NULL || n == 0 ||
-	    (dir != 0 && dir != 1))
+	    (side != 0 && side != 1))
 		return s->status;
-	if (dir == 0)
+	if (side == TO_SERVER)
 		client_feed(s, p, p + n);
 	else
 		server_feed(s, p, p + n);
@@ -756,13 +756,13 @@ smtp_feed(struct smtp *s, int dir, const uint8_t *p, size_t n)
 }
 
 void
-smtp_gap(struct smtp *s, int dir, size_t lost)
+smtp_gap(struct smtp *s, enum side side, size_t lost)
 {
 	uint64_t	 take;
 
-	if (s->status != SMTP_MORE || (dir != 0 && dir != 1))
+	if (s->status != SMTP_MORE || (side != 0 && side != 1))
 		return;
-	if (dir == 1) {
+	if (side == TO_CLIENT) {
 		s->slen = 0;
 		s->flags |= SF_SSKIP | SF_DESYNC;
 		return;

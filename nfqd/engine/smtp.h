@@ -2,7 +2,7 @@
  * smtp.c: an allocation-free SMTP command/reply stream parser.
  *
  * The engine reassembles TCP and feeds each direction's payload in order
- * (dir 0 = client->server, 1 = server->client); the parser keeps what the
+ * (TO_SERVER, then TO_CLIENT); the parser keeps what the
  * policy events want to say about a session (banner, HELO, envelope
  * addresses, counts) and never the message or any credential.
  *
@@ -32,7 +32,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum smtp_addr_mode { SMTP_ADDR_NONE, SMTP_ADDR_DOMAIN, SMTP_ADDR_FULL };
+#include "base/defs.h"
+#include "policy/conf.h"
 
 /* smtp_feed() results; sticky: once TLS or NOT_SMTP, always that. */
 enum smtp_status {
@@ -87,8 +88,8 @@ struct smtp {
 	uint16_t	 clen, slen;	/* bytes held in cbuf, sbuf */
 	uint16_t	 scode;		/* code of an open multi-line reply */
 	uint16_t	 flags;		/* SF_* in smtp.c */
-	uint8_t		 addr_mode;	/* enum smtp_addr_mode */
-	uint8_t		 status;	/* enum smtp_status */
+	enum smtp_addr_mode	 addr_mode : 8;
+	enum smtp_status	 status : 8;
 	uint8_t		 cmode;		/* client: command, DATA or BDAT */
 	uint8_t		 dstate;	/* where in a DATA line */
 	uint8_t		 first[2];	/* first line per direction: ok/bad */
@@ -96,15 +97,15 @@ struct smtp {
 	uint8_t		 sbuf[SMTP_SLINE];
 };
 
-void	 smtp_init(struct smtp *, enum smtp_addr_mode);
-int	 smtp_feed(struct smtp *, int, const uint8_t *, size_t);
+void	 smtp_init(struct smtp *s, enum smtp_addr_mode mode);
+int	 smtp_feed(struct smtp *s, enum side side, const uint8_t *p, size_t n);
 /*
- * `lost` bytes of direction `dir` are missing (0: not known).  The partial
+ * `lost` bytes of direction `side` are missing (0: not known).  The partial
  * line is dropped and parsing resumes after the next LF; inside DATA or a
  * BDAT chunk a known count is added to the message.
  */
-void	 smtp_gap(struct smtp *, int, size_t);
-const struct smtp_meta *smtp_meta(const struct smtp *);
-const char *smtp_status_name(int);
+void	 smtp_gap(struct smtp *s, enum side side, size_t lost);
+const struct smtp_meta *smtp_meta(const struct smtp *s);
+const char *smtp_status_name(int st);
 
 #endif

@@ -536,9 +536,9 @@ census_report(struct census *c, const struct policy *p, uint32_t days,
 		/* The exception in force now: did the host use it? */
 		if ((e = active_exception(p, &ch->a, now)) != NULL) {
 			k = (size_t)(e - p->exc.v);
-			if ((e->dir & DIR_INBOUND) && ch->exc_used[0] > used[k])
+			if ((e->dir & EXC_INBOUND) && ch->exc_used[0] > used[k])
 				used[k] = ch->exc_used[0];
-			if ((e->dir & DIR_OUTBOUND) && ch->exc_used[1] >
+			if ((e->dir & EXC_OUTBOUND) && ch->exc_used[1] >
 			    used[k])
 				used[k] = ch->exc_used[1];
 		}
@@ -568,7 +568,7 @@ census_report(struct census *c, const struct policy *p, uint32_t days,
 		json_add_ts(h, "last_seen", ch->last * 1000000);
 		e = active_exception(p, &ch->a, now);
 		cJSON_AddStringToObject(h, "exception_directions", e == NULL ?
-		    "none" : dir_name(e->dir));
+		    "none" : exc_dir_name(e->dir));
 		if (e != NULL)
 			cJSON_AddItemToObject(h, "exception",
 			    exc_json(e, now));

@@ -43,7 +43,7 @@ struct stats {
 	uint64_t	 verdict_errors;
 	int64_t		 start_us;
 	/* the eBPF fast path's kernel counters (fastpath.c); mode 0: off */
-	uint8_t		 fp_mode;		/* enum fastpath_mode */
+	enum fastpath_mode	 fp_mode : 8;
 	uint64_t	 fp_syn, fp_dropped, fp_lost, fp_deferred, fp_unparsed,
 			 fp_relay, fp_spoofed;
 	uint64_t	 fp_disagree;	/* dropped, yet the policy allows (engine) */
@@ -86,7 +86,7 @@ struct summary_rec {
 struct smtp_meta;
 
 struct event {
-	uint8_t		 type;		/* enum ev_type */
+	enum ev_type	 type : 8;
 	int64_t		 ts_us;
 	uint64_t	 flow_id;
 	struct ip_addr	 src, dst;
@@ -132,7 +132,7 @@ struct event {
 			char		 exc_sha256[SHA256_HEXLEN];	/* in force */
 		} reload;
 		struct {
-			uint8_t		 action;	/* enum quar_action */
+			enum quar_action	 action : 8;
 			struct quar_entry *q;	/* owned: event_release() */
 		} quarantine;
 		struct {

@@ -200,7 +200,7 @@ set_elems(const struct policy *pol, int64_t now, enum set_kind kind, int af,
 				return -1;
 		return 0;
 	}
-	need = kind == K_IN ? DIR_INBOUND : DIR_OUTBOUND;
+	need = kind == K_IN ? EXC_INBOUND : EXC_OUTBOUND;
 	for (size_t i = 0; i < pol->exc.n; i++) {
 		e = &pol->exc.v[i];
 		if (e->pfx.addr.af != af || !exc_active(e, now))

@@ -918,7 +918,7 @@ list_table(const struct excedit *x, const bool *sel, int64_t now)
 			host_format(&in.e.pfx, a, sizeof(a));
 			list_status(&in.e, now, st, sizeof(st));
 			cell[0] = a;
-			cell[1] = dir_name(in.e.dir);
+			cell[1] = exc_dir_name(in.e.dir);
 			cell[2] = in.e.ticket[0] ? in.e.ticket : "-";
 			cell[3] = in.e.owner[0] ? in.e.owner : "-";
 			cell[4] = in.e.expires[0] ? in.e.expires : "never";
@@ -1222,16 +1222,16 @@ test_why(const struct policy *p, const struct decision *d,
 		break;
 	case R_EXCEPTION:
 		snprintf(buf, len, "%s is covered by the active entry %s %s, "
-		    "which allows %s", a, e, dir_name(x->dir), want);
+		    "which allows %s", a, e, exc_dir_name(x->dir), want);
 		break;
 	case R_EXCEPTION_EXPIRED:
 		snprintf(buf, len, "the exception %s %s for %s expired at the "
-		    "end of %s (%s)", e, dir_name(x->dir), a, x->expires,
+		    "end of %s (%s)", e, exc_dir_name(x->dir), a, x->expires,
 		    tz_name(p->conf.tz));
 		break;
 	case R_EXCEPTION_DIRECTION:
 		snprintf(buf, len, "the most specific active exception for "
-		    "%s, %s %s, does not allow %s", a, e, dir_name(x->dir),
+		    "%s, %s %s, does not allow %s", a, e, exc_dir_name(x->dir),
 		    want);
 		break;
 	case R_QUARANTINE:
@@ -1319,7 +1319,7 @@ cmd_test(const struct args *a)
 			x = cJSON_AddObjectToObject(o, "exception");
 			cJSON_AddStringToObject(x, "entry", e);
 			cJSON_AddStringToObject(x, "direction",
-			    dir_name(d.exc->dir));
+			    exc_dir_name(d.exc->dir));
 			if (d.exc->ticket[0])
 				cJSON_AddStringToObject(x, "ticket",
 				    d.exc->ticket);
@@ -1351,7 +1351,7 @@ cmd_test(const struct args *a)
 		printf("  reason: %s: %s\n", reason, why);
 		if (d.exc != NULL)
 			printf("  exception: %s %s ticket=%s owner=%s "
-			    "expires=%s (%s:%u)\n", e, dir_name(d.exc->dir),
+			    "expires=%s (%s:%u)\n", e, exc_dir_name(d.exc->dir),
 			    d.exc->ticket[0] ? d.exc->ticket : "-",
 			    d.exc->owner[0] ? d.exc->owner : "-",
 			    d.exc->expires[0] ? d.exc->expires : "never",

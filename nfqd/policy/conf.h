@@ -17,6 +17,9 @@
 enum mode { MODE_ENFORCE, MODE_MONITOR };
 enum transit { TRANSIT_ALLOW, TRANSIT_BLOCK };
 enum fastpath_mode { FASTPATH_OFF, FASTPATH_TC, FASTPATH_XDP };
+enum seccomp_mode { SECCOMP_OFF, SECCOMP_ON, SECCOMP_LOG };
+/* smtp-addresses: how much of an address events carry (smtp.c). */
+enum smtp_addr_mode { SMTP_ADDR_NONE, SMTP_ADDR_DOMAIN, SMTP_ADDR_FULL };
 #define MAX_FP_IFACES	16
 
 #define MAX_INTERNAL	256
@@ -79,10 +82,10 @@ struct conf {
 	uint64_t	 max_message_size;	/* bytes, 0 = off */
 	uint32_t	 detect_hosts;
 	char		 announcements[MAX_PATH];	/* "" = none */
-	uint8_t		 smtp_addresses;	/* enum smtp_addr_mode */
+	enum smtp_addr_mode	 smtp_addresses;
 	char		 sensor_name[64];	/* events' "host" */
 	/* eBPF fast path (fastpath.c) */
-	uint8_t		 fastpath;		/* enum fastpath_mode */
+	enum fastpath_mode	 fastpath;
 	char		 fastpath_ifaces[MAX_FP_IFACES][16];
 	size_t		 nfastpath_ifaces;
 	/* anti-spoofing: the interfaces that face the campus */
@@ -91,7 +94,7 @@ struct conf {
 	/* least privilege (priv.c) */
 	char		 user[64];		/* "" = stay as started */
 	uint32_t	 uid, gid;
-	uint8_t		 seccomp;		/* enum seccomp_mode */
+	enum seccomp_mode	 seccomp;
 	/* responses (respond.c) and the census (census.c) */
 	uint32_t	 auto_quarantine;	/* seconds, 0 = off */
 	bool		 auto_quarantine_exceptions;
@@ -99,8 +102,6 @@ struct conf {
 	uint32_t	 response_hosts;
 	uint32_t	 census_hosts;		/* 0 = no census */
 };
-enum seccomp_mode { SECCOMP_OFF, SECCOMP_ON, SECCOMP_LOG };
-
 #define CONF_ANY_MODE	0x1	/* a checkout copy: its mode unchecked */
 int	 conf_load(const char *path, struct conf *c, char *err, size_t errlen);
 int	 conf_load_flags(const char *path, struct conf *c, unsigned flags,

@@ -39,12 +39,12 @@
 #define EXPIRING_DAYS	14	/* exc_lint: "expires in N days" */
 
 const char *
-dir_name(uint8_t d)
+exc_dir_name(uint8_t d)
 {
 	switch (d) {
-	case DIR_INBOUND:	return "inbound";
-	case DIR_OUTBOUND:	return "outbound";
-	case DIR_BOTH:		return "both";
+	case EXC_INBOUND:	return "inbound";
+	case EXC_OUTBOUND:	return "outbound";
+	case EXC_BOTH:		return "both";
 	}
 	return "?";
 }
@@ -299,14 +299,14 @@ exc_check_date(const char *key, const char *v, char out[11], int64_t *day,
 }
 
 int
-exc_check_dir(const char *v, uint8_t *out, char *err, size_t errlen)
+exc_check_dir(const char *v, enum exc_dir *out, char *err, size_t errlen)
 {
 	if (strcmp(v, "inbound") == 0)
-		*out = DIR_INBOUND;
+		*out = EXC_INBOUND;
 	else if (strcmp(v, "outbound") == 0)
-		*out = DIR_OUTBOUND;
+		*out = EXC_OUTBOUND;
 	else if (strcmp(v, "both") == 0)
-		*out = DIR_BOTH;
+		*out = EXC_BOTH;
 	else {
 		snprintf(err, errlen, "bad direction '%.40s' (expected "
 		    "inbound, outbound or both)", v);
@@ -685,9 +685,9 @@ static const char *
 opens(uint8_t dir)
 {
 	switch (dir) {
-	case DIR_INBOUND:
+	case EXC_INBOUND:
 		return "opens inbound SMTP (Part 1) to every campus host in it";
-	case DIR_OUTBOUND:
+	case EXC_OUTBOUND:
 		return "opens outbound SMTP (Part 2) from every campus host in "
 		    "it";
 	}
@@ -718,7 +718,7 @@ lint_entry(struct lint *w, const struct conf *c, const struct exc_entry *e,
 			prefix_format(&c->internal[which], b, sizeof(b));
 			lint_say(w, "%s:%u: %s %s is the whole internal "
 			    "network %s: it %s", name, e->line, a,
-			    dir_name(e->dir), b, opens(e->dir));
+			    exc_dir_name(e->dir), b, opens(e->dir));
 			break;
 		case EXC_OUTSIDE:
 			internal_list(c, list, sizeof(list));
@@ -778,13 +778,13 @@ lint_overlap(struct lint *w, const struct exc_entry *in,
 	host_format(&out->pfx, b, sizeof(b));
 	if (lost && gained)
 		snprintf(what, sizeof(what), "loses %s and gains %s",
-		    dir_name(lost), dir_name(gained));
+		    exc_dir_name(lost), exc_dir_name(gained));
 	else
 		snprintf(what, sizeof(what), "%s %s", lost ? "loses" : "gains",
-		    dir_name(lost ? lost : gained));
+		    exc_dir_name(lost ? lost : gained));
 	lint_say(w, "%s:%u: %s %s overlaps %s %s (line %u) with another "
 	    "direction: the more specific entry decides, so %s %s", name,
-	    in->line, a, dir_name(in->dir), b, dir_name(out->dir), out->line,
+	    in->line, a, exc_dir_name(in->dir), b, exc_dir_name(out->dir), out->line,
 	    a, what);
 }
 
@@ -932,7 +932,7 @@ exc_json(const struct exc_entry *e, int64_t now)
 		return NULL;
 	prefix_format(&e->pfx, a, sizeof(a));
 	cJSON_AddStringToObject(x, "entry", a);
-	cJSON_AddStringToObject(x, "direction", dir_name(e->dir));
+	cJSON_AddStringToObject(x, "direction", exc_dir_name(e->dir));
 	if (e->ticket[0])
 		cJSON_AddStringToObject(x, "ticket", e->ticket);
 	if (e->owner[0])

@@ -16,13 +16,13 @@
 #include "base/tz.h"
 #include "policy/conf.h"
 
-enum dir { DIR_INBOUND = 1, DIR_OUTBOUND = 2, DIR_BOTH = 3 };
+enum exc_dir { EXC_INBOUND = 1, EXC_OUTBOUND = 2, EXC_BOTH = 3 };
 
 #define EXC_TEXTLEN	64
 
 struct exc_entry {
 	struct prefix	 pfx;
-	uint8_t		 dir;			/* enum dir */
+	enum exc_dir	 dir;
 	int64_t		 expires_at;		/* unix s, 0 = never */
 	char		 ticket[EXC_TEXTLEN];
 	char		 owner[EXC_TEXTLEN];
@@ -51,7 +51,7 @@ int	 exc_parse_line(const char *line, const struct tz *tz,
 int	 exc_parse(const char *line, const struct tz *tz, struct exc_entry *e,
 	    size_t *comment, char *err, size_t errlen);
 void	 exc_free(struct exc_list *l);
-const char	*dir_name(uint8_t d);
+const char	*exc_dir_name(uint8_t d);
 int	 date_parse(const char *s, int64_t *out);
 size_t	 exc_bom(const char *s, size_t len);
 int	 line_scan(const char *s, size_t *content, size_t *comment, char *err,
@@ -61,7 +61,7 @@ int	 exc_check_text(const char *key, const char *v, char *out, char *err,
 	    size_t errlen);
 int	 exc_check_date(const char *key, const char *v, char out[11],
 	    int64_t *day, char *err, size_t errlen);
-int	 exc_check_dir(const char *v, uint8_t *out, char *err, size_t errlen);
+int	 exc_check_dir(const char *v, enum exc_dir *out, char *err, size_t errlen);
 int64_t	 exc_expires_at(const struct tz *tz, int64_t day);
 int	 exc_scope(const struct conf *c, const struct prefix *p,
 	    size_t *which);

@@ -85,7 +85,7 @@ exc_hash(const struct exc_list *l, char out[SHA256_HEXLEN])
 			*p++ = (char)('0' + len / 10 % 10);
 		*p++ = (char)('0' + len % 10);
 		*p++ = '\t';
-		p = put_str(p, dir_name(v[i]->dir));
+		p = put_str(p, exc_dir_name(v[i]->dir));
 		*p++ = '\t';
 		p = put_str(p, v[i]->expires);
 		*p++ = '\t';

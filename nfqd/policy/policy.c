@@ -239,7 +239,7 @@ policy_decide(const struct policy *p, const struct ip_addr *client,
 	}
 	campus = sin ? server : client;
 	d->direction = sin ? D_INBOUND : D_OUTBOUND;
-	need = sin ? DIR_INBOUND : DIR_OUTBOUND;
+	need = sin ? EXC_INBOUND : EXC_OUTBOUND;
 	d->action = A_BLOCKED;
 	d->reason = R_NO_EXCEPTION;
 	n = lpm_lookup(&p->exc.lpm, campus, idx, 129);

@@ -281,7 +281,7 @@ event_policy(struct jw *w, const struct event *ev)
 	if (ev->policy.exc.entry[0] != '\0') {
 		jw_open(w, "exception");
 		jw_str(w, "entry", ev->policy.exc.entry);
-		jw_str(w, "direction", dir_name(ev->policy.exc.dir));
+		jw_str(w, "direction", exc_dir_name(ev->policy.exc.dir));
 		if (ev->policy.exc.ticket[0])
 			jw_str(w, "ticket", ev->policy.exc.ticket);
 		if (ev->policy.exc.owner[0])
@@ -474,7 +474,7 @@ event_expired(cJSON *o, const struct event *ev)
 
 	x = cJSON_AddObjectToObject(o, "exception_expired");
 	cJSON_AddStringToObject(x, "entry", e->entry);
-	cJSON_AddStringToObject(x, "direction", dir_name(e->dir));
+	cJSON_AddStringToObject(x, "direction", exc_dir_name(e->dir));
 	if (e->ticket[0])
 		cJSON_AddStringToObject(x, "ticket", e->ticket);
 	if (e->owner[0])
@@ -729,6 +729,10 @@ event_format(const struct event *ev, char *buf, size_t len)
 	case EV_EXC_EXPIRED:
 		event_expired(o, ev);
 		break;
+	case EV_POLICY:
+	case EV_FLOW:
+	case EV_REOPEN:
+		break;		/* written above, without cJSON; no line */
 	}
 	ok = cJSON_PrintPreallocated(o, buf + hlen, (int)(len - hlen), 0);
 	cJSON_Delete(o);

@@ -44,7 +44,7 @@ struct metrics_snap {
 	uint64_t		 main_dropped;	/* stats and reload events */
 	const struct sink_stat	*sinks;
 	size_t			 nsinks;
-	uint8_t			 mode;		/* enum mode */
+	enum mode	 mode;
 	size_t			 exceptions;	/* entries of the list */
 	size_t			 quarantined;	/* hosts in force now */
 	const struct metrics_state *state;

@@ -81,15 +81,16 @@ void		 sinks_write(struct sinks *s, const char *line, size_t len);
 void		 sinks_flush(struct sinks *s);
 void		 sinks_reopen(struct sinks *s);
 uint64_t	 sinks_close(struct sinks *s);	/* lines lost */
-int		 sink_spec_check(const char *, char *, size_t, const char *,
-		    char *, size_t);
-int		 sink_size_parse(const char *, uint64_t *, char *, size_t);
-struct sinks	*sinks_open_opts(const struct conf *, const struct sink_opts *,
-		    char *, size_t);
-void		 sinks_stats(struct sinks *, struct sink_stat *, size_t *);
-uint64_t	 sinks_drain(struct sinks *, uint32_t);
-void		 sinks_set_deadline(struct sinks *, int64_t);
-bool		 sink_spec_named(const char *);
-int		 sinks_check_names(const struct conf *);
+int		 sink_spec_check(const char *spec, char *out, size_t outlen,
+		    const char *confdir, char *err, size_t errlen);
+int		 sink_size_parse(const char *v, uint64_t *out, char *err,
+		    size_t errlen);
+struct sinks	*sinks_open_opts(const struct conf *c,
+		    const struct sink_opts *o, char *err, size_t errlen);
+void		 sinks_stats(struct sinks *s, struct sink_stat *out, size_t *n);
+uint64_t	 sinks_drain(struct sinks *s, uint32_t ms);
+void		 sinks_set_deadline(struct sinks *s, int64_t deadline);
+bool		 sink_spec_named(const char *spec);
+int		 sinks_check_names(const struct conf *c);
 
 #endif

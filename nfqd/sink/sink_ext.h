@@ -37,17 +37,19 @@ struct sink_proto {
 
 extern const struct sink_proto sink_redis, sink_kafka;
 
-const char	*sink_name(const struct sink *);
-size_t		 sink_buffer(const struct sink *);
-void		*sink_priv(const struct sink *);
-void		 sink_set_priv(struct sink *, void *);
-int		 sink_fd(const struct sink *);
-bool		 sink_stopping(struct sink *);
-bool		 sink_take(struct sink *, char *, size_t *);
-short		 sink_wait(struct sink *, int, int, short, bool);
-void		 sink_settle(struct sink *, uint64_t, uint64_t, uint64_t);
-void		 sink_set_connected(struct sink *, bool);
-void		 sink_log_tick(struct sink *);
-void		 sink_state(struct sink *, bool, const char *);
+const char	*sink_name(const struct sink *k);
+size_t		 sink_buffer(const struct sink *k);
+void		*sink_priv(const struct sink *k);
+void		 sink_set_priv(struct sink *k, void *p);
+int		 sink_fd(const struct sink *k);
+bool		 sink_stopping(struct sink *k);
+bool		 sink_take(struct sink *k, char *buf, size_t *len);
+short		 sink_wait(struct sink *k, int ms, int fd, short events,
+		    bool idle);
+void		 sink_settle(struct sink *k, uint64_t written, uint64_t failed,
+		    uint64_t dropped);
+void		 sink_set_connected(struct sink *k, bool up);
+void		 sink_log_tick(struct sink *k);
+void		 sink_state(struct sink *k, bool up, const char *why);
 
 #endif

@@ -238,6 +238,8 @@ build(struct in *in, struct event *ev)
 			ev->summary.targets[i].port = (uint16_t)u64(in);
 		}
 		break;
+	default:
+		break;		/* nothing beyond the header */
 	}
 }
 
@@ -318,6 +320,8 @@ check(const struct event *ev, const char *buf, int len)
 			same_str(o, "smtp.helo", ev->smtp.meta->helo);
 		}
 		break;
+	default:
+		break;		/* nothing beyond the header */
 	}
 	cJSON_Delete(o);
 }

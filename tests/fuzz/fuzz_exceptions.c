@@ -68,7 +68,7 @@ check_entry(const struct exc_entry *e)
 	char		 s[PREFIX_STRLEN], err[ERRLEN];
 	int64_t		 t;
 
-	FUZZ_CHECK(e->dir >= DIR_INBOUND && e->dir <= DIR_BOTH, "dir %u",
+	FUZZ_CHECK(e->dir >= EXC_INBOUND && e->dir <= EXC_BOTH, "dir %u",
 	    e->dir);
 	FUZZ_CHECK((e->pfx.addr.af == 4 && e->pfx.len <= 32) ||
 	    (e->pfx.addr.af == 6 && e->pfx.len <= 128), "af %u len %u",

@@ -78,7 +78,7 @@ test_bulk_attempts_window(void **state UNUSED)
 	assert_int_equal(g.n, 1);
 	/* another host has its own count */
 	for (i = 0; i < 6; i++)
-		attempt(d, &g, "10.20.3.45", A_ALLOWED, DIR_OUTBOUND, i * SEC);
+		attempt(d, &g, "10.20.3.45", A_ALLOWED, EXC_OUTBOUND, i * SEC);
 	assert_int_equal(g.n, 2);
 	assert_false(g.x[1].blocked);
 	detect_free(d);
@@ -124,19 +124,19 @@ test_relay_rule(void **state UNUSED)
 			 phys = ip("10.20.8.15");
 
 	/* the gateway: in, then out under an exception for both: quiet */
-	detect_conn(d, NULL, &out, &gw, D_INBOUND, A_ALLOWED, DIR_BOTH, 7,
+	detect_conn(d, NULL, &out, &gw, D_INBOUND, A_ALLOWED, EXC_BOTH, 7,
 	    0, collect, &g);
-	attempt(d, &g, "10.20.1.25", A_ALLOWED, DIR_BOTH, 10 * SEC);
+	attempt(d, &g, "10.20.1.25", A_ALLOWED, EXC_BOTH, 10 * SEC);
 	assert_int_equal(g.n, 0);
 	/* a department server: in, then out and blocked: suspect */
-	detect_conn(d, NULL, &out, &phys, D_INBOUND, A_ALLOWED, DIR_INBOUND, 8,
+	detect_conn(d, NULL, &out, &phys, D_INBOUND, A_ALLOWED, EXC_INBOUND, 8,
 	    0, collect, &g);
 	attempt(d, &g, "10.20.8.15", A_BLOCKED, 0, 10 * SEC);
 	assert_int_equal(g.n, 1);
 	assert_string_equal(detection_name(g.x[0].kind), "relay_suspect");
 	assert_int_equal(g.x[0].related_flow, 8);
 	/* too late after the inbound one: quiet */
-	detect_conn(d, NULL, &out, &phys, D_INBOUND, A_ALLOWED, DIR_INBOUND, 9,
+	detect_conn(d, NULL, &out, &phys, D_INBOUND, A_ALLOWED, EXC_INBOUND, 9,
 	    100 * SEC, collect, &g);
 	attempt(d, &g, "10.20.8.15", A_BLOCKED, 0, 300 * SEC);
 	assert_int_equal(g.n, 1);

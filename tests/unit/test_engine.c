@@ -386,7 +386,7 @@ test_directions_and_exceptions(void **state)
 	assert_int_equal(ev->policy.direction, D_INBOUND);
 	assert_int_equal(ev->policy.action, A_ALLOWED);
 	assert_string_equal(ev->policy.exc.entry, "10.20.8.0/24");
-	assert_int_equal(ev->policy.exc.dir, DIR_INBOUND);
+	assert_int_equal(ev->policy.exc.dir, EXC_INBOUND);
 	assert_string_equal(ev->policy.exc.ticket, "NET-1187");
 	ev = nth(f, EV_POLICY, 3);
 	assert_int_equal(ev->policy.direction, D_OUTBOUND);

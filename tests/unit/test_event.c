@@ -172,7 +172,7 @@ test_policy_with_exception(void **state UNUSED)
 	ev.policy.reason = R_EXCEPTION_DIRECTION;
 	snprintf(ev.policy.exc.entry, sizeof(ev.policy.exc.entry),
 	    "10.20.8.66/32");
-	ev.policy.exc.dir = DIR_OUTBOUND;
+	ev.policy.exc.dir = EXC_OUTBOUND;
 	snprintf(ev.policy.exc.ticket, EXC_TEXTLEN, "NET-1203");
 	snprintf(ev.policy.exc.owner, EXC_TEXTLEN, "physics-it");
 	snprintf(ev.policy.exc.expires, 11, "2027-06-30");
@@ -191,7 +191,7 @@ test_policy_with_exception(void **state UNUSED)
 
 	/* optional texts left out when empty */
 	ev.policy.reason = R_EXCEPTION_EXPIRED;
-	ev.policy.exc.dir = DIR_BOTH;
+	ev.policy.exc.dir = EXC_BOTH;
 	ev.policy.exc.owner[0] = '\0';
 	ev.policy.exc.ticket[0] = '\0';
 	o = parse(format(&ev, buf, sizeof(buf)));
@@ -228,7 +228,7 @@ test_ipv6_compressed(void **state UNUSED)
 	ev.dport = 65535;
 	snprintf(ev.policy.exc.entry, sizeof(ev.policy.exc.entry),
 	    "2001:db8:20::/48");
-	ev.policy.exc.dir = DIR_INBOUND;
+	ev.policy.exc.dir = EXC_INBOUND;
 	o = parse(format(&ev, buf, sizeof(buf)));
 	assert_string_equal(str(o, "src_ip"), "2001:db8:20:1::25");
 	assert_string_equal(str(o, "dest_ip"), "2001:db8:ff::7");

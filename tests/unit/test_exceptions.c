@@ -48,10 +48,10 @@ line_ok(const char *line)
 static void
 test_dir_name(void **state UNUSED)
 {
-	assert_string_equal(dir_name(DIR_INBOUND), "inbound");
-	assert_string_equal(dir_name(DIR_OUTBOUND), "outbound");
-	assert_string_equal(dir_name(DIR_BOTH), "both");
-	assert_string_equal(dir_name(0), "?");
+	assert_string_equal(exc_dir_name(EXC_INBOUND), "inbound");
+	assert_string_equal(exc_dir_name(EXC_OUTBOUND), "outbound");
+	assert_string_equal(exc_dir_name(EXC_BOTH), "both");
+	assert_string_equal(exc_dir_name(0), "?");
 }
 
 static void
@@ -109,7 +109,7 @@ test_parse_fields(void **state UNUSED)
 	e = line_ok("10.20.1.25 both\n");
 	prefix_format(&e.pfx, s, sizeof(s));
 	assert_string_equal(s, "10.20.1.25/32");
-	assert_int_equal(e.dir, DIR_BOTH);
+	assert_int_equal(e.dir, EXC_BOTH);
 	assert_int_equal(e.expires_at, 0);
 	assert_string_equal(e.ticket, "");
 	assert_string_equal(e.owner, "");
@@ -120,7 +120,7 @@ test_parse_fields(void **state UNUSED)
 	    "expires=2026-08-31 added=2025-07-01   # Part 1 exception\r\n");
 	prefix_format(&e.pfx, s, sizeof(s));
 	assert_string_equal(s, "10.20.8.0/24");
-	assert_int_equal(e.dir, DIR_INBOUND);
+	assert_int_equal(e.dir, EXC_INBOUND);
 	assert_string_equal(e.ticket, "NET-1187");
 	assert_string_equal(e.owner, "physics-it");
 	assert_string_equal(e.expires, "2026-08-31");
@@ -133,7 +133,7 @@ test_parse_fields(void **state UNUSED)
 	    "expires=2026-08-31 owner=x ticket=y");
 	assert_int_equal(e.pfx.addr.af, 6);
 	assert_int_equal(e.pfx.len, 128);
-	assert_int_equal(e.dir, DIR_OUTBOUND);
+	assert_int_equal(e.dir, EXC_OUTBOUND);
 	assert_int_equal(e.expires_at, T_2026_09_01);
 	e = line_ok("10.20.1.25 both expires=2026-08-31 added=2030-01-01");
 	assert_int_equal(e.expires_at, T_2026_09_01);
@@ -361,7 +361,7 @@ test_load_sample(void **state)
 	prefix_format(&l->v[0].pfx, s, sizeof(s));
 	assert_string_equal(s, "10.20.1.25/32");
 	assert_int_equal(l->v[0].line, 2);
-	assert_int_equal(l->v[0].dir, DIR_BOTH);
+	assert_int_equal(l->v[0].dir, EXC_BOTH);
 	assert_string_equal(l->v[0].ticket, "NET-1001");
 	assert_string_equal(l->v[0].owner, "its-mail");
 	assert_string_equal(l->v[0].added, "2024-01-15");
@@ -374,12 +374,12 @@ test_load_sample(void **state)
 	prefix_format(&l->v[2].pfx, s, sizeof(s));
 	assert_string_equal(s, "10.20.8.0/24");
 	assert_int_equal(l->v[2].line, 5);
-	assert_int_equal(l->v[2].dir, DIR_INBOUND);
+	assert_int_equal(l->v[2].dir, EXC_INBOUND);
 	assert_string_equal(l->v[2].expires, "2027-06-30");
 	assert_int_equal(l->v[2].expires_at, INT64_C(1814400000));
 
 	assert_int_equal(l->v[3].line, 6);
-	assert_int_equal(l->v[3].dir, DIR_OUTBOUND);
+	assert_int_equal(l->v[3].dir, EXC_OUTBOUND);
 	assert_string_equal(l->v[3].owner, "physics-it");
 
 	assert_int_equal(l->v[4].line, 8);
@@ -635,7 +635,7 @@ test_bytes_outside_comments(void **state UNUSED)
 	e = line_ok("10.20.1.25\tboth\tticket=A\r\n");
 	assert_string_equal(e.ticket, "A");
 	e = line_ok("10.20.1.25 both  # d\xc3\xa9partement, caf\xe9, \x01\r\n");
-	assert_int_equal(e.dir, DIR_BOTH);
+	assert_int_equal(e.dir, EXC_BOTH);
 	assert_int_equal(line_kind("# \xef\xbb\xbf\xc2\xa0\x7f\n"), 0);
 }
 

@@ -1330,7 +1330,7 @@ struct pend {
 	uint8_t		*data;
 };
 
-struct side {
+struct half {
 	bool		 init;
 	uint32_t	 next;
 	struct pend	 p[MAXPEND];
@@ -1339,7 +1339,7 @@ struct side {
 
 struct replay {
 	struct smtp	*s;
-	struct side	 side[2];
+	struct half	 side[2];
 	int		 last;
 	bool		 bytewise;	/* each segment one byte at a time */
 };
@@ -1348,7 +1348,7 @@ static void
 replay_deliver(struct replay *r, int dir, uint32_t seq, const uint8_t *d,
     uint32_t len)
 {
-	struct side	*sd = &r->side[dir];
+	struct half	*sd = &r->side[dir];
 	int32_t		 off = (int32_t)(seq - sd->next);
 	uint32_t	 skip;
 
@@ -1376,7 +1376,7 @@ replay_deliver(struct replay *r, int dir, uint32_t seq, const uint8_t *d,
 static void
 replay_drain(struct replay *r, int dir, bool force)
 {
-	struct side	*sd = &r->side[dir];
+	struct half	*sd = &r->side[dir];
 	size_t		 i, best;
 	bool		 progress = true;
 
