@@ -49,9 +49,17 @@ collector_start() {
 	fatal "nfqd-collect did not listen on 127.0.0.1:$port"
 }
 
-# Stop it: TERM (bounded wait for its exit) or KILL.
-collector_stop() {	# TERM|KILL
-	kill -"$1" "$COLLECT_PID" 2>/dev/null
+# Stop it: TERM (bounded wait for its exit), KILL, or STOP: stopped for
+# a second while events flow (its socket's receive buffer fills, nothing
+# is stored), then killed.
+collector_stop() {	# TERM|KILL|STOP
+	if [ "$1" = STOP ]; then
+		kill -STOP "$COLLECT_PID" 2>/dev/null
+		sleep 1
+		kill -KILL "$COLLECT_PID" 2>/dev/null
+	else
+		kill -"$1" "$COLLECT_PID" 2>/dev/null
+	fi
 	for _ in $(seq 100); do
 		kill -0 "$COLLECT_PID" 2>/dev/null || break
 		sleep 0.1
@@ -99,7 +107,7 @@ syn_burst cli "$WS4" $((SOAK_RATE * SOAK_SECS)) "$SOAK_RATE" &
 FLOOD_PID=$!
 STARTED_PIDS+=("$FLOOD_PID")
 deliver_loop soak "$GW4" "$MTA4" $((SOAK_SECS / 3))
-cycle=0 graceful=0 killed=0 reloads=0
+cycle=0 graceful=0 killed=0 stopped=0 reloads=0
 while [ $((SECONDS - t0)) -lt "$SOAK_SECS" ]; do
 	start=$SECONDS
 	cycle=$((cycle + 1))
@@ -118,14 +126,13 @@ CASES
 	fi
 	soak_hup && reloads=$((reloads + 1)) ||
 	    fail "cycle $cycle: no reload event within 10 s of SIGHUP"
-	# the collector goes away, in turn gracefully and killed
-	if [ $((cycle % 2)) = 1 ]; then
-		collector_stop TERM
-		graceful=$((graceful + 1))
-	else
-		collector_stop KILL
-		killed=$((killed + 1))
-	fi
+	# the collector goes away, in turn gracefully, killed, and
+	# stopped for a second (it stores nothing) and then killed
+	case $((cycle % 3)) in
+	1)	collector_stop TERM; graceful=$((graceful + 1)) ;;
+	2)	collector_stop KILL; killed=$((killed + 1)) ;;
+	0)	collector_stop STOP; stopped=$((stopped + 1)) ;;
+	esac
 	sleep 1
 	collector_start
 	nfqd_alive || fatal "nfqd died in cycle $cycle"
@@ -136,7 +143,7 @@ rss_sample
 vsay "$(date +%T) load over; waiting for the flood generator"
 wait "$FLOOD_PID" || fail "the flood generator failed"
 deliver_loop_check soak $((SOAK_SECS / 3)) 60
-pass "$SOAK_SECS s: $cycle cycles, $graceful graceful collector restarts, $killed kills, $reloads reloads"
+pass "$SOAK_SECS s: $cycle cycles, $graceful graceful collector restarts, $killed kills, $stopped stopped then killed, $reloads reloads"
 
 # Stop nfqd at once, its connections still tracked (a flow event each, in
 # one burst), once the sink is connected to the collector again.
