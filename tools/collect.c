@@ -950,10 +950,13 @@ clients_ack(struct collector *co, bool all)
 {
 	int64_t	 now = clock_mono_ms();
 
-	for (size_t i = co->nc; i-- > 0;)
+	for (size_t i = co->nc; i-- > 0;) {
+		if (co->c[i].lines == co->c[i].acked)	/* owed nothing */
+			co->c[i].wfail = co->n.write_failed;
 		if ((all || client_ack_wait(&co->c[i], now) == 0) &&
 		    !client_ack(co, &co->c[i]))
 			client_close(co, i);
+	}
 }
 
 static void
