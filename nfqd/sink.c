@@ -822,12 +822,15 @@ sink_down(struct sink *k, int e, int64_t now, bool was_up)
 	}
 	atomic_store(&k->connected, false);
 	/*
-	 * A connection that had been up a while starts the backoff afresh,
-	 * but never retries at once: a collector that closed it may be
-	 * stopping, its listener still open, and a new connection there
-	 * would take lines only to be reset (SINK_BACKOFF_MIN_MS first).
+	 * A connection that had been up a while, or on which the collector
+	 * acknowledged storing lines (it works: a restart, not a collector
+	 * that fails), starts the backoff afresh, but never retries at once:
+	 * a collector that closed it may be stopping, its listener still
+	 * open, and a new connection there would take lines only to be reset
+	 * (SINK_BACKOFF_MIN_MS first).
 	 */
-	if (was_up && now - k->up_since >= STABLE_MS)
+	if (was_up && (now - k->up_since >= STABLE_MS ||
+	    (k->amode == AM_ACK && k->alast > 0)))
 		k->backoff = SINK_BACKOFF_MIN_MS;
 	k->next_try = now + sink_jitter(k, k->backoff);
 	k->backoff = k->backoff * 2 > SINK_BACKOFF_MAX_MS ?

@@ -1413,6 +1413,43 @@ test_ack_lines_before_greeting(void **state UNUSED)
 	close(lfd);
 }
 
+/*
+ * A collector that acknowledged lines and then went away is restarting,
+ * not failing: each time the sink is back after the shortest backoff
+ * (0.5 s), where one that never acknowledged waits 0.5, 1, 2 s... unless
+ * its connection lasted 10 s.
+ */
+static void
+test_ack_restart_short_backoff(void **state UNUSED)
+{
+	struct sinks		*s;
+	char			 spec[64];
+	uint16_t		 port = 0;
+	int			 lfd, cfd, i;
+	double			 t0, gap;
+
+	lfd = tcp_listen(&port, 16);
+	snprintf(spec, sizeof(spec), "tcp://127.0.0.1:%u", port);
+	s = open_one(spec, 0, false, 0);
+	cfd = accept_within(lfd, 3000);
+	for (i = 1; i <= 4; i++) {
+		greet(cfd);
+		sinks_write(s, "{\"a\":1}", 7);
+		assert_int_equal(read_lines(cfd, 1, 2000, NULL, 0), 1);
+		ack_to(cfd, 1);
+		written_is(s, (uint64_t)i, 2000);
+		close(cfd);
+		t0 = now_s();
+		cfd = accept_within(lfd, 5000);
+		gap = now_s() - t0;
+		if (gap > SINK_BACKOFF_MIN_MS * 2.4 / 1000)
+			fail_msg("restart %d: back after %.2f s", i, gap);
+	}
+	sinks_close(s);
+	close(cfd);
+	close(lfd);
+}
+
 /* The same protocol on a unix stream socket. */
 static void
 test_ack_unix_stream(void **state UNUSED)
@@ -1481,6 +1518,7 @@ main(void)
 		cmocka_unit_test(test_ack_garbage),
 		cmocka_unit_test(test_ack_plain_collectors),
 		cmocka_unit_test(test_ack_lines_before_greeting),
+		cmocka_unit_test(test_ack_restart_short_backoff),
 		cmocka_unit_test(test_ack_unix_stream),
 	};
 
