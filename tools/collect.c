@@ -23,9 +23,17 @@
  * fsync'ed on a timer.  Files older than the retention period (60 days
  * unless told) are removed at start and after every UTC midnight.
  *
+ * On a stream connection (tcp, unix) it speaks nfqd's acknowledgement
+ * protocol (docs/collectors.md): it greets with "nfqd-ack 1", then, once
+ * its lines are written to the files (write(2) returned, before the
+ * fsync), sends back "ok N", N the lines of that connection it is done
+ * with, every ACK_EVERY_MS while lines arrive and ACK_QUIET_MS after
+ * they stop.  A line it could not write is never acknowledged: the
+ * connection is closed, and nfqd sends it again.
+ *
  * At SIGTERM it closes its listeners first (a sender reconnecting finds
  * nothing, rather than a connection that will be reset), stores what its
- * open connections already sent, then exits.
+ * open connections already sent, acknowledges it, then exits.
  *
  * Exit status: 0 after SIGTERM/SIGINT, 1 on a runtime failure (a socket
  * that cannot be bound), 2 on a usage or configuration error, found
@@ -38,6 +46,7 @@
 #include <grp.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -59,6 +68,7 @@
 #include "base/prom.h"
 #include "policy/exceptions.h"
 #include "sink/metrics.h"
+#include "sink/sink.h"		/* the acknowledgement protocol */
 #include "report.h"
 
 #define LINE_MAX_LEN	65536		/* bytes, without the newline */
@@ -74,6 +84,9 @@
 #define LOG_EVERY_S	60
 #define DEFAULT_DIR	"/var/log/nfqd-collect"
 #define DEFAULT_KEEP	60		/* days: Cal Poly's mail-log standard */
+#define ACK_EVERY_MS	20		/* while lines arrive */
+#define ACK_QUIET_MS	2		/* after the last line: at once */
+#define STOP_ACK_MS	500		/* the stop: last acknowledgements */
 
 enum lkind { L_TCP, L_UDP, L_UNIX, L_UNIX_DGRAM };
 static const char *lkind_names[] = { "tcp", "udp", "unix", "unix-dgram" };
@@ -93,6 +106,14 @@ struct client {
 	bool		 skipping;	/* inside a line that was too long */
 	char		 peer[80];
 	char		 sender[SENDER_MAX];	/* its folder */
+	/* acknowledgements: lines are counted by their newline */
+	uint64_t	 lines;		/* lines it sent, each dealt with */
+	uint64_t	 acked;		/* the count last acknowledged */
+	uint64_t	 wfail;		/* write_failed when nothing was owed */
+	int64_t		 last_in;	/* mono ms: bytes last came */
+	int64_t		 last_ack;	/* mono ms */
+	char		 out[SINK_ACK_LINE_MAX];	/* "ok N\n" unsent */
+	size_t		 olen, ooff;
 };
 
 struct dayfile {
@@ -109,6 +130,7 @@ struct counters {
 	uint64_t	 lines, written, invalid, too_long, partial;
 	uint64_t	 write_failed, clients, refused;
 	uint64_t	 senders_refused;	/* not in --allow */
+	uint64_t	 unacked;	/* connections closed owing lines */
 };
 
 /* A rate-limited complaint: the first at once, then one a minute. */
@@ -135,6 +157,7 @@ struct collector {
 	int64_t		 today;		/* UTC days since 1970 */
 	int64_t		 last_fsync;
 	struct ratelog	 fail_log, refuse_log, sender_log, invalid_log;
+	struct ratelog	 unacked_log;
 	char		*dgram;		/* LINE_MAX_LEN + 2 */
 	const char	*metrics;	/* --metrics: a textfile, or NULL */
 	int		 metrics_s;
@@ -832,6 +855,7 @@ client_read(struct collector *co, struct client *c, int turns)
 			return false;
 		if (n == -1)
 			return errno == EAGAIN || errno == EINTR;
+		c->last_in = clock_mono_ms();
 		c->len += (size_t)n;
 		p = c->buf;
 		left = c->len;
@@ -840,6 +864,7 @@ client_read(struct collector *co, struct client *c, int turns)
 				c->skipping = false;	/* its end */
 			else
 				line_in(co, c->sender, p, (size_t)(nl - p));
+			c->lines++;	/* stored, rejected or too long */
 			left -= (size_t)(nl + 1 - p);
 			p = nl + 1;
 		}
@@ -855,6 +880,94 @@ client_read(struct collector *co, struct client *c, int turns)
 	return true;
 }
 
+/* Send the unsent part of c->out, never waiting: false if it is gone. */
+static bool
+client_out(struct client *c)
+{
+	ssize_t	 n;
+
+	while (c->ooff < c->olen) {
+		n = send(c->fd, c->out + c->ooff, c->olen - c->ooff,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n > 0)
+			c->ooff += (size_t)n;
+		else if (n == -1 && errno == EINTR)
+			continue;
+		else
+			return n == -1 && errno == EAGAIN;	/* later */
+	}
+	c->olen = c->ooff = 0;
+	return true;
+}
+
+/* An acknowledgement is owed and due: lines came, then ACK_QUIET_MS of
+ * quiet, or ACK_EVERY_MS since the last one.  Else ms until it is, or -1. */
+static int64_t
+client_ack_wait(const struct client *c, int64_t now)
+{
+	int64_t	 at;
+
+	if (c->lines == c->acked && c->olen == 0)
+		return -1;
+	if (c->olen > 0)
+		return 0;		/* POLLOUT says when */
+	at = c->last_in + ACK_QUIET_MS;
+	if (c->last_ack + ACK_EVERY_MS < at)
+		at = c->last_ack + ACK_EVERY_MS;
+	return at > now ? at - now : 0;
+}
+
+/*
+ * Acknowledge every line of c dealt with: written to its file (dayfiles
+ * flushed before this), or rejected and counted.  A line that could not
+ * be written (write_failed moved while c was owed an acknowledgement)
+ * is never acknowledged: false, and the caller closes the connection so
+ * that the sender sends it again.  False too when c is gone.
+ */
+static bool
+client_ack(struct collector *co, struct client *c)
+{
+	uint64_t	 missed;
+	int		 n;
+
+	if (c->lines == c->acked) {
+		c->wfail = co->n.write_failed;	/* nothing of its lost */
+		return client_out(c);
+	}
+	if (co->n.write_failed != c->wfail) {
+		co->n.unacked++;
+		if (ratelog_due(&co->unacked_log, &missed))
+			say("could not store every line from %s: closing its "
+			    "connection unacknowledged, so that it sends them "
+			    "again (%llu such closes so far)", c->peer,
+			    (unsigned long long)co->n.unacked);
+		return false;
+	}
+	if (c->ooff == 0) {		/* none of the last one sent: a newer */
+		n = snprintf(c->out, sizeof(c->out), "ok %llu\n",
+		    (unsigned long long)c->lines);
+		c->olen = (size_t)n;
+		c->acked = c->lines;
+		c->last_ack = clock_mono_ms();
+	}
+	return client_out(c);
+}
+
+/* Every acknowledgement due; a client that cannot have its own is closed. */
+static void
+clients_ack(struct collector *co, bool all)
+{
+	int64_t	 now = clock_mono_ms();
+
+	for (size_t i = co->nc; i-- > 0;) {
+		if (co->c[i].lines == co->c[i].acked)	/* owed nothing */
+			co->c[i].wfail = co->n.write_failed;
+		if ((all || client_ack_wait(&co->c[i], now) == 0) &&
+		    !client_ack(co, &co->c[i]))
+			client_close(co, i);
+	}
+}
+
 static void
 client_accept(struct collector *co, struct listener *l)
 {
@@ -864,7 +977,7 @@ client_accept(struct collector *co, struct listener *l)
 	socklen_t		 crl = sizeof(cr);
 	struct client		*c;
 	char			 who[SENDER_MAX], h[NI_MAXHOST], p[NI_MAXSERV];
-	int			 fd;
+	int			 fd, one = 1;
 	uint64_t		 missed;
 
 	for (;;) {
@@ -893,7 +1006,12 @@ client_accept(struct collector *co, struct listener *l)
 			continue;
 		}
 		c->fd = fd;
+		c->wfail = co->n.write_failed;
+		c->last_ack = c->last_in = clock_mono_ms();
 		if (l->kind == L_TCP) {
+			/* acknowledgements are small and wanted at once */
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+			    sizeof(one));
 			snprintf(c->sender, sizeof(c->sender), "%s", who);
 			if (getnameinfo((struct sockaddr *)&ss, sl, h,
 			    sizeof(h), p, sizeof(p),
@@ -910,6 +1028,14 @@ client_accept(struct collector *co, struct listener *l)
 				    "local-unknown");
 			snprintf(c->peer, sizeof(c->peer), "%.20s on %.50s",
 			    c->sender, l->path);
+		}
+		/* the greeting: an empty socket takes it whole */
+		c->olen = (size_t)snprintf(c->out, sizeof(c->out), "%s %d\n",
+		    SINK_ACK_PROTO, SINK_ACK_VERSION);
+		if (!client_out(c) || c->olen != 0) {
+			close(fd);
+			free(c->buf);
+			continue;
 		}
 		co->nc++;
 		co->n.clients++;
@@ -982,8 +1108,9 @@ collector_stats(struct collector *co)
 {
 	say("%llu lines: %llu written, %llu rejected (not an nfqd event), "
 	    "%llu too long, %llu cut by a close, %llu lost to write errors; "
-	    "%llu clients (%llu refused: too many), %llu connections or "
-	    "datagrams refused (not in --allow)",
+	    "%llu clients (%llu refused: too many, %llu closed "
+	    "unacknowledged), %llu connections or datagrams refused (not in "
+	    "--allow)",
 	    (unsigned long long)co->n.lines, (unsigned long long)co->n.written,
 	    (unsigned long long)co->n.invalid,
 	    (unsigned long long)co->n.too_long,
@@ -991,6 +1118,7 @@ collector_stats(struct collector *co)
 	    (unsigned long long)co->n.write_failed,
 	    (unsigned long long)co->n.clients,
 	    (unsigned long long)co->n.refused,
+	    (unsigned long long)co->n.unacked,
 	    (unsigned long long)co->n.senders_refused);
 }
 
@@ -1032,17 +1160,33 @@ collector_metrics(struct collector *co, bool running)
  * The stop: listeners first, so that a sender that reconnects is refused
  * at once instead of sending into a connection nobody will accept; then
  * what each open connection already sent is read and stored (a few
- * reads, bounded: a sender that never pauses must not hold the stop);
- * nfqd sends again whatever its broken connection had not confirmed.
+ * reads, bounded: a sender that never pauses must not hold the stop),
+ * written, and acknowledged, so that nfqd sends again only what was
+ * never read.  An acknowledgement that does not fit at once gets
+ * STOP_ACK_MS, for all connections together.
  */
 static void
 collector_stop(struct collector *co)
 {
-	size_t	 i;
+	struct pollfd	 p;
+	int64_t		 until;
+	size_t		 i;
 
 	listeners_close(co);
-	for (i = co->nc; i-- > 0;) {
+	for (i = co->nc; i-- > 0;)
 		client_read(co, &co->c[i], 64);
+	dayfiles_flush(co);
+	clients_ack(co, true);
+	until = clock_mono_ms() + STOP_ACK_MS;
+	for (i = co->nc; i-- > 0;) {
+		while (co->c[i].olen > 0 && clock_mono_ms() < until) {
+			p.fd = co->c[i].fd;
+			p.events = POLLOUT;
+			if (poll(&p, 1, (int)(until - clock_mono_ms())) < 1 ||
+			    !client_out(&co->c[i]))
+				break;
+		}
+		shutdown(co->c[i].fd, SHUT_WR);	/* our last word sent */
 		client_close(co, i);
 	}
 }
@@ -1053,7 +1197,7 @@ collector_run(struct collector *co, int sfd)
 	struct pollfd		*p;
 	struct signalfd_siginfo	 si;
 	size_t			 i, np, nfix;
-	int64_t			 now;
+	int64_t			 now, w, wait;
 	bool			 stop = false;
 
 	bool			 oom = false;
@@ -1082,12 +1226,19 @@ collector_run(struct collector *co, int sfd)
 			p[1 + i].events = POLLIN;
 		}
 		nfix = 1 + co->nl;
+		wait = 1000;
+		now = clock_mono_ms();
 		for (i = 0; i < co->nc; i++) {
 			p[nfix + i].fd = co->c[i].fd;
 			p[nfix + i].events = POLLIN;
+			if (co->c[i].olen > 0)	/* an acknowledgement waits */
+				p[nfix + i].events |= POLLOUT;
+			else if ((w = client_ack_wait(&co->c[i], now)) >= 0 &&
+			    w < wait)
+				wait = w;
 		}
 		np = nfix + co->nc;
-		if (poll(p, np, 1000) == -1 && errno != EINTR) {
+		if (poll(p, np, (int)wait) == -1 && errno != EINTR) {
 			say("poll: %s", strerror(errno));
 			break;
 		}
@@ -1122,6 +1273,7 @@ collector_run(struct collector *co, int sfd)
 				dgram_read(co, &co->l[i]);
 		}
 		dayfiles_flush(co);
+		clients_ack(co, false);	/* what is written, and only that */
 		now = (clock_mono_ms() / 1000);
 		if (now - co->last_fsync >= co->fsync_s) {
 			dayfiles_fsync(co);

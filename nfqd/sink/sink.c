@@ -23,9 +23,11 @@
  * A record in the ring is a 16-byte header (length, enqueue time) and the
  * line.  Stream sinks send lines with a '\n'; datagram sinks one line per
  * datagram; syslog prefixes an RFC 5424 header.  Stream sinks count a
- * line written only once the collector has held it a moment on a live
- * connection, and send again, on the next connection, every line the
- * broken one had not confirmed (stream_confirm).
+ * line written only once the collector has acknowledged storing it (a
+ * collector that greets with "nfqd-ack 1", stream_input), or, from one
+ * that does not, once it has held it a moment on a live connection
+ * (stream_confirm); every line the broken connection had not confirmed
+ * is sent again on the next one.
  *
  * At the daemon's stop, sinks_set_deadline turns the live sinks into
  * waiting ones until a deadline, so that the last burst is delivered.
@@ -39,6 +41,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +72,14 @@
 #define CKPT_MAX		1024	/* stream: sends awaiting confirmation */
 #define SYSLOG_HDR_MAX		256	/* room before the line */
 #define HOST_MAX		128	/* syslog HOSTNAME, cut to this */
+#define INPUT_READS		16	/* collector's input: reads per turn */
+
+/* A stream connection: does its collector acknowledge? */
+enum {
+	AM_UNKNOWN,	/* nothing whole from it yet: the 0.2 s rule */
+	AM_ACK,		/* it greeted: a line counts once acknowledged */
+	AM_PLAIN	/* it said something else: the 0.2 s rule, input ignored */
+};
 
 enum sink_type {
 	ST_STDOUT, ST_FILE, ST_UDP, ST_TCP, ST_UNIX, ST_UNIX_DGRAM, ST_SYSLOG,
@@ -162,6 +173,8 @@ struct sink {
 	uint64_t		 bpos;		/* ring position of batch[0] */
 	uint64_t		 blines;	/* whole lines of the batch sent */
 	uint64_t		 cbytes;	/* bytes sent on this connection */
+	uint64_t		 csent;		/* lines sent whole on it */
+	uint64_t		 cdone;		/* of them, counted written */
 	struct ckpt {
 		uint64_t	 pos;		/* ring, after these lines */
 		uint64_t	 bytes;		/* cbytes after them */
@@ -169,6 +182,14 @@ struct sink {
 		int64_t		 acked;		/* mono ms they were, 0: not yet */
 	}			*ckpt;
 	size_t			 ck_first, ck_n;
+	/* what the collector sends back (stream_input) */
+	int			 amode;		/* AM_*, this connection */
+	bool			 ack_seen;	/* a connection of it greeted */
+	bool			 ack_logged, greet_late_logged;
+	char			 abuf[SINK_ACK_LINE_MAX];	/* a line */
+	size_t			 alen;
+	uint64_t		 alast;		/* its last "ok N" */
+	int64_t			 proto_log;	/* last protocol error logged */
 	int64_t			 deadline;	/* live stop: wait for room until */
 	bool			 abandoned;	/* its thread outlived the stop */
 	bool			 held;		/* datagram: batch is unsent */
@@ -804,12 +825,15 @@ sink_down(struct sink *k, int e, int64_t now, bool was_up)
 	}
 	atomic_store(&k->connected, false);
 	/*
-	 * A connection that had been up a while starts the backoff afresh,
-	 * but never retries at once: a collector that closed it may be
-	 * stopping, its listener still open, and a new connection there
-	 * would take lines only to be reset (SINK_BACKOFF_MIN_MS first).
+	 * A connection that had been up a while, or on which the collector
+	 * acknowledged storing lines (it works: a restart, not a collector
+	 * that fails), starts the backoff afresh, but never retries at once:
+	 * a collector that closed it may be stopping, its listener still
+	 * open, and a new connection there would take lines only to be reset
+	 * (SINK_BACKOFF_MIN_MS first).
 	 */
-	if (was_up && now - k->up_since >= STABLE_MS)
+	if (was_up && (now - k->up_since >= STABLE_MS ||
+	    (k->amode == AM_ACK && k->alast > 0)))
 		k->backoff = SINK_BACKOFF_MIN_MS;
 	k->next_try = now + sink_jitter(k, k->backoff);
 	k->backoff = k->backoff * 2 > SINK_BACKOFF_MAX_MS ?
@@ -862,16 +886,24 @@ sink_drop_log(struct sink *k, int64_t now)
  * Stream sinks hold what they send.  A line handed to the kernel is not
  * yet the collector's: a collector killed, or stopping, loses what it had
  * not read, and so does a listener that closes with connections not yet
- * accepted (the reset).  So a line is counted written only once the
- * collector has had it for SINK_CONFIRM_MS on a connection still up:
- * acknowledged by its host (TCP: SIOCOUTQ, our unacknowledged bytes) or
- * read by it (unix: SIOCOUTQ, what it has not read yet), that long ago.
- * Until then it keeps its room in the ring, and when the connection
- * breaks every line not yet counted is sent again on the next one: the
- * collector may get a line twice, never miss one nfqd counted.  Only when
- * held lines fill half the queue (a small event-buffer at a high rate)
- * is an acknowledged line counted at once, so that holding them does
- * not cost drops.
+ * accepted (the reset).  Until a line is counted written it keeps its
+ * room in the ring, and when the connection breaks every line not yet
+ * counted is sent again on the next one: the collector may get a line
+ * twice, never miss one nfqd counted.
+ *
+ * A collector that acknowledges (AM_ACK, stream_input) says which lines
+ * it has stored: only those count.  From any other collector nothing
+ * says so, and a line counts once the collector has had it for
+ * SINK_CONFIRM_MS on a connection still up: acknowledged by its host
+ * (TCP: SIOCOUTQ, our unacknowledged bytes) or read by it (unix:
+ * SIOCOUTQ, what it has not read yet), that long ago.  That is a guess:
+ * a collector that falls more than SINK_CONFIRM_MS behind and is then
+ * killed loses what its socket held.  Only when such held lines fill
+ * half the queue (a small event-buffer at a high rate) is an
+ * acknowledged line counted at once, so that holding them does not cost
+ * drops.  A connection to a sink whose collector greeted before counts
+ * nothing this way for SINK_GREET_WAIT_MS, waiting for its greeting (a
+ * collector restarted, and slow to accept).
  */
 static void
 stream_confirm(struct sink *k, int64_t now)
@@ -882,7 +914,8 @@ stream_confirm(struct sink *k, int64_t now)
 	int		 outq;
 	bool		 rush;
 
-	if (k->ck_n == 0 || ioctl(k->sfd, SIOCOUTQ, &outq) == -1)
+	if (k->amode == AM_ACK || k->ck_n == 0 ||
+	    ioctl(k->sfd, SIOCOUTQ, &outq) == -1)
 		return;
 	acked = outq < 0 || (uint64_t)outq >= k->cbytes ? 0 :
 	    k->cbytes - (uint64_t)outq;
@@ -893,6 +926,16 @@ stream_confirm(struct sink *k, int64_t now)
 		if (c->bytes > acked)
 			break;
 		c->acked = now;
+	}
+	if (k->amode == AM_UNKNOWN && k->ack_seen) {
+		if (now - k->up_since < SINK_GREET_WAIT_MS)
+			return;		/* its greeting may yet come */
+		if (!k->greet_late_logged)
+			log_warnx("event sink %s: no greeting from the "
+			    "collector in %d s: counting lines %d ms after "
+			    "it has them, unacknowledged", k->name,
+			    SINK_GREET_WAIT_MS / 1000, SINK_CONFIRM_MS);
+		k->greet_late_logged = true;
 	}
 	/* held lines filling half the queue: acknowledged is enough */
 	rush = k->sent - atomic_load_explicit(&k->tail, memory_order_relaxed) >
@@ -909,7 +952,188 @@ stream_confirm(struct sink *k, int64_t now)
 	if (lines > 0) {
 		atomic_store_explicit(&k->tail, pos, memory_order_release);
 		atomic_fetch_add(&k->written, lines);
+		k->cdone += lines;
 	}
+}
+
+/* The first n held lines are the collector's: count them, free their room. */
+static int
+stream_release(struct sink *k, uint64_t n)
+{
+	struct rec	 r;
+	uint64_t	 pos, i;
+
+	pos = atomic_load_explicit(&k->tail, memory_order_relaxed);
+	for (i = 0; i < n; i++) {
+		if (pos >= k->sent)	/* never: csent bounds n */
+			return -1;
+		ring_get(k, pos, &r, sizeof(r));
+		pos += sizeof(r) + r.len;
+	}
+	if (pos > k->sent)
+		return -1;
+	atomic_store_explicit(&k->tail, pos, memory_order_release);
+	atomic_fetch_add(&k->written, n);
+	k->cdone += n;
+	return 0;
+}
+
+/* The collector broke the protocol: an error of this connection. */
+static int
+stream_bad(struct sink *k, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+stream_bad(struct sink *k, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 why[160];
+	int64_t	 now = clock_mono_ms();
+
+	if (k->proto_log == 0 || now - k->proto_log >= SINK_LOG_EVERY_S * 1000) {
+		va_start(ap, fmt);
+		vsnprintf(why, sizeof(why), fmt, ap);
+		va_end(ap);
+		log_warnx("event sink %s: the collector broke the "
+		    "acknowledgement protocol: %s; closing the connection, "
+		    "what it has not acknowledged is sent again", k->name, why);
+		k->proto_log = now;
+	}
+	errno = EPROTO;
+	return -1;
+}
+
+/* Decimal digits p[0..n) into v, at most 20 and no overflow. */
+static bool
+ack_number(const char *p, size_t n, uint64_t *v)
+{
+	uint64_t	 x = 0;
+
+	if (n == 0 || n > 20)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9' ||
+		    x > (UINT64_MAX - (uint64_t)(p[i] - '0')) / 10)
+			return false;
+		x = x * 10 + (uint64_t)(p[i] - '0');
+	}
+	*v = x;
+	return true;
+}
+
+/*
+ * One line from the collector, without its newline.  The first one
+ * decides: "nfqd-ack 1" (or "nfqd-ack 1 " and anything) switches the
+ * connection to acknowledged mode; anything else leaves it plain, its
+ * input ignored, as from a collector that does not know the protocol.
+ * In acknowledged mode every line is "ok N": N lines of this connection
+ * stored, never fewer than the last count, never more than were sent.
+ */
+static int
+stream_line(struct sink *k, const char *p, size_t n)
+{
+	const size_t	 pl = sizeof(SINK_ACK_PROTO) - 1;
+	const char	*e;
+	uint64_t	 v;
+
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	if (k->amode == AM_UNKNOWN) {
+		if (n <= pl || memcmp(p, SINK_ACK_PROTO " ", pl + 1) != 0) {
+			k->amode = AM_PLAIN;
+			return 0;
+		}
+		p += pl + 1;
+		n -= pl + 1;
+		e = memchr(p, ' ', n);
+		if (!ack_number(p, e != NULL ? (size_t)(e - p) : n, &v))
+			return stream_bad(k, "a bad greeting");
+		if (v != SINK_ACK_VERSION) {
+			k->amode = AM_PLAIN;
+			if (!k->ack_logged)
+				log_warnx("event sink %s: the collector speaks "
+				    "%s version %llu, nfqd knows %d: counting "
+				    "lines %d ms after it has them, "
+				    "unacknowledged", k->name, SINK_ACK_PROTO,
+				    (unsigned long long)v, SINK_ACK_VERSION,
+				    SINK_CONFIRM_MS);
+			k->ack_logged = true;
+			return 0;
+		}
+		k->amode = AM_ACK;
+		k->ck_first = k->ck_n = 0;	/* its counts decide now */
+		k->ack_seen = true;
+		if (!k->ack_logged)
+			log_info("event sink %s: the collector acknowledges "
+			    "what it stores (%s %d): a line counts as written "
+			    "once acknowledged", k->name, SINK_ACK_PROTO,
+			    SINK_ACK_VERSION);
+		k->ack_logged = true;
+		return 0;
+	}
+	if (n < 4 || memcmp(p, "ok ", 3) != 0 || !ack_number(p + 3, n - 3, &v))
+		return stream_bad(k, "'%.*s' is not \"ok COUNT\"", (int)n, p);
+	if (v < k->alast)
+		return stream_bad(k, "its count went back from %llu to %llu",
+		    (unsigned long long)k->alast, (unsigned long long)v);
+	if (v > k->csent)
+		return stream_bad(k, "it acknowledged %llu lines, %llu were "
+		    "sent", (unsigned long long)v,
+		    (unsigned long long)k->csent);
+	k->alast = v;
+	if (v > k->cdone && stream_release(k, v - k->cdone) == -1)
+		return stream_bad(k, "its count %llu is past the lines held",
+		    (unsigned long long)v);
+	return 0;
+}
+
+/*
+ * Read what the collector sent back (never waits): its greeting and
+ * acknowledgements.  -1 with errno when the connection is closed (0),
+ * broken, or broke the protocol (EPROTO); the lines its last words
+ * acknowledged are counted first.
+ */
+static int
+stream_input(struct sink *k)
+{
+	char		 buf[512];
+	const char	*p, *e, *nl;
+	ssize_t		 n;
+	size_t		 m;
+
+	for (int t = 0; t < INPUT_READS; t++) {
+		n = recv(k->sfd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n == 0) {
+			errno = 0;		/* closed by the collector */
+			return -1;
+		}
+		if (n == -1)
+			return errno == EAGAIN || errno == EINTR ? 0 : -1;
+		if (k->amode == AM_PLAIN)
+			continue;		/* a collector that talks */
+		for (p = buf, e = buf + n; p < e; p = nl + 1) {
+			nl = memchr(p, '\n', (size_t)(e - p));
+			m = (size_t)((nl != NULL ? nl : e) - p);
+			if (k->alen + m >= SINK_ACK_LINE_MAX) {
+				if (k->amode == AM_ACK)
+					return stream_bad(k, "a line longer "
+					    "than %d bytes", SINK_ACK_LINE_MAX);
+				k->amode = AM_PLAIN;
+				break;
+			}
+			memcpy(k->abuf + k->alen, p, m);
+			k->alen += m;
+			if (nl == NULL)
+				break;
+			m = k->alen;
+			k->alen = 0;
+			if (stream_line(k, k->abuf, m) == -1)
+				return -1;
+			if (k->amode == AM_PLAIN)
+				break;
+		}
+	}
+	return 0;
 }
 
 /* Lines sent whole up to ring position pos, the connection at bytes. */
@@ -935,8 +1159,6 @@ static int
 sink_idle(struct sink *k)
 {
 	struct rec	 r;
-	char		 junk[512];
-	ssize_t		 n;
 	short		 rev;
 	bool		 stream = k->kind->socktype == SOCK_STREAM;
 
@@ -945,18 +1167,16 @@ sink_idle(struct sink *k)
 		atomic_store(&k->sleeping, 0);
 		return 0;
 	}
-	/* lines held: look at the acknowledgements again soon */
+	/*
+	 * Lines held under the 0.2 s rule: look at the kernel's counts again
+	 * soon.  A collector's acknowledgements wake us themselves.
+	 */
 	rev = sink_sleep(k, k->ck_n > 0 ? SINK_CONFIRM_MS / 4 : IDLE_WAKE_MS,
 	    stream ? k->sfd : -1, POLLIN);
 	atomic_store(&k->sleeping, 0);
 	if (rev == 0)
 		return 0;
-	n = recv(k->sfd, junk, sizeof(junk), MSG_DONTWAIT);
-	if (n > 0 || (n == -1 && (errno == EAGAIN || errno == EINTR)))
-		return 0;		/* a collector that talks: ignored */
-	if (n == 0)
-		errno = 0;		/* closed by the collector */
-	return -1;
+	return stream_input(k);
 }
 
 /* Move whole records into the batch, each with its '\n'. */
@@ -982,6 +1202,8 @@ stream_step(struct sink *k)
 	ssize_t	 n;
 	size_t	 nl, i;
 
+	if (stream_input(k) == -1)
+		return -1;
 	stream_confirm(k, clock_mono_ms());
 	if (k->boff == k->blen) {
 		stream_fill(k);
@@ -993,7 +1215,7 @@ stream_step(struct sink *k)
 	if (n == -1) {
 		if (errno == EAGAIN || errno == EINTR) {
 			sink_sleep(k, k->ck_n > 0 ? SINK_CONFIRM_MS / 4 :
-			    IDLE_WAKE_MS, k->sfd, POLLOUT);
+			    IDLE_WAKE_MS, k->sfd, POLLOUT | POLLIN);
 			return 0;
 		}
 		return -1;
@@ -1005,9 +1227,12 @@ stream_step(struct sink *k)
 		for (i = k->boff; k->batch[i - 1] != '\n'; i--)
 			;
 		k->blines += nl;
+		k->csent += nl;
 		/* a record is its header and line, the line here its '\n' */
-		stream_ckpt(k, k->bpos + i + k->blines *
-		    (sizeof(struct rec) - 1), k->cbytes - (k->boff - i), nl);
+		if (k->amode != AM_ACK)
+			stream_ckpt(k, k->bpos + i + k->blines *
+			    (sizeof(struct rec) - 1), k->cbytes - (k->boff - i),
+			    nl);
 	}
 	return 0;
 }
@@ -1020,6 +1245,10 @@ stream_rewind(struct sink *k)
 	k->blen = k->boff = 0;
 	k->blines = k->cbytes = 0;
 	k->ck_first = k->ck_n = 0;
+	k->csent = k->cdone = k->alast = 0;
+	k->amode = AM_UNKNOWN;
+	k->alen = 0;
+	k->greet_late_logged = false;
 }
 
 /*

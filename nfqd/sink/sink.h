@@ -52,6 +52,18 @@
 #define SINK_BACKOFF_MAX_MS	30000
 #define SINK_LOG_EVERY_S	60		/* rate limit of sink logs */
 #define SINK_CONFIRM_MS		200	/* stream: held this long, counted */
+/*
+ * Stream sinks and a collector that acknowledges (docs/collectors.md):
+ * its greeting, the first line it sends on a connection, is "nfqd-ack 1"
+ * (optionally a space and more), then "ok N" after storing, N the lines
+ * of this connection it has stored, cumulative.  Either line is at most
+ * SINK_ACK_LINE_MAX bytes with its newline.
+ */
+#define SINK_ACK_PROTO		"nfqd-ack"
+#define SINK_ACK_VERSION	1
+#define SINK_ACK_LINE_MAX	64
+#define SINK_GREET_WAIT_MS	10000	/* a collector that greeted before:
+					   wait this long for a greeting */
 #define SINK_EXIT_BUDGET_MS	10000	/* live stop: burst and drain */
 #define SINK_JOIN_MAX_MS	2000	/* a sender stuck in a lookup */
 

@@ -11,6 +11,9 @@
 #  - retention removes the daily files older than 60 days, and only them;
 #  - syslog-rfc5424: to the collector's unix-dgram socket, and
 #    `nfqd-collect report` agrees with the replay's own events;
+#  - nfqd-collect's acknowledgements (tests/sinks/ack.py): the greeting,
+#    "ok N" only once the lines are in its files, the last ones at
+#    SIGTERM, none for a line it could not write;
 #  - Debian's rsyslogd, started on its own config in the scratch folder,
 #    receives the events over tcp://, syslog: and syslog-rfc5424: as JSON.
 # Prints ok/FAIL per check, ends with "sinks: N passed, N failed", exits
@@ -380,6 +383,45 @@ else
 fi
 kill -TERM "$cpid" 2>/dev/null
 wait "$cpid" 2>/dev/null
+
+# ---- acknowledgements: nfqd-collect's side of nfqd-ack 1 -------------------
+
+# A small sender (ack.py): the greeting first; "ok N" once the lines are
+# in the files (a line that is not an event counts too: it is done with);
+# the last words at SIGTERM; no "ok" for what could not be written.
+C7=$T/c7
+grep -v '"event_type":"stats"' "$T/want.json" | head -n 20 >"$T/ack20.json"
+start_collector "$T/col7.log" "$C7" --tcp 127.0.0.1:0 --unix "$T/c7.sock" \
+    --retention 0
+col7=$cpid
+A7=127.0.0.1:$(port_of tcp "$T/col7.log")
+check "tcp: greeting, then ok N once stored: $("$PYTHON" "$top/tests/sinks/ack.py" stored "$A7" "$C7" "$T/ack20.json" 2>&1 | tail -n 1)" \
+    "$PYTHON" "$top/tests/sinks/ack.py" stored "$A7" "$C7" "$T/ack20.json"
+check "unix: greeting, then ok N once stored" \
+    "$PYTHON" "$top/tests/sinks/ack.py" stored "$T/c7.sock" "$C7" "$T/ack20.json"
+check "SIGTERM: what it read is stored and acknowledged, then it closes" \
+    "$PYTHON" "$top/tests/sinks/ack.py" stop "$A7" "$C7" "$T/ack20.json" "$col7"
+wait "$col7" 2>/dev/null
+check "... and it closed no connection unacknowledged" \
+    grep -q "0 closed unacknowledged" "$T/col7.log"
+# A sender folder it cannot make (a file in its place): no "ok", closed.
+C8=$T/c8
+mkdir -p "$C8"
+: >"$C8/127.0.0.1"
+start_collector "$T/col8.log" "$C8" --tcp 127.0.0.1:0 --retention 0
+col8=$cpid
+A8=127.0.0.1:$(port_of tcp "$T/col8.log")
+check "a line it cannot write: never acknowledged, the connection closed" \
+    "$PYTHON" "$top/tests/sinks/ack.py" unstored "$A8" "$T/ack20.json"
+check "... and logged" grep -q "closing its connection unacknowledged" \
+    "$T/col8.log"
+rm -f "$C8/127.0.0.1"
+check "once it can write again, the line sent again is acknowledged" \
+    "$PYTHON" "$top/tests/sinks/ack.py" stored "$A8" "$C8" "$T/ack20.json"
+kill -TERM "$col8" 2>/dev/null
+wait "$col8" 2>/dev/null
+check "nfqd's tcp and unix sinks saw nfqd-collect's greeting" \
+    test "$(grep -c "the collector acknowledges what it stores" "$T/net.err")" = 2
 
 # ---- rsyslog as the collector ----------------------------------------------
 

@@ -6,7 +6,11 @@
  * sinks_write never waits for a dead collector, a TCP sink reconnects
  * and delivers what was queued meanwhile, UDP, unix stream and datagram
  * delivery, the RFC 5424 syslog line, a full disk that does not stop the
- * other sinks, and replay's wait mode.
+ * other sinks, and replay's wait mode.  Fake collectors that speak the
+ * acknowledgement protocol (nfqd-ack 1): only what they acknowledge
+ * counts, one that stops reading and dies loses nothing counted, one
+ * that sends garbage is reconnected to and gets its lines again, one
+ * that never acknowledges keeps the 0.2 s rule.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +18,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -996,6 +1001,492 @@ test_too_long_line(void **state UNUSED)
 	close(fd);
 }
 
+/* ---- collectors that acknowledge (nfqd-ack 1) ---- */
+
+static void
+say_to(int fd, const char *s)
+{
+	assert_int_equal(write(fd, s, strlen(s)), (ssize_t)strlen(s));
+}
+
+static void
+greet(int fd)
+{
+	say_to(fd, SINK_ACK_PROTO " 1 unit-test\n");
+}
+
+static void
+ack_to(int fd, unsigned n)
+{
+	char	 b[32];
+
+	snprintf(b, sizeof(b), "ok %u\n", n);
+	say_to(fd, b);
+}
+
+/* Until `written` is exactly n; fail after ms, or if it goes past n. */
+static void
+written_is(struct sinks *s, uint64_t n, int ms)
+{
+	double			 until = now_s() + ms / 1000.0;
+	struct sink_stat	 st;
+
+	do {
+		st = stat_of(s, 0);
+		if (st.written > n)
+			break;
+		if (st.written == n)
+			return;
+		pause_ms(5);
+	} while (now_s() < until);
+	fail_msg("%s: %llu written, wanted %llu", st.name,
+	    (unsigned long long)st.written, (unsigned long long)n);
+}
+
+/* The sink closes its end within ms: read until EOF or a reset. */
+static bool
+closed_within(int fd, int ms)
+{
+	double		 until = now_s() + ms / 1000.0;
+	struct pollfd	 p = { fd, POLLIN, 0 };
+	char		 buf[4096];
+	ssize_t		 n;
+
+	while (now_s() < until) {
+		if (poll(&p, 1, 50) != 1)
+			continue;
+		if ((n = read(fd, buf, sizeof(buf))) <= 0)
+			return true;
+	}
+	return false;
+}
+
+/* Bytes the peer sent that fd has not read, once some are there. */
+static int
+unread_within(int fd, int want, int ms)
+{
+	double	 until = now_s() + ms / 1000.0;
+	int	 n = 0;
+
+	while (now_s() < until) {
+		if (ioctl(fd, FIONREAD, &n) == 0 && n >= want)
+			break;
+		pause_ms(5);
+	}
+	return n;
+}
+
+/*
+ * A collector that greets: a line counts as written when it says so and
+ * not before, however long it holds the line unacknowledged; a count
+ * said twice counts once.
+ */
+static void
+test_ack_counts_only_acknowledged(void **state UNUSED)
+{
+	struct sinks		*s;
+	struct sink_stat	 st;
+	char			 spec[64], got[256], line[16];
+	uint16_t		 port = 0;
+	int			 lfd, cfd, i;
+
+	lfd = tcp_listen(&port, 16);
+	snprintf(spec, sizeof(spec), "tcp://127.0.0.1:%u", port);
+	s = open_one(spec, 0, false, 0);
+	cfd = accept_within(lfd, 3000);
+	greet(cfd);
+	for (i = 0; i < 5; i++) {
+		snprintf(line, sizeof(line), "{\"a\":%d}", i);
+		sinks_write(s, line, strlen(line));
+	}
+	assert_int_equal(read_lines(cfd, 5, 2000, got, sizeof(got)), 5);
+	pause_ms(SINK_CONFIRM_MS * 3);	/* the 0.2 s rule would count them */
+	st = stat_of(s, 0);
+	assert_int_equal(st.written, 0);
+	assert_int_equal(st.queued, 5);
+	ack_to(cfd, 2);
+	written_is(s, 2, 2000);
+	assert_int_equal(stat_of(s, 0).queued, 3);
+	ack_to(cfd, 2);
+	ack_to(cfd, 5);
+	written_is(s, 5, 2000);
+	st = stat_of(s, 0);
+	assert_int_equal(st.queued, 0);
+	assert_true(st.connected);
+	assert_int_equal(st.reconnects, 0);
+	sinks_close(s);
+	close(cfd);
+	close(lfd);
+}
+
+/*
+ * The soak's failure, small: the collector acknowledges two lines, then
+ * stops reading (SIGSTOP) while a thousand more reach its socket, then
+ * dies (kill -9: the kernel discards what it had not read).  Nothing of
+ * the thousand counted as written meanwhile, and the next connection
+ * gets all of them, once each, in order.
+ */
+static void
+test_ack_stopped_collector_dies(void **state UNUSED)
+{
+	static char		 got[65536];
+	struct sinks		*s;
+	struct sink_stat	 st;
+	char			 spec[64], line[32], *p;
+	uint16_t		 port = 0;
+	int			 lfd, cfd, i;
+
+	lfd = tcp_listen(&port, 16);
+	snprintf(spec, sizeof(spec), "tcp://127.0.0.1:%u", port);
+	s = open_one(spec, 0, false, 0);
+	cfd = accept_within(lfd, 3000);
+	greet(cfd);
+	sinks_write(s, "{\"a\":1}", 7);
+	sinks_write(s, "{\"a\":2}", 7);
+	assert_int_equal(read_lines(cfd, 2, 2000, NULL, 0), 2);
+	ack_to(cfd, 2);
+	written_is(s, 2, 2000);
+	for (i = 0; i < 1000; i++) {		/* it reads no more */
+		snprintf(line, sizeof(line), "{\"n\":%d}", i);
+		sinks_write(s, line, strlen(line));
+	}
+	assert_true(unread_within(cfd, 1000 * 8, 2000) >= 1000 * 8);
+	pause_ms(SINK_CONFIRM_MS * 3);
+	st = stat_of(s, 0);
+	assert_int_equal(st.written, 2);
+	assert_int_equal(st.queued, 1000);
+	close(cfd);				/* killed: a reset */
+	cfd = accept_within(lfd, 5000);
+	assert_true(cfd >= 0);
+	greet(cfd);
+	assert_int_equal(read_lines(cfd, 1000, 5000, got, sizeof(got)), 1000);
+	for (i = 0, p = got; i < 1000; i++) {
+		snprintf(line, sizeof(line), "{\"n\":%d}\n", i);
+		if (strncmp(p, line, strlen(line)) != 0)
+			fail_msg("line %d: %.20s, wanted %s", i, p, line);
+		p += strlen(line);
+	}
+	assert_int_equal(stat_of(s, 0).written, 2);
+	ack_to(cfd, 1000);
+	written_is(s, 1002, 2000);
+	st = stat_of(s, 0);
+	assert_int_equal(st.dropped, 0);
+	assert_int_equal(st.queued, 0);
+	assert_int_equal(st.reconnects, 1);
+	sinks_close(s);
+	close(cfd);
+	close(lfd);
+}
+
+/*
+ * A collector that stops: it acknowledges what it stored, then closes.
+ * Closed cleanly, nothing is sent again; closed with two lines it never
+ * read (a reset after its last acknowledgement), those two alone are.
+ */
+static void
+test_ack_graceful_close(void **state UNUSED)
+{
+	struct sinks		*s;
+	char			 spec[64], got[256];
+	uint16_t		 port = 0;
+	int			 lfd, cfd;
+
+	lfd = tcp_listen(&port, 16);
+	snprintf(spec, sizeof(spec), "tcp://127.0.0.1:%u", port);
+	s = open_one(spec, 0, false, 0);
+	cfd = accept_within(lfd, 3000);
+	greet(cfd);
+	sinks_write(s, "{\"a\":1}", 7);
+	sinks_write(s, "{\"a\":2}", 7);
+	sinks_write(s, "{\"a\":3}", 7);
+	assert_int_equal(read_lines(cfd, 3, 2000, NULL, 0), 3);
+	ack_to(cfd, 3);
+	shutdown(cfd, SHUT_WR);
+	assert_true(closed_within(cfd, 2000));
+	close(cfd);
+	written_is(s, 3, 2000);
+
+	cfd = accept_within(lfd, 5000);
+	greet(cfd);
+	sinks_write(s, "{\"b\":1}", 7);
+	assert_int_equal(read_lines(cfd, 1, 2000, got, sizeof(got)), 1);
+	assert_string_equal(got, "{\"b\":1}\n");	/* nothing again */
+	sinks_write(s, "{\"b\":2}", 7);
+	sinks_write(s, "{\"b\":3}", 7);
+	assert_true(unread_within(cfd, 16, 2000) >= 16);
+	ack_to(cfd, 1);
+	close(cfd);				/* unread: a reset */
+	written_is(s, 4, 2000);
+
+	cfd = accept_within(lfd, 5000);
+	greet(cfd);
+	assert_int_equal(read_lines(cfd, 2, 2000, got, sizeof(got)), 2);
+	assert_string_equal(got, "{\"b\":2}\n{\"b\":3}\n");
+	ack_to(cfd, 2);
+	written_is(s, 6, 2000);
+	assert_int_equal(stat_of(s, 0).dropped, 0);
+	sinks_close(s);
+	close(cfd);
+	close(lfd);
+}
+
+/*
+ * Whatever a collector that greeted sends that is not "ok COUNT" within
+ * the rules closes the connection: nothing it claimed counts, and the
+ * next connection gets every line not acknowledged.
+ */
+static void
+test_ack_garbage(void **state UNUSED)
+{
+	static const struct {
+		const char	*greeting;	/* NULL: the good one */
+		const char	*says;
+		unsigned	 acked;		/* lines it acknowledged first */
+	} cases[] = {
+		{ NULL, "ok banana\n", 0 },
+		{ NULL, "ok 3\n", 0 },		/* two were sent */
+		{ NULL, "ok -1\n", 0 },
+		{ NULL, "OK 1\n", 0 },
+		{ NULL, "ok 1 2\n", 0 },
+		{ NULL, "ok 99999999999999999999999\n", 0 },
+		{ NULL, "ok 2\nok 1\n", 2 },	/* backwards */
+		{ NULL, "nfqd-ack 1\n", 0 },	/* a second greeting */
+		{ NULL, "ok 1\0\n", 0 },
+		{ NULL, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 0 },
+		{ "nfqd-ack one\n", "", 0 },
+		{ "nfqd-ack\n", "ok 2\n", 0 },	/* not a greeting: plain */
+	};
+	struct sinks		*s;
+	struct sink_stat	 st;
+	char			 spec[64], got[256];
+	uint16_t		 port = 0;
+	int			 lfd, cfd;
+	size_t			 i;
+
+	lfd = tcp_listen(&port, 16);
+	snprintf(spec, sizeof(spec), "tcp://127.0.0.1:%u", port);
+	for (i = 0; i < NELEM(cases); i++) {
+		s = open_one(spec, 0, false, 0);
+		cfd = accept_within(lfd, 3000);
+		if (cases[i].greeting == NULL)
+			greet(cfd);
+		else
+			say_to(cfd, cases[i].greeting);
+		sinks_write(s, "{\"a\":1}", 7);
+		sinks_write(s, "{\"a\":2}", 7);
+		/* a bad greeting may close it before the lines go out */
+		if (read_lines(cfd, 2, 2000, NULL, 0) != 2 &&
+		    cases[i].greeting == NULL)
+			fail_msg("case %zu: the lines did not come", i);
+		/* the says string of case 8 holds a NUL */
+		assert_int_equal(write(cfd, cases[i].says, i == 8 ? 6 :
+		    strlen(cases[i].says)), i == 8 ? 6 :
+		    (ssize_t)strlen(cases[i].says));
+		if (i == NELEM(cases) - 1) {
+			/* plain: the 0.2 s rule, and its "ok" ignored */
+			written_is(s, 2, 2000);
+			assert_false(closed_within(cfd, 300));
+			sinks_close(s);
+			close(cfd);
+			continue;
+		}
+		if (!closed_within(cfd, 2000))
+			fail_msg("case %zu: '%s' did not close the connection",
+			    i, cases[i].says);
+		close(cfd);
+		pause_ms(SINK_CONFIRM_MS * 2);
+		st = stat_of(s, 0);
+		if (st.written != cases[i].acked)
+			fail_msg("case %zu: %llu written, %u acknowledged", i,
+			    (unsigned long long)st.written, cases[i].acked);
+		cfd = accept_within(lfd, 5000);	/* and again */
+		greet(cfd);
+		if (cases[i].acked == 2) {
+			sinks_write(s, "{\"a\":3}", 7);
+			assert_int_equal(read_lines(cfd, 1, 2000, got,
+			    sizeof(got)), 1);
+			assert_string_equal(got, "{\"a\":3}\n");
+			ack_to(cfd, 1);
+			written_is(s, 3, 2000);
+		} else {
+			assert_int_equal(read_lines(cfd, 2, 2000, got,
+			    sizeof(got)), 2);
+			assert_string_equal(got, "{\"a\":1}\n{\"a\":2}\n");
+			ack_to(cfd, 2);
+			written_is(s, 2, 2000);
+		}
+		st = stat_of(s, 0);
+		assert_int_equal(st.dropped, 0);
+		assert_int_equal(st.queued, 0);
+		assert_int_equal(st.reconnects, 1);
+		sinks_close(s);
+		close(cfd);
+	}
+	close(lfd);
+}
+
+/*
+ * Collectors that do not acknowledge keep the 0.2 s rule: one that says
+ * something else first (a banner), and one that speaks a version this
+ * nfqd does not know.  A collector that says nothing is
+ * test_tcp_reconnect's.
+ */
+static void
+test_ack_plain_collectors(void **state UNUSED)
+{
+	static const char	*first[] = { "220 a banner\n", "nfqd-ack 2\n",
+				    "nfqd-ack 2 ok 5\n" };
+	struct sinks		*s;
+	char			 spec[64];
+	uint16_t		 port = 0;
+	int			 lfd, cfd;
+	size_t			 i;
+	double			 t0;
+
+	lfd = tcp_listen(&port, 16);
+	snprintf(spec, sizeof(spec), "tcp://127.0.0.1:%u", port);
+	for (i = 0; i < NELEM(first); i++) {
+		s = open_one(spec, 0, false, 0);
+		cfd = accept_within(lfd, 3000);
+		say_to(cfd, first[i]);
+		pause_ms(20);
+		t0 = now_s();
+		sinks_write(s, "{\"a\":1}", 7);
+		sinks_write(s, "{\"a\":2}", 7);
+		assert_int_equal(read_lines(cfd, 2, 2000, NULL, 0), 2);
+		written_is(s, 2, 3000);
+		if (now_s() - t0 < SINK_CONFIRM_MS / 1000.0)
+			fail_msg("'%s': counted before %d ms", first[i],
+			    SINK_CONFIRM_MS);
+		say_to(cfd, "whatever it says later\n");
+		assert_false(closed_within(cfd, 100));
+		assert_int_equal(stat_of(s, 0).reconnects, 0);
+		sinks_close(s);
+		close(cfd);
+	}
+	close(lfd);
+}
+
+/*
+ * Lines sent before the greeting came stay held until acknowledged; and
+ * once a collector has greeted, the next connection (a collector
+ * restarted, slow to accept and greet) waits for its greeting rather
+ * than count lines by the 0.2 s rule.
+ */
+static void
+test_ack_lines_before_greeting(void **state UNUSED)
+{
+	struct sinks		*s;
+	char			 spec[64];
+	uint16_t		 port = 0;
+	int			 lfd, cfd;
+
+	lfd = tcp_listen(&port, 16);
+	snprintf(spec, sizeof(spec), "tcp://127.0.0.1:%u", port);
+	s = open_one(spec, 0, false, 0);
+	cfd = accept_within(lfd, 3000);
+	sinks_write(s, "{\"a\":1}", 7);
+	assert_int_equal(read_lines(cfd, 1, 2000, NULL, 0), 1);
+	greet(cfd);			/* within the 0.2 s */
+	pause_ms(SINK_CONFIRM_MS * 3);
+	assert_int_equal(stat_of(s, 0).written, 0);
+	ack_to(cfd, 1);
+	written_is(s, 1, 2000);
+	shutdown(cfd, SHUT_WR);
+	assert_true(closed_within(cfd, 2000));
+	close(cfd);
+
+	cfd = accept_within(lfd, 5000);	/* no greeting yet */
+	sinks_write(s, "{\"b\":1}", 7);
+	sinks_write(s, "{\"b\":2}", 7);
+	assert_int_equal(read_lines(cfd, 2, 2000, NULL, 0), 2);
+	pause_ms(SINK_CONFIRM_MS * 4);
+	assert_int_equal(stat_of(s, 0).written, 1);
+	greet(cfd);
+	pause_ms(SINK_CONFIRM_MS);
+	assert_int_equal(stat_of(s, 0).written, 1);
+	ack_to(cfd, 2);
+	written_is(s, 3, 2000);
+	sinks_close(s);
+	close(cfd);
+	close(lfd);
+}
+
+/*
+ * A collector that acknowledged lines and then went away is restarting,
+ * not failing: each time the sink is back after the shortest backoff
+ * (0.5 s), where one that never acknowledged waits 0.5, 1, 2 s... unless
+ * its connection lasted 10 s.
+ */
+static void
+test_ack_restart_short_backoff(void **state UNUSED)
+{
+	struct sinks		*s;
+	char			 spec[64];
+	uint16_t		 port = 0;
+	int			 lfd, cfd, i;
+	double			 t0, gap;
+
+	lfd = tcp_listen(&port, 16);
+	snprintf(spec, sizeof(spec), "tcp://127.0.0.1:%u", port);
+	s = open_one(spec, 0, false, 0);
+	cfd = accept_within(lfd, 3000);
+	for (i = 1; i <= 4; i++) {
+		greet(cfd);
+		sinks_write(s, "{\"a\":1}", 7);
+		assert_int_equal(read_lines(cfd, 1, 2000, NULL, 0), 1);
+		ack_to(cfd, 1);
+		written_is(s, (uint64_t)i, 2000);
+		close(cfd);
+		t0 = now_s();
+		cfd = accept_within(lfd, 5000);
+		gap = now_s() - t0;
+		if (gap > SINK_BACKOFF_MIN_MS * 2.4 / 1000)
+			fail_msg("restart %d: back after %.2f s", i, gap);
+	}
+	sinks_close(s);
+	close(cfd);
+	close(lfd);
+}
+
+/* The same protocol on a unix stream socket. */
+static void
+test_ack_unix_stream(void **state UNUSED)
+{
+	struct tmpdir		 d;
+	struct sockaddr_un	 sun;
+	struct sinks		*s;
+	char			 path[MAX_PATH], spec[MAX_PATH + 8];
+	int			 lfd, cfd;
+
+	tmpdir_new(&d);
+	tmpdir_file(&d, "a.sock", path);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%.100s", path);
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	snprintf(spec, sizeof(spec), "unix:%s", path);
+	s = open_one(spec, 0, false, 0);
+	cfd = accept_within(lfd, 3000);
+	greet(cfd);
+	sinks_write(s, "{\"x\":1}", 7);
+	sinks_write(s, "{\"x\":2}", 7);
+	assert_int_equal(read_lines(cfd, 2, 2000, NULL, 0), 2);
+	pause_ms(SINK_CONFIRM_MS * 3);
+	assert_int_equal(stat_of(s, 0).written, 0);
+	ack_to(cfd, 2);
+	written_is(s, 2, 2000);
+	ack_to(cfd, 3);			/* more than it was sent */
+	assert_true(closed_within(cfd, 2000));
+	sinks_close(s);
+	close(cfd);
+	close(lfd);
+	tmpdir_rm(&d);
+}
+
 int
 main(void)
 {
@@ -1021,6 +1512,14 @@ main(void)
 		cmocka_unit_test(test_wait_mode_delivers_all),
 		cmocka_unit_test(test_wait_mode_gives_up),
 		cmocka_unit_test(test_too_long_line),
+		cmocka_unit_test(test_ack_counts_only_acknowledged),
+		cmocka_unit_test(test_ack_stopped_collector_dies),
+		cmocka_unit_test(test_ack_graceful_close),
+		cmocka_unit_test(test_ack_garbage),
+		cmocka_unit_test(test_ack_plain_collectors),
+		cmocka_unit_test(test_ack_lines_before_greeting),
+		cmocka_unit_test(test_ack_restart_short_backoff),
+		cmocka_unit_test(test_ack_unix_stream),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
