@@ -928,9 +928,70 @@ engine_verdict(struct engine *e, const struct policy *pol, struct flow *f)
 }
 
 /*
- * One packet through the pipeline: parse it, check where it came from,
- * find its connection (or decide a new one), count and inspect it, and
- * return its verdict.  Every packet gets exactly one.
+ * The clock moves to the packet's time; connections idle past their
+ * timeout end (their flow events are written now, before this packet's),
+ * and flood-control summaries that are due are written.
+ */
+static void
+engine_expire(struct engine *e, int64_t ts)
+{
+	if (ts > e->now)
+		e->now = ts;
+	if (e->st.start_us == -1)
+		e->st.start_us = e->now;
+	flowtab_expire(e->flows, e->now);
+	engine_summaries(e);
+}
+
+/* Parse and count a packet: PKT_OK, or why it cannot be read. */
+static int
+engine_parse(struct engine *e, enum link link, const uint8_t *data,
+    uint32_t cap, uint32_t wire, struct pkt *p)
+{
+	int	 r;
+
+	e->st.pkts++;
+	e->st.bytes += wire > cap ? wire : cap;
+	r = pkt_parse(link, data, cap, wire, p);
+	if (p->vlans)
+		e->st.vlan++;
+	if (r != PKT_INVALID && p->src.af == 4)
+		e->st.ipv4++;
+	else if (r != PKT_INVALID && p->src.af == 6)
+		e->st.ipv6++;
+	return r;
+}
+
+/* Count the packet on its connection, follow TCP, feed the inspectors. */
+static void
+engine_inspect(struct engine *e, struct flow *f, const struct conn *c,
+    const struct pkt *p)
+{
+	enum side	 side = c->from == f->client ? TO_SERVER : TO_CLIENT;
+
+	f->pkts[side]++;
+	f->bytes[side] += p->ip_len;
+	f->last_us = e->now;
+	engine_tcp(f, p, side);
+	/* Inspection ends when both inspectors are done, or at FIN/RST. */
+	if (f->cls != NULL && (!cls_packet(e->dpi, f->cls, p, side, e->now) ||
+	    f->state == FS_CLOSED))
+		engine_cls_finish(e, f);
+}
+
+/* Not on an SMTP port: not nfqd's to decide. */
+static int
+engine_other_port(struct engine *e)
+{
+	e->st.other_port++;
+	e->st.pkts_accepted++;
+	return V_PASS;
+}
+
+/*
+ * One packet through the pipeline: expire, parse, check where it came
+ * from, find its connection (or decide a new one: engine_open), inspect,
+ * and return its verdict.  Every packet gets exactly one.
  */
 int
 engine_packet(struct engine *e, const struct policy *pol, enum link link,
@@ -941,31 +1002,15 @@ engine_packet(struct engine *e, const struct policy *pol, enum link link,
 	struct conn	 c;
 	struct flow	*f;
 	int		 r;
-	enum side	 side;
 	bool		 campus_side;
 
 	e->pol = pol;
-	if (pi->ts > e->now)
-		e->now = pi->ts;
-	if (e->st.start_us == -1)
-		e->st.start_us = e->now;
-	flowtab_expire(e->flows, e->now);
-	engine_summaries(e);
-	e->st.pkts++;
-	e->st.bytes += wire > cap ? wire : cap;
-
-	r = pkt_parse(link, data, cap, wire, &p);
-	if (p.vlans)
-		e->st.vlan++;
-	if (r != PKT_INVALID && p.src.af == 4)
-		e->st.ipv4++;
-	else if (r != PKT_INVALID && p.src.af == 6)
-		e->st.ipv6++;
-	if (r != PKT_OK)
+	engine_expire(e, pi->ts);
+	if ((r = engine_parse(e, link, data, cap, wire, &p)) != PKT_OK)
 		return engine_unparsed(e, pol, &p, r);
 	if (!conf_is_smtp_port(&pol->conf, p.dport) &&
 	    !conf_is_smtp_port(&pol->conf, p.sport))
-		goto other_port;
+		return engine_other_port(e);
 	if (engine_spoofed(pol, &p, pi, &campus_side)) {
 		/* Its direction: the side it came from, to where it goes. */
 		e->st.spoofed++;
@@ -988,25 +1033,13 @@ engine_packet(struct engine *e, const struct policy *pol, enum link link,
 			return V_BYPASS;
 		}
 		if ((f = engine_open(e, pol, &c, &p, pi)) == NULL)
-			goto other_port;
+			return engine_other_port(e);
 	}
-	side = c.from == f->client ? TO_SERVER : TO_CLIENT;
-	f->pkts[side]++;
-	f->bytes[side] += p.ip_len;
-	f->last_us = e->now;
-	engine_tcp(f, &p, side);
-	/* Inspection ends when both inspectors are done, or at FIN/RST. */
-	if (f->cls != NULL && (!cls_packet(e->dpi, f->cls, &p, side, e->now) ||
-	    f->state == FS_CLOSED))
-		engine_cls_finish(e, f);
+	engine_inspect(e, f, &c, &p);
 	r = engine_verdict(e, pol, f);
 	if (f != &e->untracked)
 		flowtab_touch(e->flows, f);
 	return r;
-other_port:
-	e->st.other_port++;
-	e->st.pkts_accepted++;
-	return V_PASS;
 }
 
 void
