@@ -46,20 +46,17 @@ icmp_ports(uint8_t proto, uint16_t type, uint16_t code, uint16_t *p1,
 }
 
 void
-community_id(uint16_t seed, const struct ip_addr *src,
+community_id_hash(uint16_t seed, const struct ip_addr *src,
     const struct ip_addr *dst, uint8_t proto, uint16_t sport, uint16_t dport,
-    char out[COMMUNITY_ID_LEN])
+    uint8_t d[COMMUNITY_ID_HASHLEN])
 {
-	static const char	 b64[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	const struct ip_addr	*a = src, *b = dst;
 	struct sha1		 s;
-	uint8_t			 d[21], hdr[2], pp[4];
+	uint8_t			 hdr[2], pp[4];
 	uint16_t		 pa = sport, pb = dport;
-	size_t			 alen = src->af == 4 ? 4 : 16, i;
+	size_t			 alen = src->af == 4 ? 4 : 16;
 	bool			 ports, one_way = false;
 	int			 cmp;
-	char			*o = out;
 
 	ports = proto == 6 || proto == 17 || proto == 132 || proto == 1 ||
 	    proto == 58;
@@ -83,6 +80,20 @@ community_id(uint16_t seed, const struct ip_addr *src,
 		sha1_update(&s, pp, 4);
 	}
 	sha1_final(&s, d);
+}
+
+/* "1:" and the digest in base64: the ID as events write it. */
+void
+community_id_text(const uint8_t h[COMMUNITY_ID_HASHLEN],
+    char out[COMMUNITY_ID_LEN])
+{
+	static const char	 b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	uint8_t			 d[21];
+	size_t			 i;
+	char			*o = out;
+
+	memcpy(d, h, 20);
 	d[20] = 0;
 	*o++ = '1';
 	*o++ = ':';
@@ -95,4 +106,15 @@ community_id(uint16_t seed, const struct ip_addr *src,
 		*o++ = i + 3 < 21 ? b64[d[i + 2] & 63] : '=';
 	}
 	*o = '\0';
+}
+
+void
+community_id(uint16_t seed, const struct ip_addr *src,
+    const struct ip_addr *dst, uint8_t proto, uint16_t sport, uint16_t dport,
+    char out[COMMUNITY_ID_LEN])
+{
+	uint8_t	 d[COMMUNITY_ID_HASHLEN];
+
+	community_id_hash(seed, src, dst, proto, sport, dport, d);
+	community_id_text(d, out);
 }

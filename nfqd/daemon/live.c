@@ -205,7 +205,7 @@ writer_one(struct live *l, struct event *ev, char *buf, size_t len)
 		sinks_reopen(l->sinks);
 		return;
 	}
-	if (ev->type == EV_STATS) {
+	if (ev->type == EV_STATS || ev->type == EV_NFQD_STATS) {
 		sinks_stats(l->sinks, ss, &nss);
 		ev->stats.sinks = ss;
 		ev->stats.nsinks = nss;
@@ -325,8 +325,7 @@ live_reopen(struct live *l)
 {
 	struct event	 ev;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.type = EV_REOPEN;
+	event_init(&ev, EV_REOPEN, 0);
 	pthread_mutex_lock(&l->emit_lock);
 	if (!evq_push(l->mainq, &ev))
 		atomic_store(&l->writer_reopen, 1);
@@ -501,15 +500,16 @@ live_stats_event(struct live *l, bool running)
 	struct event	 ev;
 	size_t		 n;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.type = EV_STATS;
-	ev.ts_us = clock_real_us();
+	event_init(&ev, EV_STATS, clock_real_us());
 	if (l->metrics == NULL)
 		live_stats(l, &ev.stats);
 	else {
 		n = live_stats_parts(l, &ev.stats, l->parts);
 		live_metrics(l, &ev, n, running);
 	}
+	/* Suricata's counters, then all of them: one snapshot */
+	live_emit(l, &ev);
+	ev.type = EV_NFQD_STATS;
 	live_emit(l, &ev);
 }
 
@@ -618,9 +618,7 @@ live_quar_event(void *arg, uint8_t action, const struct quar_entry *e)
 		l->mstate.quar_started++;
 	else
 		l->mstate.quar_ended++;
-	memset(&ev, 0, sizeof(ev));
-	ev.type = EV_QUARANTINE;
-	ev.ts_us = clock_real_us();
+	event_init(&ev, EV_QUARANTINE, clock_real_us());
 	ev.quarantine.action = action;
 	if ((ev.quarantine.q = malloc(sizeof(*e))) == NULL)
 		log_warnx("quarantine event lost: out of memory");
@@ -768,9 +766,7 @@ live_reload_event(struct live *l, const struct reload_result *r)
 	    METRICS_SOCKET][r->ok]++;
 	l->mstate.reload_ok = r->ok;
 	l->mstate.reload_us = r->ts_us;
-	memset(&ev, 0, sizeof(ev));
-	ev.type = EV_RELOAD;
-	ev.ts_us = r->ts_us;
+	event_init(&ev, EV_RELOAD, r->ts_us);
 	ev.reload.ok = r->ok;
 	ev.reload.entries = r->entries;
 	ev.reload.added = r->added;
@@ -868,9 +864,7 @@ live_expired_event(void *arg, const struct exc_entry *e)
 	struct live	*l = arg;
 	struct event	 ev;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.type = EV_EXC_EXPIRED;
-	ev.ts_us = clock_real_us();
+	event_init(&ev, EV_EXC_EXPIRED, clock_real_us());
 	prefix_format(&e->pfx, ev.expired.exc.entry,
 	    sizeof(ev.expired.exc.entry));
 	ev.expired.exc.dir = e->dir;

@@ -135,16 +135,15 @@ ctl_status(struct live *l, cJSON *o)
 		reload_json(o, &l->last);
 	else
 		cJSON_AddNullToObject(o, "reload");
-	/* The counters as the stats event has them. */
-	memset(&ev, 0, sizeof(ev));
-	ev.type = EV_STATS;
-	ev.ts_us = now;
+	/* The counters as the nfqd_stats event has them. */
+	event_init(&ev, EV_NFQD_STATS, now);
 	live_stats(l, &ev.stats);
 	if ((buf = malloc(65536)) == NULL)
 		return 0;
 	n = event_format(&ev, buf, 65536);
 	if (n > 0 && (parsed = cJSON_Parse(buf)) != NULL) {
-		if ((st = cJSON_DetachItemFromObject(parsed, "stats")) != NULL)
+		if ((st = cJSON_DetachItemFromObject(parsed, "nfqd_stats")) !=
+		    NULL)
 			cJSON_AddItemToObject(o, "stats", st);
 		cJSON_Delete(parsed);
 	}

@@ -212,7 +212,6 @@ main(int argc, char **argv)
 	}
 	if (replay == NULL)		/* live: the border it runs */
 		main_warn_conf(pol, main_log_warning);
-	eve_init();
 	event_set_host(pol->conf.sensor_name);
 	if (replay == NULL)
 		return live_run(pol, conf);

@@ -394,7 +394,7 @@ replay_write(struct replay *r, struct event *ev)
 	int		 len;
 
 	sum_event(&r->sum, ev);
-	if (ev->type == EV_STATS) {
+	if (ev->type == EV_STATS || ev->type == EV_NFQD_STATS) {
 		sinks_stats(r->sinks, ss, &nss);
 		ev->stats.sinks = ss;
 		ev->stats.nsinks = nss;
@@ -445,9 +445,8 @@ replay_respond(void *arg, uint8_t action, const struct resp_entry *e)
 
 	if (e->kind != RK_QUARANTINE)
 		return 0;
-	memset(&ev, 0, sizeof(ev));
-	ev.type = EV_QUARANTINE;
-	ev.ts_us = action == RA_START ? r->now_us : e->until * 1000000;
+	event_init(&ev, EV_QUARANTINE, action == RA_START ? r->now_us :
+	    e->until * 1000000);
 	ev.quarantine.action = action == RA_START ? QA_START : QA_END;
 	if ((ev.quarantine.q = malloc(sizeof(*ev.quarantine.q))) == NULL) {
 		log_warnx("quarantine event lost: out of memory");

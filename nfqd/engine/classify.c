@@ -99,7 +99,7 @@ cls_smtp(struct cls *c, const struct pkt *p, enum side side)
  */
 bool
 cls_packet(struct dpi *d, struct cls *c, const struct pkt *p, enum side side,
-    int64_t now)
+    int64_t now, smtp_tx_cb tx, void *arg)
 {
 	if (c->df != NULL && dpi_packet(d, c->df, p->l3, p->l3_caplen, now) ==
 	    DPI_DONE) {
@@ -108,8 +108,11 @@ cls_packet(struct dpi *d, struct cls *c, const struct pkt *p, enum side side,
 		dpi_flow_free(c->df);
 		c->df = NULL;
 	}
-	if (c->smtp != NULL && c->smtp_status == SMTP_MORE)
+	if (c->smtp != NULL && c->smtp_status == SMTP_MORE) {
+		smtp_set_tx_cb(c->smtp, tx, arg);
 		cls_smtp(c, p, side);
+		smtp_set_tx_cb(c->smtp, NULL, NULL);
+	}
 	return c->df != NULL ||
 	    (c->smtp != NULL && c->smtp_status == SMTP_MORE);
 }
@@ -120,7 +123,8 @@ cls_packet(struct dpi *d, struct cls *c, const struct pkt *p, enum side side,
  * payload that is neither SMTP nor anything nDPI knows was seen.
  */
 void
-cls_result(struct dpi *d, struct cls *c, struct cls_result *r)
+cls_result(struct dpi *d, struct cls *c, struct cls_result *r, smtp_tx_cb tx,
+    void *arg)
 {
 	const struct smtp_meta	*m;
 
@@ -149,9 +153,14 @@ cls_result(struct dpi *d, struct cls *c, struct cls_result *r)
 	    r->app_proto[0] == '\0';
 	if (c->smtp_status != SMTP_NOT_SMTP &&
 	    (m->commands > 0 || m->banner[0] != '\0' ||
-	    m->replies[0] + m->replies[1] + m->replies[2] + m->replies[3] > 0) &&
-	    (r->smtp = malloc(sizeof(*r->smtp))) != NULL)
-		*r->smtp = *m;
+	    m->replies[0] + m->replies[1] + m->replies[2] + m->replies[3] > 0)) {
+		/* the open transaction, then the session */
+		smtp_set_tx_cb(c->smtp, tx, arg);
+		smtp_finish(c->smtp);
+		smtp_set_tx_cb(c->smtp, NULL, NULL);
+		if ((r->smtp = malloc(sizeof(*r->smtp))) != NULL)
+			*r->smtp = *m;
+	}
 	/*
 	 * A session the parser followed (commands answered by replies) is
 	 * SMTP, whatever nDPI says: 4.2 calls a 52-byte "220 ..." greeting

@@ -10,6 +10,7 @@
 
 #include "base/defs.h"
 #include "engine/pkt.h"
+#include "engine/smtp.h"
 
 struct cls;
 struct dpi;
@@ -21,8 +22,13 @@ struct cls_result {
 };
 struct cls	*cls_new(struct dpi *d, int addr_mode, bool smtp);
 void	 cls_free(struct cls *c);
-bool	 cls_packet(struct dpi *d, struct cls *c, const struct pkt *p, enum side side,
-	    int64_t now);
-void	 cls_result(struct dpi *d, struct cls *c, struct cls_result *r);
+/*
+ * tx, arg: where the SMTP parser's finished transactions go during this
+ * call (smtp.h); NULL: nowhere.
+ */
+bool	 cls_packet(struct dpi *d, struct cls *c, const struct pkt *p,
+	    enum side side, int64_t now, smtp_tx_cb tx, void *arg);
+void	 cls_result(struct dpi *d, struct cls *c, struct cls_result *r,
+	    smtp_tx_cb tx, void *arg);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "engine/engine.h"
 #include "base/addr.h"
+#include "base/communityid.h"
 #include "base/hash.h"
 #include "base/log.h"
 #include "base/lpm.h"
@@ -54,12 +55,13 @@ struct engine {
 /* Where a detection's alert belongs: the connection that raised it. */
 struct det_ctx {
 	struct engine		*e;
-	const struct flow_key	*k;
-	uint8_t			 client, action;
+	struct flow		*f;	/* its flow (e->untracked included) */
+	uint8_t			 action;
 	const char		*app_proto;
 };
 
-static void	event_tuple(struct event *, const struct flow_key *, uint8_t);
+static void	engine_conn_event(struct engine *, struct event *,
+		    enum ev_type, const struct flow *);
 
 static void
 engine_detect_alert(void *arg, const struct detection *x)
@@ -67,16 +69,14 @@ engine_detect_alert(void *arg, const struct detection *x)
 	struct det_ctx	*c = arg;
 	struct event	 ev;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.type = EV_ALERT;
-	ev.ts_us = c->e->now;
+	engine_conn_event(c->e, &ev, EV_ALERT, c->f);
 	ev.flow_id = x->flow_id;
-	event_tuple(&ev, c->k, c->client);
-	if (c->app_proto != NULL)
-		snprintf(ev.app_proto, sizeof(ev.app_proto), "%s",
-		    c->app_proto);
+	if (c->app_proto == NULL)
+		ev.app_proto[0] = '\0';
+	c->f->tcp |= TF_ALERTED;
 	ev.alert.sid = detection_sid(x->kind);
 	ev.alert.action = c->action;
+	ev.alert.mode = c->f->tcp & TF_MONITOR ? MODE_MONITOR : MODE_ENFORCE;
 	ev.alert.detection = (uint8_t)(x->kind + 1);
 	ev.alert.blocked = x->blocked;
 	ev.alert.host = x->host;
@@ -108,9 +108,7 @@ engine_summary_event(void *arg, const struct summary_rec *r)
 	struct engine	*e = arg;
 	struct event	 ev;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.type = EV_SUMMARY;
-	ev.ts_us = e->now;
+	event_init(&ev, EV_SUMMARY, e->now);
 	ev.src = r->src;
 	ev.summary = *r;
 	e->st.events++;
@@ -151,6 +149,43 @@ event_tuple(struct event *ev, const struct flow_key *k, uint8_t client)
 	ev->dport = k->port[server];
 }
 
+/*
+ * The Community ID of a key's connection (symmetric: either end first),
+ * when community-id is on.  Once per connection: the flow keeps it.
+ */
+static bool
+engine_cid(const struct policy *pol, const struct flow_key *k,
+    uint8_t cid[COMMUNITY_ID_HASHLEN])
+{
+	struct ip_addr	 a, b;
+
+	if (!pol->conf.community_id)
+		return false;
+	a.af = b.af = k->af;
+	memcpy(a.b, k->addr[0], 16);
+	memcpy(b.b, k->addr[1], 16);
+	community_id_hash((uint16_t)pol->conf.community_id_seed, &a, &b, 6,
+	    k->port[0], k->port[1], cid);
+	return true;
+}
+
+/*
+ * An event about flow f: the connection header every such event has
+ * (its flow_id, the tuple with the client as src, community_id, the
+ * protocol found).
+ */
+static void
+engine_conn_event(struct engine *e, struct event *ev, enum ev_type type,
+    const struct flow *f)
+{
+	event_init(ev, type, e->now);
+	ev->flow_id = f->id;
+	event_tuple(ev, &f->key, f->client);
+	if ((ev->has_cid = f->has_cid))
+		memcpy(ev->cid, f->cid, sizeof(ev->cid));
+	memcpy(ev->app_proto, f->app_proto, sizeof(ev->app_proto));
+}
+
 static void	engine_cls_finish(struct engine *, struct flow *);
 
 static void
@@ -181,11 +216,7 @@ engine_flow_end(void *arg, struct flow *f)
 	}
 	if (f->tcp & TF_FOLDED)
 		return;		/* its decision is in a policy_summary */
-	memset(&ev, 0, sizeof(ev));
-	ev.type = EV_FLOW;
-	ev.ts_us = e->now;
-	ev.flow_id = f->id;
-	event_tuple(&ev, &f->key, f->client);
+	engine_conn_event(e, &ev, EV_FLOW, f);
 	memcpy(ev.flow.pkts, f->pkts, sizeof(f->pkts));
 	memcpy(ev.flow.bytes, f->bytes, sizeof(f->bytes));
 	ev.flow.start_us = f->first_us;
@@ -194,8 +225,10 @@ engine_flow_end(void *arg, struct flow *f)
 	ev.flow.end = f->end;
 	ev.flow.action = f->action;
 	ev.flow.direction = f->direction;
+	ev.flow.mode = f->tcp & TF_MONITOR ? MODE_MONITOR : MODE_ENFORCE;
+	memcpy(ev.flow.tflags, f->tflags, sizeof(ev.flow.tflags));
+	ev.flow.alerted = (f->tcp & TF_ALERTED) != 0;
 	ev.flow.risk = f->risk;
-	memcpy(ev.app_proto, f->app_proto, sizeof(ev.app_proto));
 	engine_emit(e, &ev);
 }
 
@@ -209,20 +242,17 @@ engine_expected_proto(uint16_t port, const char *proto)
 }
 
 static void
-engine_alert(struct engine *e, const struct flow *f, uint32_t sid,
+engine_alert(struct engine *e, struct flow *f, uint32_t sid,
     const char *what)
 {
 	struct event	 ev;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.type = EV_ALERT;
-	ev.ts_us = e->now;
-	ev.flow_id = f->id;
-	event_tuple(&ev, &f->key, f->client);
-	memcpy(ev.app_proto, f->app_proto, sizeof(ev.app_proto));
+	engine_conn_event(e, &ev, EV_ALERT, f);
+	f->tcp |= TF_ALERTED;
 	ev.alert.sid = sid;
 	ev.alert.severity = 2;
 	ev.alert.action = f->action;
+	ev.alert.mode = f->tcp & TF_MONITOR ? MODE_MONITOR : MODE_ENFORCE;
 	snprintf(ev.alert.signature, sizeof(ev.alert.signature), "%s", what);
 	engine_emit(e, &ev);
 }
@@ -232,21 +262,45 @@ engine_alert(struct engine *e, const struct flow *f, uint32_t sid,
  * connection ended): keep the protocol's name, write the smtp event, and
  * alert when the port carried something other than mail.
  */
+/* The SMTP parser's transaction context: the engine and the flow. */
+struct tx_ctx {
+	struct engine	*e;
+	struct flow	*f;
+};
+
+/* One smtp event per mail transaction, as Suricata writes them. */
+static void
+engine_smtp_tx(void *arg, const struct smtp_tx *tx)
+{
+	struct tx_ctx	*c = arg;
+	struct event	 ev;
+
+	engine_conn_event(c->e, &ev, EV_SMTP, c->f);
+	snprintf(ev.app_proto, sizeof(ev.app_proto), "smtp");
+	ev.smtp.addr_mode = c->e->addr_mode;
+	if ((ev.smtp.tx = malloc(sizeof(*ev.smtp.tx))) == NULL) {
+		c->e->st.events_dropped++;	/* out of memory: lost */
+		return;
+	}
+	*ev.smtp.tx = *tx;
+	engine_emit(c->e, &ev);
+}
+
 static void
 engine_cls_finish(struct engine *e, struct flow *f)
 {
 	struct cls_result	 r;
 	struct event		 ev;
+	struct tx_ctx		 tc = { e, f };
 	uint16_t		 sport = f->key.port[f->client ^ 1];
 
-	cls_result(e->dpi, f->cls, &r);
+	cls_result(e->dpi, f->cls, &r, engine_smtp_tx, &tc);
 	cls_free(f->cls);
 	f->cls = NULL;
 	memcpy(f->app_proto, r.app_proto, sizeof(f->app_proto));
 	f->risk = r.risk;
 	if (r.smtp != NULL) {
-		struct det_ctx	 dc = { e, &f->key, f->client, f->action,
-				    f->app_proto };
+		struct det_ctx	 dc = { e, f, f->action, f->app_proto };
 		struct ip_addr	 ca, sa;
 
 		ca.af = sa.af = f->key.af;
@@ -254,14 +308,9 @@ engine_cls_finish(struct engine *e, struct flow *f)
 		memcpy(sa.b, f->key.addr[f->client ^ 1], 16);
 		detect_smtp(e->det, e->pol, &ca, &sa, f->direction, r.smtp,
 		    f->id, e->now, engine_detect_alert, &dc);
-		memset(&ev, 0, sizeof(ev));
-		ev.type = EV_SMTP;
-		ev.ts_us = e->now;
-		ev.flow_id = f->id;
-		event_tuple(&ev, &f->key, f->client);
-		memcpy(ev.app_proto, f->app_proto, sizeof(ev.app_proto));
-		ev.smtp.meta = r.smtp;
-		ev.smtp.addr_mode = e->addr_mode;
+		engine_conn_event(e, &ev, EV_SMTP_SESSION, f);
+		ev.smtp_session.meta = r.smtp;
+		ev.smtp_session.addr_mode = e->addr_mode;
 		engine_emit(e, &ev);
 	}
 	/* Constant signatures, as in EVE: the protocol is in app_proto. */
@@ -371,18 +420,52 @@ engine_free(struct engine *e)
 	free(e);
 }
 
+/*
+ * policy-alerts: a blocked connection's alert, as Suricata in IPS mode
+ * writes one for a drop rule (blocked; allowed in monitor mode).
+ */
+static void
+engine_policy_alert(struct engine *e, const struct policy *pol,
+    const struct event *pe, struct flow *f)
+{
+	struct event	 ev = *pe;
+
+	memset(&ev.alert, 0, sizeof(ev.alert));
+	ev.type = EV_ALERT;
+	ev.alert.sid = SID_POLICY + 10 * pe->policy.direction +
+	    pe->policy.reason;
+	ev.alert.severity = 3;
+	ev.alert.action = A_BLOCKED;
+	ev.alert.mode = (uint8_t)pol->conf.mode;
+	ev.alert.direction = pe->policy.direction;
+	ev.alert.reason = pe->policy.reason;
+	snprintf(ev.alert.signature, sizeof(ev.alert.signature),
+	    "nfqd: %s SMTP blocked (%s)", direction_name(pe->policy.direction),
+	    reason_name(pe->policy.reason));
+	if (f != NULL)
+		f->tcp |= TF_ALERTED;
+	engine_emit(e, &ev);
+}
+
+/*
+ * f: the connection's flow, NULL for a packet refused alone (no entry).
+ * alert: with policy-alerts, a blocked decision's alert is due.
+ */
 static void
 engine_policy_event(struct engine *e, const struct policy *pol,
     const struct flow_key *k, uint8_t client, uint64_t id,
-    const struct decision *d)
+    const struct decision *d, struct flow *f, bool alert)
 {
 	struct event	 ev;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.type = EV_POLICY;
-	ev.ts_us = e->now;
+	event_init(&ev, EV_POLICY, e->now);
 	ev.flow_id = id;
 	event_tuple(&ev, k, client);
+	if (f != NULL && f->has_cid) {
+		ev.has_cid = true;
+		memcpy(ev.cid, f->cid, sizeof(ev.cid));
+	} else if (f == NULL)
+		ev.has_cid = engine_cid(pol, k, ev.cid);
 	ev.policy.action = d->action;
 	ev.policy.direction = d->direction;
 	ev.policy.reason = d->reason;
@@ -407,6 +490,8 @@ engine_policy_event(struct engine *e, const struct policy *pol,
 		memcpy(ev.policy.quar.reason, q->reason, sizeof(q->reason));
 	}
 	engine_emit(e, &ev);
+	if (alert && d->action == A_BLOCKED && pol->conf.policy_alerts)
+		engine_policy_alert(e, pol, &ev, f);
 }
 
 /*
@@ -636,7 +721,7 @@ engine_account(struct engine *e, const struct policy *pol,
 			f->tcp |= TF_FOLDED;
 		return;
 	}
-	engine_policy_event(e, pol, k, client, id, d);
+	engine_policy_event(e, pol, k, client, id, d, f, true);
 }
 
 /*
@@ -661,6 +746,8 @@ engine_reconsider(struct engine *e, const struct policy *pol, struct flow *f)
 	f->roles = ROLES_CONFLICT;
 	if (client == NO_CLIENT)
 		return;		/* the ports did not change: cannot happen */
+	bool			 was_blocked = f->action == A_BLOCKED;
+
 	if (f->action == A_BLOCKED && d.action == A_ALLOWED) {
 		/* Keep the refusal; the event names the reading that made it. */
 		d.action = A_BLOCKED;
@@ -669,7 +756,9 @@ engine_reconsider(struct engine *e, const struct policy *pol, struct flow *f)
 	f->action = d.action;
 	f->direction = d.direction;
 	f->client = client;
-	engine_policy_event(e, pol, &f->key, client, f->id, &d);
+	/* a connection already blocked had its alert */
+	engine_policy_event(e, pol, &f->key, client, f->id, &d, f,
+	    !was_blocked);
 }
 
 /* A packet's connection: its key, the key's hash, the end that sent it. */
@@ -772,6 +861,9 @@ engine_open(struct engine *e, const struct policy *pol, const struct conn *c,
 	f->isn = p->seq;
 	f->action = d.action;
 	f->direction = d.direction;
+	f->has_cid = engine_cid(pol, &c->k, f->cid);
+	if (pol->conf.mode == MODE_MONITOR)
+		f->tcp |= TF_MONITOR;
 	if (roles == ROLES_INFERRED) {
 		f->tcp |= TF_MIDSTREAM;
 		if ((p->flags & TH_SYN) == 0)
@@ -779,7 +871,7 @@ engine_open(struct engine *e, const struct policy *pol, const struct conn *c,
 	}
 	engine_account(e, pol, &c->k, client, id, &d, f);
 	{
-		struct det_ctx	 dc = { e, &c->k, client, d.action, NULL };
+		struct det_ctx	 dc = { e, f, d.action, NULL };
 
 		key_policy_addrs(&c->k, client, &ca, &sa);
 		detect_conn(e->det, pol, &ca, &sa, d.direction, d.action,
@@ -969,13 +1061,16 @@ engine_inspect(struct engine *e, struct flow *f, const struct conn *c,
 {
 	enum side	 side = c->from == f->client ? TO_SERVER : TO_CLIENT;
 
+	struct tx_ctx	 tc = { e, f };
+
 	f->pkts[side]++;
 	f->bytes[side] += p->ip_len;
+	f->tflags[side] |= p->flags;
 	f->last_us = e->now;
 	engine_tcp(f, p, side);
 	/* Inspection ends when both inspectors are done, or at FIN/RST. */
-	if (f->cls != NULL && (!cls_packet(e->dpi, f->cls, p, side, e->now) ||
-	    f->state == FS_CLOSED))
+	if (f->cls != NULL && (!cls_packet(e->dpi, f->cls, p, side, e->now,
+	    engine_smtp_tx, &tc) || f->state == FS_CLOSED))
 		engine_cls_finish(e, f);
 }
 
@@ -1096,21 +1191,25 @@ engine_flows(const struct engine *e)
 	return e->flows;
 }
 
+/*
+ * The counters, as two events of the same snapshot: Suricata's stats
+ * (the counters Suricata has) and nfqd_stats (all of them).
+ */
 void
 engine_stats_event(struct engine *e)
 {
 	struct event	 ev;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.type = EV_STATS;
-	ev.ts_us = e->now;
+	event_init(&ev, EV_STATS, e->now);
 	ev.stats = e->st;
 	ev.stats.flows_active = flowtab_count(e->flows);
 	memcpy(ev.stats.exc_sha256, e->pol->exc_sha256,
 	    sizeof(ev.stats.exc_sha256));
 	if (ev.stats.start_us == -1)
 		ev.stats.start_us = e->now;
-	e->st.events++;
+	e->st.events += 2;
 	ev.stats.events = e->st.events;
+	e->emit(e->emit_arg, &ev);
+	ev.type = EV_NFQD_STATS;
 	e->emit(e->emit_arg, &ev);
 }

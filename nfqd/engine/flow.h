@@ -48,7 +48,10 @@ struct flow {
 	uint8_t		 action, direction;
 	uint8_t		 inlist;
 	enum roles	 roles : 8;
+	uint8_t		 tflags[2];	/* TCP flags seen, [0] to server */
+	bool		 has_cid;	/* cid computed (community-id = yes) */
 	uint32_t	 isn;		/* the opener's SYN: ROLES_SYN, _REVERSED */
+	uint8_t		 cid[20];	/* its Community ID's digest, once */
 	char		 app_proto[32];	/* from payload; "" unknown */
 	uint64_t	 risk;		/* nDPI risk bits */
 	struct cls	*cls;		/* while being classified */
@@ -60,6 +63,8 @@ struct flow {
 #define TF_FIN_S	0x08
 #define TF_MIDSTREAM	0x10	/* first packet was not a SYN */
 #define TF_FOLDED	0x20	/* its decision went into a policy_summary */
+#define TF_ALERTED	0x40	/* an alert was written about it */
+#define TF_MONITOR	0x80	/* decided in monitor mode: nothing dropped */
 
 struct flowtab;
 typedef void (*flow_end_cb)(void *, struct flow *);

@@ -181,6 +181,19 @@ msg_add(struct smtp *s, uint64_t n)
 	s->msg_bytes = sat_add64(s->msg_bytes, n);
 }
 
+/* The open transaction is over: handed out, and a new one starts. */
+static void
+tx_end(struct smtp *s)
+{
+	s->tx.id = s->ntx;
+	s->ntx = sat_inc32(s->ntx);
+	memcpy(s->tx.helo, s->meta.helo, sizeof(s->tx.helo));
+	if (s->tx_cb != NULL)
+		s->tx_cb(s->tx_arg, &s->tx);
+	memset(&s->tx, 0, sizeof(s->tx));
+	s->tx_open = false;
+}
+
 static void
 message_done(struct smtp *s)
 {
@@ -189,6 +202,8 @@ message_done(struct smtp *s)
 		s->meta.max_message = s->msg_bytes > UINT32_MAX ? UINT32_MAX :
 		    (uint32_t)s->msg_bytes;
 	s->msg_bytes = 0;
+	if (s->tx_open)
+		tx_end(s);
 }
 
 /* A direction's first line passed or failed. */
@@ -308,18 +323,15 @@ path_of(const uint8_t *a, size_t n, const uint8_t **out, size_t *outn)
 	*outn = j - start;
 }
 
+/* The address of a MAIL FROM:/RCPT TO: argument, as smtp-addresses says. */
 static void
-addr_keep(struct smtp *s, char (*list)[SMTP_ADDRLEN], uint32_t *count,
-    const uint8_t *arg, size_t n)
+addr_value(const struct smtp *s, const uint8_t *arg, size_t n,
+    char v[SMTP_ADDRLEN])
 {
-	char		 v[SMTP_ADDRLEN];
 	const uint8_t	*a;
 	size_t		 len, i;
-	uint32_t	 k;
 	bool		 lower = false;
 
-	if (s->addr_mode == SMTP_ADDR_NONE || *count >= SMTP_MAX_ADDRS)
-		return;
 	path_of(arg, n, &a, &len);
 	if (s->addr_mode == SMTP_ADDR_DOMAIN) {
 		for (i = len; i > 0 && a[i - 1] != '@'; i--)
@@ -328,7 +340,35 @@ addr_keep(struct smtp *s, char (*list)[SMTP_ADDRLEN], uint32_t *count,
 		len = i > 0 ? len - i : 0;
 		lower = true;
 	}
-	copy_clean(v, sizeof(v), a, len, lower);
+	copy_clean(v, SMTP_ADDRLEN, a, len, lower);
+}
+
+/* MAIL FROM (rcpt false) or RCPT TO into the open transaction. */
+static void
+tx_addr(struct smtp *s, bool rcpt, const uint8_t *arg, size_t n)
+{
+	if (!rcpt) {
+		if (s->tx_open)
+			tx_end(s);	/* a MAIL FROM ends the one before */
+		s->tx.has_mail_from = true;
+		if (s->addr_mode != SMTP_ADDR_NONE)
+			addr_value(s, arg, n, s->tx.mail_from);
+	} else if (s->addr_mode != SMTP_ADDR_NONE &&
+	    s->tx.n_rcpt_to < SMTP_MAX_ADDRS)
+		addr_value(s, arg, n, s->tx.rcpt_to[s->tx.n_rcpt_to++]);
+	s->tx_open = true;
+}
+
+static void
+addr_keep(struct smtp *s, char (*list)[SMTP_ADDRLEN], uint32_t *count,
+    const uint8_t *arg, size_t n)
+{
+	char		 v[SMTP_ADDRLEN];
+	uint32_t	 k;
+
+	if (s->addr_mode == SMTP_ADDR_NONE || *count >= SMTP_MAX_ADDRS)
+		return;
+	addr_value(s, arg, n, v);
 	for (k = 0; k < *count; k++)
 		if (strcmp(list[k], v) == 0)
 			return;
@@ -404,6 +444,7 @@ client_line(struct smtp *s, const uint8_t *p, size_t n)
 			break;
 		s->meta.transactions = sat_inc32(s->meta.transactions);
 		s->msg_bytes = 0;
+		tx_addr(s, false, p + k, n - k);
 		addr_keep(s, s->meta.mail_from, &s->meta.n_mail_from,
 		    p + k, n - k);
 		break;
@@ -411,6 +452,7 @@ client_line(struct smtp *s, const uint8_t *p, size_t n)
 		if ((k = keyword_colon(p, n, "TO")) == 0)
 			break;
 		s->meta.rcpts = sat_inc32(s->meta.rcpts);
+		tx_addr(s, true, p + k, n - k);
 		addr_keep(s, s->meta.rcpt_to, &s->meta.n_rcpt_to,
 		    p + k, n - k);
 		break;
@@ -444,6 +486,8 @@ client_line(struct smtp *s, const uint8_t *p, size_t n)
 		break;
 	case V_RSET:
 		s->msg_bytes = 0;
+		if (s->tx_open)
+			tx_end(s);	/* the transaction is abandoned */
 		break;
 	default:
 		break;
@@ -740,6 +784,20 @@ smtp_init(struct smtp *s, enum smtp_addr_mode mode)
 	s->addr_mode = mode == SMTP_ADDR_DOMAIN || mode == SMTP_ADDR_FULL ?
 	    (uint8_t)mode : SMTP_ADDR_NONE;
 	s->status = SMTP_MORE;
+}
+
+void
+smtp_set_tx_cb(struct smtp *s, smtp_tx_cb cb, void *arg)
+{
+	s->tx_cb = cb;
+	s->tx_arg = arg;
+}
+
+void
+smtp_finish(struct smtp *s)
+{
+	if (s->tx_open || (s->ntx == 0 && s->meta.commands > 0))
+		tx_end(s);
 }
 
 int

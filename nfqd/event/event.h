@@ -10,16 +10,35 @@
 #include <stdint.h>
 
 #include "base/addr.h"
+#include "base/communityid.h"
 #include "base/digest.h"
 #include "policy/policy.h"
 
+/*
+ * The format of the events, written on every one as
+ * metadata.flowints.nfqd_format (docs/events.md, "Format version"): 1 was
+ * the format before the events followed Suricata's schema, 2 this one.
+ */
+#define EVE_FORMAT	2
+
+/*
+ * Suricata's types (flow, smtp, alert, stats) are written as Suricata
+ * writes them; the others are nfqd's own (docs/eve-schema.json).
+ */
 enum ev_type { EV_POLICY, EV_FLOW, EV_STATS, EV_RELOAD, EV_SMTP, EV_ALERT,
-    EV_SUMMARY, EV_QUARANTINE, EV_EXC_EXPIRED,
+    EV_SUMMARY, EV_QUARANTINE, EV_EXC_EXPIRED, EV_SMTP_SESSION,
+    EV_NFQD_STATS,
     EV_REOPEN };	/* not written: the live writer reopens its files here */
 
 /* Alert signature ids (gid 1, as Suricata's rules use). */
 #define SID_NON_SMTP		9250001	/* a known non-SMTP protocol */
 #define SID_UNKNOWN_PAYLOAD	9250002	/* payload that is not SMTP */
+/*
+ * policy-alerts: a blocked connection's alert, one signature per
+ * direction and reason: SID_POLICY + 10 * direction + reason.
+ */
+#define SID_POLICY		9250300
+#define SID_POLICY_LAST		(SID_POLICY + 10 * 4 - 1)
 
 struct sink_stat;
 
@@ -84,15 +103,18 @@ struct summary_rec {
 };
 
 struct smtp_meta;
+struct smtp_tx;
 
 struct event {
 	enum ev_type	 type : 8;
+	uint8_t		 path;		/* 1: the kernel decided (fastpath.c) */
+	bool		 has_cid;	/* cid is set (community-id = yes) */
 	int64_t		 ts_us;
 	uint64_t	 flow_id;
 	struct ip_addr	 src, dst;
 	uint16_t	 sport, dport;
-	char		 app_proto[32];	/* "" when not known */
-	uint8_t		 path;		/* 1: the kernel decided (fastpath.c) */
+	char		 app_proto[32];	/* nDPI's name; "" when not known */
+	uint8_t		 cid[COMMUNITY_ID_HASHLEN];	/* community_id */
 	union {
 		struct {
 			uint8_t		 action, direction, reason, mode;
@@ -105,15 +127,24 @@ struct event {
 			uint32_t	 pkts[2];
 			int64_t		 start_us, end_us;
 			uint8_t		 state, end, action, direction;
+			uint8_t		 mode;		/* enum mode */
+			uint8_t		 tflags[2];	/* TCP flags seen, each way */
+			bool		 alerted;
 			uint64_t	 risk;
 		} flow;
 		struct {
-			struct smtp_meta *meta;	/* owned: event_release() */
+			struct smtp_tx	*tx;	/* owned: event_release() */
 			uint8_t		 addr_mode;
 		} smtp;
 		struct {
+			struct smtp_meta *meta;	/* owned: event_release() */
+			uint8_t		 addr_mode;
+		} smtp_session;
+		struct {
 			uint32_t	 sid;
 			uint8_t		 severity, action;
+			uint8_t		 mode;		/* enum mode */
+			uint8_t		 direction, reason;	/* SID_POLICY */
 			char		 signature[128];
 			uint8_t		 detection;	/* kind + 1, 0: none */
 			bool		 blocked;
@@ -142,7 +173,14 @@ struct event {
 	};
 };
 
+/*
+ * Every event starts here: all zero, its type and its time (unix
+ * microseconds); the typed parts are then filled by whoever knows them.
+ */
+void	 event_init(struct event *ev, enum ev_type type, int64_t ts_us);
 /* Free what an event owns; after formatting it, or instead of it. */
 void	 event_release(struct event *ev);
+/* Suricata's type of event: its schema's object of that name. */
+bool	 event_is_suricata(enum ev_type type);
 
 #endif

@@ -279,6 +279,7 @@ NUMBER_KEY(set_relay_window, relay_window, true, 1, 7 * 86400)
 NUMBER_KEY(set_detect_hosts, detect_hosts, false, 64, 16777216)
 NUMBER_KEY(set_response_hosts, response_hosts, false, 16, 1048576)
 NUMBER_KEY(set_census_hosts, census_hosts, false, 0, 1048576)
+NUMBER_KEY(set_community_id_seed, community_id_seed, false, 0, 65535)
 
 /* respond.c's durations: off, or 1 minute to 7 days. */
 static int
@@ -531,6 +532,18 @@ set_classify(struct conf *c, char *v, char *err, size_t errlen)
 }
 
 static int
+set_community_id(struct conf *c, char *v, char *err, size_t errlen)
+{
+	return set_bool(&c->community_id, "community-id", v, err, errlen);
+}
+
+static int
+set_policy_alerts(struct conf *c, char *v, char *err, size_t errlen)
+{
+	return set_bool(&c->policy_alerts, "policy-alerts", v, err, errlen);
+}
+
+static int
 set_fastpath(struct conf *c, char *v, char *err, size_t errlen)
 {
 	static const char *names[] = { "off", "tc", "xdp" };
@@ -725,6 +738,9 @@ static const struct conf_key conf_keys[] = {
 	{ "detect-hosts",		set_detect_hosts,	false },
 	{ "smtp-addresses",		set_smtp_addresses,	false },
 	{ "sensor-name",		set_sensor_name,	false },
+	{ "community-id",		set_community_id,	false },
+	{ "community-id-seed",		set_community_id_seed,	false },
+	{ "policy-alerts",		set_policy_alerts,	false },
 	{ "fastpath",			set_fastpath,		false },
 	{ "fastpath-interfaces",	set_fastpath_ifaces,	false },
 	{ "campus-interfaces",		set_campus_ifaces,	false },
@@ -770,6 +786,7 @@ conf_defaults(struct conf *c)
 	strcpy(c->control_socket, "/run/nfqd/control.sock");
 	strcpy(c->state_dir, "/var/lib/nfqd");
 	c->classify = true;
+	c->community_id = true;
 	c->summary_threshold = 10;
 	c->summary_window = 60;
 	c->summary_interval = 60;

@@ -84,6 +84,9 @@ struct conf {
 	char		 announcements[MAX_PATH];	/* "" = none */
 	enum smtp_addr_mode	 smtp_addresses;
 	char		 sensor_name[64];	/* events' "host" */
+	bool		 community_id;		/* events carry community_id */
+	uint32_t	 community_id_seed;	/* its seed, 0-65535 */
+	bool		 policy_alerts;		/* an alert per blocked conn. */
 	/* eBPF fast path (fastpath.c) */
 	enum fastpath_mode	 fastpath;
 	char		 fastpath_ifaces[MAX_FP_IFACES][16];

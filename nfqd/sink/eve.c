@@ -5,16 +5,13 @@
  * originator.  host is the sensor name, as in Suricata's EVE.
  */
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "sink/eve.h"
 #include "base/addr.h"
-#include "base/json.h"
+#include "base/communityid.h"
 #include "base/when.h"
 #include "policy/exceptions.h"
 #include "policy/quarantine.h"
@@ -43,98 +40,11 @@ event_host(void)
 }
 
 /*
- * cJSON allocates every node and string of an event, and event_format
- * frees them all again: on the writer's hot path that was a fifth of its
- * time in malloc and free.  While a thread formats an event, its nodes
- * come from a per-thread arena instead, all released at once at the end;
- * anything else (other threads, other cJSON users, an event too large
- * for the arena) gets malloc and free as before.
- */
-#define ARENA_SIZE	(256 * 1024)
-
-static _Thread_local char	*arena;		/* ARENA_SIZE bytes */
-static _Thread_local size_t	 arena_used;
-static _Thread_local bool	 arena_on;
-
-static void *
-arena_alloc(size_t n)
-{
-	void	*p;
-
-	n = (n + 15) & ~(size_t)15;
-	if (!arena_on || n > ARENA_SIZE - arena_used)
-		return malloc(n);
-	p = arena + arena_used;
-	arena_used += n;
-	return p;
-}
-
-static void
-arena_free(void *p)
-{
-	if (arena != NULL && (char *)p >= arena && (char *)p < arena + ARENA_SIZE)
-		return;			/* released by arena_end() */
-	free(p);
-}
-
-static pthread_key_t	 arena_key;	/* frees a thread's arena at its exit */
-static bool		 arena_ready;	/* eve_init() was called */
-
-/*
- * Install the arena's allocator in cJSON (for the whole process: outside
- * event formatting it is malloc and free).  Once, before the first event
- * is formatted and before threads start: by main, not a constructor.
- */
-void
-eve_init(void)
-{
-	cJSON_Hooks	 h = { arena_alloc, arena_free };
-
-	if (arena_ready || pthread_key_create(&arena_key, free) != 0)
-		return;
-	cJSON_InitHooks(&h);
-	arena_ready = true;
-}
-
-static void
-arena_begin(void)
-{
-	if (!arena_ready)
-		return;			/* cJSON's own malloc, then */
-	if (arena == NULL) {
-		if ((arena = malloc(ARENA_SIZE)) == NULL)
-			return;		/* plain malloc, then */
-		pthread_setspecific(arena_key, arena);
-	}
-	arena_used = 0;
-	arena_on = true;
-}
-
-static void
-arena_end(void)
-{
-	arena_on = false;
-	arena_used = 0;
-}
-
-static void
-add_addr(cJSON *o, const char *key, const struct ip_addr *a)
-{
-	char	 s[ADDR_STRLEN];
-
-	addr_format(a, s, sizeof(s));
-	cJSON_AddStringToObject(o, key, s);
-}
-
-#define N(obj, name, v)	json_add_u64(obj, name, (uint64_t)(v))
-
-/*
- * The two events a flood brings one of per packet, policy and flow (and
- * the header of every event), are written straight into the output
- * buffer: building and printing cJSON nodes for them was most of the
- * event writer's time (bench/live.sh: 2.2 us of writer CPU per flood
- * SYN).  The output is what cJSON printed, byte for byte: the same keys
- * in the same order, strings escaped as cJSON escapes them.
+ * The one JSON writer of every event: straight into the output buffer,
+ * no nodes, no allocation (building and printing cJSON nodes was most of
+ * the event writer's time, bench/live.sh: 2.2 us of writer CPU per flood
+ * SYN).  Strings are escaped as cJSON escapes them (bytes >= 0x80 as they
+ * are, then utf8_scrub).
  */
 struct jw {
 	char	*p, *end;	/* end: the last byte, kept for the NUL */
@@ -258,6 +168,69 @@ jw_close(struct jw *w)
 }
 
 static void
+jw_bool(struct jw *w, const char *k, bool v)
+{
+	jw_key(w, k);
+	if (v)
+		jw_put(w, "true", 4);
+	else
+		jw_put(w, "false", 5);
+}
+
+/* An array: jw_array, then jw_item for each string, then jw_end. */
+static void
+jw_array(struct jw *w, const char *k)
+{
+	jw_key(w, k);
+	jw_char(w, '[');
+	w->first = true;
+}
+
+static void
+jw_item(struct jw *w, const char *v)
+{
+	if (!w->first)
+		jw_char(w, ',');
+	w->first = false;
+	jw_string(w, v);
+}
+
+static void
+jw_end(struct jw *w)
+{
+	jw_char(w, ']');
+	w->first = false;
+}
+
+/* k: [v], Suricata's shape for a rule's metadata value. */
+static void
+jw_meta(struct jw *w, const char *k, const char *v)
+{
+	jw_array(w, k);
+	jw_item(w, v);
+	jw_end(w);
+}
+
+static void
+jw_meta_u64(struct jw *w, const char *k, uint64_t v)
+{
+	char	 s[24];
+
+	snprintf(s, sizeof(s), "%llu", (unsigned long long)v);
+	jw_meta(w, k, s);
+}
+
+/* A host as nfqctl writes it: no /32 or /128. */
+static void
+jw_host(struct jw *w, const char *k, const struct prefix *p)
+{
+	char	 s[PREFIX_STRLEN];
+
+	host_format(p, s, sizeof(s));
+	jw_str(w, k, s);
+}
+
+static void
 event_policy(struct jw *w, const struct event *ev)
 {
 	jw_open(w, "policy");
@@ -293,26 +266,125 @@ event_policy(struct jw *w, const struct event *ev)
 	jw_close(w);
 }
 
-/* nDPI's risks as an array of names, when there are any. */
-static void
-add_risks(struct jw *w, uint64_t risk)
+/*
+ * app_proto in Suricata's words (its app-layer names): nDPI's names
+ * where Suricata has the same parser, TLS and HTTP by their variants
+ * (nDPI 4.2's "smtps" is TLS on port 465, "http_connect" an HTTP
+ * proxy's CONNECT), "failed" for a protocol Suricata has no name for
+ * (nDPI's own name is then in ndpi.proto and the alert's metadata).
+ */
+const char *
+eve_app_proto(const char *ndpi)
 {
-	char	 names[512], *p, *save = NULL;
-	bool	 first = true;
+	static const char *same[] = { "smtp", "tls", "http", "http2", "ftp",
+	    "ssh", "imap", "pop3", "dns", "smb", "dcerpc", "nfs", "ntp",
+	    "dnp3", "modbus", "ike", "krb5", "rdp", "rfb", "sip", "snmp",
+	    "mqtt", "pgsql", "telnet", "websocket", "ldap" };
+	static const char *tls[] = { "smtps", "imaps", "pop3s", "ftps",
+	    "dtls" };
+	size_t		 i;
 
-	if (risk == 0)
+	if (ndpi[0] == '\0')
+		return "";
+	for (i = 0; i < sizeof(same) / sizeof(same[0]); i++)
+		if (strcmp(ndpi, same[i]) == 0)
+			return same[i];
+	for (i = 0; i < sizeof(tls) / sizeof(tls[0]); i++)
+		if (strcmp(ndpi, tls[i]) == 0)
+			return "tls";
+	if (strncmp(ndpi, "http", 4) == 0)
+		return "http";		/* http_connect, http_proxy */
+	return "failed";
+}
+
+/* nDPI's word on the flow, in the shape of Suricata 8's nDPI output. */
+static void
+event_ndpi(struct jw *w, const struct event *ev)
+{
+	char	 name[128], id[8];
+
+	if (ev->app_proto[0] == '\0' && ev->flow.risk == 0)
 		return;
-	dpi_risk_names(risk, names, sizeof(names));
-	jw_key(w, "risks");
-	jw_char(w, '[');
-	for (p = strtok_r(names, ",", &save); p != NULL;
-	    p = strtok_r(NULL, ",", &save)) {
-		if (!first)
-			jw_char(w, ',');
-		first = false;
-		jw_string(w, p);
+	jw_open(w, "ndpi");
+	if (ev->app_proto[0] != '\0')
+		jw_str(w, "proto", ev->app_proto);
+	if (ev->flow.risk != 0) {
+		jw_open(w, "flow_risk");
+		for (unsigned i = 0; i < 64; i++) {
+			if ((ev->flow.risk & (UINT64_C(1) << i)) == 0)
+				continue;
+			dpi_risk_names(UINT64_C(1) << i, name, sizeof(name));
+			if (name[0] == '\0')
+				continue;
+			snprintf(id, sizeof(id), "%u", i);
+			jw_open(w, id);
+			jw_str(w, "risk", name);
+			jw_close(w);
+		}
+		jw_close(w);
 	}
-	jw_char(w, ']');
+	jw_close(w);
+}
+
+/*
+ * Suricata's end reasons: a connection closed by FIN or RST is written
+ * when its closed timeout passes ("timeout", state "closed"), as Suricata
+ * writes one; the table was full ("forced"); a new SYN on its tuple
+ * ("tcp_reuse"); the end of the capture or of the daemon ("shutdown").
+ */
+static const char *
+flow_reason(uint8_t end)
+{
+	switch (end) {
+	case FE_FIN:
+	case FE_RST:
+	case FE_TIMEOUT:
+		return "timeout";
+	case FE_EVICTED:
+		return "forced";
+	case FE_REUSE:
+		return "tcp_reuse";
+	case FE_END_OF_CAPTURE:
+	case FE_SHUTDOWN:
+		return "shutdown";
+	}
+	return "unknown";
+}
+
+static void
+hex2(char out[3], uint8_t v)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	out[0] = hex[v >> 4];
+	out[1] = hex[v & 15];
+	out[2] = '\0';
+}
+
+/* Suricata's tcp object: the flags seen, either way and each way. */
+static void
+event_tcp(struct jw *w, const uint8_t fl[2])
+{
+	static const struct {
+		uint8_t		 bit;
+		const char	*name;
+	} f[] = { { 0x01, "fin" }, { 0x02, "syn" }, { 0x04, "rst" },
+	    { 0x08, "psh" }, { 0x10, "ack" }, { 0x20, "urg" },
+	    { 0x40, "ecn" }, { 0x80, "cwr" } };
+	uint8_t	 all = fl[0] | fl[1];
+	char	 h[3];
+
+	jw_open(w, "tcp");
+	hex2(h, all);
+	jw_str(w, "tcp_flags", h);
+	hex2(h, fl[0]);
+	jw_str(w, "tcp_flags_ts", h);
+	hex2(h, fl[1]);
+	jw_str(w, "tcp_flags_tc", h);
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (all & f[i].bit)
+			jw_bool(w, f[i].name, true);
+	jw_close(w);
 }
 
 static void
@@ -325,299 +397,413 @@ event_flow(struct jw *w, const struct event *ev)
 	jw_u64(w, "bytes_toclient", ev->flow.bytes[1]);
 	jw_ts(w, "start", ev->flow.start_us);
 	jw_ts(w, "end", ev->flow.end_us);
-	jw_u64(w, "age", (uint64_t)((ev->flow.end_us - ev->flow.start_us) /
-	    1000000));
+	/* Suricata's age: the seconds of the two times, subtracted */
+	jw_u64(w, "age", (uint64_t)(ev->flow.end_us / 1000000 -
+	    ev->flow.start_us / 1000000));
 	jw_str(w, "state", flow_state_name(ev->flow.state));
-	jw_str(w, "reason", flow_end_name(ev->flow.end));
-	jw_str(w, "action", action_name(ev->flow.action));
-	jw_str(w, "direction", direction_name(ev->flow.direction));
-	add_risks(w, ev->flow.risk);
+	if (ev->flow.state == FS_BYPASSED)
+		jw_str(w, "bypass", "capture");	/* the kernel's mark */
+	jw_str(w, "reason", flow_reason(ev->flow.end));
+	jw_bool(w, "alerted", ev->flow.alerted);
+	/* what was done to its packets: dropped, or let through */
+	jw_str(w, "action", ev->flow.action == A_BLOCKED &&
+	    ev->flow.mode != MODE_MONITOR ? "drop" : "accept");
+	jw_close(w);
+	event_tcp(w, ev->flow.tflags);
+	event_ndpi(w, ev);
+}
+
+static void
+event_stats(struct jw *w, const struct event *ev)
+{
+	const struct stats	*s = &ev->stats;
+
+	jw_open(w, "stats");
+	jw_u64(w, "uptime", (uint64_t)((ev->ts_us - s->start_us) / 1000000));
+	jw_open(w, "decoder");
+	jw_u64(w, "pkts", s->pkts);
+	jw_u64(w, "bytes", s->bytes);
+	jw_u64(w, "invalid", s->invalid);
+	jw_u64(w, "ipv4", s->ipv4);
+	jw_u64(w, "ipv6", s->ipv6);
+	jw_u64(w, "vlan", s->vlan);
+	jw_close(w);
+	jw_open(w, "flow");
+	jw_u64(w, "total", s->flows_created);
+	jw_u64(w, "tcp", s->flows_created);
+	jw_u64(w, "active", s->flows_active);
+	jw_u64(w, "tcp_reuse", s->reopened);
+	jw_open(w, "mgr");
+	jw_u64(w, "flows_timeout", s->flows_timeout);
+	jw_u64(w, "flows_evicted", s->flows_evicted);
+	jw_close(w);
+	jw_close(w);
+	jw_open(w, "ips");
+	jw_u64(w, "accepted", s->pkts_accepted);
+	jw_u64(w, "blocked", s->pkts_dropped);
+	jw_close(w);
+	jw_open(w, "capture");
+	jw_u64(w, "kernel_drops", s->queue_dropped + s->user_dropped);
+	jw_close(w);
+	jw_close(w);
+}
+
+/* Every counter, in nfqd's own event (the stats event before format 2). */
+static void
+event_nfqd_stats(struct jw *w, const struct event *ev)
+{
+	const struct stats	*s = &ev->stats;
+
+	jw_open(w, "nfqd_stats");
+	jw_u64(w, "uptime", (uint64_t)((ev->ts_us - s->start_us) / 1000000));
+	if (s->exc_sha256[0] != '\0')
+		jw_str(w, "exceptions_sha256", s->exc_sha256);
+	jw_open(w, "decoder");
+	jw_u64(w, "pkts", s->pkts);
+	jw_u64(w, "bytes", s->bytes);
+	jw_u64(w, "invalid", s->invalid);
+	jw_u64(w, "fragments", s->fragments);
+	jw_u64(w, "not_ip", s->not_ip);
+	jw_u64(w, "not_tcp", s->not_tcp);
+	jw_u64(w, "ipv4", s->ipv4);
+	jw_u64(w, "ipv6", s->ipv6);
+	jw_u64(w, "vlan", s->vlan);
+	jw_close(w);
+	jw_open(w, "policy");
+	jw_u64(w, "allowed", s->allowed);
+	jw_u64(w, "blocked", s->blocked);
+	jw_u64(w, "other_port", s->other_port);
+	jw_u64(w, "unparsed_dropped", s->unparsed_dropped);
+	jw_u64(w, "spoofed", s->spoofed);
+	jw_u64(w, "role_conflicts", s->role_conflicts);
+	jw_u64(w, "summarized", s->summarized);
+	jw_u64(w, "pkts_accepted", s->pkts_accepted);
+	jw_u64(w, "pkts_dropped", s->pkts_dropped);
+	jw_close(w);
+	jw_open(w, "flow");
+	jw_u64(w, "created", s->flows_created);
+	jw_u64(w, "active", s->flows_active);
+	jw_u64(w, "closed", s->flows_closed);
+	jw_u64(w, "timeout", s->flows_timeout);
+	jw_u64(w, "evicted", s->flows_evicted);
+	jw_u64(w, "untracked", s->flows_untracked);
+	jw_u64(w, "resumed", s->flows_resumed);
+	jw_u64(w, "reused", s->reopened);
+	jw_close(w);
+	jw_open(w, "nfq");
+	jw_u64(w, "queue_dropped", s->queue_dropped);
+	jw_u64(w, "user_dropped", s->user_dropped);
+	jw_close(w);
+	jw_open(w, "events");
+	jw_u64(w, "written", s->events);
+	jw_u64(w, "dropped", s->events_dropped);
+	jw_close(w);
+	if (s->fp_mode != 0) {
+		jw_open(w, "fastpath");
+		jw_str(w, "mode", s->fp_mode == 2 ? "xdp" : "tc");
+		jw_u64(w, "syn", s->fp_syn);
+		jw_u64(w, "dropped", s->fp_dropped);
+		jw_u64(w, "lost", s->fp_lost);
+		jw_u64(w, "deferred", s->fp_deferred);
+		jw_u64(w, "unparsed", s->fp_unparsed);
+		jw_u64(w, "relay", s->fp_relay);
+		jw_u64(w, "spoofed", s->fp_spoofed);
+		jw_u64(w, "disagree", s->fp_disagree);
+		jw_close(w);
+	}
+	if (s->nsinks > 0) {
+		jw_array(w, "sinks");
+		for (size_t i = 0; i < s->nsinks; i++) {
+			const struct sink_stat	*k = &s->sinks[i];
+
+			if (i > 0)
+				jw_char(w, ',');
+			jw_char(w, '{');
+			w->first = true;
+			jw_str(w, "name", k->name);
+			jw_str(w, "type", k->type);
+			jw_bool(w, "connected", k->connected);
+			jw_u64(w, "written", k->written);
+			jw_u64(w, "dropped", k->dropped);
+			jw_u64(w, "failed", k->failed);
+			jw_u64(w, "queued", k->queued);
+			jw_u64(w, "reconnects", k->reconnects);
+			jw_close(w);
+		}
+		jw_end(w);
+	}
 	jw_close(w);
 }
 
 static void
-event_stats(cJSON *o, const struct event *ev)
+event_reload(struct jw *w, const struct event *ev)
 {
-	const struct stats	*s = &ev->stats;
-	cJSON			*st, *x;
-
-	st = cJSON_AddObjectToObject(o, "stats");
-	N(st, "uptime", (ev->ts_us - s->start_us) / 1000000);
-	if (s->exc_sha256[0] != '\0')
-		cJSON_AddStringToObject(st, "exceptions_sha256", s->exc_sha256);
-	x = cJSON_AddObjectToObject(st, "decoder");
-	N(x, "pkts", s->pkts);
-	N(x, "bytes", s->bytes);
-	N(x, "invalid", s->invalid);
-	N(x, "fragments", s->fragments);
-	N(x, "not_ip", s->not_ip);
-	N(x, "not_tcp", s->not_tcp);
-	N(x, "ipv4", s->ipv4);
-	N(x, "ipv6", s->ipv6);
-	N(x, "vlan", s->vlan);
-	x = cJSON_AddObjectToObject(st, "policy");
-	N(x, "allowed", s->allowed);
-	N(x, "blocked", s->blocked);
-	N(x, "other_port", s->other_port);
-	N(x, "unparsed_dropped", s->unparsed_dropped);
-	N(x, "spoofed", s->spoofed);
-	N(x, "role_conflicts", s->role_conflicts);
-	N(x, "summarized", s->summarized);
-	N(x, "pkts_accepted", s->pkts_accepted);
-	N(x, "pkts_dropped", s->pkts_dropped);
-	x = cJSON_AddObjectToObject(st, "flow");
-	N(x, "created", s->flows_created);
-	N(x, "active", s->flows_active);
-	N(x, "closed", s->flows_closed);
-	N(x, "timeout", s->flows_timeout);
-	N(x, "evicted", s->flows_evicted);
-	N(x, "untracked", s->flows_untracked);
-	N(x, "resumed", s->flows_resumed);
-	N(x, "reused", s->reopened);
-	x = cJSON_AddObjectToObject(st, "nfq");
-	N(x, "queue_dropped", s->queue_dropped);
-	N(x, "user_dropped", s->user_dropped);
-	x = cJSON_AddObjectToObject(st, "events");
-	N(x, "written", s->events);
-	N(x, "dropped", s->events_dropped);
-	if (s->fp_mode != 0) {
-		x = cJSON_AddObjectToObject(st, "fastpath");
-		cJSON_AddStringToObject(x, "mode", s->fp_mode == 2 ? "xdp" :
-		    "tc");
-		N(x, "syn", s->fp_syn);
-		N(x, "dropped", s->fp_dropped);
-		N(x, "lost", s->fp_lost);
-		N(x, "deferred", s->fp_deferred);
-		N(x, "unparsed", s->fp_unparsed);
-		N(x, "relay", s->fp_relay);
-		N(x, "spoofed", s->fp_spoofed);
-		N(x, "disagree", s->fp_disagree);
-	}
-	if (s->nsinks > 0) {
-		x = cJSON_AddArrayToObject(st, "sinks");
-		for (size_t i = 0; i < s->nsinks; i++) {
-			const struct sink_stat	*k = &s->sinks[i];
-			cJSON			*y = cJSON_CreateObject();
-
-			cJSON_AddStringToObject(y, "name", k->name);
-			cJSON_AddStringToObject(y, "type", k->type);
-			cJSON_AddBoolToObject(y, "connected", k->connected);
-			N(y, "written", k->written);
-			N(y, "dropped", k->dropped);
-			N(y, "failed", k->failed);
-			N(y, "queued", k->queued);
-			N(y, "reconnects", k->reconnects);
-			cJSON_AddItemToArray(x, y);
-		}
-	}
-}
-
-static void
-event_reload(cJSON *o, const struct event *ev)
-{
-	cJSON	*r;
-
-	r = cJSON_AddObjectToObject(o, "reload");
-	cJSON_AddStringToObject(r, "status", ev->reload.ok ? "ok" : "failed");
+	jw_open(w, "reload");
+	jw_str(w, "status", ev->reload.ok ? "ok" : "failed");
 	if (!ev->reload.ok)
-		cJSON_AddStringToObject(r, "error", ev->reload.error);
-	N(r, "exceptions", ev->reload.entries);
+		jw_str(w, "error", ev->reload.error);
+	jw_u64(w, "exceptions", ev->reload.entries);
 	if (ev->reload.exc_sha256[0] != '\0')
-		cJSON_AddStringToObject(r, "exceptions_sha256",
-		    ev->reload.exc_sha256);
+		jw_str(w, "exceptions_sha256", ev->reload.exc_sha256);
 	if (ev->reload.ok) {
-		N(r, "added", ev->reload.added);
-		N(r, "removed", ev->reload.removed);
-		N(r, "changed", ev->reload.changed);
+		jw_u64(w, "added", ev->reload.added);
+		jw_u64(w, "removed", ev->reload.removed);
+		jw_u64(w, "changed", ev->reload.changed);
 	}
-}
-
-/* A host as nfqctl writes it: no /32 or /128. */
-static void
-add_host(cJSON *o, const char *key, const struct prefix *p)
-{
-	char	 s[PREFIX_STRLEN];
-
-	host_format(p, s, sizeof(s));
-	cJSON_AddStringToObject(o, key, s);
+	jw_close(w);
 }
 
 static void
-event_quarantine(cJSON *o, const struct event *ev)
+event_quarantine(struct jw *w, const struct event *ev)
 {
 	const struct quar_entry	*e = ev->quarantine.q;
-	cJSON			*q;
 
 	if (e == NULL)
 		return;
-	q = cJSON_AddObjectToObject(o, "quarantine");
-	add_host(q, "host", &e->pfx);
-	cJSON_AddStringToObject(q, "action",
-	    ev->quarantine.action == QA_START ? "start" : "end");
-	cJSON_AddStringToObject(q, "reason", e->reason);
-	json_add_ts(q, "since", e->since * 1000000);
-	json_add_ts(q, "until", e->until * 1000000);
-	cJSON_AddStringToObject(q, "who", e->who);
+	jw_open(w, "quarantine");
+	jw_host(w, "host", &e->pfx);
+	jw_str(w, "action", ev->quarantine.action == QA_START ? "start" :
+	    "end");
+	jw_str(w, "reason", e->reason);
+	jw_ts(w, "since", e->since * 1000000);
+	jw_ts(w, "until", e->until * 1000000);
+	jw_str(w, "who", e->who);
 	if (ev->quarantine.action == QA_END) {
-		cJSON_AddStringToObject(q, "cause", e->removed_by[0] ?
-		    "removed" : "expired");
+		jw_str(w, "cause", e->removed_by[0] ? "removed" : "expired");
 		if (e->removed_by[0])
-			cJSON_AddStringToObject(q, "removed_by", e->removed_by);
+			jw_str(w, "removed_by", e->removed_by);
 	}
+	jw_close(w);
 }
 
 static void
-event_expired(cJSON *o, const struct event *ev)
+event_expired(struct jw *w, const struct event *ev)
 {
 	const struct ev_exc	*e = &ev->expired.exc;
-	cJSON			*x;
 
-	x = cJSON_AddObjectToObject(o, "exception_expired");
-	cJSON_AddStringToObject(x, "entry", e->entry);
-	cJSON_AddStringToObject(x, "direction", exc_dir_name(e->dir));
+	jw_open(w, "exception_expired");
+	jw_str(w, "entry", e->entry);
+	jw_str(w, "direction", exc_dir_name(e->dir));
 	if (e->ticket[0])
-		cJSON_AddStringToObject(x, "ticket", e->ticket);
+		jw_str(w, "ticket", e->ticket);
 	if (e->owner[0])
-		cJSON_AddStringToObject(x, "owner", e->owner);
-	cJSON_AddStringToObject(x, "expires", e->expires);
-	N(x, "line", ev->expired.line);
+		jw_str(w, "owner", e->owner);
+	jw_str(w, "expires", e->expires);
+	jw_u64(w, "line", ev->expired.line);
+	jw_close(w);
 }
 
+/*
+ * An envelope address in Suricata's form, "<user@domain>" (full), as
+ * smtp-addresses keeps it: "<@domain>" (domain; "<>" without one).
+ */
 static void
-add_addrs(cJSON *o, const char *key, char list[][SMTP_ADDRLEN], uint32_t n)
+smtp_addr(const char *v, uint8_t mode, char *out, size_t len)
 {
-	cJSON	*a = cJSON_AddArrayToObject(o, key);
-
-	for (uint32_t i = 0; i < n; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(list[i]));
+	if (mode == SMTP_ADDR_DOMAIN && v[0] != '\0')
+		snprintf(out, len, "<@%s>", v);
+	else
+		snprintf(out, len, "<%s>", v);
 }
 
+/* One mail transaction, as Suricata's smtp event. */
 static void
-event_smtp(cJSON *o, const struct event *ev)
+event_smtp(struct jw *w, const struct event *ev)
 {
-	const struct smtp_meta	*m = ev->smtp.meta;
-	cJSON			*s, *r;
+	const struct smtp_tx	*t = ev->smtp.tx;
+	char			 a[SMTP_ADDRLEN + 4];
 
-	s = cJSON_AddObjectToObject(o, "smtp");
+	jw_open(w, "smtp");
+	if (t->helo[0])
+		jw_str(w, "helo", t->helo);
+	/* smtp-addresses = none: no address (FERPA) */
+	if (ev->smtp.addr_mode != SMTP_ADDR_NONE) {
+		if (t->has_mail_from) {
+			smtp_addr(t->mail_from, ev->smtp.addr_mode, a,
+			    sizeof(a));
+			jw_str(w, "mail_from", a);
+		}
+		if (t->n_rcpt_to > 0) {
+			jw_array(w, "rcpt_to");
+			for (uint32_t i = 0; i < t->n_rcpt_to &&
+			    i < SMTP_MAX_ADDRS; i++) {
+				smtp_addr(t->rcpt_to[i], ev->smtp.addr_mode,
+				    a, sizeof(a));
+				jw_item(w, a);
+			}
+			jw_end(w);
+		}
+	}
+	jw_close(w);
+}
+
+/* The session's facts, nfqd's own event beside the transactions. */
+static void
+event_smtp_session(struct jw *w, const struct event *ev)
+{
+	const struct smtp_meta	*m = ev->smtp_session.meta;
+
+	jw_open(w, "smtp_session");
 	if (m->banner[0])
-		cJSON_AddStringToObject(s, "banner", m->banner);
+		jw_str(w, "banner", m->banner);
 	if (m->helo[0])
-		cJSON_AddStringToObject(s, "helo", m->helo);
-	cJSON_AddBoolToObject(s, "starttls", m->starttls);
-	cJSON_AddBoolToObject(s, "auth", m->auth);
-	N(s, "transactions", m->transactions);
-	N(s, "rcpts", m->rcpts);
-	N(s, "messages", m->messages);
-	N(s, "data_bytes", m->data_bytes);
-	N(s, "max_message", m->max_message);
-	r = cJSON_AddObjectToObject(s, "replies");
-	N(r, "2xx", m->replies[0]);
-	N(r, "3xx", m->replies[1]);
-	N(r, "4xx", m->replies[2]);
-	N(r, "5xx", m->replies[3]);
-	/* smtp-addresses = none: counts only (FERPA). */
-	if (ev->smtp.addr_mode == SMTP_ADDR_NONE)
-		return;
-	add_addrs(s, "mail_from", (char (*)[SMTP_ADDRLEN])m->mail_from,
-	    m->n_mail_from);
-	add_addrs(s, "rcpt_to", (char (*)[SMTP_ADDRLEN])m->rcpt_to,
-	    m->n_rcpt_to);
+		jw_str(w, "helo", m->helo);
+	jw_bool(w, "starttls", m->starttls);
+	jw_bool(w, "auth", m->auth);
+	jw_u64(w, "transactions", m->transactions);
+	jw_u64(w, "rcpts", m->rcpts);
+	jw_u64(w, "messages", m->messages);
+	jw_u64(w, "data_bytes", m->data_bytes);
+	jw_u64(w, "max_message", m->max_message);
+	jw_open(w, "replies");
+	jw_u64(w, "2xx", m->replies[0]);
+	jw_u64(w, "3xx", m->replies[1]);
+	jw_u64(w, "4xx", m->replies[2]);
+	jw_u64(w, "5xx", m->replies[3]);
+	jw_close(w);
+	jw_close(w);
 }
 
-/* What a detection saw: the host, the count against its threshold. */
+/*
+ * What a detection saw, as the alert's metadata (Suricata's shape: each
+ * value an array of strings).
+ */
 static void
-event_detection(cJSON *o, const struct event *ev)
+alert_detection(struct jw *w, const struct event *ev)
 {
-	cJSON	*d = cJSON_AddObjectToObject(o, "detection");
-	uint8_t	 kind = (uint8_t)(ev->alert.detection - 1);
+	uint8_t		 kind = (uint8_t)(ev->alert.detection - 1);
+	const char	*name = detection_name(kind);
+	char		 a[ADDR_STRLEN], t[40];
 
-	cJSON_AddStringToObject(d, "kind", detection_name(kind));
-	add_addr(d, "host", &ev->alert.host);
-	if (strcmp(detection_name(kind), "relay_suspect") == 0) {
-		N(d, "inbound_flow_id", ev->alert.related_flow);
-		N(d, "outbound_flow_id", ev->flow_id);
-		cJSON_AddBoolToObject(d, "outbound_blocked", ev->alert.blocked);
-		N(d, "window", ev->alert.window);
+	jw_meta(w, "detection", name);
+	addr_format(&ev->alert.host, a, sizeof(a));
+	jw_meta(w, "host", a);
+	if (strcmp(name, "relay_suspect") == 0) {
+		jw_meta_u64(w, "inbound_flow_id", ev->alert.related_flow);
+		jw_meta_u64(w, "outbound_flow_id", ev->flow_id);
+		jw_meta(w, "outbound_blocked", ev->alert.blocked ? "true" :
+		    "false");
+		jw_meta_u64(w, "window", ev->alert.window);
 		return;
 	}
-	N(d, "count", ev->alert.count);
-	N(d, "threshold", ev->alert.limit);
+	jw_meta_u64(w, "count", ev->alert.count);
+	jw_meta_u64(w, "threshold", ev->alert.limit);
 	if (ev->alert.window != 0)
-		N(d, "window", ev->alert.window);
-	if (strcmp(detection_name(kind), "bulk_attempts") == 0)
-		cJSON_AddBoolToObject(d, "blocked", ev->alert.blocked);
+		jw_meta_u64(w, "window", ev->alert.window);
+	if (strcmp(name, "bulk_attempts") == 0)
+		jw_meta(w, "blocked", ev->alert.blocked ? "true" : "false");
 	if (ev->alert.response != RK_NONE) {
 		/* What nfqd did about it (respond.c): done, or why not. */
-		cJSON	*r = cJSON_AddObjectToObject(d, "response");
-
-		cJSON_AddStringToObject(r, "action", ev->alert.response_note ==
-		    RN_DONE ? response_name(ev->alert.response) : "none");
-		if (ev->alert.response_until != 0)
-			json_add_ts(r, "until", ev->alert.response_until *
-			    1000000);
+		jw_meta(w, "response", ev->alert.response_note == RN_DONE ?
+		    response_name(ev->alert.response) : "none");
+		if (ev->alert.response_until != 0) {
+			ts_format(ev->alert.response_until * 1000000, t,
+			    sizeof(t));
+			jw_meta(w, "response_until", t);
+		}
 		if (ev->alert.response_note != RN_DONE)
-			cJSON_AddStringToObject(r, "note",
+			jw_meta(w, "response_note",
 			    response_note(ev->alert.response_note));
 	}
 }
 
-static void
-event_alert(cJSON *o, const struct event *ev)
+/*
+ * Suricata's classification (classification.config) of each signature:
+ * a protocol that is not mail on an SMTP port is a non-standard protocol;
+ * bulk sending and relaying potentially bad traffic; a directory harvest
+ * an attempted information leak; a blocked connection and an oversized
+ * message a policy violation.
+ */
+static const char *
+alert_category(const struct event *ev)
 {
-	cJSON	*a = cJSON_AddObjectToObject(o, "alert");
+	const char	*name;
 
-	cJSON_AddStringToObject(a, "action", action_name(ev->alert.action));
-	N(a, "gid", 1);
-	N(a, "signature_id", ev->alert.sid);
-	N(a, "rev", 1);
-	cJSON_AddStringToObject(a, "signature", ev->alert.signature);
-	cJSON_AddStringToObject(a, "category",
-	    "Potential Corporate Privacy Violation");
-	N(a, "severity", ev->alert.severity);
-	if (ev->alert.detection != 0)
-		event_detection(o, ev);
+	if (ev->alert.sid == SID_NON_SMTP || ev->alert.sid == SID_UNKNOWN_PAYLOAD)
+		return "Detection of a Non-Standard Protocol or Event";
+	if (ev->alert.detection == 0)
+		return "Potential Corporate Privacy Violation";
+	name = detection_name((uint8_t)(ev->alert.detection - 1));
+	if (strncmp(name, "harvest", 7) == 0)
+		return "Attempted Information Leak";
+	if (strcmp(name, "message_size") == 0)
+		return "Potential Corporate Privacy Violation";
+	return "Potentially Bad Traffic";
 }
 
 static void
-event_summary(cJSON *o, const struct event *ev)
+event_alert(struct jw *w, const struct event *ev)
+{
+	jw_open(w, "alert");
+	/* what happened to the packet: monitor mode blocks nothing */
+	jw_str(w, "action", ev->alert.action == A_BLOCKED &&
+	    ev->alert.mode != MODE_MONITOR ? "blocked" : "allowed");
+	jw_u64(w, "gid", 1);
+	jw_u64(w, "signature_id", ev->alert.sid);
+	jw_u64(w, "rev", 1);
+	jw_str(w, "signature", ev->alert.signature);
+	jw_str(w, "category", alert_category(ev));
+	jw_u64(w, "severity", ev->alert.severity);
+	if (ev->alert.detection != 0) {
+		jw_open(w, "metadata");
+		alert_detection(w, ev);
+		jw_close(w);
+	} else if (ev->alert.sid >= SID_POLICY &&
+	    ev->alert.sid <= SID_POLICY_LAST) {
+		jw_open(w, "metadata");
+		jw_meta(w, "direction", direction_name(ev->alert.direction));
+		jw_meta(w, "reason", reason_name(ev->alert.reason));
+		jw_close(w);
+	} else if (ev->app_proto[0] != '\0') {
+		jw_open(w, "metadata");
+		jw_meta(w, "protocol", ev->app_proto);	/* nDPI's name */
+		jw_close(w);
+	}
+	jw_close(w);
+}
+
+static void
+event_summary(struct jw *w, const struct event *ev)
 {
 	const struct summary_rec	*r = &ev->summary;
-	cJSON				*s, *t;
 	char				 a[ADDR_STRLEN], buf[ADDR_STRLEN + 8];
 
-	s = cJSON_AddObjectToObject(o, "policy_summary");
-	cJSON_AddStringToObject(s, "action", "blocked");
-	cJSON_AddStringToObject(s, "direction", direction_name(r->direction));
-	cJSON_AddStringToObject(s, "mode",
-	    r->mode == MODE_MONITOR ? "monitor" : "enforce");
-	N(s, "count", r->count);
-	json_add_ts(s, "first", r->first_us);
-	json_add_ts(s, "last", r->last_us);
-	t = cJSON_AddArrayToObject(s, "targets");
+	jw_open(w, "policy_summary");
+	jw_str(w, "action", "blocked");
+	jw_str(w, "direction", direction_name(r->direction));
+	jw_str(w, "mode", r->mode == MODE_MONITOR ? "monitor" : "enforce");
+	jw_u64(w, "count", r->count);
+	jw_ts(w, "first", r->first_us);
+	jw_ts(w, "last", r->last_us);
+	jw_array(w, "targets");
 	for (uint8_t i = 0; i < r->ntargets; i++) {
 		addr_format(&r->targets[i].addr, a, sizeof(a));
 		snprintf(buf, sizeof(buf), r->targets[i].addr.af == 6 ?
 		    "[%s]:%u" : "%s:%u", a, r->targets[i].port);
-		cJSON_AddItemToArray(t, cJSON_CreateString(buf));
+		jw_item(w, buf);
 	}
+	jw_end(w);
+	jw_close(w);
 }
 
 static const char *ev_names[] = { "policy", "flow", "stats", "reload",
-    "smtp", "alert", "policy_summary", "quarantine", "exception_expired" };
+    "smtp", "alert", "policy_summary", "quarantine", "exception_expired",
+    "smtp_session", "nfqd_stats" };
 
+/* Events about one connection: the whole header, flow_id to app_proto. */
 static bool
 ev_has_tuple(uint8_t type)
 {
-	return type != EV_STATS && type != EV_RELOAD && type != EV_SUMMARY &&
-	    type != EV_QUARANTINE && type != EV_EXC_EXPIRED;
+	return type == EV_POLICY || type == EV_FLOW || type == EV_SMTP ||
+	    type == EV_ALERT || type == EV_SMTP_SESSION;
 }
 
 /*
- * Each byte of s that is not part of well-formed UTF-8 becomes '?'.  cJSON
- * copies bytes >= 0x80 as they are, and strings reach events from files
- * and the wire (a Latin-1 exceptions.conf line in a reload error, a
- * "%.40s" cut through a character); a JSON line must be UTF-8 (RFC 8259).
- * Same length, and cJSON's own output is ASCII, so the JSON stays valid.
+ * Each byte of s that is not part of well-formed UTF-8 becomes '?'.
+ * Strings reach events from files and the wire (a Latin-1
+ * exceptions.conf line in a reload error, a "%.40s" cut through a
+ * character); a JSON line must be UTF-8 (RFC 8259).  Same length, and the
+ * writer's own output is ASCII, so the JSON stays valid.
  */
 static void
 utf8_scrub(char *s)
@@ -652,18 +838,18 @@ utf8_scrub(char *s)
 
 /*
  * Format into buf; returns the length, or -1 if it did not fit.  The
- * header and the policy and flow events are written directly (struct jw
- * above); the other events' own objects are built with cJSON and printed
- * after the header, their opening brace turned into the comma.
+ * header (Suricata's common fields), the event's own object, then the
+ * format version, in one pass into buf.
  */
 int
 event_format(const struct event *ev, char *buf, size_t len)
 {
 	struct jw	 w = { buf, buf + (len > 0 ? len - 1 : 0), true, len == 0 };
-	cJSON		*o;
-	size_t		 hlen;
-	int		 ok;
+	const char	*ap;
+	char		 cid[COMMUNITY_ID_LEN];
 
+	if (ev->type >= sizeof(ev_names) / sizeof(ev_names[0]))
+		return -1;		/* EV_REOPEN: no line */
 	jw_char(&w, '{');
 	jw_ts(&w, "timestamp", ev->ts_us);
 	if (ev_host[0] != '\0')
@@ -672,78 +858,74 @@ event_format(const struct event *ev, char *buf, size_t len)
 		jw_u64(&w, "flow_id", ev->flow_id);
 	jw_str(&w, "event_type", ev_names[ev->type]);
 	if (ev->path == 1)	/* decided in the kernel (fastpath.c) */
-		jw_str(&w, "path", "kernel");
+		jw_str(&w, "pkt_src", "kernel");
 	if (ev_has_tuple(ev->type)) {
 		jw_addr(&w, "src_ip", &ev->src);
 		jw_u64(&w, "src_port", ev->sport);
 		jw_addr(&w, "dest_ip", &ev->dst);
 		jw_u64(&w, "dest_port", ev->dport);
 		jw_str(&w, "proto", "TCP");
-		if (ev->app_proto[0] != '\0')
-			jw_str(&w, "app_proto", ev->app_proto);
+		if (ev->has_cid) {
+			community_id_text(ev->cid, cid);
+			jw_str(&w, "community_id", cid);
+		}
+		if ((ap = eve_app_proto(ev->app_proto))[0] != '\0')
+			jw_str(&w, "app_proto", ap);
 	} else if (ev->type == EV_SUMMARY) {
 		jw_addr(&w, "src_ip", &ev->src);
 		jw_str(&w, "proto", "TCP");
 	}
-	if (ev->type == EV_POLICY || ev->type == EV_FLOW) {
-		if (ev->type == EV_POLICY)
-			event_policy(&w, ev);
-		else
-			event_flow(&w, ev);
-		jw_char(&w, '}');
-		if (w.full)
-			return -1;
-		*w.p = '\0';
-		utf8_scrub(buf);
-		return (int)(w.p - buf);
-	}
-	if (w.full)
-		return -1;
-	hlen = (size_t)(w.p - buf);
-
-	arena_begin();
-	if ((o = cJSON_CreateObject()) == NULL) {
-		arena_end();
-		return -1;
-	}
 	switch (ev->type) {
+	case EV_POLICY:
+		event_policy(&w, ev);
+		break;
+	case EV_FLOW:
+		event_flow(&w, ev);
+		break;
 	case EV_STATS:
-		event_stats(o, ev);
+		event_stats(&w, ev);
+		break;
+	case EV_NFQD_STATS:
+		event_nfqd_stats(&w, ev);
 		break;
 	case EV_RELOAD:
-		event_reload(o, ev);
+		event_reload(&w, ev);
 		break;
 	case EV_SMTP:
-		if (ev->smtp.meta != NULL)
-			event_smtp(o, ev);
+		if (ev->smtp.tx != NULL) {
+			jw_u64(&w, "tx_id", ev->smtp.tx->id);
+			event_smtp(&w, ev);
+		}
+		break;
+	case EV_SMTP_SESSION:
+		if (ev->smtp_session.meta != NULL)
+			event_smtp_session(&w, ev);
 		break;
 	case EV_ALERT:
-		event_alert(o, ev);
+		event_alert(&w, ev);
 		break;
 	case EV_SUMMARY:
-		event_summary(o, ev);
+		event_summary(&w, ev);
 		break;
 	case EV_QUARANTINE:
-		event_quarantine(o, ev);
+		event_quarantine(&w, ev);
 		break;
 	case EV_EXC_EXPIRED:
-		event_expired(o, ev);
+		event_expired(&w, ev);
 		break;
-	case EV_POLICY:
-	case EV_FLOW:
 	case EV_REOPEN:
-		break;		/* written above, without cJSON; no line */
-	}
-	ok = cJSON_PrintPreallocated(o, buf + hlen, (int)(len - hlen), 0);
-	cJSON_Delete(o);
-	arena_end();
-	if (!ok)
 		return -1;
-	/* "{...}" after the header: its brace becomes the comma. */
-	if (buf[hlen + 1] == '}')
-		memcpy(buf + hlen, "}", 2);
-	else
-		buf[hlen] = ',';
+	}
+	/* the format version: where Suricata's schema has room for it */
+	jw_open(&w, "metadata");
+	jw_open(&w, "flowints");
+	jw_u64(&w, "nfqd_format", EVE_FORMAT);
+	jw_close(&w);
+	jw_close(&w);
+	jw_char(&w, '}');
+	if (w.full)
+		return -1;
+	*w.p = '\0';
 	utf8_scrub(buf);
-	return (int)strlen(buf);
+	return (int)(w.p - buf);
 }

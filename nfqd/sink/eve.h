@@ -10,12 +10,12 @@
 
 #include "event/event.h"
 
-/* Once, before any event is formatted or a thread started (main). */
-void		 eve_init(void);
 /* The sensor name every event carries as "host"; "" leaves it out. */
 void		 event_set_host(const char *name);
 const char	*event_host(void);
 /* ev as one line into buf (no newline); its length, or -1: no room. */
 int		 event_format(const struct event *ev, char *buf, size_t len);
+/* nDPI's protocol name in Suricata's app_proto words ("" stays ""). */
+const char	*eve_app_proto(const char *ndpi);
 
 #endif

@@ -7,7 +7,8 @@
 #    and test-pcaps/malformed (with their tests/replay/*/nfqd.conf) is
 #    named in docs/events.md, as `path`;
 #  - every key name nfqd/sink/eve.c can write (reload ones included, which a
-#    replay never shows) is part of such a `path`;
+#    replay never shows) is part of such a `path` (metadata values of
+#    alerts included);
 #  - every key of the key table in nfqd/policy/conf.c has its `.It Ic key` entry
 #    in man/nfqd.conf.5;
 #  - the man pages as a reader sees them (`mandoc -Tutf8`): no quote mark
@@ -164,8 +165,9 @@ PY
 	done <"$out/paths"
 fi
 
-# Key names event.c writes, whether or not a replay shows them.
-names=$(sed -n 's/.*\(cJSON_Add[A-Za-z]*ToObject\|N\|add_ts\|add_addr\)([a-z]*, "\([a-z_]*\)".*/\2/p' \
+# Key names eve.c writes, whether or not a replay shows them (its one
+# writer's calls: jw_str(w, "key", ...), jw_open(&w, "key"), ...).
+names=$(sed -n '/jw_put\|jw_item\|jw_string/d; s/.*jw_[a-z0-9_]*(&\{0,1\}w, "\([a-z_0-9]*\)".*/\1/p' \
     nfqd/sink/eve.c | sort -u)
 if [ -z "$names" ]; then
 	bad "no key names found in nfqd/sink/eve.c"

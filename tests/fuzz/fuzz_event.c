@@ -24,12 +24,13 @@
 
 #include "fuzz.h"
 #include "engine/smtp.h"
+#include "sink/eve.h"
 
 #define BUFLEN	65536
 
 static const char *const type_names[] = { "policy", "flow", "stats",
     "reload", "smtp", "alert", "policy_summary", "quarantine",
-    "exception_expired" };
+    "exception_expired", "smtp_session", "nfqd_stats" };
 #define NTYPES	(sizeof(type_names) / sizeof(type_names[0]))
 
 struct in {
@@ -127,6 +128,19 @@ fill_smtp(struct in *in, struct smtp_meta *m)
 }
 
 static void
+fill_tx(struct in *in, struct smtp_tx *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->id = (uint32_t)u64(in);
+	t->has_mail_from = u8(in) & 1;
+	str(in, t->helo, sizeof(t->helo));
+	str(in, t->mail_from, sizeof(t->mail_from));
+	t->n_rcpt_to = u8(in) % (SMTP_MAX_ADDRS + 1);
+	for (uint32_t i = 0; i < t->n_rcpt_to; i++)
+		str(in, t->rcpt_to[i], SMTP_ADDRLEN);
+}
+
+static void
 build(struct in *in, struct event *ev)
 {
 	struct quar_entry *q;
@@ -142,6 +156,10 @@ build(struct in *in, struct event *ev)
 	ev->sport = (uint16_t)u64(in);
 	ev->dport = (uint16_t)u64(in);
 	str(in, ev->app_proto, sizeof(ev->app_proto));
+	ev->path = u8(in) & 1;
+	if ((ev->has_cid = u8(in) & 1))
+		for (i = 0; i < sizeof(ev->cid); i++)
+			ev->cid[i] = u8(in);
 	switch (ev->type) {
 	case EV_POLICY:
 		ev->policy.action = u8(in);
@@ -162,9 +180,14 @@ build(struct in *in, struct event *ev)
 		ev->flow.end = u8(in);
 		ev->flow.action = u8(in);
 		ev->flow.direction = u8(in);
+		ev->flow.mode = u8(in);
+		ev->flow.tflags[0] = u8(in);
+		ev->flow.tflags[1] = u8(in);
+		ev->flow.alerted = u8(in) & 1;
 		ev->flow.risk = u64(in);
 		break;
 	case EV_STATS:
+	case EV_NFQD_STATS:
 		/* 64-bit counters up to start_us; what follows is left 0. */
 		st = (uint64_t *)&ev->stats;
 		for (i = 0; i <= offsetof(struct stats, start_us) /
@@ -185,11 +208,20 @@ build(struct in *in, struct event *ev)
 		break;
 	case EV_SMTP:
 		ev->smtp.addr_mode = u8(in) % 4;
-		if (u8(in) != 0xff) {	/* 0xff: an smtp event without meta */
-			if ((ev->smtp.meta = malloc(sizeof(*ev->smtp.meta))) ==
+		if (u8(in) != 0xff) {	/* 0xff: an smtp event without tx */
+			if ((ev->smtp.tx = malloc(sizeof(*ev->smtp.tx))) ==
 			    NULL)
 				abort();
-			fill_smtp(in, ev->smtp.meta);
+			fill_tx(in, ev->smtp.tx);
+		}
+		break;
+	case EV_SMTP_SESSION:
+		ev->smtp_session.addr_mode = u8(in) % 4;
+		if (u8(in) != 0xff) {	/* 0xff: without meta */
+			if ((ev->smtp_session.meta =
+			    malloc(sizeof(*ev->smtp_session.meta))) == NULL)
+				abort();
+			fill_smtp(in, ev->smtp_session.meta);
 		}
 		break;
 	case EV_ALERT:
@@ -204,6 +236,13 @@ build(struct in *in, struct event *ev)
 		ev->alert.limit = u64(in);
 		ev->alert.related_flow = u64(in);
 		ev->alert.window = (uint32_t)u64(in);
+		ev->alert.mode = u8(in);
+		ev->alert.direction = u8(in);
+		ev->alert.reason = u8(in);
+		ev->alert.response = u8(in);
+		ev->alert.response_note = u8(in);
+		/* respond.c's times: years 1970-9999 */
+		ev->alert.response_until = (int64_t)(u64(in) % 253402300800ULL);
 		break;
 	case EV_QUARANTINE:
 		ev->quarantine.action = u8(in);
@@ -284,9 +323,18 @@ check(const struct event *ev, const char *buf, int len)
 	    "event_type of %u: %s", ev->type, buf);
 	FUZZ_CHECK(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o,
 	    "timestamp")), "no timestamp: %s", buf);
+	/* app_proto in Suricata's words: nDPI's, mapped (eve.c) */
+	if ((t = cJSON_GetObjectItemCaseSensitive(o, "app_proto")) != NULL)
+		FUZZ_CHECK(cJSON_IsString(t) && strcmp(t->valuestring,
+		    eve_app_proto(ev->app_proto)) == 0, "app_proto: %s", buf);
+	/* every event carries the format version */
+	t = cJSON_GetObjectItemCaseSensitive(o, "metadata");
+	t = cJSON_GetObjectItemCaseSensitive(t, "flowints");
+	t = cJSON_GetObjectItemCaseSensitive(t, "nfqd_format");
+	FUZZ_CHECK(cJSON_IsNumber(t) && t->valueint == EVE_FORMAT,
+	    "no format version: %s", buf);
 	switch (ev->type) {
 	case EV_POLICY:
-		same_str(o, "app_proto", ev->app_proto);
 		same_str(o, "policy.exception.entry", ev->policy.exc.entry);
 		if (ev->policy.exc.entry[0] != '\0' &&
 		    fuzz_utf8_valid((const uint8_t *)ev->policy.exc.entry,
@@ -302,7 +350,6 @@ check(const struct event *ev, const char *buf, int len)
 			same_str(o, "reload.error", ev->reload.error);
 		break;
 	case EV_ALERT:
-		same_str(o, "app_proto", ev->app_proto);
 		same_str(o, "alert.signature", ev->alert.signature);
 		break;
 	case EV_QUARANTINE:
@@ -315,9 +362,15 @@ check(const struct event *ev, const char *buf, int len)
 		    ev->expired.exc.expires);
 		break;
 	case EV_SMTP:
-		if (ev->smtp.meta != NULL) {
-			same_str(o, "smtp.banner", ev->smtp.meta->banner);
-			same_str(o, "smtp.helo", ev->smtp.meta->helo);
+		if (ev->smtp.tx != NULL)
+			same_str(o, "smtp.helo", ev->smtp.tx->helo);
+		break;
+	case EV_SMTP_SESSION:
+		if (ev->smtp_session.meta != NULL) {
+			same_str(o, "smtp_session.banner",
+			    ev->smtp_session.meta->banner);
+			same_str(o, "smtp_session.helo",
+			    ev->smtp_session.meta->helo);
 		}
 		break;
 	default:
@@ -350,7 +403,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (len != -1)
 		check(&ev, buf, len);
 	event_release(&ev);
-	FUZZ_CHECK(ev.type != EV_SMTP || ev.smtp.meta == NULL,
+	FUZZ_CHECK(ev.type != EV_SMTP || ev.smtp.tx == NULL,
+	    "event_release kept the transaction");
+	FUZZ_CHECK(ev.type != EV_SMTP_SESSION || ev.smtp_session.meta == NULL,
 	    "event_release kept the meta");
 	FUZZ_CHECK(ev.type != EV_QUARANTINE || ev.quarantine.q == NULL,
 	    "event_release kept the entry");

@@ -3,7 +3,8 @@
 
 expect: one check per line, `COUNT key=value ... !key ...` (shell quoting),
 '#' comments.  COUNT is the exact number of events matching every filter;
-key is a dotted path; `!key` matches when the path is absent.  Values are
+key is a dotted path (a number picks an array's element:
+`alert.metadata.detection.0`); `!key` matches when the path is absent.  Values are
 compared as text: numbers as integers, booleans as true/false.
 
 Always checked as well: every flow_id has exactly one policy event and at
@@ -21,6 +22,11 @@ MISSING = object()
 def lookup(ev, path):
     cur = ev
     for part in path.split("."):
+        if isinstance(cur, list) and part.isdigit():
+            if int(part) >= len(cur):
+                return MISSING
+            cur = cur[int(part)]
+            continue
         if not isinstance(cur, dict) or part not in cur:
             return MISSING
         cur = cur[part]

@@ -497,8 +497,12 @@ test_stats_event(void **state)
 	tcp(f, T0 + SEC, "10.20.3.3", 40000, OUT, 25, TH_SYN, 0);
 	tcp(f, T0 + 2 * SEC, "2001:db8:20::5", 40000, OUT6, 25, TH_SYN, 0);
 	engine_stats_event(f->e);
+	/* Suricata's stats, then nfqd's, of one snapshot */
+	assert_int_equal(f->ev[f->nev - 2].type, EV_STATS);
+	assert_memory_equal(&f->ev[f->nev - 2].stats, &f->ev[f->nev - 1].stats,
+	    sizeof(struct stats));
 	ev = &f->ev[f->nev - 1];
-	assert_int_equal(ev->type, EV_STATS);
+	assert_int_equal(ev->type, EV_NFQD_STATS);
 	assert_int_equal(ev->ts_us, T0 + 2 * SEC);
 	assert_int_equal(ev->stats.start_us, T0);
 	assert_int_equal(ev->stats.pkts, 5);
@@ -508,7 +512,7 @@ test_stats_event(void **state)
 	assert_int_equal(ev->stats.blocked, 2);
 	assert_int_equal(ev->stats.flows_created, 3);
 	assert_int_equal(ev->stats.flows_active, 3);
-	assert_int_equal(ev->stats.events, 4);	/* 3 policy + this one */
+	assert_int_equal(ev->stats.events, 5);	/* 3 policy + these two */
 }
 
 static void
@@ -802,28 +806,45 @@ test_smtp_session_classified(void **state)
 	/* A cleartext session is followed to its end: never bypassed. */
 	assert_int_equal(v.bypasses, 0);
 	assert_int_equal(v.accepts, 15);
-	assert_int_equal(count(f, EV_SMTP), 0);
-	engine_flush(f->e, FE_END_OF_CAPTURE);
-
+	/* the transaction's event came when its message ended */
 	assert_int_equal(count(f, EV_SMTP), 1);
-	assert_int_equal(count(f, EV_ALERT), 0);
+	assert_int_equal(count(f, EV_SMTP_SESSION), 0);
 	ev = nth(f, EV_SMTP, 0);
 	check_tuple(ev, "10.20.1.25", 40000, OUT, 25);
 	assert_string_equal(ev->app_proto, "smtp");
-	assert_non_null(ev->smtp.meta);
-	assert_string_equal(ev->smtp.meta->banner, "mx.example.net");
-	assert_string_equal(ev->smtp.meta->helo, "smtp.campus.example");
-	assert_int_equal(ev->smtp.meta->transactions, 1);
-	assert_int_equal(ev->smtp.meta->rcpts, 2);
-	assert_int_equal(ev->smtp.meta->messages, 1);
-	assert_int_equal(ev->smtp.meta->replies[3], 1);
-	assert_int_equal(ev->smtp.addr_mode, SMTP_ADDR_DOMAIN);
+	assert_true(ev->has_cid);
+	assert_non_null(ev->smtp.tx);
+	assert_int_equal(ev->smtp.tx->id, 0);
+	assert_string_equal(ev->smtp.tx->helo, "smtp.campus.example");
 	/* smtp-addresses defaults to domain: no local parts */
-	assert_string_equal(ev->smtp.meta->mail_from[0], "campus.example");
-	/* the smtp event comes before the flow event, same flow */
+	assert_true(ev->smtp.tx->has_mail_from);
+	assert_string_equal(ev->smtp.tx->mail_from, "campus.example");
+	assert_int_equal(ev->smtp.tx->n_rcpt_to, 2);
+	assert_string_equal(ev->smtp.tx->rcpt_to[1], "example.net");
+	assert_int_equal(ev->smtp.addr_mode, SMTP_ADDR_DOMAIN);
+	engine_flush(f->e, FE_END_OF_CAPTURE);
+
+	assert_int_equal(count(f, EV_SMTP), 1);
+	assert_int_equal(count(f, EV_SMTP_SESSION), 1);
+	assert_int_equal(count(f, EV_ALERT), 0);
+	ev = nth(f, EV_SMTP_SESSION, 0);
+	assert_non_null(ev->smtp_session.meta);
+	assert_string_equal(ev->smtp_session.meta->banner, "mx.example.net");
+	assert_string_equal(ev->smtp_session.meta->helo,
+	    "smtp.campus.example");
+	assert_int_equal(ev->smtp_session.meta->transactions, 1);
+	assert_int_equal(ev->smtp_session.meta->rcpts, 2);
+	assert_int_equal(ev->smtp_session.meta->messages, 1);
+	assert_int_equal(ev->smtp_session.meta->replies[3], 1);
+	/* the session's event comes before the flow event, same flow */
 	assert_int_equal(nth(f, EV_FLOW, 0)->flow_id, ev->flow_id);
 	assert_true(ev < nth(f, EV_FLOW, 0));
 	assert_string_equal(nth(f, EV_FLOW, 0)->app_proto, "smtp");
+	/* one Community ID for the connection, on all its events */
+	assert_memory_equal(nth(f, EV_FLOW, 0)->cid, ev->cid,
+	    COMMUNITY_ID_HASHLEN);
+	assert_memory_equal(nth(f, EV_POLICY, 0)->cid, ev->cid,
+	    COMMUNITY_ID_HASHLEN);
 }
 
 static void
@@ -844,9 +865,12 @@ test_starttls_then_bypass(void **state)
 	for (i = 0; i < 24 && r != V_BYPASS; i++)
 		r = say_c(&v, "\x17\x03\x03\x00\x05hello");
 	assert_int_equal(r, V_BYPASS);
+	/* no MAIL FROM: one transaction with the HELO, then the session */
 	assert_int_equal(count(f, EV_SMTP), 1);
-	assert_true(nth(f, EV_SMTP, 0)->smtp.meta->starttls);
-	assert_string_equal(nth(f, EV_SMTP, 0)->app_proto, "smtp");
+	assert_false(nth(f, EV_SMTP, 0)->smtp.tx->has_mail_from);
+	assert_int_equal(count(f, EV_SMTP_SESSION), 1);
+	assert_true(nth(f, EV_SMTP_SESSION, 0)->smtp_session.meta->starttls);
+	assert_string_equal(nth(f, EV_SMTP_SESSION, 0)->app_proto, "smtp");
 }
 
 static void
@@ -982,6 +1006,82 @@ test_kernel_drop_recorded_as_dropped(void **state)
 	assert_int_equal(nth(f, EV_POLICY, 2)->policy.action, A_ALLOWED);
 }
 
+/*
+ * policy-alerts = yes: a blocked connection's policy event is followed by
+ * an alert with Suricata's IPS semantics, one signature per direction and
+ * reason; in monitor mode its action is allowed.  Off by default.
+ */
+static void
+test_policy_alerts(void **state)
+{
+	struct fx		*f = *state;
+	const struct event	*a;
+
+	tcp(f, T0, "10.20.3.3", 40000, OUT, 25, TH_SYN, 0);
+	assert_int_equal(count(f, EV_ALERT), 0);
+	start(f, "policy-alerts = yes\n");
+	tcp(f, T0, "10.20.3.3", 40000, OUT, 25, TH_SYN, 0);
+	tcp(f, T0 + SEC, "10.20.3.3", 40000, OUT, 25, TH_SYN, 0);
+	handshake(f, T0 + 2 * SEC, "10.20.1.25", 40001, OUT, 25);
+	assert_int_equal(count(f, EV_POLICY), 2);
+	assert_int_equal(count(f, EV_ALERT), 1);	/* one per connection */
+	a = nth(f, EV_ALERT, 0);
+	assert_int_equal(a->alert.sid, SID_POLICY + 10 * D_OUTBOUND +
+	    R_NO_EXCEPTION);
+	assert_int_equal(a->alert.action, A_BLOCKED);
+	assert_int_equal(a->alert.mode, MODE_ENFORCE);
+	assert_string_equal(a->alert.signature,
+	    "nfqd: outbound SMTP blocked (no-exception)");
+	assert_int_equal(a->flow_id, nth(f, EV_POLICY, 0)->flow_id);
+	assert_memory_equal(a->cid, nth(f, EV_POLICY, 0)->cid,
+	    COMMUNITY_ID_HASHLEN);
+	engine_flush(f->e, FE_END_OF_CAPTURE);
+	assert_true(nth(f, EV_FLOW, 0)->flow.alerted);
+	assert_false(nth(f, EV_FLOW, 1)->flow.alerted);
+
+	start(f, "policy-alerts = yes\nmode = monitor\n");
+	tcp(f, T0, "198.51.100.7", 40000, "10.20.3.3", 25, TH_SYN, 0);
+	a = nth(f, EV_ALERT, 0);
+	assert_int_equal(a->alert.sid, SID_POLICY + 10 * D_INBOUND +
+	    R_NO_EXCEPTION);
+	assert_int_equal(a->alert.mode, MODE_MONITOR);
+}
+
+/*
+ * community_id: computed once per connection and carried by its events;
+ * community-id = no leaves it out; the seed changes it.
+ */
+static void
+test_community_id(void **state)
+{
+	struct fx		*f = *state;
+	struct ip_addr		 a, b;
+	char			 want[COMMUNITY_ID_LEN], got[COMMUNITY_ID_LEN];
+	const struct event	*ev;
+
+	tcp(f, T0, "10.20.3.3", 40000, OUT, 25, TH_SYN, 0);
+	engine_flush(f->e, FE_END_OF_CAPTURE);
+	ev = nth(f, EV_FLOW, 0);
+	assert_true(ev->has_cid);
+	assert_int_equal(addr_parse("10.20.3.3", &a), 0);
+	assert_int_equal(addr_parse(OUT, &b), 0);
+	community_id(0, &b, &a, 6, 25, 40000, want);
+	community_id_text(ev->cid, got);
+	assert_string_equal(got, want);
+	assert_memory_equal(nth(f, EV_POLICY, 0)->cid, ev->cid,
+	    COMMUNITY_ID_HASHLEN);
+
+	start(f, "community-id-seed = 1\n");
+	tcp(f, T0, "10.20.3.3", 40000, OUT, 25, TH_SYN, 0);
+	community_id(1, &a, &b, 6, 40000, 25, want);
+	community_id_text(nth(f, EV_POLICY, 0)->cid, got);
+	assert_string_equal(got, want);
+
+	start(f, "community-id = no\n");
+	tcp(f, T0, "10.20.3.3", 40000, OUT, 25, TH_SYN, 0);
+	assert_false(nth(f, EV_POLICY, 0)->has_cid);
+}
+
 int
 main(void)
 {
@@ -1009,6 +1109,8 @@ main(void)
 		T(test_blocked_not_classified),
 		T(test_restart_hint_resumes),
 		T(test_kernel_drop_recorded_as_dropped),
+		T(test_policy_alerts),
+		T(test_community_id),
 #undef T
 	};
 

@@ -131,7 +131,12 @@ test_policy_without_exception(void **state UNUSED)
 	assert_string_equal(str(o, "dest_ip"), "198.51.100.7");
 	assert_true(num(o, "dest_port") == 25);
 	assert_string_equal(str(o, "proto"), "TCP");
-	assert_int_equal(nkeys(o), 9);
+	/* no community_id when the event has none (community-id = no) */
+	assert_null(cJSON_GetObjectItemCaseSensitive(o, "community_id"));
+	/* the format version, where Suricata's schema has room for it */
+	assert_true(num(obj(obj(o, "metadata"), "flowints"), "nfqd_format") ==
+	    EVE_FORMAT);
+	assert_int_equal(nkeys(o), 10);
 	p = obj(o, "policy");
 	assert_string_equal(str(p, "action"), "blocked");
 	assert_string_equal(str(p, "direction"), "outbound");
@@ -265,6 +270,10 @@ test_flow_event(void **state UNUSED)
 	ev.flow.end = FE_FIN;
 	ev.flow.action = A_ALLOWED;
 	ev.flow.direction = D_INBOUND;
+	ev.flow.tflags[0] = TH_SYN | TH_ACK | TH_FIN | TH_PSH;
+	ev.flow.tflags[1] = TH_SYN | TH_ACK | TH_RST;
+	ev.has_cid = true;
+	community_id_hash(0, &ev.src, &ev.dst, 6, 51515, 25, ev.cid);
 	o = parse(format(&ev, buf, sizeof(buf)));
 	assert_string_equal(str(o, "timestamp"),
 	    "2026-09-21T14:14:30.000123+0000");
@@ -283,12 +292,29 @@ test_flow_event(void **state UNUSED)
 	assert_true(num(f, "bytes_toclient") == 4321);
 	assert_string_equal(str(f, "start"), TS_STR);
 	assert_string_equal(str(f, "end"), "2026-09-21T14:14:25.500123+0000");
+	/* Suricata's age: 14:14:25 - 14:13:20, the seconds alone */
 	assert_true(num(f, "age") == 65);
 	assert_string_equal(str(f, "state"), "closed");
-	assert_string_equal(str(f, "reason"), "fin");
-	assert_string_equal(str(f, "action"), "allowed");
-	assert_string_equal(str(f, "direction"), "inbound");
+	/* a closed connection is written at its closed timeout */
+	assert_string_equal(str(f, "reason"), "timeout");
+	assert_string_equal(str(f, "action"), "accept");
+	assert_false(cJSON_IsTrue(cJSON_GetObjectItem(f, "alerted")));
 	assert_int_equal(nkeys(f), 11);
+	/* FIN and RST are told apart in Suricata's tcp object */
+	f = obj(o, "tcp");
+	assert_string_equal(str(f, "tcp_flags"), "1f");
+	assert_string_equal(str(f, "tcp_flags_ts"), "1b");
+	assert_string_equal(str(f, "tcp_flags_tc"), "16");
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(f, "fin")));
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(f, "rst")));
+	assert_null(cJSON_GetObjectItem(f, "urg"));
+	/* the Community ID of 203.0.113.9:51515 -> 10.20.1.25:25 */
+	{
+		char	 want[COMMUNITY_ID_LEN];
+
+		community_id(0, &ev.src, &ev.dst, 6, 51515, 25, want);
+		assert_string_equal(str(o, "community_id"), want);
+	}
 	cJSON_Delete(o);
 
 	ev.flow.state = FS_ESTABLISHED;
@@ -299,10 +325,25 @@ test_flow_event(void **state UNUSED)
 	o = parse(format(&ev, buf, sizeof(buf)));
 	f = obj(o, "flow");
 	assert_string_equal(str(f, "state"), "established");
-	assert_string_equal(str(f, "reason"), "end-of-capture");
-	assert_string_equal(str(f, "action"), "blocked");
-	assert_string_equal(str(f, "direction"), "outbound");
+	assert_string_equal(str(f, "reason"), "shutdown");
+	assert_string_equal(str(f, "action"), "drop");
+	assert_null(cJSON_GetObjectItem(f, "direction"));
 	assert_true(num(f, "age") == 0);
+	cJSON_Delete(o);
+
+	/* monitor mode dropped nothing; the table was full: forced */
+	ev.flow.mode = MODE_MONITOR;
+	ev.flow.end = FE_EVICTED;
+	ev.flow.end_us = ev.flow.start_us + 999999;	/* 14:13:21.000122 */
+	o = parse(format(&ev, buf, sizeof(buf)));
+	f = obj(o, "flow");
+	assert_string_equal(str(f, "action"), "accept");
+	assert_string_equal(str(f, "reason"), "forced");
+	assert_true(num(f, "age") == 1);	/* 21 - 20, as Suricata */
+	cJSON_Delete(o);
+	ev.flow.end = FE_REUSE;
+	o = parse(format(&ev, buf, sizeof(buf)));
+	assert_string_equal(str(obj(o, "flow"), "reason"), "tcp_reuse");
 	cJSON_Delete(o);
 }
 
@@ -315,9 +356,7 @@ test_stats_event(void **state UNUSED)
 	cJSON		*o;
 	const cJSON	*st, *x;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.type = EV_STATS;
-	ev.ts_us = TS;
+	event_init(&ev, EV_NFQD_STATS, TS);
 	s->start_us = TS - 3600 * INT64_C(1000000) - 1;
 	s->pkts = 1;
 	s->bytes = 2;
@@ -343,12 +382,12 @@ test_stats_event(void **state UNUSED)
 	s->events_dropped = 22;
 	o = parse(format(&ev, buf, sizeof(buf)));
 	assert_string_equal(str(o, "timestamp"), TS_STR);
-	assert_string_equal(str(o, "event_type"), "stats");
+	assert_string_equal(str(o, "event_type"), "nfqd_stats");
 	assert_null(cJSON_GetObjectItemCaseSensitive(o, "flow_id"));
 	assert_null(cJSON_GetObjectItemCaseSensitive(o, "src_ip"));
 	assert_null(cJSON_GetObjectItemCaseSensitive(o, "proto"));
-	assert_int_equal(nkeys(o), 3);
-	st = obj(o, "stats");
+	assert_int_equal(nkeys(o), 4);
+	st = obj(o, "nfqd_stats");
 	assert_true(num(st, "uptime") == 3600);
 	x = obj(st, "decoder");
 	assert_true(num(x, "pkts") == 1);
@@ -378,11 +417,35 @@ test_stats_event(void **state UNUSED)
 	assert_true(num(x, "dropped") == 22);
 	cJSON_Delete(o);
 
+	/* Suricata's stats: the counters Suricata has, by its names */
+	ev.type = EV_STATS;
+	s->reopened = 23;
+	s->queue_dropped = 24;
+	s->user_dropped = 1;
+	o = parse(format(&ev, buf, sizeof(buf)));
+	assert_string_equal(str(o, "event_type"), "stats");
+	st = obj(o, "stats");
+	assert_true(num(st, "uptime") == 3600);
+	assert_null(cJSON_GetObjectItem(st, "policy"));
+	assert_null(cJSON_GetObjectItem(obj(st, "decoder"), "not_ip"));
+	x = obj(st, "flow");
+	assert_true(num(x, "total") == 15);
+	assert_true(num(x, "active") == 20);
+	assert_true(num(x, "tcp_reuse") == 23);
+	assert_true(num(obj(x, "mgr"), "flows_timeout") == 17);
+	assert_true(num(obj(x, "mgr"), "flows_evicted") == 18);
+	x = obj(st, "ips");
+	assert_true(num(x, "accepted") == 13);
+	assert_true(num(x, "blocked") == 14);
+	assert_true(num(obj(st, "capture"), "kernel_drops") == 25);
+	cJSON_Delete(o);
+	ev.type = EV_NFQD_STATS;
+
 	/* big counters keep every digit (below 2^52) */
 	s->bytes = (1ULL << 52) - 1;
 	s->pkts = (1ULL << 52) - 5;
 	o = parse(format(&ev, buf, sizeof(buf)));
-	x = obj(obj(o, "stats"), "decoder");
+	x = obj(obj(o, "nfqd_stats"), "decoder");
 	assert_true(num(x, "bytes") == 4503599627370495.0);
 	assert_true(num(x, "pkts") == 4503599627370491.0);
 	cJSON_Delete(o);
@@ -519,9 +582,14 @@ test_invalid_utf8(void **state UNUSED)
 	cJSON_Delete(o);
 
 	ev = policy_event();
+	ev.type = EV_ALERT;
+	ev.alert.sid = SID_NON_SMTP;
 	snprintf(ev.app_proto, sizeof(ev.app_proto), "\xff\xfe\x80smtp");
 	o = parse(format(&ev, buf, sizeof(buf)));
-	assert_string_equal(str(o, "app_proto"), "???smtp");
+	/* not one of Suricata's names; nDPI's, scrubbed, in the metadata */
+	assert_string_equal(str(o, "app_proto"), "failed");
+	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(obj(obj(o,
+	    "alert"), "metadata"), "protocol"), 0)->valuestring, "???smtp");
 	cJSON_Delete(o);
 }
 

@@ -1653,6 +1653,117 @@ test_captures(void **state UNUSED)
 		skip();
 }
 
+/* The transactions a session hands out, copied as they come. */
+struct txs {
+	struct smtp_tx	 v[8];
+	size_t		 n;
+};
+
+static void
+tx_keep(void *arg, const struct smtp_tx *tx)
+{
+	struct txs	*t = arg;
+
+	assert_true(t->n < 8);
+	t->v[t->n++] = *tx;
+}
+
+/*
+ * One smtp event per mail transaction, as Suricata logs them: a message
+ * ends one (DATA or BDAT LAST), so do RSET and the next MAIL FROM; the
+ * open one goes at the session's end; recipients in order, duplicates
+ * kept; a session with commands and no MAIL FROM has one with its HELO.
+ */
+static void
+test_transactions(void **state UNUSED)
+{
+	static const struct rec t[] = {
+		S("220 mx.example.net ESMTP\r\n"),
+		C("EHLO a.example\r\n"),
+		S("250 ok\r\n"),
+		C("MAIL FROM:<Alice@Example.ORG> SIZE=100\r\n"),
+		C("RCPT TO:<bob@example.net>\r\n"),
+		C("RCPT TO:<bob@example.net>\r\n"),
+		C("DATA\r\n"),
+		S("250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n"),
+		C("hi\r\n.\r\n"),
+		S("250 queued\r\n"),
+		C("MAIL FROM:<>\r\n"),
+		C("RCPT TO:<carol@example.net>\r\n"),
+		C("RSET\r\n"),
+		C("MAIL FROM:<dave@example.org>\r\n"),
+		C("MAIL FROM:<erin@example.org>\r\n"),
+		C("RCPT TO:<frank@example.com>\r\n"),
+	};
+	struct smtp	 s;
+	struct txs	 got = { .n = 0 };
+	size_t		 i;
+
+	smtp_init(&s, SMTP_ADDR_FULL);
+	smtp_set_tx_cb(&s, tx_keep, &got);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		feed_exact(&s, t[i].dir, t[i].b, t[i].n);
+	/* the message, the RSET and dave's MAIL FROM ended three */
+	assert_int_equal(got.n, 3);
+	smtp_finish(&s);
+	assert_int_equal(got.n, 4);
+	for (i = 0; i < got.n; i++) {
+		assert_int_equal(got.v[i].id, i);
+		assert_string_equal(got.v[i].helo, "a.example");
+		assert_true(got.v[i].has_mail_from);
+	}
+	assert_string_equal(got.v[0].mail_from, "Alice@Example.ORG");
+	assert_int_equal(got.v[0].n_rcpt_to, 2);
+	assert_string_equal(got.v[0].rcpt_to[1], "bob@example.net");
+	assert_string_equal(got.v[1].mail_from, "");	/* null sender */
+	assert_string_equal(got.v[1].rcpt_to[0], "carol@example.net");
+	assert_string_equal(got.v[2].mail_from, "dave@example.org");
+	assert_int_equal(got.v[2].n_rcpt_to, 0);
+	assert_string_equal(got.v[3].mail_from, "erin@example.org");
+	assert_string_equal(got.v[3].rcpt_to[0], "frank@example.com");
+	/* the session's counts are the session's */
+	assert_int_equal(s.meta.transactions, 4);
+	assert_int_equal(s.meta.rcpts, 4);
+	smtp_finish(&s);		/* nothing open: nothing more */
+	assert_int_equal(got.n, 4);
+
+	/* smtp-addresses: domain and none; a session without MAIL FROM */
+	got.n = 0;
+	smtp_init(&s, SMTP_ADDR_DOMAIN);
+	smtp_set_tx_cb(&s, tx_keep, &got);
+	smtp_feed(&s, TO_SERVER, (const uint8_t *)
+	    "EHLO b.example\r\nMAIL FROM:<x@Y.Example>\r\nRCPT TO:<z>\r\n", 54);
+	smtp_finish(&s);
+	assert_int_equal(got.n, 1);
+	assert_string_equal(got.v[0].mail_from, "y.example");
+	assert_string_equal(got.v[0].rcpt_to[0], "");	/* no domain */
+	got.n = 0;
+	smtp_init(&s, SMTP_ADDR_NONE);
+	smtp_set_tx_cb(&s, tx_keep, &got);
+	smtp_feed(&s, TO_SERVER, (const uint8_t *)
+	    "EHLO b.example\r\nMAIL FROM:<x@y>\r\nRCPT TO:<z@w>\r\n", 48);
+	smtp_finish(&s);
+	assert_int_equal(got.n, 1);
+	assert_true(got.v[0].has_mail_from);
+	assert_string_equal(got.v[0].mail_from, "");
+	assert_int_equal(got.v[0].n_rcpt_to, 0);
+	got.n = 0;
+	smtp_init(&s, SMTP_ADDR_FULL);
+	smtp_set_tx_cb(&s, tx_keep, &got);
+	smtp_feed(&s, TO_SERVER, (const uint8_t *)"EHLO c.example\r\n", 16);
+	smtp_finish(&s);
+	assert_int_equal(got.n, 1);
+	assert_false(got.v[0].has_mail_from);
+	assert_string_equal(got.v[0].helo, "c.example");
+	/* a greeting alone: no command, no transaction */
+	got.n = 0;
+	smtp_init(&s, SMTP_ADDR_FULL);
+	smtp_set_tx_cb(&s, tx_keep, &got);
+	smtp_feed(&s, TO_CLIENT, (const uint8_t *)"421 busy\r\n", 10);
+	smtp_finish(&s);
+	assert_int_equal(got.n, 0);
+}
+
 int
 main(void)
 {
@@ -1683,6 +1794,7 @@ main(void)
 		cmocka_unit_test(test_saturation),
 		cmocka_unit_test(test_fuzz),
 		cmocka_unit_test(test_captures),
+		cmocka_unit_test(test_transactions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
