@@ -149,6 +149,7 @@ check: deps
 test: all $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
 	@NFQD=$(BIN)/nfqd tests/replay/run.sh
+	@NFQD=$(BIN)/nfqd tests/replay/conform.sh --summary
 	@NFQD=$(BIN)/nfqd tests/replay/input.sh
 	@NFQD=$(BIN)/nfqd tests/replay/pretty.sh
 	@PCAPGEN=$(BIN)/nfqd-pcapgen tests/pcaps-reproducible.sh
@@ -234,6 +235,7 @@ test-unit: $(UNIT_BINS)
 
 test-replay: $(BIN)/nfqd
 	@NFQD=$(BIN)/nfqd tests/replay/run.sh
+	@NFQD=$(BIN)/nfqd tests/replay/conform.sh --summary
 	@NFQD=$(BIN)/nfqd tests/replay/input.sh
 	@NFQD=$(BIN)/nfqd tests/replay/pretty.sh
 

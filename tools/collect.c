@@ -728,9 +728,9 @@ event_valid(const cJSON *o, int64_t *day)
 {
 	static const char *const types[] = { "policy", "flow", "stats",
 	    "reload", "smtp", "alert", "policy_summary", "quarantine",
-	    "exception_expired" };
+	    "exception_expired", "smtp_session", "nfqd_stats" };
 	static const char *const tuple[] = { "policy", "flow", "smtp",
-	    "alert" };
+	    "alert", "smtp_session" };
 	const cJSON	*ts, *type;
 	const char	*t;
 	size_t		 i;

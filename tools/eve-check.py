@@ -2,7 +2,8 @@
 """Check nfqd's EVE events as an EVE consumer would read them.
 
     eve-check.py [--suricata SCHEMA] [--nfqd SCHEMA] [--seed N]
-                 [--max-errors N] [--summary] FILE...
+                 [--no-community-id] [--partial-last] [--max-errors N]
+                 [--summary] FILE...
 
 Each line of each FILE is one event.  For every event:
 
@@ -17,7 +18,11 @@ Each line of each FILE is one event.  For every event:
   - every event that names a connection (src_ip, dest_ip, src_port,
     dest_port, proto) must carry community_id, equal to the Community ID
     v1 of its tuple computed here, independently of nfqd's C code, with
-    seed --seed (default 0).
+    seed --seed (default 0); with --no-community-id (community-id = no),
+    none may carry one.
+
+--partial-last: a file's last line without its newline (a daemon stopped
+while writing it, a full disk) is left out, not counted invalid.
 
 Prints "eve-check: N of M events valid (shared types: A of B; ...)" and,
 for each invalid event, why (the first --max-errors).  Exit 1 when any
@@ -116,6 +121,8 @@ def main():
     ap.add_argument("--suricata", help="Suricata's EVE schema")
     ap.add_argument("--nfqd", help="nfqd's schema (docs/eve-schema.json)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--no-community-id", action="store_true")
+    ap.add_argument("--partial-last", action="store_true")
     ap.add_argument("--max-errors", type=int, default=20)
     ap.add_argument("--summary", action="store_true",
                     help="print the figures only")
@@ -131,9 +138,10 @@ def main():
     by_type = {}
     errors = []
     for path in a.files:
-        with open(path, encoding="utf-8") as f:
+        with open(path, encoding="utf-8", errors="replace") as f:
             for lineno, line in enumerate(f, 1):
-                if not line.strip():
+                if not line.strip() or (a.partial_last and
+                                        not line.endswith("\n")):
                     continue
                 n += 1
                 why = []
@@ -158,7 +166,8 @@ def main():
                             "/".join(str(p) for p in e.absolute_path)))
                 if names_connection(ev):
                     conns += 1
-                    want = community_id(ev, a.seed)
+                    want = None if a.no_community_id else \
+                        community_id(ev, a.seed)
                     if ev.get("community_id") != want:
                         conns_bad += 1
                         why.append("community_id %r, expected %r" % (

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """One readable line per nfqd EVE event (stdin or files), for people.
 
-Every event type nfqd writes (docs/events.md) has its own line: policy,
-flow, smtp, alert, stats, reload, policy_summary, quarantine and
-exception_expired.  A type this script does not know, or an event that
+Every event type nfqd writes (docs/events.md, format 2) has its own line:
+policy, flow, smtp, smtp_session, alert, stats, nfqd_stats, reload,
+policy_summary, quarantine and exception_expired.  A type this script does not know, or an event that
 lacks a key it expects, still gets one line, with its type and time, so
 nothing is skipped silently.  A line that is not JSON is named on stderr
 and the script exits 1 at the end.
@@ -30,14 +30,29 @@ def policy(e):
 
 def flow(f_e):
     f = f_e["flow"]
+    t = f_e.get("tcp") or {}
     app = f" {f_e['app_proto']}," if f_e.get("app_proto") else ""
-    return (f"{f['action']:7} {f['direction']:8} {tup(f_e)} "
+    how = "rst" if t.get("rst") else "fin" if t.get("fin") else ""
+    end = f"{f['reason']}" + (f" after {how}" if how else "")
+    return (f"{f.get('action', '-'):7} {tup(f_e)} "
             f" {f['pkts_toserver']}/{f['pkts_toclient']} pkts,{app} "
-            f"{f['state']}, {f['reason']}")
+            f"{f['state']}, {end}")
 
 
 def smtp(e):
     s = e["smtp"]
+    words = [f"tx {e.get('tx_id')}"]
+    if s.get("helo"):
+        words.append(f"helo {s['helo']}")
+    if s.get("mail_from"):
+        words.append("from " + s["mail_from"])
+    if s.get("rcpt_to"):
+        words.append("to " + ",".join(s["rcpt_to"]))
+    return f"{tup(e)}  " + "; ".join(words)
+
+
+def smtp_session(e):
+    s = e["smtp_session"]
     words = []
     if s.get("banner"):
         words.append(f"banner {s['banner']}")
@@ -53,34 +68,41 @@ def smtp(e):
     bad = r.get("4xx", 0) + r.get("5xx", 0)
     if bad:
         words.append(f"{bad} 4xx/5xx replies")
-    if s.get("mail_from"):
-        words.append("from " + ",".join(s["mail_from"]))
-    if s.get("rcpt_to"):
-        words.append("to " + ",".join(s["rcpt_to"]))
     return f"{tup(e)}  " + "; ".join(words)
 
 
 def alert(e):
     a = e["alert"]
-    d = e.get("detection")
+    # alert.metadata, each value ["v"] as Suricata writes a rule's
+    d = {k: v[0] for k, v in (a.get("metadata") or {}).items() if v}
     more = ""
-    if d:
-        more = f" [{d['kind']} {d.get('host', '')}: {d.get('count')} over {d.get('threshold')}"
+    if d.get("detection"):
+        more = (f" [{d['detection']} {d.get('host', '')}: {d.get('count')} "
+                f"over {d.get('threshold')}")
         if d.get("window"):
             more += f" in {d['window']} s"
-        resp = d.get("response")
-        if resp:
-            more += f"; {resp.get('action')}"
-            if resp.get("until"):
-                more += f" until {resp['until'][:19]}"
+        if d.get("response"):
+            more += f"; {d['response']}"
+            if d.get("response_until"):
+                more += f" until {d['response_until'][:19]}"
         more += "]"
-    app = f" ({e['app_proto']})" if e.get("app_proto") and not d else ""
+    proto = d.get("protocol") or e.get("app_proto")
+    app = f" ({proto})" if proto and not d.get("detection") else ""
     return (f"{a['action']:7} sid {a['signature_id']} {tup(e)}  "
             f"{a['signature']}{app}{more}")
 
 
 def stats(e):
     s = e["stats"]
+    f = s.get("flow", {})
+    ips = s.get("ips", {})
+    return (f"{s['decoder']['pkts']} packets, {ips.get('accepted', 0)} "
+            f"accepted, {ips.get('blocked', 0)} dropped, {f.get('total', 0)} "
+            f"flows, {f.get('active', 0)} active")
+
+
+def nfqd_stats(e):
+    s = e["nfqd_stats"]
     ev = s.get("events", {})
     line = (f"{s['decoder']['pkts']} packets, {s['policy']['allowed']} allowed, "
             f"{s['policy']['blocked']} blocked, {s['flow']['active']} active flows, "
@@ -125,9 +147,11 @@ def exception_expired(e):
 
 
 KINDS = {
-    "policy": policy, "flow": flow, "smtp": smtp, "alert": alert,
-    "stats": stats, "reload": reload, "policy_summary": policy_summary,
-    "quarantine": quarantine, "exception_expired": exception_expired,
+    "policy": policy, "flow": flow, "smtp": smtp,
+    "smtp_session": smtp_session, "alert": alert, "stats": stats,
+    "nfqd_stats": nfqd_stats, "reload": reload,
+    "policy_summary": policy_summary, "quarantine": quarantine,
+    "exception_expired": exception_expired,
 }
 WIDTH = 6      # policy, flow, smtp, alert, stats align; longer names run on
 

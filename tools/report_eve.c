@@ -1,10 +1,12 @@
 /*
  * Where the report finds things in an nfqd event: the one table that
- * knows the event format (docs/events.md).  When the format changes
- * (Suricata's EVE vocabulary, alert details in alert.metadata, a format
- * version), this file changes and the report does not.
+ * knows the event format (docs/events.md, format 2: Suricata's EVE
+ * vocabulary, a detection's facts in alert.metadata as Suricata writes a
+ * rule's metadata, each value an array of strings).  When the format
+ * changes, this file changes and the report does not.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -48,17 +50,17 @@ static const char *const paths[RF_COUNT] = {
 	[RF_ALERT_SID]		= "alert.signature_id",
 	[RF_ALERT_SIGNATURE]	= "alert.signature",
 	[RF_ALERT_SEVERITY]	= "alert.severity",
-	[RF_DET_KIND]		= "detection.kind",
-	[RF_DET_HOST]		= "detection.host",
-	[RF_DET_COUNT]		= "detection.count",
-	[RF_DET_THRESHOLD]	= "detection.threshold",
-	[RF_DET_WINDOW]		= "detection.window",
-	[RF_DET_IN_FLOW]	= "detection.inbound_flow_id",
-	[RF_DET_OUT_FLOW]	= "detection.outbound_flow_id",
-	[RF_DET_OUT_BLOCKED]	= "detection.outbound_blocked",
-	[RF_DET_RESP_ACTION]	= "detection.response.action",
-	[RF_DET_RESP_UNTIL]	= "detection.response.until",
-	[RF_DET_RESP_NOTE]	= "detection.response.note",
+	[RF_DET_KIND]		= "alert.metadata.detection",
+	[RF_DET_HOST]		= "alert.metadata.host",
+	[RF_DET_COUNT]		= "alert.metadata.count",
+	[RF_DET_THRESHOLD]	= "alert.metadata.threshold",
+	[RF_DET_WINDOW]		= "alert.metadata.window",
+	[RF_DET_IN_FLOW]	= "alert.metadata.inbound_flow_id",
+	[RF_DET_OUT_FLOW]	= "alert.metadata.outbound_flow_id",
+	[RF_DET_OUT_BLOCKED]	= "alert.metadata.outbound_blocked",
+	[RF_DET_RESP_ACTION]	= "alert.metadata.response",
+	[RF_DET_RESP_UNTIL]	= "alert.metadata.response_until",
+	[RF_DET_RESP_NOTE]	= "alert.metadata.response_note",
 
 	[RF_Q_HOST]		= "quarantine.host",
 	[RF_Q_ACTION]		= "quarantine.action",
@@ -88,16 +90,17 @@ static const char *const directions[RPT_DIRS] = { "inbound", "outbound",
     "internal", "transit" };
 static const char *const qactions[] = { "start", "end" };
 
-/* detection.response.action of a harvest block */
+/* alert.metadata.response of a harvest block */
 static const char harvest_response[] = "harvest_block";
 
-/* Alerts without a detection object: named by their signature id. */
+/* Alerts without a detection: named by their signature ids. */
 static const struct {
-	double		 sid;
+	double		 sid, last;
 	const char	*kind;
 } sid_kinds[] = {
-	{ 9250001, "non_smtp_protocol" },
-	{ 9250002, "unidentified_payload" },
+	{ 9250001, 9250001, "non_smtp_protocol" },
+	{ 9250002, 9250002, "unidentified_payload" },
+	{ 9250300, 9250339, "blocked_connection" },	/* policy-alerts */
 };
 
 const char *
@@ -121,7 +124,9 @@ rf_get(const cJSON *o, enum rf f)
 			    memcmp(c->string, p, len) == 0)
 				break;
 		if (dot == NULL || c == NULL)
-			return c;
+			/* alert.metadata: a rule's metadata value, ["v"] */
+			return c != NULL && cJSON_IsArray(c) && strncmp(paths[f],
+			    "alert.metadata.", 15) == 0 ? c->child : c;
 		o = c;
 		p = dot + 1;
 	}
@@ -136,22 +141,35 @@ rf_str(const cJSON *o, enum rf f)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* A number, or (alert.metadata) a string that is one. */
 bool
 rf_num(const cJSON *o, enum rf f, double *out)
 {
 	const cJSON	*v = rf_get(o, f);
+	char		*end;
 
+	if (cJSON_IsString(v) && v->valuestring[0] >= '0' &&
+	    v->valuestring[0] <= '9') {
+		*out = strtod(v->valuestring, &end);
+		return *end == '\0';
+	}
 	if (!cJSON_IsNumber(v))
 		return false;
 	*out = v->valuedouble;
 	return true;
 }
 
+/* A boolean, or (alert.metadata) "true" or "false". */
 bool
 rf_bool(const cJSON *o, enum rf f, bool *out)
 {
 	const cJSON	*v = rf_get(o, f);
 
+	if (cJSON_IsString(v) && (strcmp(v->valuestring, "true") == 0 ||
+	    strcmp(v->valuestring, "false") == 0)) {
+		*out = v->valuestring[0] == 't';
+		return true;
+	}
 	if (!cJSON_IsBool(v))
 		return false;
 	*out = cJSON_IsTrue(v);
@@ -229,7 +247,7 @@ rv_alert_kind(const cJSON *o, char *buf, size_t len)
 		return k;
 	rf_num(o, RF_ALERT_SID, &sid);
 	for (size_t i = 0; i < sizeof(sid_kinds) / sizeof(sid_kinds[0]); i++)
-		if (sid_kinds[i].sid == sid)
+		if (sid_kinds[i].sid <= sid && sid <= sid_kinds[i].last)
 			return sid_kinds[i].kind;
 	snprintf(buf, len, "sid %.0f", sid);
 	return buf;

@@ -8,7 +8,8 @@
 
   check.py count EVE TYPE [KEY=VALUE ...]
       print how many events of event_type TYPE in EVE match every
-      KEY=VALUE (KEY is a dotted path, e.g. policy.action=blocked; IP
+      KEY=VALUE (KEY is a dotted path, e.g. policy.action=blocked, a
+      number picks an array's element: alert.metadata.detection.0; IP
       addresses compare as addresses).
 
   check.py policy EVE ATTEMPTS TAG[,TAG...]
@@ -20,11 +21,11 @@
   check.py blocked EVE CIDR
       blocked connections from sources in CIDR as the events tell them:
       prints "TOTAL KERNEL" where TOTAL = blocked policy events +
-      policy_summary counts and KERNEL = the part with "path": "kernel".
+      policy_summary counts and KERNEL = the part with "pkt_src": "kernel".
 
   check.py stat EVE PATH
-      print the last stats event's value at the dotted PATH (e.g.
-      stats.fastpath.dropped), or nothing when there is none.
+      print the last nfqd_stats event's value at the dotted PATH (e.g.
+      nfqd_stats.fastpath.dropped), or nothing when there is none.
 
   check.py reload EVE STATUS
       print how many reload events have status STATUS (reload.status or a
@@ -37,16 +38,17 @@
 
   check.py sink EVE NAME FIELD
       print FIELD (written, dropped, failed, queued, connected) of the
-      event sink NAME in the last stats event that lists it; "null" if none.
+      event sink NAME in the last nfqd_stats event that lists it; "null"
+      if none.
 
   check.py sinksum EVE NAME
       every line of EVE was offered to every sink, so at each stats event
-      the sink NAME's written + failed + dropped + queued must equal the
-      number of lines before it.  Prints the last such event's counters;
+      the sink NAME's written + failed + dropped + queued in each
+      nfqd_stats event must equal the number of lines before it.  Prints the last such event's counters;
       exit 1 on a mismatch or if no stats event lists NAME.
 
   check.py decisions EVE
-      with traffic over: the policy events before the last stats event
+      with traffic over: the policy events before the last nfqd_stats event
       number exactly that event's policy.allowed + policy.blocked -
       policy.summarized (folded into summaries) - events.dropped (lost
       between nfqd's threads, counted).  Prints both; exit 1 if they differ.
@@ -83,6 +85,9 @@ def load_jsonl(path):
 def get(ev, path):
     cur = ev
     for part in path.split("."):
+        if isinstance(cur, list) and part.isdigit():
+            cur = cur[int(part)] if int(part) < len(cur) else None
+            continue
         if not isinstance(cur, dict) or part not in cur:
             return None
         cur = cur[part]
@@ -192,7 +197,7 @@ def cmd_blocked(eve, cidr):
         else:
             continue
         total += n
-        if ev.get("path") == "kernel":
+        if ev.get("pkt_src") == "kernel":
             kernel += n
     print(total, kernel)
     return 0
@@ -201,7 +206,7 @@ def cmd_blocked(eve, cidr):
 def cmd_stat(eve, path):
     v = None
     for ev in load_jsonl(eve):
-        if ev.get("event_type") == "stats":
+        if ev.get("event_type") == "nfqd_stats":
             v = get(ev, path)
     print("" if v is None else v)
     return 0
@@ -243,7 +248,7 @@ def cmd_get(path, key, etype=None):
 def cmd_sink(eve, name, field):
     val = None
     for ev in load_jsonl(eve):
-        for k in get(ev, "stats.sinks") or []:
+        for k in get(ev, "nfqd_stats.sinks") or []:
             if k.get("name") == name:
                 val = k.get(field)
     print(show(val))
@@ -254,7 +259,7 @@ def cmd_sinksum(eve, name):
     n = bad = 0
     last = None
     for i, ev in enumerate(load_jsonl(eve)):
-        for k in get(ev, "stats.sinks") or []:
+        for k in get(ev, "nfqd_stats.sinks") or []:
             if k.get("name") != name:
                 continue
             n += 1
@@ -271,11 +276,11 @@ def cmd_sinksum(eve, name):
 def cmd_decisions(eve):
     evs = load_jsonl(eve)
     last = max((i for i, e in enumerate(evs)
-                if e.get("event_type") == "stats"), default=None)
+                if e.get("event_type") == "nfqd_stats"), default=None)
     if last is None:
-        print("no stats event")
+        print("no nfqd_stats event")
         return 1
-    st = evs[last]["stats"]
+    st = evs[last]["nfqd_stats"]
     n = sum(1 for e in evs[:last] if e.get("event_type") == "policy")
     want = (st["policy"]["allowed"] + st["policy"]["blocked"]
             - st["policy"]["summarized"] - st["events"]["dropped"])

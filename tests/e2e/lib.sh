@@ -112,6 +112,33 @@ e2e_require() {
 	    fatal "missing:$missing (run tools/deps.sh as root)"
 }
 
+# The test's event files ($T/*eve*.json, and a folder below: collectors'
+# daily files too) against nfqd's schema (docs/eve-schema.json), Suricata's
+# for Suricata's types (when ../shared has it), and the community_id of
+# every connection event, recomputed (tools/eve-check.py).  A line cut by
+# a stop or a full disk at a file's end is not an event.  E2E_EVE_CHECK=0
+# skips it; E2E_EVE_KEEP=DIR keeps a copy of the files there (the live
+# examples of docs/events.md come from such copies: docs/eve-live.json).
+e2e_eve_check() {
+	local f files=() suri=$TOP/../shared/eve/suricata-schema.json
+	[ "${E2E_EVE_CHECK:-1}" = 0 ] && return 0
+	[ -n "$T" ] || return 0
+	for f in "$T"/*eve*.json "$T"/*/*eve*.json "$T"/*/*/*eve*.json; do
+		[ -s "$f" ] && files+=("$f")
+	done
+	[ ${#files[@]} -gt 0 ] || return 0
+	if [ -n "${E2E_EVE_KEEP:-}" ] && mkdir -p "$E2E_EVE_KEEP"; then
+		for f in "${files[@]}"; do
+			cp "$f" "$E2E_EVE_KEEP/$TEST_NAME-${f##*/}"
+		done
+	fi
+	set -- --nfqd "$TOP/docs/eve-schema.json"
+	[ -f "$suri" ] && set -- "$@" --suricata "$suri"
+	"$PY" "$TOP/tools/eve-check.py" --partial-last "$@" "${files[@]}" \
+	    >"$T/eve-check.out" 2>&1 || return 1
+	vsay "$(head -n 1 "$T/eve-check.out")"
+}
+
 # Kill what we started, delete our namespaces (which removes their veths,
 # iptables rules, ipsets and conntrack tables), remove $T.
 e2e_cleanup() {
@@ -124,6 +151,12 @@ e2e_cleanup() {
 		say "        enter: ip netns exec ${R} bash"
 		say "        clean: $E2E_DIR/cleanup.sh $$"
 		exit "$rc"
+	fi
+	# Every event the test's daemons wrote, as EVE consumers read it.
+	if [ "$rc" = 0 ] && [ "$FAILS" = 0 ] && ! e2e_eve_check; then
+		printf '  FAIL %s\n' "events not valid (tools/eve-check.py)"
+		sed 's/^/    /' "$T/eve-check.out"
+		rc=1
 	fi
 	if [ "$FAILS" -gt 0 ] || [ "$rc" != 0 ]; then
 		[ -n "$T" ] && show_tail "$T/nfqd.err" 20 "nfqd stderr"
@@ -570,7 +603,7 @@ eve_wait() {	# SECONDS N EVE TYPE [KEY=VALUE ...]
 	wait_for "$1" eve_at_least "${@:2}"
 }
 
-# The entry NAME of stats.sinks in EVE's last stats event, printed; 0
+# The entry NAME of nfqd_stats.sinks in EVE's last nfqd_stats event, printed; 0
 # when the Python expression EXPR over it (s) holds.
 eve_sink_stat() {	# EVE NAME EXPR
 	"$PY" - "$@" <<'PY'
@@ -578,8 +611,8 @@ import json, sys
 last = None
 for line in open(sys.argv[1]):
     e = json.loads(line)
-    if e["event_type"] == "stats" and "sinks" in e["stats"]:
-        last = e["stats"]["sinks"]
+    if e["event_type"] == "nfqd_stats" and "sinks" in e["nfqd_stats"]:
+        last = e["nfqd_stats"]["sinks"]
 s = [k for k in (last or []) if k["name"] == sys.argv[2]]
 print("    %s: %s" % (sys.argv[2], s[0] if s else None))
 sys.exit(0 if s and eval(sys.argv[3], {}, {"s": s[0]}) else 1)

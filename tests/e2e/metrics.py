@@ -69,10 +69,11 @@ def ts_us(s):
 
 
 def doc_rows(doc):
-    """docs/metrics.md's mapping: `stats.key` | `PromQL` rows."""
+    """docs/metrics.md's mapping: `nfqd_stats.key` | `PromQL` rows."""
     rows = {}
     for line in open(doc, encoding="utf-8"):
-        m = re.match(r"\|\s*`(stats\.[a-z_.0-9]+)`\s*\|\s*`([^`]+)`", line)
+        m = re.match(r"\|\s*`(nfqd_stats\.[a-z_.0-9]+)`\s*\|\s*`([^`]+)`",
+                     line)
         if m:
             rows[m.group(1)] = m.group(2)
     return rows
@@ -89,7 +90,7 @@ def walk(v, pfx, out):
 def compare(url, eve, doc):
     rows = doc_rows(doc)
     if not rows:
-        bad("%s: no `stats.key` | `PromQL` rows" % doc)
+        bad("%s: no `nfqd_stats.key` | `PromQL` rows" % doc)
         return
     # A snapshot of a quiet moment: nothing but stats events in the 1.5 s
     # before it.  A stream sink counts a line written 200 ms after the
@@ -109,29 +110,29 @@ def compare(url, eve, doc):
         before = []
         for line in open(eve, encoding="utf-8"):
             e = json.loads(line)
-            if e.get("event_type") == "stats" and \
+            if e.get("event_type") == "nfqd_stats" and \
                     ts_us(e["timestamp"]) == want:
                 ev = e
                 break
             before.append(e)
         if ev is not None and not any(
-                e["event_type"] != "stats" and
+                e["event_type"] not in ("stats", "nfqd_stats") and
                 ts_us(e["timestamp"]) > want - 1500000 for e in before):
             break
         ev = None
         time.sleep(0.5)
     if ev is None:
-        bad("no stats event of a quiet moment that Prometheus has")
+        bad("no nfqd_stats event of a quiet moment that Prometheus has")
         return
-    ok("the stats event of %s, the snapshot Prometheus scraped" %
+    ok("the nfqd_stats event of %s, the snapshot Prometheus scraped" %
        ev["timestamp"])
-    st = dict(ev["stats"])
+    st = dict(ev["nfqd_stats"])
     sinks = st.pop("sinks", [])
     paths = []
-    walk(st, ["stats"], paths)
+    walk(st, ["nfqd_stats"], paths)
     for k in sinks:
         for f, v in k.items():
-            paths.append(("stats.sinks." + f, v, k["name"]))
+            paths.append(("nfqd_stats.sinks." + f, v, k["name"]))
     for p in paths:
         key, v = p[0], p[1]
         expr = rows.get(key)
@@ -159,7 +160,7 @@ def compare(url, eve, doc):
         (ok if good else bad)("%s = %s, Prometheus: %s = %s" %
                               (key, json.dumps(v), expr, got))
     for key in rows:
-        if key.startswith("stats.fastpath.") and "fastpath" not in st:
+        if key.startswith("nfqd_stats.fastpath.") and "fastpath" not in st:
             bad("%s: the event has no fastpath object (turn it on)" % key)
 
 

@@ -68,8 +68,8 @@ CASES
 
 # ---- 1. a rogue sender: alerted, quarantined by nfqd ----
 connects "$WS4" "$MTA4" 12
-if eve_wait 5 1 "$EVE" alert detection.kind=bulk_attempts detection.host="$WS4" \
-    detection.response.action=quarantine alert.severity=1; then
+if eve_wait 5 1 "$EVE" alert alert.metadata.detection.0=bulk_attempts alert.metadata.host.0="$WS4" \
+    alert.metadata.response.0=quarantine alert.severity=1; then
 	pass "bulk_attempts alert for $WS4, response quarantine"
 else
 	fail "no bulk_attempts alert with response quarantine for $WS4"
@@ -83,12 +83,12 @@ fi
 "$PY" - "$EVE" "$WS4" <<'PY' && pass "the quarantine's reason names the alert and its flow" || fail "quarantine reason"
 import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1])]
-a = [e for e in ev if e["event_type"] == "alert" and e.get("detection", {}).get("kind") == "bulk_attempts"][0]
+a = [e for e in ev if e["event_type"] == "alert" and e["alert"].get("metadata", {}).get("detection") == ["bulk_attempts"]][0]
 q = [e for e in ev if e["event_type"] == "quarantine" and e["quarantine"]["host"] == sys.argv[2]][0]
 r = q["quarantine"]["reason"]
 assert r.startswith("auto-quarantine: bulk_attempts alert (sid 9250101)"), r
 assert ("flow %d" % a["flow_id"]) in r, (r, a["flow_id"])
-assert a["detection"]["response"]["until"] == q["quarantine"]["until"], (a, q)
+assert a["alert"]["metadata"]["response_until"] == [q["quarantine"]["until"]], (a, q)
 PY
 ctl quarantine list --json
 if [ "$RC" = 0 ] && "$PY" -c 'import json,sys; l=json.load(open(sys.argv[1])); sys.exit(0 if any(q["host"]==sys.argv[2] and q["who"]=="nfqd" for q in l) else 1)' "$T/ctl.out" "$WS4"; then
@@ -116,8 +116,8 @@ cases=""
 for i in $(seq 1 11); do cases="$cases
 deliver $GW4 $MTA4 outbound"; done
 run_cases gateway <<<"$cases"
-if eve_wait 5 1 "$EVE" alert detection.kind=bulk_attempts detection.host="$GW4" \
-    detection.response.action=none; then
+if eve_wait 5 1 "$EVE" alert alert.metadata.detection.0=bulk_attempts alert.metadata.host.0="$GW4" \
+    alert.metadata.response.0=none; then
 	pass "the gateway's bulk alert: response none (exception)"
 else
 	fail "no bulk_attempts alert for the gateway with response none"
@@ -137,8 +137,8 @@ timeout 30 ip netns exec "$(ns_of "$CLI4")" swaks --server "$GW4:25" \
 grep -q "<\*\* 550 5.1.1" "$T/harvest.log" &&
     pass "the gateway answered 550 User unknown" ||
     { fail "no 550 in the harvest session"; show_tail "$T/harvest.log" 10; }
-if eve_wait 5 1 "$EVE" alert detection.kind=harvest_recipients detection.host="$CLI4" \
-    detection.response.action=harvest_block; then
+if eve_wait 5 1 "$EVE" alert alert.metadata.detection.0=harvest_recipients alert.metadata.host.0="$CLI4" \
+    alert.metadata.response.0=harvest_block; then
 	pass "harvest alert for $CLI4, response harvest_block"
 else
 	fail "no harvest alert with response harvest_block"

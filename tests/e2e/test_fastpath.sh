@@ -5,7 +5,7 @@
 #    and the detections suite (test_detections.sh) with fastpath = tc;
 #  - a bounded SYN flood from 64 outside sources to a workstation is
 #    dropped in the kernel, every SYN accounted for in the events (policy
-#    plus policy_summary counts, "path": "kernel") and in the kernel's
+#    plus policy_summary counts, "pkt_src": "kernel") and in the kernel's
 #    counters, while mail through the gateway is delivered;
 #  - quarantine, its end and reloads rewrite the kernel's maps at once;
 #  - a mail server's outbound attempt (an open-relay sign) is left to the
@@ -59,9 +59,9 @@ attached() {
 	fi
 }
 
-# The last stats event's stats.fastpath.KEY.
+# The last nfqd_stats event's nfqd_stats.fastpath.KEY.
 fp_stat() {	# EVE KEY
-	"$PY" "$E2E_DIR/check.py" stat "$1" "stats.fastpath.$2"
+	"$PY" "$E2E_DIR/check.py" stat "$1" "nfqd_stats.fastpath.$2"
 }
 
 # The running daemon's stats.fastpath.dropped is N or more.
@@ -153,7 +153,7 @@ CASES
 		fail "$run: kernel counters: dropped '$d' (sent $FLOOD_N + ${tg_sent:-0}), lost '$l', disagree '$g'"
 	fi
 	n=$("$PY" "$E2E_DIR/check.py" count "$T/eve-$run.json" \
-	    policy_summary path=kernel)
+	    policy_summary pkt_src=kernel)
 	[ "$n" -ge 64 ] && pass "$run: flood control folded it ($n policy_summary events)" ||
 	    fail "$run: only $n kernel policy_summary events for 64 sources"
 done
@@ -170,7 +170,7 @@ run_cases follow-quarantine <<CASES
 refused $GW4    $MTA4   outbound   # the gateway, quarantined
 refused $CLI4   $GW4    inbound
 CASES
-n=$(eve_count "$T/eve-follow.json" policy path=kernel policy.reason=quarantine)
+n=$(eve_count "$T/eve-follow.json" policy pkt_src=kernel policy.reason=quarantine)
 [ "$n" = 2 ] && pass "quarantine: both refusals decided in the kernel" ||
     fail "quarantine: $n kernel policy events with reason quarantine (want 2)"
 eve_wait 20 1 "$T/eve-follow.json" quarantine quarantine.action=end ||
@@ -189,13 +189,13 @@ run_cases follow-relay <<CASES
 refused $PHYS4  $MTA4   outbound   # blocked by the queue path
 refused $WS4    $MTA4   outbound   # blocked in the kernel
 CASES
-eve_wait 5 1 "$T/eve-follow.json" alert detection.kind=relay_suspect \
-    detection.host="$PHYS4" &&
+eve_wait 5 1 "$T/eve-follow.json" alert alert.metadata.detection.0=relay_suspect \
+    alert.metadata.host.0="$PHYS4" &&
     pass "relay_suspect for $PHYS4 with the fast path on" ||
     fail "no relay_suspect alert for $PHYS4 with the fast path on"
 n=$(eve_count "$T/eve-follow.json" policy src_ip="$PHYS4" policy.action=blocked)
-k=$(eve_count "$T/eve-follow.json" policy src_ip="$PHYS4" path=kernel)
-w=$(eve_count "$T/eve-follow.json" policy src_ip="$WS4" path=kernel)
+k=$(eve_count "$T/eve-follow.json" policy src_ip="$PHYS4" pkt_src=kernel)
+w=$(eve_count "$T/eve-follow.json" policy src_ip="$WS4" pkt_src=kernel)
 [ "$n" -ge 1 ] && [ "$k" = 0 ] && [ "$w" -ge 1 ] &&
     pass "the relay sign was decided by the queue ($n), the workstation's in the kernel ($w)" ||
     fail "relay sign: $n blocked policy events for $PHYS4, $k of them in the kernel (want 0); workstation in the kernel: $w"

@@ -234,8 +234,8 @@ import json, sys
 n = 0
 for line in open(sys.argv[1]):
     e = json.loads(line)
-    if e.get("event_type") == "stats":
-        n = max(n, e["stats"].get("flow", {}).get("resumed", 0))
+    if e.get("event_type") == "nfqd_stats":
+        n = max(n, e["nfqd_stats"].get("flow", {}).get("resumed", 0))
 print(n)
 PY
 )

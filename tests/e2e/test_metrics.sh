@@ -180,7 +180,7 @@ want=$(status_get exceptions.entries)
 
 # ---- quiet: no connection left; then the stats event against PromQL ----
 quiet() {
-	[ "$("$PY" "$E2E_DIR/check.py" stat "$EVE" stats.flow.active)" = 0 ]
+	[ "$("$PY" "$E2E_DIR/check.py" stat "$EVE" nfqd_stats.flow.active)" = 0 ]
 }
 wait_for 30 quiet || fail "connections still tracked after 30 s"
 ip netns exec "$R" "$PY" "$M" compare "$PROM" "$EVE" "$TOP/docs/metrics.md" \

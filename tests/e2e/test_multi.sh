@@ -136,13 +136,13 @@ import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1]) if l.endswith("\n")]
 host, h = sys.argv[2], sys.argv[3]
 rel = [e for e in ev if e["event_type"] == "reload"]
-st = [e for e in ev if e["event_type"] == "stats"]
+st = [e for e in ev if e["event_type"] == "nfqd_stats"]
 ok = (all(e.get("host") == host for e in ev) and rel and
       rel[-1]["reload"].get("exceptions_sha256") == h and
-      st and st[-1]["stats"].get("exceptions_sha256") == h)
+      st and st[-1]["nfqd_stats"].get("exceptions_sha256") == h)
 print("    %s: %d events, last reload %s, last stats %s" % (host, len(ev),
       rel and rel[-1]["reload"].get("exceptions_sha256"),
-      st and st[-1]["stats"].get("exceptions_sha256")))
+      st and st[-1]["nfqd_stats"].get("exceptions_sha256")))
 sys.exit(0 if ok else 1)
 PY
 }

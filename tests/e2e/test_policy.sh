@@ -60,13 +60,13 @@ fi
 if [ "$FASTPATH" != off ]; then
 	relay=$(grep -c "^policy [0-9]* refused $PHYS4 " "$T/attempts")
 	want=$(($(grep -c '^policy [0-9]* refused' "$T/attempts") - relay))
-	got=$(eve_count "$T/eve.json" policy path=kernel policy.action=blocked)
+	got=$(eve_count "$T/eve.json" policy pkt_src=kernel policy.action=blocked)
 	if [ "$got" = "$want" ]; then
 		pass "fastpath $FASTPATH: all $want other refusals decided in the kernel"
 	else
 		fail "fastpath $FASTPATH: $got kernel policy events for $want refusals"
 	fi
-	got=$(eve_count "$T/eve.json" policy src_ip="$PHYS4" path=kernel)
+	got=$(eve_count "$T/eve.json" policy src_ip="$PHYS4" pkt_src=kernel)
 	[ "$relay" -ge 1 ] && [ "$got" = 0 ] &&
 	    pass "fastpath $FASTPATH: the relay sign ($PHYS4 sending out) was left to the queue" ||
 	    fail "fastpath $FASTPATH: $got kernel events for $PHYS4's $relay attempts (want 0)"

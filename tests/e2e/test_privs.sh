@@ -307,7 +307,7 @@ run_cases fp_dropped <<CASES
 refused $WS4 $MTA4 outbound	# no exception: the kernel drops it
 deliver $GW4 $MTA4 outbound
 CASES
-n=$(eve_count "$EVE" policy path=kernel)
+n=$(eve_count "$EVE" policy pkt_src=kernel)
 [ "$n" -ge 1 ] && pass "fastpath as $U: the refusal was decided in the kernel and its record read ($n events)" ||
     fail "fastpath as $U: no policy event with path kernel"
 printf '%s outbound ticket=E2E-PRIV-FP\n' "$WS4" >>"$EXC"
@@ -321,7 +321,7 @@ ctl quarantine add "$GW4" --for 1h --reason "e2e: privs fastpath"
 run_cases fp_quarantined <<CASES
 refused $GW4 $MTA4 outbound	# quarantined: in the kernel's map at once
 CASES
-n=$(eve_count "$EVE" policy path=kernel policy.reason=quarantine)
+n=$(eve_count "$EVE" policy pkt_src=kernel policy.reason=quarantine)
 [ "$n" -ge 1 ] && pass "fastpath as $U: the quarantine reached the kernel's map" ||
     fail "fastpath as $U: no kernel policy event with reason quarantine"
 [ "$NFQD_PID" ] && nfqd_alive && pass "fastpath as $U: no seccomp kill" || fail "fastpath as $U: nfqd died"
@@ -329,7 +329,7 @@ nfqd_stop TERM 10
 [ "$NFQD_RC" = 0 ] && pass "fastpath as $U: clean stop" || fail "fastpath as $U: stop: $NFQD_RC"
 attached_tc && fail "fastpath as $U: the program is still attached after stop" ||
     pass "fastpath as $U: detached at stop"
-g=$("$PY" "$E2E_DIR/check.py" stat "$EVE" stats.fastpath.disagree)
+g=$("$PY" "$E2E_DIR/check.py" stat "$EVE" nfqd_stats.fastpath.disagree)
 [ "$g" = 0 ] && pass "fastpath as $U: the kernel never disagreed with the policy" ||
     fail "fastpath as $U: stats.fastpath.disagree = '$g'"
 
@@ -381,7 +381,7 @@ run_cases fp_dropin <<CASES
 refused $WS6 $MTA6 outbound	# the kernel drops it (v4: excepted and quarantined above)
 deliver $GW6 $MTA6 outbound
 CASES
-n=$(eve_count "$EVE" policy path=kernel)
+n=$(eve_count "$EVE" policy pkt_src=kernel)
 [ "$n" -ge 1 ] && pass "drop-in capabilities: the refusal was decided in the kernel ($n events)" ||
     fail "drop-in capabilities: no policy event with path kernel"
 nfqd_stop TERM 10

@@ -83,8 +83,8 @@ CASES
 steered relay 1 <<CASES
 refused $PHYS4  $MTA4   outbound
 CASES
-if eve_wait 5 1 "$T/eve.json" alert detection.kind=relay_suspect \
-    detection.host="$PHYS4"; then
+if eve_wait 5 1 "$T/eve.json" alert alert.metadata.detection.0=relay_suspect \
+    alert.metadata.host.0="$PHYS4"; then
 	pass "relay_suspect for $PHYS4 across two queues"
 else
 	fail "no relay_suspect alert for $PHYS4"

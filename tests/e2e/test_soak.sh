@@ -161,9 +161,9 @@ for _ in $(seq 100); do
 done
 # The sink's drops so far, from a stats event that says it is connected.
 last_stats() {
-	grep '"event_type":"stats"' "$EVE" | tail -n 1 | "$PY" -c '
+	grep '"event_type":"nfqd_stats"' "$EVE" | tail -n 1 | "$PY" -c '
 import json, sys
-for s in json.loads(sys.stdin.read())["stats"]["sinks"]:
+for s in json.loads(sys.stdin.read())["nfqd_stats"]["sinks"]:
     if s["name"] == sys.argv[1]:
         print(s["connected"], s["dropped"])' "$SINK"
 }
@@ -205,7 +205,7 @@ for line in open(eve, "rb"):
         continue
     if e["event_type"] == "policy":
         policy[k].append(e)
-    elif e["event_type"] == "flow" and e["flow"]["reason"] == "evicted":
+    elif e["event_type"] == "flow" and e["flow"]["reason"] == "forced":
         evicted[k + (e["src_port"],)] += 1
 ok, again = True, 0
 for k, atts in sorted(want.items()):

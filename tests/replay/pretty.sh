@@ -43,7 +43,8 @@ for line in open(sys.argv[1]):
         e = json.loads(line)
         k = e["event_type"]
         if k == "alert":
-            k += "-detection" if "detection" in e else "-protocol"
+            k += "-detection" if "detection" in e["alert"].get(
+                "metadata", {}) else "-protocol"
         elif k == "quarantine":
             k += "-" + e["quarantine"]["action"]
         take(e, k)
@@ -91,15 +92,23 @@ def want(e):
         return [f["action"], tup, "%d/%d pkts" % (f["pkts_toserver"], f["pkts_toclient"]), f["reason"]]
     if k == "smtp":
         s = e["smtp"]
+        return [tup, "tx %d" % e["tx_id"]] + \
+            (["from " + s["mail_from"]] if s.get("mail_from") else [])
+    if k == "smtp_session":
+        s = e["smtp_session"]
         return [tup, "%d msg" % s["messages"], "%d rcpt" % s["rcpts"]] + \
             (["banner " + s["banner"]] if s.get("banner") else [])
     if k == "alert":
         w = ["sid %d" % e["alert"]["signature_id"], e["alert"]["signature"], tup]
-        if "detection" in e:
-            w.append(e["detection"]["kind"])
+        m = e["alert"].get("metadata", {})
+        if "detection" in m:
+            w.append(m["detection"][0])
         return w
     if k == "stats":
-        return ["%d packets" % e["stats"]["decoder"]["pkts"], "%d blocked" % e["stats"]["policy"]["blocked"]]
+        return ["%d packets" % e["stats"]["decoder"]["pkts"], "%d dropped" % e["stats"]["ips"]["blocked"]]
+    if k == "nfqd_stats":
+        s = e["nfqd_stats"]
+        return ["%d packets" % s["decoder"]["pkts"], "%d blocked" % s["policy"]["blocked"]]
     if k == "reload":
         r = e["reload"]
         return [r["status"], "%d entries" % r["exceptions"]] + ([r["error"]] if "error" in r else [])

@@ -178,15 +178,19 @@ class Model:
             self.harvest[(q["host"], q["until"])]["refused"] += n
 
     def alert(self, e, r):
-        det = e.get("detection", {})
+        # a detection's facts: alert.metadata, each value ["v"]
+        det = {k: v[0] for k, v in e["alert"].get("metadata", {}).items()
+               if isinstance(v, list) and v}
         sid = e["alert"]["signature_id"]
-        kind = det.get("kind") or SID_KINDS.get(sid, "sid %d" % sid)
+        kind = det.get("detection") or SID_KINDS.get(sid) or (
+            "blocked_connection" if 9250300 <= sid <= 9250339 else
+            "sid %d" % sid)
         subject = det.get("host", e.get("src_ip"))
         self.alerts.append((e["timestamp"], kind, e["flow_id"], subject))
         r["alerts"] += 1
-        resp = det.get("response", {})
-        if resp.get("action") == "harvest_block":
-            self.harvest.setdefault((subject, resp["until"]), {"refused": 0})
+        if det.get("response") == "harvest_block":
+            self.harvest.setdefault((subject, det["response_until"]),
+                                    {"refused": 0})
 
     # ---- derived ----
 

@@ -106,7 +106,7 @@ def main():
     alert = next(e for e in evs if e["event_type"] == "alert")
     for i in range(70):
         x = json.loads(json.dumps(alert))
-        x["detection"]["kind"] = "kind_%02d" % i
+        x["alert"]["metadata"]["detection"] = ["kind_%02d" % i]
         x["flow_id"] = 1000 + i
         evs.append(x)
     path = os.path.join(out, "eve-2026-10-10.json")

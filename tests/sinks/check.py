@@ -4,7 +4,7 @@ otherwise 1 with the reason on stdout.
 
   check.py copies WANT GOT N [MAX]   every event of WANT (nfqd's stdout) is
                                      in GOT (collected lines) N times (up to
-                                     MAX); stats events are only counted
+                                     MAX); stats and nfqd_stats events are only counted
                                      (their sinks[] differ between runs)
   check.py report-json WANT REPORT CONF
                                      nfqd-collect report --json agrees with
@@ -12,7 +12,7 @@ otherwise 1 with the reason on stdout.
   check.py report-text WANT REPORT   the text report's totals agree
   check.py json-lines FILE N         FILE has N lines, each a JSON object
   check.py stats-sink WANT NAME KEY VALUE
-                                     the stats event's sinks[] entry NAME
+                                     the nfqd_stats event's sinks[] entry NAME
                                      has KEY == VALUE (JSON literal)
 """
 import collections
@@ -33,10 +33,16 @@ def events(path):
     return [json.loads(l) for l in lines(path)]
 
 
+def is_stats(line):
+    """A stats or nfqd_stats event: its sinks' counters move."""
+    return ('"event_type":"stats"' in line or
+            '"event_type":"nfqd_stats"' in line)
+
+
 def copies(want, got, n, most=None):
     most = n if most is None else most
-    w = collections.Counter(l for l in lines(want) if '"event_type":"stats"' not in l)
-    g = collections.Counter(l for l in lines(got) if '"event_type":"stats"' not in l)
+    w = collections.Counter(l for l in lines(want) if not is_stats(l))
+    g = collections.Counter(l for l in lines(got) if not is_stats(l))
     for l, k in w.items():
         if not n * k <= g[l] <= most * k:
             return "%d copies of %s (want %d..%d)" % (g[l], l[:120], n * k, most * k)
@@ -145,15 +151,16 @@ def json_lines(path, n):
 
 def stats_sink(want, name, key, value):
     for e in events(want):
-        if e.get("event_type") != "stats":
+        if e.get("event_type") != "nfqd_stats":
             continue
-        for s in e["stats"].get("sinks", []):
+        for s in e["nfqd_stats"].get("sinks", []):
             if s["name"] == name:
                 if s.get(key) == json.loads(value):
                     return None
-                return "stats.sinks[%s].%s = %r" % (name, key, s.get(key))
-        return "no %s in stats.sinks" % name
-    return "no stats event"
+                return "nfqd_stats.sinks[%s].%s = %r" % (name, key,
+                                                         s.get(key))
+        return "no %s in nfqd_stats.sinks" % name
+    return "no nfqd_stats event"
 
 
 def main():

@@ -60,7 +60,8 @@ same() {
 import sys
 w = [l for l in open(sys.argv[1]).read().split("\n") if l]
 g = [l for l in open(sys.argv[2]).read().split("\n") if l]
-strip = lambda ls: [l for l in ls if '"event_type":"stats"' not in l]
+strip = lambda ls: [l for l in ls if '"event_type":"stats"' not in l and
+                     '"event_type":"nfqd_stats"' not in l]
 if strip(w) != strip(g) or len(w) != len(g):
     print("%d lines, want %d; first difference: %s" % (len(g), len(w),
           next((x for x in zip(strip(w), strip(g)) if x[0] != x[1]), None)))

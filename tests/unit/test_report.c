@@ -12,13 +12,16 @@ static const char alert_line[] =
     "{\"timestamp\":\"2026-09-21T10:21:00.000000+0000\",\"host\":\"vm\","
     "\"flow_id\":711847106146960,\"event_type\":\"alert\",\"src_ip\":"
     "\"10.20.8.15\",\"src_port\":44101,\"dest_ip\":\"203.0.113.77\","
-    "\"dest_port\":25,\"proto\":\"TCP\",\"alert\":{\"action\":\"blocked\","
+    "\"dest_port\":25,\"proto\":\"TCP\",\"community_id\":"
+    "\"1:yEqsezC/zUXYFqcX9BFW0IZIweo=\",\"alert\":{\"action\":\"blocked\","
     "\"gid\":1,\"signature_id\":9250106,\"rev\":1,\"signature\":\"nfqd: "
-    "open relay suspect\",\"category\":\"x\",\"severity\":1},\"detection\":"
-    "{\"kind\":\"relay_suspect\",\"host\":\"10.20.8.15\",\"inbound_flow_id\":"
-    "1856836652340780,\"outbound_flow_id\":711847106146960,"
-    "\"outbound_blocked\":true,\"window\":600,\"response\":{\"action\":"
-    "\"quarantine\",\"until\":\"2026-09-21T10:51:00.000000+0000\"}}}";
+    "open relay suspect\",\"category\":\"Potentially Bad Traffic\","
+    "\"severity\":1,\"metadata\":{\"detection\":[\"relay_suspect\"],"
+    "\"host\":[\"10.20.8.15\"],\"inbound_flow_id\":[\"1856836652340780\"],"
+    "\"outbound_flow_id\":[\"711847106146960\"],\"outbound_blocked\":"
+    "[\"true\"],\"window\":[\"600\"],\"response\":[\"quarantine\"],"
+    "\"response_until\":[\"2026-09-21T10:51:00.000000+0000\"]}},"
+    "\"metadata\":{\"flowints\":{\"nfqd_format\":2}}}";
 
 static const char policy_line[] =
     "{\"timestamp\":\"2026-09-21T09:30:00.000000+0000\",\"host\":\"border-1\","
@@ -47,7 +50,7 @@ test_every_field_has_a_path(void **state UNUSED)
 		assert_true(strlen(rf_path((enum rf)f)) > 0);
 	}
 	assert_string_equal(rf_path(RF_POL_ACTION), "policy.action");
-	assert_string_equal(rf_path(RF_DET_KIND), "detection.kind");
+	assert_string_equal(rf_path(RF_DET_KIND), "alert.metadata.detection");
 }
 
 static void
@@ -101,6 +104,8 @@ test_wrong_shapes(void **state UNUSED)
 		"[]",
 		"\"policy.action\"",
 		"{\"policy.action\":\"blocked\"}",
+		/* only alert.metadata's values are arrays */
+		"{\"policy\":{\"action\":[\"blocked\"]}}",
 	};
 	double	 v;
 	bool	 b;
@@ -164,8 +169,10 @@ static void
 test_alert_kinds(void **state UNUSED)
 {
 	static const struct { const char *line, *kind; } cases[] = {
-		{ "{\"alert\":{\"signature_id\":9250101},\"detection\":"
-		    "{\"kind\":\"bulk_attempts\"}}", "bulk_attempts" },
+		{ "{\"alert\":{\"signature_id\":9250101,\"metadata\":"
+		    "{\"detection\":[\"bulk_attempts\"]}}}", "bulk_attempts" },
+		{ "{\"alert\":{\"signature_id\":9250313}}",
+		    "blocked_connection" },
 		{ "{\"alert\":{\"signature_id\":9250001}}",
 		    "non_smtp_protocol" },
 		{ "{\"alert\":{\"signature_id\":9250002}}",
