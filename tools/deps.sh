@@ -79,6 +79,8 @@ need_cmd mandoc mandoc
 # tests/replay, tests/e2e: every event against Suricata's and nfqd's EVE
 # schemas (tools/eve-check.py, draft 2020-12)
 /usr/bin/python3 -c 'import jsonschema' 2>/dev/null || want python3-jsonschema
+# tests/docs: the jq recipes of docs/events.md, run over replays
+need_cmd jq jq
 # tests/fuzz (make fuzz, make check): clang's libFuzzer and the ASan/UBSan
 # runtimes it links (-fsanitize=fuzzer,address,undefined)
 need_cmd clang clang

@@ -12,9 +12,16 @@ and capture, replayed with sensor-name = border-1) or `live`
 (docs/eve-live.json: events a live daemon wrote in the end-to-end tests,
 kept with E2E_EVE_KEEP; see tests/e2e/lib.sh).  A SELECTION is filters as
 tests/replay/check.py reads them (key=value, !key; a number picks an
-array's element) and optionally #N, the N-th event matching (default the
-first).  One selection is written pretty-printed; several, or `line`, one
+array's element; key!=value: present and not that value) and optionally
+#N, the N-th event matching (default the first).  One selection is written pretty-printed; several, or `line`, one
 event per line.
+
+The output of a command is written the same way: a ```text block after
+
+    <!-- eve-sh SOURCE -->
+
+is what the ```sh block before it prints (sh -c, LC_ALL=C) in a folder
+where eve.json holds SOURCE's events as nfqd wrote them.
 
 Without --check the blocks are rewritten in place.  With --check nothing
 is written: exit 1, naming each block that differs from what nfqd writes
@@ -30,19 +37,20 @@ import tempfile
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, "tests", "replay"))
-from check import lookup, matches, MISSING  # noqa: E402,F401
+from check import lookup, matches, MISSING  # noqa: E402
+from check import render as value_text  # noqa: E402
 
 MARK = "<!-- eve "
 
 
-def replay(nfqd, case, cache):
-    """The events of a replay case, with the docs' sensor name."""
+def raw(nfqd, case, cache):
+    """The lines nfqd wrote for a replay case (the docs' sensor name)."""
     if case in cache:
         return cache[case]
     if case == "live":
         path = os.path.join(TOP, "docs", "eve-live.json")
         with open(path, encoding="utf-8") as f:
-            cache[case] = [json.loads(l) for l in f if l.strip()]
+            cache[case] = f.read()
         return cache[case]
     d = os.path.join(TOP, "tests", "replay", case)
     with open(os.path.join(d, "pcap")) as f:
@@ -51,6 +59,8 @@ def replay(nfqd, case, cache):
         pcap = os.path.join(TOP, pcap)
     with tempfile.TemporaryDirectory() as t:
         conf = open(os.path.join(d, "nfqd.conf"), encoding="utf-8").read()
+        conf = "".join(l for l in conf.splitlines(True)
+                       if not l.lstrip().startswith("sensor-name"))
         with open(os.path.join(t, "nfqd.conf"), "w") as f:
             f.write(conf + "\nsensor-name = border-1\n")
         exc = os.path.join(d, "exceptions.conf")
@@ -59,19 +69,39 @@ def replay(nfqd, case, cache):
         r = subprocess.run([nfqd, "-c", os.path.join(t, "nfqd.conf"),
                             "--replay", pcap], capture_output=True,
                            text=True)
-    cache[case] = [json.loads(l) for l in r.stdout.splitlines() if l]
+    if r.returncode not in (0, 1) or not r.stdout:
+        sys.exit("events-doc.py: replay of %s failed: %s" % (case, r.stderr))
+    cache[case] = r.stdout
     return cache[case]
+
+
+def replay(nfqd, case, cache):
+    return [json.loads(l) for l in raw(nfqd, case, cache).splitlines() if l]
+
+
+def run_sh(cmd, text):
+    """What the shell command prints over eve.json = text."""
+    with tempfile.TemporaryDirectory() as t:
+        with open(os.path.join(t, "eve.json"), "w", encoding="utf-8") as f:
+            f.write(text)
+        r = subprocess.run(["sh", "-c", cmd], cwd=t, capture_output=True,
+                           text=True, env=dict(os.environ, LC_ALL="C"))
+    return r.stdout
 
 
 def select(events, words):
     nth = 1
-    filters = []
+    filters, unlike = [], []
     for w in words:
         if w.startswith("#") and w[1:].isdigit():
             nth = int(w[1:])
+        elif "!=" in w:
+            unlike.append(w.split("!=", 1))    # key!=value: present, not it
         else:
             filters.append(w)
-    hits = [e for e in events if matches(e, filters)]
+    hits = [e for e in events if matches(e, filters) and all(
+        lookup(e, k) is not MISSING and value_text(lookup(e, k)) != v
+        for k, v in unlike)]
     return hits[nth - 1] if len(hits) >= nth else None
 
 
@@ -92,10 +122,38 @@ def main():
     a = ap.parse_args()
     lines = open(a.doc, encoding="utf-8").read().split("\n")
     out, cache, bad, n, i = [], {}, [], 0, 0
+    last_sh = None
     while i < len(lines):
         l = lines[i]
         out.append(l)
         i += 1
+        if l.strip() == "```sh":
+            j = i
+            while j < len(lines) and lines[j].strip() != "```":
+                j += 1
+            last_sh = "\n".join(lines[i:j])
+            continue
+        if l.startswith("<!-- eve-sh ") and l.endswith("-->"):
+            n += 1
+            src = l[len("<!-- eve-sh "):-3].strip()
+            if i >= len(lines) or lines[i].strip() != "```text" or \
+                    last_sh is None:
+                bad.append("%s:%d: eve-sh not after a ```sh block and "
+                           "before a ```text block" % (a.doc, i))
+                continue
+            j = i + 1
+            while j < len(lines) and lines[j].strip() != "```":
+                j += 1
+            old = "".join(x + "\n" for x in lines[i + 1:j])
+            new = run_sh(last_sh, raw(a.nfqd, src, cache))
+            if new != old:
+                bad.append("%s:%d: the output differs from what the "
+                           "command prints now" % (a.doc, i + 1))
+            out.append(lines[i])
+            out.extend(new.rstrip("\n").split("\n") if new else [])
+            out.append("```")
+            i = j + 1
+            continue
         if not l.startswith(MARK) or not l.endswith("-->"):
             continue
         n += 1

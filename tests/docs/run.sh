@@ -2,7 +2,12 @@
 # Documentation checks, one line per check:
 #  - every man page is clean under `mandoc -Tlint -Wwarning`;
 #  - every ```json block of docs/events.md parses (as one JSON document,
-#    or as one JSON document per line);
+#    or as one JSON document per line), and every marked example of it
+#    and of docs/detections.md is what nfqd writes now
+#    (tools/events-doc.py --check; jq for the recipes);
+#    docs/eve-live.json validates against both schemas, and
+#    docs/eve-schema.json is what tools/eve-schema.py writes from
+#    Suricata's (when ../shared has it);
 #  - every dotted key path nfqd emits when replaying test-pcaps/campus-day
 #    and test-pcaps/malformed (with their tests/replay/*/nfqd.conf) is
 #    named in docs/events.md, as `path`;
@@ -152,6 +157,10 @@ def walk(v, pfx):
 for line in open(sys.argv[1], encoding="utf-8"):
     if line.strip():
         walk(json.loads(line), [])
+# nDPI's risks are keyed by their number: ndpi.flow_risk.<id>.risk
+import re
+paths = {re.sub(r"\.flow_risk\.[0-9]+\.", ".flow_risk.<id>.", p)
+         for p in paths}
 print("\n".join(sorted(paths)))
 PY
 	[ -s "$out/paths" ] || bad "no key paths collected from the replays"
@@ -174,13 +183,50 @@ if [ -z "$names" ]; then
 else
 	missing=""
 	for k in $names; do
-		grep -qE "\`([a-z_]+\.)*$k(\.[a-z_]+)*\`" "$EVENTS" 2>/dev/null ||
+		grep -qE "\`([a-z_0-9<>]+\.)*$k(\.[a-z_0-9<>]+)*\`" "$EVENTS" 2>/dev/null ||
 		    missing="$missing $k"
 	done
 	if [ -z "$missing" ]; then
 		ok "every key name in nfqd/sink/eve.c ($(echo $names | wc -w)) in $EVENTS"
 	else
 		bad "key names in nfqd/sink/eve.c not in $EVENTS:$missing"
+	fi
+fi
+
+# ---- docs/events.md: its examples are what nfqd writes ----------------
+
+# Each marked example (<!-- eve ... -->, <!-- eve-sh ... -->) is written
+# again from its replay case or docs/eve-live.json and must not differ.
+if [ -x "$NFQD" ] && command -v jq >/dev/null 2>&1; then
+	for doc in "$EVENTS" docs/detections.md; do
+		if "$PYTHON" tools/events-doc.py --check --nfqd "$NFQD" "$doc" \
+		    >"$out/examples" 2>&1; then
+			ok "$(tail -n 1 "$out/examples") ($doc)"
+		else
+			bad "$doc examples drifted from what nfqd writes (tools/events-doc.py $doc rewrites them):"
+			sed 's/^/    /' "$out/examples"
+		fi
+	done
+else
+	bad "$EVENTS examples not checked: no $NFQD or no jq (tools/deps.sh)"
+fi
+# The live examples are events of this format, valid against both schemas.
+SURI=../shared/eve/suricata-schema.json
+set -- --nfqd docs/eve-schema.json
+[ -f "$SURI" ] && set -- "$@" --suricata "$SURI"
+if "$PYTHON" tools/eve-check.py "$@" docs/eve-live.json >"$out/live" 2>&1; then
+	ok "docs/eve-live.json: $(head -n 1 "$out/live" | cut -c 12-)"
+else
+	bad "docs/eve-live.json:"
+	sed 's/^/    /' "$out/live"
+fi
+# docs/eve-schema.json is what tools/eve-schema.py writes from Suricata's.
+if [ -f "$SURI" ]; then
+	if "$PYTHON" tools/eve-schema.py --check "$SURI" docs/eve-schema.json \
+	    >"$out/schema" 2>&1; then
+		ok "docs/eve-schema.json: Suricata's schema with nfqd's part (tools/eve-schema.py)"
+	else
+		bad "$(cat "$out/schema")"
 	fi
 fi
 
