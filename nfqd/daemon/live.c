@@ -55,6 +55,7 @@
 #include "daemon/fastpath.h"
 #include "daemon/live.h"
 #include "sink/eve.h"
+#include "sink/evwrite.h"
 
 #define IPSET_RESYNC_US	(3600 * INT64_C(1000000))	/* hourly */
 
@@ -193,30 +194,13 @@ worker_main(void *arg)
 	return NULL;
 }
 
+/* The live run's observer of the events it writes: the census. */
 static void
-writer_one(struct live *l, struct event *ev, char *buf, size_t len)
+writer_seen(void *arg, const struct event *ev)
 {
-	struct sink_stat	 ss[MAX_SINKS];
-	size_t			 nss = MAX_SINKS;
-	int			 n;
+	struct live	*l = arg;
 
-	if (ev->type == EV_REOPEN) {
-		sinks_flush(l->sinks);
-		sinks_reopen(l->sinks);
-		return;
-	}
-	if (ev->type == EV_STATS || ev->type == EV_NFQD_STATS) {
-		sinks_stats(l->sinks, ss, &nss);
-		ev->stats.sinks = ss;
-		ev->stats.nsinks = nss;
-	}
-	census_event(l->census, ev);	/* counted as it is written */
-	n = event_format(ev, buf, len);
-	event_release(ev);
-	if (n == -1)
-		log_warnx("event too large to format, dropped");
-	else
-		sinks_write(l->sinks, buf, (size_t)n);
+	census_event(l->census, ev);
 }
 
 #define WRITER_NAP_MS	32
@@ -224,7 +208,7 @@ writer_one(struct live *l, struct event *ev, char *buf, size_t len)
 static void *
 writer_main(void *arg)
 {
-	static char	 buf[65536];
+	static struct evwriter	 w;	/* one writer thread */
 	struct live	*l = arg;
 	struct event	 ev;
 	unsigned	 i, got;
@@ -233,6 +217,7 @@ writer_main(void *arg)
 	bool		 stopping = false;
 
 	pthread_setname_np(pthread_self(), "nfqd-writer");
+	evwriter_init(&w, l->sinks, writer_seen, l);
 	/*
 	 * Off the queue workers' CPUs when there are others (workers take
 	 * CPUs 0 to queues - 1): formatting events cost a worker a third of
@@ -260,16 +245,16 @@ writer_main(void *arg)
 		got = 0;
 		for (i = 0; i < l->nw; i++)
 			while (got < 1024 && evq_pop(l->w[i].evq, &ev)) {
-				writer_one(l, &ev, buf, sizeof(buf));
+				evwriter_write(&w, &ev);
 				got++;
 			}
 		while (l->fp != NULL && got < 2048 &&
 		    evq_pop(fastpath_evq(l->fp), &ev)) {
-			writer_one(l, &ev, buf, sizeof(buf));
+			evwriter_write(&w, &ev);
 			got++;
 		}
 		while (evq_pop(l->mainq, &ev)) {
-			writer_one(l, &ev, buf, sizeof(buf));
+			evwriter_write(&w, &ev);
 			got++;
 		}
 		if (atomic_exchange(&l->writer_reopen, 0)) {
@@ -498,18 +483,21 @@ static void
 live_stats_event(struct live *l, bool running)
 {
 	struct event	 ev;
-	size_t		 n;
+	struct stats	 st;
+	size_t		 n = 0;
+	int64_t		 now = clock_real_us();
 
-	event_init(&ev, EV_STATS, clock_real_us());
+	memset(&st, 0, sizeof(st));
 	if (l->metrics == NULL)
-		live_stats(l, &ev.stats);
-	else {
-		n = live_stats_parts(l, &ev.stats, l->parts);
-		live_metrics(l, &ev, n, running);
-	}
+		live_stats(l, &st);
+	else
+		n = live_stats_parts(l, &st, l->parts);
 	/* Suricata's counters, then all of them: one snapshot */
+	event_stats_make(&ev, EV_STATS, now, &st);
+	if (l->metrics != NULL)
+		live_metrics(l, &ev, n, running);
 	live_emit(l, &ev);
-	ev.type = EV_NFQD_STATS;
+	event_stats_make(&ev, EV_NFQD_STATS, now, &st);
 	live_emit(l, &ev);
 }
 
@@ -618,14 +606,10 @@ live_quar_event(void *arg, uint8_t action, const struct quar_entry *e)
 		l->mstate.quar_started++;
 	else
 		l->mstate.quar_ended++;
-	event_init(&ev, EV_QUARANTINE, clock_real_us());
-	ev.quarantine.action = action;
-	if ((ev.quarantine.q = malloc(sizeof(*e))) == NULL)
+	if (event_quarantine_make(&ev, clock_real_us(), action, e) == -1)
 		log_warnx("quarantine event lost: out of memory");
-	else {
-		*ev.quarantine.q = *e;
+	else
 		live_emit(l, &ev);
-	}
 	host_format(&e->pfx, a, sizeof(a));
 	if (action == QA_START)
 		log_info("quarantine of %s starts (by %s): %s", a, e->who,
@@ -759,6 +743,7 @@ live_respond(void *arg, uint8_t action, const struct resp_entry *e)
 static void
 live_reload_event(struct live *l, const struct reload_result *r)
 {
+	struct ev_reload rl;
 	struct event	 ev;
 
 	/* The metrics' count (metrics.c): by source and result. */
@@ -766,14 +751,15 @@ live_reload_event(struct live *l, const struct reload_result *r)
 	    METRICS_SOCKET][r->ok]++;
 	l->mstate.reload_ok = r->ok;
 	l->mstate.reload_us = r->ts_us;
-	event_init(&ev, EV_RELOAD, r->ts_us);
-	ev.reload.ok = r->ok;
-	ev.reload.entries = r->entries;
-	ev.reload.added = r->added;
-	ev.reload.removed = r->removed;
-	ev.reload.changed = r->changed;
-	snprintf(ev.reload.error, sizeof(ev.reload.error), "%s", r->error);
-	memcpy(ev.reload.exc_sha256, r->exc_sha256, sizeof(r->exc_sha256));
+	memset(&rl, 0, sizeof(rl));
+	rl.ok = r->ok;
+	rl.entries = r->entries;
+	rl.added = r->added;
+	rl.removed = r->removed;
+	rl.changed = r->changed;
+	snprintf(rl.error, sizeof(rl.error), "%s", r->error);
+	memcpy(rl.exc_sha256, r->exc_sha256, sizeof(r->exc_sha256));
+	event_reload_make(&ev, r->ts_us, &rl);
 	live_emit(l, &ev);
 }
 
@@ -864,14 +850,7 @@ live_expired_event(void *arg, const struct exc_entry *e)
 	struct live	*l = arg;
 	struct event	 ev;
 
-	event_init(&ev, EV_EXC_EXPIRED, clock_real_us());
-	prefix_format(&e->pfx, ev.expired.exc.entry,
-	    sizeof(ev.expired.exc.entry));
-	ev.expired.exc.dir = e->dir;
-	memcpy(ev.expired.exc.ticket, e->ticket, EXC_TEXTLEN);
-	memcpy(ev.expired.exc.owner, e->owner, EXC_TEXTLEN);
-	memcpy(ev.expired.exc.expires, e->expires, 11);
-	ev.expired.line = e->line;
+	event_expired_make(&ev, clock_real_us(), e);
 	live_emit(l, &ev);
 	log_info("exception %s %s (ticket %s) expired at the end of %s",
 	    ev.expired.exc.entry, exc_dir_name(e->dir), e->ticket[0] ? e->ticket :

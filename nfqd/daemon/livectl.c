@@ -99,6 +99,7 @@ ctl_status(struct live *l, cJSON *o)
 	struct policy		*pol = atomic_load(&live_policy);
 	const struct quar_list	*q = policy_quar(pol);
 	struct event		 ev;
+	struct stats		 st_sum;
 	cJSON			*x, *parsed, *st;
 	char			*buf;
 	int64_t			 now = clock_real_us(), s = now / 1000000;
@@ -136,8 +137,9 @@ ctl_status(struct live *l, cJSON *o)
 	else
 		cJSON_AddNullToObject(o, "reload");
 	/* The counters as the nfqd_stats event has them. */
-	event_init(&ev, EV_NFQD_STATS, now);
-	live_stats(l, &ev.stats);
+	memset(&st_sum, 0, sizeof(st_sum));
+	live_stats(l, &st_sum);
+	event_stats_make(&ev, EV_NFQD_STATS, now, &st_sum);
 	if ((buf = malloc(65536)) == NULL)
 		return 0;
 	n = event_format(&ev, buf, 65536);

@@ -50,6 +50,7 @@
 #include "sink/sink.h"
 #include "base/when.h"
 #include "sink/eve.h"
+#include "sink/evwrite.h"
 
 #define TOP_HOSTS	10
 #define HOST_SLOTS	65536		/* campus hosts counted for the summary */
@@ -114,8 +115,7 @@ struct replay_sum {
 };
 
 struct replay {
-	struct sinks		*sinks;
-	char			 buf[65536];
+	struct evwriter		 w;		/* the one way out */
 	struct replay_sum	 sum;
 	/* the reader (engine) and the writer thread */
 	struct evq		*q;
@@ -386,26 +386,13 @@ replay_emit(void *arg, const struct event *ev)
 		replay_wake(r);
 }
 
+/* The replay's observer of the events it writes: the summary. */
 static void
-replay_write(struct replay *r, struct event *ev)
+replay_seen(void *arg, const struct event *ev)
 {
-	struct sink_stat ss[MAX_SINKS];
-	size_t		 nss = MAX_SINKS;
-	int		 len;
+	struct replay	*r = arg;
 
 	sum_event(&r->sum, ev);
-	if (ev->type == EV_STATS || ev->type == EV_NFQD_STATS) {
-		sinks_stats(r->sinks, ss, &nss);
-		ev->stats.sinks = ss;
-		ev->stats.nsinks = nss;
-	}
-	len = event_format(ev, r->buf, sizeof(r->buf));
-	event_release(ev);
-	if (len == -1) {
-		log_warnx("event too large to format, dropped");
-		return;
-	}
-	sinks_write(r->sinks, r->buf, (size_t)len);
 }
 
 static void *
@@ -416,7 +403,7 @@ replay_writer(void *arg)
 
 	for (;;) {
 		if (evq_pop(r->q, &ev)) {
-			replay_write(r, &ev);
+			evwriter_write(&r->w, &ev);
 			atomic_store_explicit(&r->popped, atomic_load_explicit(
 			    &r->popped, memory_order_relaxed) + 1,
 			    memory_order_relaxed);
@@ -425,7 +412,7 @@ replay_writer(void *arg)
 		} else if (atomic_load(&r->done)) {
 			if (!evq_pop(r->q, &ev))
 				break;
-			replay_write(r, &ev);
+			evwriter_write(&r->w, &ev);
 		} else
 			replay_wait(r);
 	}
@@ -440,19 +427,19 @@ replay_writer(void *arg)
 static int
 replay_respond(void *arg, uint8_t action, const struct resp_entry *e)
 {
-	struct replay	*r = arg;
-	struct event	 ev;
+	struct replay		*r = arg;
+	struct quar_entry	 q;
+	struct event		 ev;
 
 	if (e->kind != RK_QUARANTINE)
 		return 0;
-	event_init(&ev, EV_QUARANTINE, action == RA_START ? r->now_us :
-	    e->until * 1000000);
-	ev.quarantine.action = action == RA_START ? QA_START : QA_END;
-	if ((ev.quarantine.q = malloc(sizeof(*ev.quarantine.q))) == NULL) {
+	respond_quar_entry(e, &q);
+	if (event_quarantine_make(&ev, action == RA_START ? r->now_us :
+	    e->until * 1000000, action == RA_START ? QA_START : QA_END,
+	    &q) == -1) {
 		log_warnx("quarantine event lost: out of memory");
 		return 0;
 	}
-	respond_quar_entry(e, ev.quarantine.q);
 	replay_emit(r, &ev);
 	return 0;
 }
@@ -931,7 +918,7 @@ replay_run(const struct policy *pol, const char *file, struct sinks *sinks)
 		log_warnx("out of memory");
 		return 1;
 	}
-	r->sinks = sinks;
+	evwriter_init(&r->w, sinks, replay_seen, r);
 	r->sum.hosts.v = table_calloc(HOST_SLOTS, sizeof(*r->sum.hosts.v));
 	r->sum.sources.v = table_calloc(HOST_SLOTS,
 	    sizeof(*r->sum.sources.v));

@@ -60,46 +60,48 @@ struct det_ctx {
 	const char		*app_proto;
 };
 
-static void	engine_conn_event(struct engine *, struct event *,
-		    enum ev_type, const struct flow *);
+static void	engine_conn(const struct flow *, struct ev_conn *);
+static void	engine_emit(struct engine *, const struct event *);
 
 static void
 engine_detect_alert(void *arg, const struct detection *x)
 {
 	struct det_ctx	*c = arg;
+	struct ev_conn	 conn;
+	struct ev_alert	 a;
 	struct event	 ev;
 
-	engine_conn_event(c->e, &ev, EV_ALERT, c->f);
-	ev.flow_id = x->flow_id;
-	if (c->app_proto == NULL)
-		ev.app_proto[0] = '\0';
+	engine_conn(c->f, &conn);
+	conn.flow_id = x->flow_id;
+	conn.app_proto = c->app_proto;
 	c->f->tcp |= TF_ALERTED;
-	ev.alert.sid = detection_sid(x->kind);
-	ev.alert.action = c->action;
-	ev.alert.mode = c->f->tcp & TF_MONITOR ? MODE_MONITOR : MODE_ENFORCE;
-	ev.alert.detection = (uint8_t)(x->kind + 1);
-	ev.alert.blocked = x->blocked;
-	ev.alert.host = x->host;
-	ev.alert.count = x->count;
-	ev.alert.limit = x->limit;
-	ev.alert.window = x->window;
-	ev.alert.related_flow = x->related_flow;
+	memset(&a, 0, sizeof(a));
+	a.sid = detection_sid(x->kind);
+	a.action = c->action;
+	a.mode = c->f->tcp & TF_MONITOR ? MODE_MONITOR : MODE_ENFORCE;
+	a.detection = (uint8_t)(x->kind + 1);
+	a.blocked = x->blocked;
+	a.host = x->host;
+	a.count = x->count;
+	a.limit = x->limit;
+	a.window = x->window;
+	a.related_flow = x->related_flow;
 	if (c->e->resp != NULL) {
 		struct resp_out	 ro;
 
 		respond_alert(c->e->resp, c->e->pol, x, c->e->now / 1000000,
 		    &ro);
-		ev.alert.response = ro.kind;
-		ev.alert.response_note = ro.note;
-		ev.alert.response_until = ro.until;
+		a.response = ro.kind;
+		a.response_note = ro.note;
+		a.response_until = ro.until;
 	}
-	ev.alert.severity = strcmp(detection_name(x->kind), "message_size") ==
+	a.severity = strcmp(detection_name(x->kind), "message_size") ==
 	    0 ? 3 : x->blocked || strcmp(detection_name(x->kind),
 	    "relay_suspect") == 0 ? 1 : 2;
-	snprintf(ev.alert.signature, sizeof(ev.alert.signature), "%s",
+	snprintf(a.signature, sizeof(a.signature), "%s",
 	    detection_signature(x->kind));
-	c->e->st.events++;
-	c->e->emit(c->e->emit_arg, &ev);
+	event_alert_make(&ev, c->e->now, &conn, &a);
+	engine_emit(c->e, &ev);
 }
 
 static void
@@ -108,11 +110,8 @@ engine_summary_event(void *arg, const struct summary_rec *r)
 	struct engine	*e = arg;
 	struct event	 ev;
 
-	event_init(&ev, EV_SUMMARY, e->now);
-	ev.src = r->src;
-	ev.summary = *r;
-	e->st.events++;
-	e->emit(e->emit_arg, &ev);
+	event_summary_make(&ev, e->now, r);
+	engine_emit(e, &ev);
 }
 
 /* Write the pending summaries once per summary-interval. */
@@ -136,19 +135,6 @@ engine_emit(struct engine *e, const struct event *ev)
 	e->emit(e->emit_arg, ev);
 }
 
-/* The originator's end of the key as src, the server's as dst. */
-static void
-event_tuple(struct event *ev, const struct flow_key *k, uint8_t client)
-{
-	uint8_t	 server = client ^ 1;
-
-	ev->src.af = ev->dst.af = k->af;
-	memcpy(ev->src.b, k->addr[client], 16);
-	memcpy(ev->dst.b, k->addr[server], 16);
-	ev->sport = k->port[client];
-	ev->dport = k->port[server];
-}
-
 /*
  * The Community ID of a key's connection (symmetric: either end first),
  * when community-id is on.  Once per connection: the flow keeps it.
@@ -169,21 +155,33 @@ engine_cid(const struct policy *pol, const struct flow_key *k,
 	return true;
 }
 
+/* A key's connection as events name it: the client's end as src. */
+static void
+engine_conn_key(const struct flow_key *k, uint8_t client, uint64_t id,
+    struct ev_conn *c)
+{
+	uint8_t	 server = client ^ 1;
+
+	memset(c, 0, sizeof(*c));
+	c->flow_id = id;
+	c->src.af = c->dst.af = k->af;
+	memcpy(c->src.b, k->addr[client], 16);
+	memcpy(c->dst.b, k->addr[server], 16);
+	c->sport = k->port[client];
+	c->dport = k->port[server];
+}
+
 /*
- * An event about flow f: the connection header every such event has
- * (its flow_id, the tuple with the client as src, community_id, the
- * protocol found).
+ * Flow f as its events name it: its flow_id, the tuple with the client as
+ * src, the community_id computed when it was decided, the protocol found.
  */
 static void
-engine_conn_event(struct engine *e, struct event *ev, enum ev_type type,
-    const struct flow *f)
+engine_conn(const struct flow *f, struct ev_conn *c)
 {
-	event_init(ev, type, e->now);
-	ev->flow_id = f->id;
-	event_tuple(ev, &f->key, f->client);
-	if ((ev->has_cid = f->has_cid))
-		memcpy(ev->cid, f->cid, sizeof(ev->cid));
-	memcpy(ev->app_proto, f->app_proto, sizeof(ev->app_proto));
+	engine_conn_key(&f->key, f->client, f->id, c);
+	if ((c->has_cid = f->has_cid))
+		memcpy(c->cid, f->cid, sizeof(c->cid));
+	c->app_proto = f->app_proto;
 }
 
 static void	engine_cls_finish(struct engine *, struct flow *);
@@ -192,6 +190,8 @@ static void
 engine_flow_end(void *arg, struct flow *f)
 {
 	struct engine	*e = arg;
+	struct ev_conn	 conn;
+	struct ev_flow	 fl;
 	struct event	 ev;
 
 	if (f->cls != NULL)
@@ -216,19 +216,21 @@ engine_flow_end(void *arg, struct flow *f)
 	}
 	if (f->tcp & TF_FOLDED)
 		return;		/* its decision is in a policy_summary */
-	engine_conn_event(e, &ev, EV_FLOW, f);
-	memcpy(ev.flow.pkts, f->pkts, sizeof(f->pkts));
-	memcpy(ev.flow.bytes, f->bytes, sizeof(f->bytes));
-	ev.flow.start_us = f->first_us;
-	ev.flow.end_us = f->last_us;
-	ev.flow.state = f->state;
-	ev.flow.end = f->end;
-	ev.flow.action = f->action;
-	ev.flow.direction = f->direction;
-	ev.flow.mode = f->tcp & TF_MONITOR ? MODE_MONITOR : MODE_ENFORCE;
-	memcpy(ev.flow.tflags, f->tflags, sizeof(ev.flow.tflags));
-	ev.flow.alerted = (f->tcp & TF_ALERTED) != 0;
-	ev.flow.risk = f->risk;
+	engine_conn(f, &conn);
+	memset(&fl, 0, sizeof(fl));
+	memcpy(fl.pkts, f->pkts, sizeof(f->pkts));
+	memcpy(fl.bytes, f->bytes, sizeof(f->bytes));
+	fl.start_us = f->first_us;
+	fl.end_us = f->last_us;
+	fl.state = f->state;
+	fl.end = f->end;
+	fl.action = f->action;
+	fl.direction = f->direction;
+	fl.mode = f->tcp & TF_MONITOR ? MODE_MONITOR : MODE_ENFORCE;
+	memcpy(fl.tflags, f->tflags, sizeof(fl.tflags));
+	fl.alerted = (f->tcp & TF_ALERTED) != 0;
+	fl.risk = f->risk;
+	event_flow_make(&ev, e->now, &conn, &fl);
 	engine_emit(e, &ev);
 }
 
@@ -245,15 +247,19 @@ static void
 engine_alert(struct engine *e, struct flow *f, uint32_t sid,
     const char *what)
 {
+	struct ev_conn	 conn;
+	struct ev_alert	 a;
 	struct event	 ev;
 
-	engine_conn_event(e, &ev, EV_ALERT, f);
+	engine_conn(f, &conn);
 	f->tcp |= TF_ALERTED;
-	ev.alert.sid = sid;
-	ev.alert.severity = 2;
-	ev.alert.action = f->action;
-	ev.alert.mode = f->tcp & TF_MONITOR ? MODE_MONITOR : MODE_ENFORCE;
-	snprintf(ev.alert.signature, sizeof(ev.alert.signature), "%s", what);
+	memset(&a, 0, sizeof(a));
+	a.sid = sid;
+	a.severity = 2;
+	a.action = f->action;
+	a.mode = f->tcp & TF_MONITOR ? MODE_MONITOR : MODE_ENFORCE;
+	snprintf(a.signature, sizeof(a.signature), "%s", what);
+	event_alert_make(&ev, e->now, &conn, &a);
 	engine_emit(e, &ev);
 }
 
@@ -273,16 +279,17 @@ static void
 engine_smtp_tx(void *arg, const struct smtp_tx *tx)
 {
 	struct tx_ctx	*c = arg;
+	struct ev_conn	 conn;
+	struct smtp_tx	*copy;
 	struct event	 ev;
 
-	engine_conn_event(c->e, &ev, EV_SMTP, c->f);
-	snprintf(ev.app_proto, sizeof(ev.app_proto), "smtp");
-	ev.smtp.addr_mode = c->e->addr_mode;
-	if ((ev.smtp.tx = malloc(sizeof(*ev.smtp.tx))) == NULL) {
+	if ((copy = malloc(sizeof(*copy))) == NULL) {
 		c->e->st.events_dropped++;	/* out of memory: lost */
 		return;
 	}
-	*ev.smtp.tx = *tx;
+	*copy = *tx;
+	engine_conn(c->f, &conn);
+	event_smtp_make(&ev, c->e->now, &conn, copy, c->e->addr_mode);
 	engine_emit(c->e, &ev);
 }
 
@@ -290,6 +297,7 @@ static void
 engine_cls_finish(struct engine *e, struct flow *f)
 {
 	struct cls_result	 r;
+	struct ev_conn		 conn;
 	struct event		 ev;
 	struct tx_ctx		 tc = { e, f };
 	uint16_t		 sport = f->key.port[f->client ^ 1];
@@ -308,9 +316,9 @@ engine_cls_finish(struct engine *e, struct flow *f)
 		memcpy(sa.b, f->key.addr[f->client ^ 1], 16);
 		detect_smtp(e->det, e->pol, &ca, &sa, f->direction, r.smtp,
 		    f->id, e->now, engine_detect_alert, &dc);
-		engine_conn_event(e, &ev, EV_SMTP_SESSION, f);
-		ev.smtp_session.meta = r.smtp;
-		ev.smtp_session.addr_mode = e->addr_mode;
+		engine_conn(f, &conn);
+		event_smtp_session_make(&ev, e->now, &conn, r.smtp,
+		    e->addr_mode);
 		engine_emit(e, &ev);
 	}
 	/* Constant signatures, as in EVE: the protocol is in app_proto. */
@@ -426,24 +434,24 @@ engine_free(struct engine *e)
  */
 static void
 engine_policy_alert(struct engine *e, const struct policy *pol,
-    const struct event *pe, struct flow *f)
+    const struct ev_conn *conn, const struct decision *d, struct flow *f)
 {
-	struct event	 ev = *pe;
+	struct ev_alert	 a;
+	struct event	 ev;
 
-	memset(&ev.alert, 0, sizeof(ev.alert));
-	ev.type = EV_ALERT;
-	ev.alert.sid = SID_POLICY + 10 * pe->policy.direction +
-	    pe->policy.reason;
-	ev.alert.severity = 3;
-	ev.alert.action = A_BLOCKED;
-	ev.alert.mode = (uint8_t)pol->conf.mode;
-	ev.alert.direction = pe->policy.direction;
-	ev.alert.reason = pe->policy.reason;
-	snprintf(ev.alert.signature, sizeof(ev.alert.signature),
-	    "nfqd: %s SMTP blocked (%s)", direction_name(pe->policy.direction),
-	    reason_name(pe->policy.reason));
+	memset(&a, 0, sizeof(a));
+	a.sid = SID_POLICY + 10 * d->direction + d->reason;
+	a.severity = 3;
+	a.action = A_BLOCKED;
+	a.mode = (uint8_t)pol->conf.mode;
+	a.direction = d->direction;
+	a.reason = d->reason;
+	snprintf(a.signature, sizeof(a.signature), "nfqd: %s SMTP blocked (%s)",
+	    direction_name(d->direction), reason_name(d->reason));
 	if (f != NULL)
 		f->tcp |= TF_ALERTED;
+	event_alert_make(&ev, e->now, conn, &a);
+	ev.app_proto[0] = '\0';	/* decided before any payload */
 	engine_emit(e, &ev);
 }
 
@@ -456,42 +464,19 @@ engine_policy_event(struct engine *e, const struct policy *pol,
     const struct flow_key *k, uint8_t client, uint64_t id,
     const struct decision *d, struct flow *f, bool alert)
 {
+	struct ev_conn	 conn;
 	struct event	 ev;
 
-	event_init(&ev, EV_POLICY, e->now);
-	ev.flow_id = id;
-	event_tuple(&ev, k, client);
+	engine_conn_key(k, client, id, &conn);
 	if (f != NULL && f->has_cid) {
-		ev.has_cid = true;
-		memcpy(ev.cid, f->cid, sizeof(ev.cid));
+		conn.has_cid = true;
+		memcpy(conn.cid, f->cid, sizeof(conn.cid));
 	} else if (f == NULL)
-		ev.has_cid = engine_cid(pol, k, ev.cid);
-	ev.policy.action = d->action;
-	ev.policy.direction = d->direction;
-	ev.policy.reason = d->reason;
-	ev.policy.roles = d->roles;
-	ev.policy.mode = (uint8_t)pol->conf.mode;
-	if (d->exc != NULL) {
-		prefix_format(&d->exc->pfx, ev.policy.exc.entry,
-		    sizeof(ev.policy.exc.entry));
-		ev.policy.exc.dir = d->exc->dir;
-		memcpy(ev.policy.exc.ticket, d->exc->ticket, EXC_TEXTLEN);
-		memcpy(ev.policy.exc.owner, d->exc->owner, EXC_TEXTLEN);
-		memcpy(ev.policy.exc.expires, d->exc->expires, 11);
-	}
-	if (d->quar != NULL) {
-		const struct quar_entry	*q = d->quar;
-
-		host_format(&q->pfx, ev.policy.quar.host,
-		    sizeof(ev.policy.quar.host));
-		ev.policy.quar.since = q->since;
-		ev.policy.quar.until = q->until;
-		memcpy(ev.policy.quar.who, q->who, sizeof(q->who));
-		memcpy(ev.policy.quar.reason, q->reason, sizeof(q->reason));
-	}
+		conn.has_cid = engine_cid(pol, k, conn.cid);
+	event_policy_make(&ev, e->now, &conn, d, pol->conf.mode);
 	engine_emit(e, &ev);
 	if (alert && d->action == A_BLOCKED && pol->conf.policy_alerts)
-		engine_policy_alert(e, pol, &ev, f);
+		engine_policy_alert(e, pol, &conn, d, f);
 }
 
 /*
@@ -1198,18 +1183,15 @@ engine_flows(const struct engine *e)
 void
 engine_stats_event(struct engine *e)
 {
+	struct stats	 st = e->st;
 	struct event	 ev;
 
-	event_init(&ev, EV_STATS, e->now);
-	ev.stats = e->st;
-	ev.stats.flows_active = flowtab_count(e->flows);
-	memcpy(ev.stats.exc_sha256, e->pol->exc_sha256,
-	    sizeof(ev.stats.exc_sha256));
-	if (ev.stats.start_us == -1)
-		ev.stats.start_us = e->now;
+	st.flows_active = flowtab_count(e->flows);
+	memcpy(st.exc_sha256, e->pol->exc_sha256, sizeof(st.exc_sha256));
 	e->st.events += 2;
-	ev.stats.events = e->st.events;
+	st.events = e->st.events;
+	event_stats_make(&ev, EV_STATS, e->now, &st);
 	e->emit(e->emit_arg, &ev);
-	ev.type = EV_NFQD_STATS;
+	event_stats_make(&ev, EV_NFQD_STATS, e->now, &st);
 	e->emit(e->emit_arg, &ev);
 }

@@ -116,13 +116,13 @@ struct event {
 	char		 app_proto[32];	/* nDPI's name; "" when not known */
 	uint8_t		 cid[COMMUNITY_ID_HASHLEN];	/* community_id */
 	union {
-		struct {
+		struct ev_policy {
 			uint8_t		 action, direction, reason, mode;
 			uint8_t		 roles;
 			struct ev_exc	 exc;
 			struct ev_quar	 quar;	/* R_QUARANTINE, harvest */
 		} policy;
-		struct {
+		struct ev_flow {
 			uint64_t	 bytes[2];
 			uint32_t	 pkts[2];
 			int64_t		 start_us, end_us;
@@ -140,7 +140,7 @@ struct event {
 			struct smtp_meta *meta;	/* owned: event_release() */
 			uint8_t		 addr_mode;
 		} smtp_session;
-		struct {
+		struct ev_alert {
 			uint32_t	 sid;
 			uint8_t		 severity, action;
 			uint8_t		 mode;		/* enum mode */
@@ -156,7 +156,7 @@ struct event {
 		} alert;
 		struct summary_rec summary;
 		struct stats	 stats;
-		struct {
+		struct ev_reload {
 			uint8_t		 ok;
 			uint32_t	 entries, added, removed, changed;
 			char		 error[256];
@@ -174,10 +174,49 @@ struct event {
 };
 
 /*
- * Every event starts here: all zero, its type and its time (unix
- * microseconds); the typed parts are then filled by whoever knows them.
+ * The connection an event is about, as the header of the policy, flow,
+ * smtp, smtp_session and alert events names it.
+ */
+struct ev_conn {
+	uint64_t	 flow_id;
+	struct ip_addr	 src, dst;	/* src: the SMTP client */
+	uint16_t	 sport, dport;
+	bool		 has_cid;	/* cid is set (community-id = yes) */
+	uint8_t		 cid[COMMUNITY_ID_HASHLEN];
+	const char	*app_proto;	/* nDPI's name; NULL: not known */
+	uint8_t		 path;		/* 1: the kernel decided */
+};
+
+/*
+ * One constructor per event type: the event, all of it, from what its
+ * maker knows (ts: unix microseconds).  Adding a field to an event is a
+ * field here and its line in sink/eve.c.  What an event owns (an smtp
+ * transaction or session, a quarantine's copy) event_release() gives
+ * back; event_quarantine_make returns -1 when it cannot have its copy.
  */
 void	 event_init(struct event *ev, enum ev_type type, int64_t ts_us);
+void	 event_policy_make(struct event *ev, int64_t ts, const struct ev_conn *c,
+	    const struct decision *d, enum mode mode);
+void	 event_flow_make(struct event *ev, int64_t ts, const struct ev_conn *c,
+	    const struct ev_flow *f);
+/* take tx and meta (malloc'ed; the event owns them) */
+void	 event_smtp_make(struct event *ev, int64_t ts, const struct ev_conn *c,
+	    struct smtp_tx *tx, uint8_t addr_mode);
+void	 event_smtp_session_make(struct event *ev, int64_t ts,
+	    const struct ev_conn *c, struct smtp_meta *meta, uint8_t addr_mode);
+void	 event_alert_make(struct event *ev, int64_t ts, const struct ev_conn *c,
+	    const struct ev_alert *a);
+void	 event_summary_make(struct event *ev, int64_t ts,
+	    const struct summary_rec *r);
+/* type: EV_STATS (Suricata's counters) or EV_NFQD_STATS (all) */
+void	 event_stats_make(struct event *ev, enum ev_type type, int64_t ts,
+	    const struct stats *s);
+void	 event_reload_make(struct event *ev, int64_t ts,
+	    const struct ev_reload *r);
+int	 event_quarantine_make(struct event *ev, int64_t ts,
+	    enum quar_action action, const struct quar_entry *q);
+void	 event_expired_make(struct event *ev, int64_t ts,
+	    const struct exc_entry *e);
 /* Free what an event owns; after formatting it, or instead of it. */
 void	 event_release(struct event *ev);
 /* Suricata's type of event: its schema's object of that name. */

@@ -593,6 +593,74 @@ test_invalid_utf8(void **state UNUSED)
 	cJSON_Delete(o);
 }
 
+/*
+ * The constructors (event.c): each type's event from what its maker
+ * knows, the header from the connection, nothing left of an earlier
+ * event in the same memory, and an owned copy where the event keeps one.
+ */
+static void
+test_constructors(void **state UNUSED)
+{
+	struct ev_conn		 c;
+	struct exc_entry	 x;
+	struct quar_entry	 q;
+	struct decision		 d;
+	struct event		 ev;
+	char			 buf[4096];
+	cJSON			*o;
+
+	memset(&c, 0, sizeof(c));
+	c.flow_id = 42;
+	c.src = ip("10.20.8.15");
+	c.dst = ip("203.0.113.9");
+	c.sport = 40001;
+	c.dport = 25;
+	c.has_cid = true;
+	community_id_hash(0, &c.src, &c.dst, 6, 40001, 25, c.cid);
+	c.app_proto = "smtp";
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(prefix_parse("10.20.8.0/24", &x.pfx, NULL, 0), 0);
+	x.dir = EXC_INBOUND;
+	snprintf(x.ticket, sizeof(x.ticket), "NET-1187");
+	snprintf(x.expires, sizeof(x.expires), "2027-06-30");
+	x.line = 7;
+	memset(&d, 0, sizeof(d));
+	d.action = A_BLOCKED;
+	d.direction = D_OUTBOUND;
+	d.reason = R_EXCEPTION_DIRECTION;
+	d.roles = ROLES_SYN;
+	d.exc = &x;
+	memset(&ev, 0xa5, sizeof(ev));		/* what was there before */
+	event_policy_make(&ev, TS, &c, &d, MODE_MONITOR);
+	assert_int_equal(ev.type, EV_POLICY);
+	assert_int_equal(ev.flow_id, 42);
+	assert_int_equal(ev.path, 0);
+	assert_string_equal(ev.app_proto, "");	/* no payload yet */
+	assert_string_equal(ev.policy.exc.entry, "10.20.8.0/24");
+	assert_string_equal(ev.policy.quar.host, "");
+	o = parse(format(&ev, buf, sizeof(buf)));
+	assert_string_equal(str(obj(obj(o, "policy"), "exception"), "ticket"),
+	    "NET-1187");
+	assert_string_equal(str(obj(o, "policy"), "mode"), "monitor");
+	assert_non_null(cJSON_GetObjectItem(o, "community_id"));
+	cJSON_Delete(o);
+
+	event_expired_make(&ev, TS, &x);
+	assert_int_equal(ev.type, EV_EXC_EXPIRED);
+	assert_int_equal(ev.expired.line, 7);
+	assert_string_equal(ev.expired.exc.expires, "2027-06-30");
+
+	memset(&q, 0, sizeof(q));
+	assert_int_equal(prefix_parse("10.20.3.44/32", &q.pfx, NULL, 0), 0);
+	snprintf(q.reason, sizeof(q.reason), "SEC-9");
+	assert_int_equal(event_quarantine_make(&ev, TS, QA_START, &q), 0);
+	assert_ptr_not_equal(ev.quarantine.q, &q);	/* its own copy */
+	snprintf(q.reason, sizeof(q.reason), "changed after");
+	assert_string_equal(ev.quarantine.q->reason, "SEC-9");
+	event_release(&ev);
+	assert_null(ev.quarantine.q);
+}
+
 int
 main(void)
 {
@@ -607,6 +675,7 @@ main(void)
 		cmocka_unit_test(test_direct_escapes),
 		cmocka_unit_test(test_small_buffer),
 		cmocka_unit_test(test_host),
+		cmocka_unit_test(test_constructors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
