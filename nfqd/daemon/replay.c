@@ -511,8 +511,10 @@ sum_alerts(const struct replay_sum *s, const char *day)
 		const struct sum_alert *al = &s->alerts[i];
 
 		kind = al->detection ? detection_name((uint8_t)(al->detection -
-		    1)) : al->sid == 9250001 ? "non_smtp_protocol" :
-		    "unidentified_payload";
+		    1)) : al->sid == SID_NON_SMTP ? "non_smtp_protocol" :
+		    al->sid == SID_UNKNOWN_PAYLOAD ? "unidentified_payload" :
+		    al->sid >= SID_POLICY && al->sid <= SID_POLICY_LAST ?
+		    "blocked_connection" : "?";
 		addr_format(&al->host, a, sizeof(a));
 		fprintf(stderr, "    %-8s %-18s %-15s ", sum_time(al->ts_us,
 		    day, t, sizeof(t)), kind, a);
