@@ -1,12 +1,14 @@
 /*
- * Events as one JSON object per line in Suricata's EVE shape: a common
- * header (timestamp, host, flow_id, event_type, src/dest ip and port,
- * proto) then one object named after the event type.  src is the
- * originator.  host is the sensor name, as in Suricata's EVE.
+ * Events as one JSON object per line in Suricata's EVE format (format 2,
+ * docs/events.md): a common header (timestamp, host, flow_id,
+ * event_type, src/dest ip and port, proto, community_id, app_proto) then
+ * one object named after the event type, and the format version.  Flow,
+ * smtp, alert and stats events are written as Suricata writes them, in
+ * its words; nfqd's own facts go where Suricata's schema leaves room or
+ * into nfqd's own types.  src is the originator.  host is the sensor
+ * name, as in Suricata's EVE.
  */
-#include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "sink/eve.h"

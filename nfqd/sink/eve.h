@@ -1,7 +1,8 @@
 /*
- * eve.c: an event as one EVE JSON line, in Suricata's shape: the common
+ * eve.c: an event as one EVE JSON line, in Suricata's format: the common
  * header (timestamp, host, flow_id, event_type, the tuple, proto,
- * app_proto) then one object named after the event type.
+ * community_id, app_proto), one object named after the event type, the
+ * format version (metadata.flowints.nfqd_format).
  */
 #ifndef NFQD_SINK_EVE_H
 #define NFQD_SINK_EVE_H
