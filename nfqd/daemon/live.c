@@ -492,12 +492,16 @@ live_stats_event(struct live *l, bool running)
 		live_stats(l, &st);
 	else
 		n = live_stats_parts(l, &st, l->parts);
-	/* Suricata's counters, then all of them: one snapshot */
-	event_stats_make(&ev, EV_STATS, now, &st);
+	/*
+	 * All the counters, then Suricata's, of one snapshot: nfqd_stats
+	 * first, so that the sinks' counters the writer puts in it are
+	 * those of the metrics' snapshot, before either line.
+	 */
+	event_stats_make(&ev, EV_NFQD_STATS, now, &st);
 	if (l->metrics != NULL)
 		live_metrics(l, &ev, n, running);
 	live_emit(l, &ev);
-	event_stats_make(&ev, EV_NFQD_STATS, now, &st);
+	event_stats_make(&ev, EV_STATS, now, &st);
 	live_emit(l, &ev);
 }
 

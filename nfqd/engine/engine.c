@@ -1177,8 +1177,10 @@ engine_flows(const struct engine *e)
 }
 
 /*
- * The counters, as two events of the same snapshot: Suricata's stats
- * (the counters Suricata has) and nfqd_stats (all of them).
+ * The counters, as two events of the same snapshot: nfqd_stats (all of
+ * them) and Suricata's stats (the counters Suricata has).  nfqd_stats
+ * first: the sinks' counters the writer puts in it are then those of the
+ * moment of the snapshot, before either line (the metrics' figures).
  */
 void
 engine_stats_event(struct engine *e)
@@ -1190,8 +1192,8 @@ engine_stats_event(struct engine *e)
 	memcpy(st.exc_sha256, e->pol->exc_sha256, sizeof(st.exc_sha256));
 	e->st.events += 2;
 	st.events = e->st.events;
-	event_stats_make(&ev, EV_STATS, e->now, &st);
-	e->emit(e->emit_arg, &ev);
 	event_stats_make(&ev, EV_NFQD_STATS, e->now, &st);
+	e->emit(e->emit_arg, &ev);
+	event_stats_make(&ev, EV_STATS, e->now, &st);
 	e->emit(e->emit_arg, &ev);
 }

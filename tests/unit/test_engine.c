@@ -497,11 +497,11 @@ test_stats_event(void **state)
 	tcp(f, T0 + SEC, "10.20.3.3", 40000, OUT, 25, TH_SYN, 0);
 	tcp(f, T0 + 2 * SEC, "2001:db8:20::5", 40000, OUT6, 25, TH_SYN, 0);
 	engine_stats_event(f->e);
-	/* Suricata's stats, then nfqd's, of one snapshot */
-	assert_int_equal(f->ev[f->nev - 2].type, EV_STATS);
+	/* nfqd's stats, then Suricata's, of one snapshot */
+	assert_int_equal(f->ev[f->nev - 1].type, EV_STATS);
 	assert_memory_equal(&f->ev[f->nev - 2].stats, &f->ev[f->nev - 1].stats,
 	    sizeof(struct stats));
-	ev = &f->ev[f->nev - 1];
+	ev = &f->ev[f->nev - 2];
 	assert_int_equal(ev->type, EV_NFQD_STATS);
 	assert_int_equal(ev->ts_us, T0 + 2 * SEC);
 	assert_int_equal(ev->stats.start_us, T0);
