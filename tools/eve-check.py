@@ -2,8 +2,8 @@
 """Check nfqd's EVE events as an EVE consumer would read them.
 
     eve-check.py [--suricata SCHEMA] [--nfqd SCHEMA] [--seed N]
-                 [--no-community-id] [--partial-last] [--max-errors N]
-                 [--summary] FILE...
+                 [--no-community-id] [--partial-last] [--max-events N]
+                 [--max-errors N] [--summary] FILE...
 
 Each line of each FILE is one event.  For every event:
 
@@ -23,6 +23,9 @@ Each line of each FILE is one event.  For every event:
 
 --partial-last: a file's last line without its newline (a daemon stopped
 while writing it, a full disk) is left out, not counted invalid.
+--max-events N: of a file with more events, about N are checked: the first of
+each event_type and an even spread of the rest (a soak's million events
+would take the schemas' validator half an hour); the figures say so.
 
 Prints "eve-check: N of M events valid (shared types: A of B; ...)" and,
 for each invalid event, why (the first --max-errors).  Exit 1 when any
@@ -107,6 +110,26 @@ def names_connection(ev):
                                  "dest_port", "proto"))
 
 
+def sample(path, most):
+    """Line numbers of FILE to check: None for all, else the first of each
+    event_type and an even spread, about `most` in all (one pass to count,
+    reading as it goes: a soak's files are hundreds of megabytes)."""
+    keep, seen, count = set(), set(), 0
+    with open(path, "rb") as f:
+        for count, l in enumerate(f, 1):
+            at = l.find(b'"event_type":"')
+            t = l[at + 14:l.find(b'"', at + 14)] if at >= 0 else b"?"
+            if t not in seen:
+                seen.add(t)
+                keep.add(count)
+    if count <= most:
+        return None, count
+    step = max(1, count // max(1, most - len(keep)))
+    keep.update(range(1, count + 1, step))
+    keep.add(count)
+    return keep, count
+
+
 def validator(path):
     import jsonschema
     with open(path, encoding="utf-8") as f:
@@ -123,6 +146,7 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-community-id", action="store_true")
     ap.add_argument("--partial-last", action="store_true")
+    ap.add_argument("--max-events", type=int, default=0)
     ap.add_argument("--max-errors", type=int, default=20)
     ap.add_argument("--summary", action="store_true",
                     help="print the figures only")
@@ -134,60 +158,69 @@ def main():
     if a.suricata:
         with open(a.suricata, encoding="utf-8") as f:
             shared_types = set(json.load(f)["properties"])
-    n = bad = shared = shared_bad = conns = conns_bad = 0
+    n = bad = shared = shared_bad = conns = conns_bad = total = 0
+    sampled = False
     by_type = {}
     errors = []
     for path in a.files:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            for lineno, line in enumerate(f, 1):
-                if not line.strip() or (a.partial_last and
-                                        not line.endswith("\n")):
-                    continue
-                n += 1
-                why = []
-                try:
-                    ev = json.loads(line)
-                except ValueError as e:
-                    why.append("not JSON: %s" % e)
-                    ev = {}
-                t = ev.get("event_type", "?")
-                is_shared = t in shared_types
-                if is_shared and suri is not None:
-                    for e in suri.iter_errors(ev):
-                        why.append("Suricata's schema: %s at /%s" % (
-                            e.message[:160],
-                            "/".join(str(p) for p in e.absolute_path)))
-                if is_shared:
-                    why.extend(vocabulary(ev))
-                if own is not None:
-                    for e in own.iter_errors(ev):
-                        why.append("nfqd's schema: %s at /%s" % (
-                            e.message[:160],
-                            "/".join(str(p) for p in e.absolute_path)))
-                if names_connection(ev):
-                    conns += 1
-                    want = None if a.no_community_id else \
-                        community_id(ev, a.seed)
-                    if ev.get("community_id") != want:
-                        conns_bad += 1
-                        why.append("community_id %r, expected %r" % (
-                            ev.get("community_id"), want))
-                cnt = by_type.setdefault(t, [0, 0])
-                cnt[0] += 1
-                if is_shared:
-                    shared += 1
-                if why:
-                    bad += 1
-                    cnt[1] += 1
-                    shared_bad += is_shared
-                    errors.append("%s:%d: %s event: %s" % (
-                        path, lineno, t, "; ".join(why)))
+        keep = None
+        if a.max_events:
+            keep, count = sample(path, a.max_events)
+            total += count
+        sampled = sampled or keep is not None
+        f = open(path, encoding="utf-8", errors="replace")
+        for lineno, line in enumerate(f, 1):
+            if (keep is not None and lineno not in keep) or \
+                    not line.strip() or (a.partial_last and
+                                         not line.endswith("\n")):
+                continue
+            n += 1
+            why = []
+            try:
+                ev = json.loads(line)
+            except ValueError as e:
+                why.append("not JSON: %s" % e)
+                ev = {}
+            t = ev.get("event_type", "?")
+            is_shared = t in shared_types
+            if is_shared and suri is not None:
+                for e in suri.iter_errors(ev):
+                    why.append("Suricata's schema: %s at /%s" % (
+                        e.message[:160],
+                        "/".join(str(p) for p in e.absolute_path)))
+            if is_shared:
+                why.extend(vocabulary(ev))
+            if own is not None:
+                for e in own.iter_errors(ev):
+                    why.append("nfqd's schema: %s at /%s" % (
+                        e.message[:160],
+                        "/".join(str(p) for p in e.absolute_path)))
+            if names_connection(ev):
+                conns += 1
+                want = None if a.no_community_id else \
+                    community_id(ev, a.seed)
+                if ev.get("community_id") != want:
+                    conns_bad += 1
+                    why.append("community_id %r, expected %r" % (
+                        ev.get("community_id"), want))
+            cnt = by_type.setdefault(t, [0, 0])
+            cnt[0] += 1
+            if is_shared:
+                shared += 1
+            if why:
+                bad += 1
+                cnt[1] += 1
+                shared_bad += is_shared
+                errors.append("%s:%d: %s event: %s" % (
+                    path, lineno, t, "; ".join(why)))
+        f.close()
     types = ", ".join("%s %d of %d" % (t, c[0] - c[1], c[0])
                       for t, c in sorted(by_type.items()))
     print("eve-check: %d of %d events valid (shared types: %d of %d; "
-          "community_id: %d of %d connection events; %s)" % (
+          "community_id: %d of %d connection events; %s)%s" % (
               n - bad, n, shared - shared_bad, shared, conns - conns_bad,
-              conns, types))
+              conns, types, "; %d lines in all, a sample of %d checked" % (
+                  total, n) if sampled else ""))
     if not a.summary:
         for e in errors[:a.max_errors]:
             print("  " + e)
