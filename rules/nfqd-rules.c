@@ -27,6 +27,7 @@
 #include <cjson/cJSON.h>
 
 #include "base/defs.h"
+#include "base/when.h"
 #include "base/addr.h"
 #include "policy/conf.h"
 #include "policy/exceptions.h"
@@ -1371,13 +1372,10 @@ static int
 cmd_print(const struct policy *pol, bool nft)
 {
 	int64_t	 now = (int64_t)time(NULL);
-	char	 ts[32];
-	time_t	 t = (time_t)now;
-	struct tm tm;
+	char	 ts[WHEN_STRLEN];
 
 	if (nft) {
-		gmtime_r(&t, &tm);
-		strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%SZ", &tm);
+		when_format(now, WHEN_TEXT, ts, sizeof(ts));
 		if (rules_nft(&pol->conf, stdout) == -1)
 			goto fail;
 		printf("\n# The exception sets (and quarantine), from %s as "

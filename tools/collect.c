@@ -63,6 +63,7 @@
 #include <cjson/cJSON.h>
 
 #include "base/defs.h"
+#include "base/when.h"
 #include "base/addr.h"
 #include "base/clock.h"
 #include "base/prom.h"
@@ -204,25 +205,22 @@ utc_day(void)
 static void
 day_format(int64_t day, char *out, size_t len)
 {
-	time_t		 t = (time_t)(day * 86400);
-	struct tm	 tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, len, "%Y-%m-%d", &tm);
+	when_format(day * 86400, WHEN_DATE, out, len);
 }
 
 /* "YYYY-MM-DD" at s (not necessarily terminated) into days, or -1. */
 static int64_t
 day_parse(const char *s, size_t len)
 {
-	char	 d[11];
-	int64_t	 t;
+	char		 d[11];
+	const char	*end;
+	int64_t		 t;
 
 	if (len < 10)
 		return -1;
 	memcpy(d, s, 10);
 	d[10] = '\0';
-	if (date_parse(d, &t) == -1)
+	if (when_parse(d, &t, &end) == -1)
 		return -1;
 	return t / 86400;
 }

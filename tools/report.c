@@ -41,6 +41,8 @@
 #include <zlib.h>
 
 #include "base/defs.h"
+#include "base/files.h"
+#include "base/when.h"
 #include "base/addr.h"
 #include "policy/conf.h"
 #include "policy/exceptions.h"
@@ -117,25 +119,22 @@ xstrdup(const char *s)
 void
 rpt_day_format(int64_t day, char *out, size_t len)
 {
-	time_t		 t = (time_t)(day * 86400);
-	struct tm	 tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, len, "%Y-%m-%d", &tm);
+	when_format(day * 86400, WHEN_DATE, out, len);
 }
 
 /* "YYYY-MM-DD" at the start of s: its day, or -1. */
 static int64_t
 day_of(const char *s)
 {
-	char	 d[11];
-	int64_t	 t;
+	char		 d[11];
+	const char	*end;
+	int64_t		 t;
 
 	if (s == NULL || strnlen(s, 10) < 10)
 		return -1;
 	memcpy(d, s, 10);
 	d[10] = '\0';
-	if (date_parse(d, &t) == -1)
+	if (when_parse(d, &t, &end) == -1)
 		return -1;
 	return t / 86400;
 }
@@ -1852,39 +1851,28 @@ report_csv(const struct report *r, const struct rpt_view *v,
 static int
 write_html(const struct report *r, const struct rpt_view *v, const char *file)
 {
-	char	 tmp[MAX_PATH];
+	char	*page = NULL, err[ERRLEN];
+	size_t	 len = 0;
 	FILE	*f;
-	int	 fd;
+	int	 rc;
 
 	if (strcmp(file, "-") == 0)
 		return report_html(r, v, stdout) == -1 || fflush(stdout) != 0 ?
 		    -1 : 0;
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", file) >=
-	    sizeof(tmp)) {
-		say("%s: name too long", file);
-		return -1;
-	}
-	if ((fd = mkstemp(tmp)) == -1 || (f = fdopen(fd, "w")) == NULL) {
-		say("%s: %s", tmp, strerror(errno));
-		if (fd != -1) {
-			close(fd);
-			unlink(tmp);
-		}
-		return -1;
-	}
-	if (report_html(r, v, f) == -1 || fflush(f) != 0 ||
-	    fchmod(fd, 0644) == -1 || fsync(fd) == -1) {
-		say("%s: %s", tmp, strerror(errno));
-		fclose(f);
-		unlink(tmp);
-		return -1;
-	}
-	if (fclose(f) != 0 || rename(tmp, file) == -1) {
+	if ((f = open_memstream(&page, &len)) == NULL) {
 		say("%s: %s", file, strerror(errno));
-		unlink(tmp);
 		return -1;
 	}
-	return 0;
+	rc = report_html(r, v, f);
+	if (fclose(f) != 0 || rc == -1) {
+		say("%s: %s", file, strerror(errno));
+		free(page);
+		return -1;
+	}
+	if ((rc = file_replace(file, page, len, 0644, err, sizeof(err))) == -1)
+		say("%s", err);
+	free(page);
+	return rc;
 }
 
 /* ---- main ---- */

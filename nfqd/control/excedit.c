@@ -36,6 +36,8 @@
 #include <unistd.h>
 
 #include "control/excedit.h"
+#include "base/files.h"
+#include "base/when.h"
 
 #define LOCK_WAIT_MS	30000	/* then give up: someone holds it too long */
 #define LINE_LEN	EXC_LINEMAX
@@ -141,17 +143,6 @@ excedit_today(const struct tz *tz, int64_t now, char *buf, size_t len)
 
 	tz_civil_from_days(tz_day_of(tz, now), &y, &m, &d);
 	snprintf(buf, len, "%04d-%02d-%02d", y, m, d);
-}
-
-static void
-xe_when(int64_t now, char *buf, size_t len)
-{
-	time_t		 t = (time_t)now;
-	struct tm	 tm;
-
-	if (gmtime_r(&t, &tm) == NULL || strftime(buf, len,
-	    "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, len, "?");
 }
 
 /* SUDO_USER when set, else the name of the real uid, else "uid N". */
@@ -639,29 +630,17 @@ static int
 xe_lock(struct excedit *x, char *err, size_t errlen)
 {
 	char	 path[MAX_PATH + 8];
-	int	 waited = 0;
 
 	snprintf(path, sizeof(path), "%s.lock", x->real);
-	if ((x->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) ==
-	    -1) {
-		snprintf(err, errlen, "cannot open the lock file %s: %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	while (flock(x->lockfd, LOCK_EX | LOCK_NB) == -1) {
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			snprintf(err, errlen, "cannot lock %s: %s", path,
-			    strerror(errno));
-			return -1;
-		}
-		if (waited >= LOCK_WAIT_MS) {
+	if ((x->lockfd = file_lock(path, 0644, LOCK_WAIT_MS)) == -1) {
+		if (errno == EWOULDBLOCK)
 			snprintf(err, errlen, "%s is locked by another edit "
 			    "(%s) for %d s already; try again", x->name, path,
 			    LOCK_WAIT_MS / 1000);
-			return -1;
-		}
-		usleep(10000);
-		waited += 10;
+		else
+			snprintf(err, errlen, "cannot lock %s: %s", path,
+			    strerror(errno));
+		return -1;
 	}
 	return 0;
 }
@@ -1284,7 +1263,7 @@ xe_audit(struct excedit *x, const char *what, const char *change,
 
 	if (x->o.audit == NULL)
 		return 0;
-	xe_when(x->o.now, when, sizeof(when));
+	when_format(x->o.now, WHEN_ISO, when, sizeof(when));
 	if ((o = cJSON_CreateObject()) == NULL)
 		return -1;
 	cJSON_AddStringToObject(o, "when", when);
@@ -2316,26 +2295,9 @@ out:
 
 /* ---- commit ---- */
 
+/* The lines to t, 64 KB at a time: not a write(2) per line. */
 static int
-xe_write_all(int fd, const char *p, size_t len)
-{
-	ssize_t	 w;
-
-	while (len > 0) {
-		if ((w = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-/* The lines to fd, 64 KB at a time: not a write(2) per line. */
-static int
-xe_write_lines(const struct excedit *x, int fd)
+xe_write_lines(const struct excedit *x, struct file_tmp *t)
 {
 	char	 buf[65536];
 	size_t	 used = 0, i;
@@ -2346,19 +2308,19 @@ xe_write_lines(const struct excedit *x, int fd)
 	}
 	for (i = 0; i < x->n; i++) {
 		if (used + x->l[i].len > sizeof(buf)) {
-			if (xe_write_all(fd, buf, used) == -1)
+			if (file_tmp_write(t, buf, used) == -1)
 				return -1;
 			used = 0;
 		}
 		if (x->l[i].len > sizeof(buf)) {
-			if (xe_write_all(fd, x->l[i].s, x->l[i].len) == -1)
+			if (file_tmp_write(t, x->l[i].s, x->l[i].len) == -1)
 				return -1;
 			continue;
 		}
 		memcpy(buf + used, x->l[i].s, x->l[i].len);
 		used += x->l[i].len;
 	}
-	return xe_write_all(fd, buf, used);
+	return file_tmp_write(t, buf, used);
 }
 
 static int
@@ -2369,7 +2331,7 @@ xe_append_audit(struct excedit *x, char *err, size_t errlen)
 	if (x->o.audit == NULL || x->auditlen == 0)
 		return 0;
 	if ((fd = open(x->o.audit, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-	    0644)) == -1 || xe_write_all(fd, x->audit, x->auditlen) == -1 ||
+	    0644)) == -1 || file_write_all(fd, x->audit, x->auditlen) == -1 ||
 	    fsync(fd) == -1) {
 		snprintf(err, errlen, "cannot write the audit log %s: %s; "
 		    "nothing changed", x->o.audit, strerror(errno));
@@ -2405,10 +2367,10 @@ xe_unname(const char *msg, const char *tmp, const char *name, char *out,
 int
 excedit_commit(struct excedit *x, char *err, size_t errlen)
 {
-	char		 dir[MAX_PATH], tmp[MAX_PATH + 32], msg[ERRLEN];
-	const char	*slash, *base;
+	char		 msg[ERRLEN];
+	struct file_tmp	 t;
 	struct exc_list	 chk;
-	int		 fd = -1, dfd, rc = -1;
+	int		 rc = -1;
 	size_t		 i;
 
 	if (!x->changed)
@@ -2431,57 +2393,35 @@ excedit_commit(struct excedit *x, char *err, size_t errlen)
 			goto out;
 		}
 	}
-	slash = strrchr(x->real, '/');
-	snprintf(dir, sizeof(dir), "%.*s", slash == x->real ? 1 :
-	    (int)(slash - x->real), x->real);
-	base = slash + 1;
-	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", slash == x->real ? "" :
-	    dir, base);
-	if ((fd = mkstemp(tmp)) == -1) {
-		snprintf(err, errlen, "cannot create a temporary file in %s: "
-		    "%s", dir, strerror(errno));
+	if (file_tmp_open(&t, x->real, err, errlen) == -1)
 		goto out;
-	}
-	if (xe_write_lines(x, fd) == -1)
-		goto syserr;
-	if (fchmod(fd, x->st.st_mode & 07777) == -1)
+	if (xe_write_lines(x, &t) == -1)
 		goto syserr;
 	if ((x->st.st_uid != geteuid() || x->st.st_gid != getegid()) &&
-	    fchown(fd, x->st.st_uid, x->st.st_gid) == -1)
+	    fchown(t.fd, x->st.st_uid, x->st.st_gid) == -1)
 		xe_msg(x, EXCEDIT_WARN, "%s: could not keep its owner and group "
 		    "(%s)", x->name, strerror(errno));
-	if (fsync(fd) == -1)
+	if (file_tmp_close(&t, x->st.st_mode & 07777) == -1)
 		goto syserr;
-	if (close(fd) == -1) {
-		fd = -1;
-		goto syserr;
-	}
-	fd = -1;
 	/* Its content, as the daemon reads it; its mode is the file's own. */
-	if (exc_load(tmp, x->o.conf, EXC_ANY_MODE, &chk, msg, sizeof(msg)) ==
+	if (exc_load(t.tmp, x->o.conf, EXC_ANY_MODE, &chk, msg, sizeof(msg)) ==
 	    -1) {
-		xe_unname(msg, tmp, x->name, err, errlen);
-		unlink(tmp);
+		xe_unname(msg, t.tmp, x->name, err, errlen);
+		file_tmp_discard(&t);
 		goto out;
 	}
 	if (!x->o.want_sha256 || exc_hash(&chk, x->sha256) == -1)
 		x->sha256[0] = '\0';
 	exc_free(&chk);
 	if (xe_append_audit(x, err, errlen) == -1) {
-		unlink(tmp);
+		file_tmp_discard(&t);
 		goto out;
 	}
-	if (rename(tmp, x->real) == -1) {
+	if (file_tmp_rename(&t) == -1) {
 		snprintf(err, errlen, "cannot replace %s: %s (the audit log "
 		    "already has the change)", x->name, strerror(errno));
-		unlink(tmp);
+		file_tmp_discard(&t);
 		goto out;
-	}
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-		if (fsync(dfd) == -1)
-			xe_msg(x, EXCEDIT_WARN, "fsync %s: %s", dir,
-			    strerror(errno));
-		close(dfd);
 	}
 	x->changed = false;
 	x->auditlen = 0;
@@ -2490,11 +2430,9 @@ excedit_commit(struct excedit *x, char *err, size_t errlen)
 	rc = 0;
 	goto out;
 syserr:
-	snprintf(err, errlen, "cannot write %s: %s; nothing changed", tmp,
+	snprintf(err, errlen, "cannot write %s: %s; nothing changed", t.tmp,
 	    strerror(errno));
-	if (fd != -1)
-		close(fd);
-	unlink(tmp);
+	file_tmp_discard(&t);
 out:
 	if (x->o.late_lock)
 		xe_unlock(x);

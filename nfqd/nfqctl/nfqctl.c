@@ -206,17 +206,6 @@ notes_flush(bool show)
 	}
 }
 
-static void
-when_text(int64_t t, char *buf, size_t len)
-{
-	time_t		 tt = (time_t)t;
-	struct tm	 tm;
-
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm) == 0)
-		snprintf(buf, len, "%lld", (long long)t);
-}
-
 static const char usage_text[] =
     "usage: nfqctl [-c CONF] exception add ADDR[/LEN] "
     "--direction inbound|outbound|both\n"
@@ -872,9 +861,10 @@ list_row(const char *const *cell, const int *w)
 static int64_t
 days_left(const struct exc_entry *e, int64_t now)
 {
-	int64_t	 t;
+	int64_t		 t;
+	const char	*end;
 
-	if (date_parse(e->expires, &t) == -1)
+	if (when_parse(e->expires, &t, &end) == -1)
 		return 0;
 	return t / 86400 - tz_day_of(conf.tz, now);
 }
@@ -1236,7 +1226,7 @@ test_why(const struct policy *p, const struct decision *d,
 		break;
 	case R_QUARANTINE:
 		host_format(&d->quar->pfx, e, sizeof(e));
-		when_text(d->quar->until, u, sizeof(u));
+		when_format(d->quar->until, WHEN_TEXT, u, sizeof(u));
 		snprintf(buf, len, "%s is in quarantine until %s (by %s: %s): "
 		    "all its SMTP is blocked, exceptions notwithstanding", e, u,
 		    d->quar->who, d->quar->reason);
@@ -1335,7 +1325,7 @@ cmd_test(const struct args *a)
 			x = cJSON_AddObjectToObject(o, "quarantine");
 			host_format(&d.quar->pfx, e, sizeof(e));
 			cJSON_AddStringToObject(x, "host", e);
-			when_text(d.quar->until, why2, sizeof(why2));
+			when_format(d.quar->until, WHEN_TEXT, why2, sizeof(why2));
 			cJSON_AddStringToObject(x, "until", why2);
 			cJSON_AddStringToObject(x, "reason", d.quar->reason);
 			cJSON_AddStringToObject(x, "who", d.quar->who);
@@ -1653,7 +1643,7 @@ cmd_quar_add(const struct args *a)
 		return EX_FAIL;
 	}
 	quar_path(&conf, path, sizeof(path));
-	when_text(e.until, u, sizeof(u));
+	when_format(e.until, WHEN_TEXT, u, sizeof(u));
 	if (conf.control_socket[0] == '\0')
 		say("control-socket = none: %s recorded in quarantine until %s "
 		    "in %s; in force at nfqd's next reload (systemctl reload "

@@ -33,6 +33,7 @@
 #include "base/addr.h"
 #include "base/lpm.h"
 #include "base/tz.h"
+#include "base/when.h"
 #include "policy/conf.h"
 #include "base/files.h"
 
@@ -49,46 +50,15 @@ exc_dir_name(uint8_t d)
 	return "?";
 }
 
-/* YYYY-MM-DD, a real day from 1970 on: its day number in *day. */
+/* YYYY-MM-DD and nothing else, a real day from 1970 on: its number. */
 static int
 date_day(const char *s, int64_t *day)
 {
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-	int	 y, m, d, dim;
+	int64_t	 t;
 
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+	if (date_parse(s, &t) == -1)
 		return -1;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return -1;
-	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
-	    (s[3] - '0');
-	m = (s[5] - '0') * 10 + (s[6] - '0');
-	d = (s[8] - '0') * 10 + (s[9] - '0');
-	if (y < 1970 || m < 1 || m > 12 || d < 1)
-		return -1;
-	dim = mdays[m - 1];
-	if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
-		dim = 29;
-	if (d > dim)
-		return -1;
-	*day = tz_days_from_civil(y, m, d);
-	return 0;
-}
-
-/*
- * YYYY-MM-DD to the unix time of that day's 00:00 UTC (announcements,
- * quarantine state, the collector).  Arithmetic, not timegm().
- */
-int
-date_parse(const char *s, int64_t *out)
-{
-	int64_t	 day;
-
-	if (date_day(s, &day) == -1)
-		return -1;
-	*out = day * 86400;
+	*day = t / 86400;
 	return 0;
 }
 

@@ -52,7 +52,6 @@ int	 exc_parse(const char *line, const struct tz *tz, struct exc_entry *e,
 	    size_t *comment, char *err, size_t errlen);
 void	 exc_free(struct exc_list *l);
 const char	*exc_dir_name(uint8_t d);
-int	 date_parse(const char *s, int64_t *out);
 size_t	 exc_bom(const char *s, size_t len);
 int	 line_scan(const char *s, size_t *content, size_t *comment, char *err,
 	    size_t errlen);

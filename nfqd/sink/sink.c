@@ -55,6 +55,7 @@
 #include <unistd.h>
 
 #include "base/defs.h"
+#include "base/when.h"
 #include "policy/conf.h"
 #include "sink/sink.h"
 #include "sink/sink_ext.h"
@@ -1263,7 +1264,7 @@ syslog_header(struct sink *k, int64_t us, char *out, size_t len)
 {
 	time_t		 t = (time_t)(us / 1000000);
 	struct tm	 tm;
-	char		 ts[32];
+	char		 ts[TS_STRLEN];
 	int		 n;
 
 	if (k->kind->type == ST_SYSLOG) {
@@ -1272,10 +1273,10 @@ syslog_header(struct sink *k, int64_t us, char *out, size_t len)
 		n = snprintf(out, len, "<%d>%s nfqd[%ld]: ", 3 * 8 + 6, ts,
 		    k->pid);
 	} else {
-		gmtime_r(&t, &tm);
-		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-		n = snprintf(out, len, "<%d>1 %s.%06dZ %s nfqd %ld - - ",
-		    3 * 8 + 6, ts, (int)(us % 1000000), k->host, k->pid);
+		/* The event's own time, its "+0000" as RFC 5424's "Z". */
+		ts_format(us, ts, sizeof(ts));
+		n = snprintf(out, len, "<%d>1 %.26sZ %s nfqd %ld - - ",
+		    3 * 8 + 6, ts, k->host, k->pid);
 	}
 	return n < 0 ? 0 : (size_t)n >= len ? len - 1 : (size_t)n;
 }
