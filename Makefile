@@ -29,10 +29,17 @@ WARN		:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 		   -Wmissing-prototypes -Wpointer-arith -Wformat=2
 PKGS		:= libpcap libcjson libmnl libnetfilter_queue libndpi libbpf \
 		   libcap-ng libseccomp hiredis rdkafka zlib
+# What each program links: only the libraries its code calls (readelf -d;
+# tests/docs checks it).
+PKGS_NFQD	:= $(PKGS)
+PKGS_RULES	:= libcjson libbpf
+PKGS_NFQCTL	:= libcjson
+PKGS_COLLECT	:= libcjson zlib
 # Recursive (=) so pkg-config runs when a recipe needs it, after deps.
 # -isystem: warnings in the libraries' headers are theirs, not ours.
 PKG_CFLAGS	 = $(patsubst -I%,-isystem %,$(shell $(PKG_CONFIG) --cflags $(PKGS)))
 PKG_LIBS	 = $(shell $(PKG_CONFIG) --libs $(PKGS))
+libs		 = $(shell $(PKG_CONFIG) --libs $(1))
 # Headers by their folder under nfqd/ ("engine/flow.h"); bpf/ from the top.
 ALL_CFLAGS	 = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP \
 		   -Infqd -I. -I$(BPF_OUT)
@@ -49,10 +56,18 @@ else
 Q := @
 endif
 
-MAIN_SRCS	:= nfqd/daemon/main.c nfqd/nfqctl/nfqctl.c
-LIB_SRCS	:= $(filter-out $(MAIN_SRCS),$(wildcard nfqd/*/*.c))
-LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/%.o)
-LIB		:= $(BUILD)/libnfqd.a
+# One archive per layer of nfqd/ (docs/architecture.md), linked from
+# the highest down; a program's own folder (nfqctl/) is linked whole.
+LAYERS		:= daemon control kernel sink engine event policy base
+MAIN_SRCS	:= nfqd/daemon/main.c
+layer_objs	 = $(patsubst %.c,$(BUILD)/%.o,$(filter-out $(MAIN_SRCS),\
+		   $(wildcard nfqd/$(1)/*.c)))
+LAYER_LIBS	:= $(foreach l,$(LAYERS),$(BUILD)/lib$(l).a)
+lib		 = $(foreach l,$(1),$(BUILD)/lib$(l).a)
+LIB		:= $(LAYER_LIBS)
+NFQCTL_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(wildcard nfqd/nfqctl/*.c))
+# Every layer's sources, for the fuzzers' one library (tests/fuzz/fuzz.mk).
+LIB_SRCS	:= $(filter-out $(MAIN_SRCS),$(foreach l,$(LAYERS),$(wildcard nfqd/$(l)/*.c)))
 UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
 UNIT_BINS	:= $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -87,32 +102,35 @@ $(BPF_OUT)/fastpath.skel.h: $(BPF_OUT)/fastpath.bpf.o
 
 $(BUILD)/nfqd/daemon/fastpath.o: $(BPF_OUT)/fastpath.skel.h
 
-$(LIB): $(LIB_OBJS)
+$(foreach l,$(LAYERS),$(eval $(BUILD)/lib$(l).a: $(call layer_objs,$(l))))
+$(LAYER_LIBS):
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(BIN)/nfqd: $(BUILD)/nfqd/daemon/main.o $(LIB)
+$(BIN)/nfqd: $(BUILD)/nfqd/daemon/main.o $(LAYER_LIBS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call libs,$(PKGS_NFQD)) -lpthread
 
-$(BIN)/nfqd-rules: $(BUILD)/rules/nfqd-rules.o $(LIB)
+$(BIN)/nfqd-rules: $(BUILD)/rules/nfqd-rules.o \
+    $(call lib,kernel policy base)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call libs,$(PKGS_RULES))
 
-$(BIN)/nfqctl: $(BUILD)/nfqd/nfqctl/nfqctl.o $(LIB)
+$(BIN)/nfqctl: $(NFQCTL_OBJS) $(call lib,control kernel event policy base)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call libs,$(PKGS_NFQCTL))
 
 REPORT_OBJS	:= $(BUILD)/tools/report.o $(BUILD)/tools/report_eve.o \
 		   $(BUILD)/tools/report_html.o
 
-$(BIN)/nfqd-collect: $(BUILD)/tools/collect.o $(REPORT_OBJS) $(LIB)
+$(BIN)/nfqd-collect: $(BUILD)/tools/collect.o $(REPORT_OBJS) \
+    $(call lib,sink policy base)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call libs,$(PKGS_COLLECT)) -lm
 
 $(BIN)/nfqd-pcapgen: $(BUILD)/tools/pcapgen.o
 	@mkdir -p $(@D)
@@ -148,6 +166,8 @@ check: deps
 
 test: all $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
+	@tests/layers.sh
+	@BIN=$(BIN) tests/linkage.sh
 	@NFQD=$(BIN)/nfqd tests/replay/run.sh
 	@NFQD=$(BIN)/nfqd tests/replay/input.sh
 	@NFQD=$(BIN)/nfqd tests/replay/pretty.sh

@@ -35,7 +35,7 @@
 #include "policy/policy.h"
 #include "kernel/ipset.h"
 #include "kernel/rules.h"
-#include "daemon/fastpath.h"
+#include "kernel/bpfhook.h"
 
 #define DEFAULT_CONF	"/etc/nfqd/nfqd.conf"
 
@@ -792,7 +792,7 @@ cmd_remove(const struct conf *c)
 	int	 n;
 
 	/* A killed nfqd's eBPF programs stay attached: detach them first. */
-	if ((n = fastpath_remove_leftovers(err, sizeof(err))) == -1)
+	if ((n = bpfhook_remove_leftovers(err, sizeof(err))) == -1)
 		fprintf(stderr, "nfqd-rules: fast path: %s\n", err);
 	else if (n > 0)
 		printf("nfqd-rules: detached %d fast-path program%s\n", n,

@@ -23,7 +23,7 @@
 #include "policy/exceptions.h"
 #include "policy/quarantine.h"
 #include "base/files.h"
-#include "sink/sink.h"
+#include "policy/sinkspec.h"
 
 #define LINE_MAX_LEN	4096
 
@@ -224,7 +224,7 @@ set_events(struct conf *c, char *v, char *err, size_t errlen)
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - c->path),
 		    c->path);
 	for (i = 0; i < n; i++) {
-		if (sink_spec_check(items[i], c->events[i],
+		if (sinkspec_check(items[i], c->events[i],
 		    sizeof(c->events[i]), slash != NULL ? dir : NULL, err,
 		    errlen) == -1)
 			return -1;
@@ -244,7 +244,7 @@ set_event_buffer(struct conf *c, char *v, char *err, size_t errlen)
 {
 	uint64_t	 n;
 
-	if (sink_size_parse(v, &n, err, errlen) == -1)
+	if (sinkspec_size(v, &n, err, errlen) == -1)
 		return -1;
 	c->event_buffer = (uint32_t)n;
 	return 0;
@@ -903,6 +903,8 @@ conf_load_flags(const char *path, struct conf *c, unsigned flags, char *err,
 		seen[i] = lineno;
 		if (conf_keys[i].set(c, v, msg, sizeof(msg)) == -1)
 			goto bad;
+		if (conf_keys[i].set == set_events)
+			c->events_line = lineno;	/* sinks_check_specs */
 	}
 	if (ferror(f)) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));

@@ -57,6 +57,7 @@
 #include "base/defs.h"
 #include "base/when.h"
 #include "policy/conf.h"
+#include "policy/sinkspec.h"
 #include "sink/sink.h"
 #include "sink/sink_ext.h"
 #include "base/clock.h"
@@ -82,35 +83,6 @@ enum {
 	AM_PLAIN	/* it said something else: the 0.2 s rule, input ignored */
 };
 
-enum sink_type {
-	ST_STDOUT, ST_FILE, ST_UDP, ST_TCP, ST_UNIX, ST_UNIX_DGRAM, ST_SYSLOG,
-	ST_SYSLOG5424, ST_REDIS, ST_KAFKA
-};
-
-static const struct sink_kind {
-	enum sink_type	 type;
-	const char	*name;
-	const char	*prefix;	/* as written in `events` */
-	int		 socktype;	/* 0: written by the caller */
-	bool		 inet;		/* HOST:PORT, else a path */
-	bool		 syslog;	/* [:PATH], /dev/log if none */
-	const struct sink_proto *proto;	/* sink_ext.h: its own file */
-} sink_kinds[] = {
-	{ ST_STDOUT,	 "stdout",	"stdout",	0,	     false, false, NULL },
-	{ ST_FILE,	 "file",	"file:",	0,	     false, false, NULL },
-	{ ST_UDP,	 "udp",		"udp://",	SOCK_DGRAM,  true,  false, NULL },
-	{ ST_TCP,	 "tcp",		"tcp://",	SOCK_STREAM, true,  false, NULL },
-	{ ST_UNIX_DGRAM, "unix-dgram",	"unix-dgram:",	SOCK_DGRAM,  false, false, NULL },
-	{ ST_UNIX,	 "unix",	"unix:",	SOCK_STREAM, false, false, NULL },
-	{ ST_SYSLOG5424, "syslog-rfc5424", "syslog-rfc5424", SOCK_DGRAM, false,
-	    true, NULL },
-	{ ST_SYSLOG,	 "syslog",	"syslog",	SOCK_DGRAM,  false, true, NULL },
-	{ ST_REDIS,	 "redis",	"redis://",	SOCK_STREAM, true,  false,
-	    &sink_redis },
-	{ ST_KAFKA,	 "kafka",	"kafka://",	SOCK_STREAM, true,  false,
-	    &sink_kafka },
-};
-#define NKINDS	(sizeof(sink_kinds) / sizeof(sink_kinds[0]))
 
 struct rec {
 	uint32_t	 len;
@@ -120,6 +92,7 @@ struct rec {
 
 struct sink {
 	const struct sink_kind	*kind;
+	const struct sink_proto	*proto;	/* sink_ext.h: its own file */
 	char			 name[MAX_PATH];	/* the spec */
 	char			 path[MAX_PATH];	/* file, socket */
 
@@ -216,198 +189,6 @@ struct sinks {
 };
 
 /* ---- time ---- */
-
-/* ---- specs ---- */
-
-static const struct sink_kind *
-spec_kind(const char *spec, const char **rest)
-{
-	size_t	 i, n;
-
-	for (i = 0; i < NKINDS; i++) {
-		n = strlen(sink_kinds[i].prefix);
-		if (strncmp(spec, sink_kinds[i].prefix, n) != 0)
-			continue;
-		if (sink_kinds[i].type == ST_STDOUT && spec[n] != '\0')
-			continue;
-		if (sink_kinds[i].syslog && spec[n] != '\0') {
-			if (spec[n] != ':')
-				continue;
-			n++;
-		}
-		*rest = spec + n;
-		return &sink_kinds[i];
-	}
-	return NULL;
-}
-
-/* HOST:PORT or [V6]:PORT into host and port. */
-static int
-spec_hostport(const char *s, char *host, size_t hostlen, char *port,
-    size_t portlen, char *err, size_t errlen)
-{
-	const char	*colon, *h = s, *close;
-	size_t		 n;
-	char		*end;
-	unsigned long	 p;
-
-	if (*s == '[') {
-		if ((close = strchr(s, ']')) == NULL || close[1] != ':') {
-			snprintf(err, errlen, "expected [ADDRESS]:PORT");
-			return -1;
-		}
-		h = s + 1;
-		n = (size_t)(close - h);
-		colon = close + 1;
-		if (memchr(h, ':', n) == NULL) {
-			snprintf(err, errlen, "brackets are for IPv6 "
-			    "addresses");
-			return -1;
-		}
-	} else {
-		if ((colon = strrchr(s, ':')) == NULL) {
-			snprintf(err, errlen, "expected HOST:PORT");
-			return -1;
-		}
-		n = (size_t)(colon - s);
-		if (memchr(s, ':', n) != NULL) {
-			snprintf(err, errlen, "an IPv6 address goes in "
-			    "brackets: [2001:db8::5]:PORT");
-			return -1;
-		}
-	}
-	if (n == 0 || n >= hostlen) {
-		snprintf(err, errlen, "bad host");
-		return -1;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (!((h[i] >= 'a' && h[i] <= 'z') ||
-		    (h[i] >= 'A' && h[i] <= 'Z') ||
-		    (h[i] >= '0' && h[i] <= '9') || h[i] == '.' ||
-		    h[i] == '-' || h[i] == ':' || h[i] == '%' || h[i] == '_')) {
-			snprintf(err, errlen, "bad character in host");
-			return -1;
-		}
-	memcpy(host, h, n);
-	host[n] = '\0';
-	errno = 0;
-	p = strtoul(colon + 1, &end, 10);
-	if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || errno != 0 ||
-	    p == 0 || p > 65535) {
-		snprintf(err, errlen, "bad port '%s' (1-65535)", colon + 1);
-		return -1;
-	}
-	snprintf(port, portlen, "%lu", p);
-	return 0;
-}
-
-/*
- * A sink_proto's spec is HOST:PORT then its own part from the first '/'
- * (""/"/list/nfqd"): split them.  Other inet sinks: all of it is HOST:PORT.
- */
-static int
-proto_split(const struct sink_kind *k, const char *rest, char *hp,
-    size_t hplen, const char **path)
-{
-	const char	*slash = k->proto != NULL ? strchr(rest, '/') : NULL;
-	size_t		 n = slash != NULL ? (size_t)(slash - rest) : strlen(rest);
-
-	*path = slash != NULL ? slash : "";
-	if (n >= hplen) {
-		snprintf(hp, hplen, "%.*s", (int)(hplen - 1), rest);
-		return -1;
-	}
-	memcpy(hp, rest, n);
-	hp[n] = '\0';
-	return 0;
-}
-
-/*
- * Check one sink spec and write its normal form to out: relative paths
- * are taken from confdir (NULL: left relative).  -1 and a message
- * (without the spec: the caller names it) if it is not valid.
- */
-int
-sink_spec_check(const char *spec, char *out, size_t outlen,
-    const char *confdir, char *err, size_t errlen)
-{
-	const struct sink_kind	*k;
-	const char		*rest, *path;
-	char			 host[256], port[8], msg[ERRLEN], hp[300];
-	int			 n;
-
-	if ((k = spec_kind(spec, &rest)) == NULL) {
-		snprintf(err, errlen, "bad event sink '%.200s' (expected "
-		    "stdout, file:PATH, udp://HOST:PORT, tcp://HOST:PORT, "
-		    "unix:PATH, unix-dgram:PATH, syslog[:PATH], "
-		    "syslog-rfc5424[:PATH], redis://HOST:PORT[/MODE/KEY] or "
-		    "kafka://HOST:PORT/TOPIC)", spec);
-		return -1;
-	}
-	if (k->inet) {
-		snprintf(msg, sizeof(msg), "bad host");
-		if (proto_split(k, rest, hp, sizeof(hp), &path) == -1 ||
-		    spec_hostport(hp, host, sizeof(host), port, sizeof(port),
-		    msg, sizeof(msg)) == -1 || (k->proto != NULL &&
-		    k->proto->check(path, msg, sizeof(msg)) == -1)) {
-			snprintf(err, errlen, "bad event sink '%.200s': %s",
-			    spec, msg);
-			return -1;
-		}
-		n = snprintf(out, outlen, strchr(host, ':') ? "%s[%s]:%s%s" :
-		    "%s%s:%s%s", k->prefix, host, port, path);
-	} else if (k->type == ST_STDOUT ||
-	    (k->syslog && *rest == '\0' && rest[-1] != ':'))
-		n = snprintf(out, outlen, "%s", k->prefix);
-	else if (*rest == '\0') {
-		snprintf(err, errlen, "bad event sink '%.200s': no path", spec);
-		return -1;
-	} else if (rest[0] == '/' || confdir == NULL)
-		n = snprintf(out, outlen, "%s%s%s", k->prefix,
-		    k->syslog ? ":" : "", rest);
-	else
-		n = snprintf(out, outlen, "%s%s%s/%s", k->prefix,
-		    k->syslog ? ":" : "", confdir, rest);
-	if (n < 0 || (size_t)n >= outlen) {
-		snprintf(err, errlen, "path too long");	/* as conf.c says */
-		return -1;
-	}
-	if (k->socktype != 0 && !k->inet && *rest != '\0' &&
-	    strlen(strchr(out, ':') + 1) >=
-	    sizeof(((struct sockaddr_un *)NULL)->sun_path)) {
-		snprintf(err, errlen, "bad event sink '%.200s': a socket path "
-		    "has at most %zu bytes", spec,
-		    sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1);
-		return -1;
-	}
-	return 0;
-}
-
-/* A byte count with an optional K, M or G (powers of 1024). */
-int
-sink_size_parse(const char *v, uint64_t *out, char *err, size_t errlen)
-{
-	char			*end;
-	unsigned long long	 n;
-	uint64_t		 mul = 1;
-
-	errno = 0;
-	n = strtoull(v, &end, 10);
-	if (end != v && end[0] != '\0' && end[1] == '\0')
-		switch (*end) {
-		case 'k': case 'K': mul = 1u << 10; end++; break;
-		case 'm': case 'M': mul = 1u << 20; end++; break;
-		case 'g': case 'G': mul = 1u << 30; end++; break;
-		}
-	if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0 ||
-	    n > SINK_BUFFER_MAX / mul || n * mul < SINK_BUFFER_MIN) {
-		snprintf(err, errlen, "bad size '%s' (%uK-%uM, bytes or with "
-		    "K, M or G)", v, SINK_BUFFER_MIN >> 10, SINK_BUFFER_MAX >> 20);
-		return -1;
-	}
-	*out = n * mul;
-	return 0;
-}
 
 /* ---- stdout and file: written by the caller ---- */
 
@@ -787,7 +568,7 @@ sink_up(struct sink *k, int64_t now)
 	 */
 	k->up_pending = k->down_logged;
 	k->up_log_at = k->kind->socktype == SOCK_STREAM &&
-	    k->kind->proto == NULL ? now : now + UP_CONFIRM_MS;
+	    k->proto == NULL ? now : now + UP_CONFIRM_MS;
 }
 
 static void
@@ -1374,15 +1155,15 @@ sink_main(void *arg)
 				continue;
 			}
 			sink_up(k, clock_mono_ms());
-			if (k->kind->proto != NULL)
-				k->kind->proto->up(k);
+			if (k->proto != NULL)
+				k->proto->up(k);
 		}
-		rc = k->kind->proto != NULL ? k->kind->proto->step(k) :
+		rc = k->proto != NULL ? k->proto->step(k) :
 		    k->kind->socktype == SOCK_STREAM ? stream_step(k) :
 		    dgram_step(k);
 		if (rc == -1) {
 			sink_down(k, errno, clock_mono_ms(), true);
-			if (k->kind->proto == NULL &&
+			if (k->proto == NULL &&
 			    k->kind->socktype == SOCK_STREAM)
 				stream_rewind(k);
 		}
@@ -1394,6 +1175,74 @@ sink_main(void *arg)
 }
 
 /* ---- opening ---- */
+
+/* The sinks in files of their own, by kind; NULL: this file's. */
+static const struct sink_proto *
+sink_proto_of(const struct sink_kind *k)
+{
+	switch (k->type) {
+	case ST_REDIS:
+		return &sink_redis;
+	case ST_KAFKA:
+		return &sink_kafka;
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * sinkspec_check, then what a kind's own part says (redis://'s MODE/KEY,
+ * kafka://'s TOPIC and librdkafka properties).
+ */
+int
+sink_spec_check(const char *spec, char *out, size_t outlen,
+    const char *confdir, char *err, size_t errlen)
+{
+	const struct sink_kind	*k;
+	const struct sink_proto	*p;
+	const char		*rest, *part;
+	char			 hp[300], msg[ERRLEN];
+
+	if (sinkspec_check(spec, out, outlen, confdir, err, errlen) == -1)
+		return -1;
+	if ((k = sinkspec_kind(out, &rest)) == NULL ||
+	    (p = sink_proto_of(k)) == NULL)
+		return 0;
+	if (sinkspec_split(k, rest, hp, sizeof(hp), &part) == -1 ||
+	    p->check(part, msg, sizeof(msg)) == -1) {
+		snprintf(err, errlen, "bad event sink '%.200s': %s", spec, msg);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Every sink of c as sink_spec_check sees it: nfqd checks this before it
+ * opens them, and nfqd -n; the configuration's reader (conf.c) checked
+ * only the grammar.  -1 with "FILE:LINE: bad event sink ...".
+ */
+int
+sinks_check_specs(const struct conf *c, char *err, size_t errlen)
+{
+	char	 out[MAX_PATH], msg[ERRLEN];
+
+	for (size_t i = 0; i < c->nevents; i++)
+		if (sink_spec_check(c->events[i], out, sizeof(out), NULL, msg,
+		    sizeof(msg)) == -1) {
+			snprintf(err, errlen, "%s:%u: %s", c->path,
+			    c->events_line, msg);
+			return -1;
+		}
+	return 0;
+}
+
+bool
+sink_spec_named(const char *spec)
+{
+	char	 host[256], port[8];
+
+	return sinkspec_named(spec, host, sizeof(host), port, sizeof(port));
+}
 
 static int
 sink_resolve(struct sink *k, const char *rest, char *err, size_t errlen)
@@ -1417,15 +1266,15 @@ sink_resolve(struct sink *k, const char *rest, char *err, size_t errlen)
 		return 0;
 	}
 	snprintf(msg, sizeof(msg), "bad host");
-	if (proto_split(k->kind, rest, hp, sizeof(hp), &path) == -1 ||
-	    spec_hostport(hp, host, sizeof(host), port, sizeof(port), msg,
+	if (sinkspec_split(k->kind, rest, hp, sizeof(hp), &path) == -1 ||
+	    sinkspec_hostport(hp, host, sizeof(host), port, sizeof(port), msg,
 	    sizeof(msg)) == -1) {
 		snprintf(err, errlen, "event sink %s: %s", k->name, msg);
 		return -1;
 	}
 	/* A sink with a thread (and a resolver) of its own: no address. */
-	if (k->kind->proto != NULL && k->kind->proto->run != NULL)
-		return k->kind->proto->open(k, hp, path, err, errlen);
+	if (k->proto != NULL && k->proto->run != NULL)
+		return k->proto->open(k, hp, path, err, errlen);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = k->kind->socktype;
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
@@ -1435,7 +1284,7 @@ sink_resolve(struct sink *k, const char *rest, char *err, size_t errlen)
 		    gai_strerror(rc));
 		return -1;
 	}
-	if (k->kind->proto != NULL && k->kind->proto->open(k, hp, path, err,
+	if (k->proto != NULL && k->proto->open(k, hp, path, err,
 	    errlen) == -1) {
 		if (res != NULL)
 			freeaddrinfo(res);
@@ -1454,39 +1303,6 @@ sink_resolve(struct sink *k, const char *rest, char *err, size_t errlen)
 	return 0;
 }
 
-/* spec's HOST, if it is a name that a sender looks up (not kafka://). */
-static bool
-spec_name(const char *spec, char *host, size_t hostlen, char *port,
-    size_t portlen)
-{
-	const struct sink_kind	*k;
-	struct addrinfo		 hints, *res = NULL;
-	const char		*rest, *path;
-	char			 hp[300], msg[ERRLEN];
-
-	if ((k = spec_kind(spec, &rest)) == NULL || !k->inet ||
-	    (k->proto != NULL && k->proto->run != NULL) ||
-	    proto_split(k, rest, hp, sizeof(hp), &path) == -1 ||
-	    spec_hostport(hp, host, hostlen, port, portlen, msg,
-	    sizeof(msg)) == -1)
-		return false;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	if (getaddrinfo(host, port, &hints, &res) == 0) {
-		freeaddrinfo(res);
-		return false;
-	}
-	return true;
-}
-
-bool
-sink_spec_named(const char *spec)
-{
-	char	 host[256], port[8];
-
-	return spec_name(spec, host, sizeof(host), port, sizeof(port));
-}
-
 /*
  * nfqd -n: look up the sinks' host names now.  One that does not resolve
  * is a warning, never an error: the daemon starts, queues the sink's
@@ -1501,7 +1317,7 @@ sinks_check_names(const struct conf *c)
 	int		 rc, bad = 0;
 
 	for (size_t i = 0; i < c->nevents; i++) {
-		if (!spec_name(c->events[i], host, sizeof(host), port,
+		if (!sinkspec_named(c->events[i], host, sizeof(host), port,
 		    sizeof(port)))
 			continue;
 		memset(&hints, 0, sizeof(hints));
@@ -1558,7 +1374,7 @@ sink_start(struct sinks *s, struct sink *k, const char *rest,
 		snprintf(err, errlen, "event sink %s: out of memory", k->name);
 		return -1;
 	}
-	k->hold = k->kind->proto == NULL && k->kind->socktype == SOCK_STREAM;
+	k->hold = k->proto == NULL && k->kind->socktype == SOCK_STREAM;
 	if ((k->batch = malloc(k->bcap)) == NULL || (k->hold &&
 	    (k->ckpt = calloc(CKPT_MAX, sizeof(*k->ckpt))) == NULL)) {
 		snprintf(err, errlen, "event sink %s: out of memory", k->name);
@@ -1575,8 +1391,8 @@ sink_start(struct sinks *s, struct sink *k, const char *rest,
 	}
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);	/* signals: not here */
-	rc = pthread_create(&k->thread, NULL, k->kind->proto != NULL &&
-	    k->kind->proto->run != NULL ? k->kind->proto->run : sink_main, k);
+	rc = pthread_create(&k->thread, NULL, k->proto != NULL &&
+	    k->proto->run != NULL ? k->proto->run : sink_main, k);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
 		snprintf(err, errlen, "event sink %s: cannot start its thread",
@@ -1607,11 +1423,12 @@ sinks_open_opts(const struct conf *c, const struct sink_opts *o, char *err,
 		k->fd = k->sfd = k->efd = -1;
 		memcpy(k->name, c->events[i], sizeof(k->name));
 		k->name[sizeof(k->name) - 1] = '\0';
-		if ((k->kind = spec_kind(k->name, &rest)) == NULL) {
+		if ((k->kind = sinkspec_kind(k->name, &rest)) == NULL) {
 			snprintf(err, errlen, "bad event sink '%.200s'",
 			    k->name);
 			goto fail;
 		}
+		k->proto = sink_proto_of(k->kind);
 		snprintf(k->path, sizeof(k->path), "%s",
 		    k->kind->syslog && *rest == '\0' ? SINK_SYSLOG_PATH : rest);
 		atomic_store(&k->connected, k->kind->socktype == 0);
@@ -1794,7 +1611,7 @@ sink_stop(struct sink *k)
 	 */
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_sec += SINK_JOIN_MAX_MS / 1000;
-	if (k->kind->proto != NULL && k->kind->proto->run != NULL)
+	if (k->proto != NULL && k->proto->run != NULL)
 		pthread_join(k->thread, NULL);
 	else if (pthread_timedjoin_np(k->thread, NULL, &ts) != 0) {
 		pthread_detach(k->thread);
@@ -1852,8 +1669,8 @@ sinks_close(struct sinks *s)
 			abandoned = true;	/* its thread still uses it */
 			continue;
 		}
-		if (k->kind != NULL && k->kind->proto != NULL && k->priv != NULL)
-			k->kind->proto->close(k);
+		if (k->kind != NULL && k->proto != NULL && k->priv != NULL)
+			k->proto->close(k);
 		if (k->own && k->fd != -1)
 			close(k->fd);
 		if (k->efd != -1)
