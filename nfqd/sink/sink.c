@@ -204,14 +204,14 @@ ring_get(const struct sink *k, uint64_t pos, void *p, size_t n)
 	memcpy((char *)p + first, k->ring, n - first);
 }
 
-uint64_t
+static uint64_t
 sink_settled(struct sink *k)
 {
 	return atomic_load_explicit(&k->written, memory_order_relaxed) +
 	    atomic_load_explicit(&k->failed, memory_order_relaxed);
 }
 
-void
+static void
 sink_wake(struct sink *k)
 {
 	uint64_t	 one = 1;

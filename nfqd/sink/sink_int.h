@@ -146,9 +146,6 @@ struct sinks {
 
 /* sink.c */
 size_t		 count_nl(const char *p, size_t n);
-/* Lines written or failed so far: what the waits for progress watch. */
-uint64_t	 sink_settled(struct sink *k);
-void		 sink_wake(struct sink *k);
 void		 ring_get(const struct sink *k, uint64_t pos, void *p, size_t n);
 /* The oldest record's header, if there is one; then its line. */
 bool		 ring_peek(struct sink *k, struct rec *r);
@@ -156,6 +153,5 @@ void		 ring_take(struct sink *k, const struct rec *r, char *out);
 
 /* sink_send.c */
 void		*sink_main(void *arg);	/* a queued sink's thread */
-void		 sink_drop_log(struct sink *k, int64_t now);
 
 #endif

@@ -264,7 +264,7 @@ sink_down(struct sink *k, int e, int64_t now, bool was_up)
 }
 
 /* Full-queue drops while the sink is up (a slow collector): once a minute. */
-void
+static void
 sink_drop_log(struct sink *k, int64_t now)
 {
 	uint64_t	 d = atomic_load(&k->dropped);
