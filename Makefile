@@ -103,7 +103,10 @@ $(BPF_OUT)/fastpath.skel.h: $(BPF_OUT)/fastpath.bpf.o
 $(BUILD)/nfqd/daemon/fastpath.o: $(BPF_OUT)/fastpath.skel.h
 
 $(foreach l,$(LAYERS),$(eval $(BUILD)/lib$(l).a: $(call layer_objs,$(l))))
-$(LAYER_LIBS):
+# Every layer in one archive, for the test helpers built outside make
+# (tests/rules' ipset_sync helper, tests/sinks/latency.sh).
+$(BUILD)/libnfqd.a: $(foreach l,$(LAYERS),$(call layer_objs,$(l)))
+$(LAYER_LIBS) $(BUILD)/libnfqd.a:
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
@@ -164,7 +167,7 @@ check: deps
 	@$(MAKE) --no-print-directory fuzz-check
 	@echo "make check: all suites passed (plain, valgrind memcheck and ASan+UBSan; clang build clean; bounded fuzz run)"
 
-test: all $(UNIT_BINS)
+test: all $(UNIT_BINS) $(BUILD)/libnfqd.a
 	@tests/run-unit.sh $(UNIT_BINS)
 	@tests/layers.sh
 	@BIN=$(BIN) tests/linkage.sh
@@ -235,7 +238,7 @@ test-report: all
 test-nfqctl: all
 	@NFQCTL=$(BIN)/nfqctl NFQD=$(BIN)/nfqd tests/nfqctl/run.sh
 
-test-rules: all
+test-rules: all $(BUILD)/libnfqd.a
 	@NFQD_RULES=$(BIN)/nfqd-rules tests/rules/run.sh
 
 # make check-repeat N=5 [LOAD=1] [SAN=1] [SUITES=unit,replay] [E2E="policy reload"]:
@@ -247,7 +250,7 @@ check-repeat:
 	    $(if $(E2E),-e "$(E2E)")
 
 # What `make test` runs, built (tools/check-repeat.sh builds this first).
-test-progs: all $(UNIT_BINS)
+test-progs: all $(UNIT_BINS) $(BUILD)/libnfqd.a
 
 test-unit: $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
