@@ -49,7 +49,8 @@ else
 Q := @
 endif
 
-MAIN_SRCS	:= nfqd/daemon/main.c nfqd/nfqctl/nfqctl.c
+NFQCTL_SRCS	:= $(wildcard nfqd/nfqctl/*.c)
+MAIN_SRCS	:= nfqd/daemon/main.c $(NFQCTL_SRCS)
 LIB_SRCS	:= $(filter-out $(MAIN_SRCS),$(wildcard nfqd/*/*.c))
 LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB		:= $(BUILD)/libnfqd.a
@@ -101,7 +102,7 @@ $(BIN)/nfqd-rules: $(BUILD)/rules/nfqd-rules.o $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BIN)/nfqctl: $(BUILD)/nfqd/nfqctl/nfqctl.o $(LIB)
+$(BIN)/nfqctl: $(NFQCTL_SRCS:%.c=$(BUILD)/%.o) $(LIB)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread

@@ -1,0 +1,97 @@
+/*
+ * What the pieces of nfqctl share:
+ *
+ *	nfqctl.c		options, the commands' table, main
+ *	nfqctl_exc.c		the exception commands
+ *	nfqctl_daemon.c		the control socket, and the commands that ask
+ *				the daemon (status, reload, flows, quarantine,
+ *				census)
+ *	nfqctl_policy.c		test SRC DST: the policy's decision, and why
+ *	nfqctl_out.c		the daemon's answers read, tables printed
+ */
+#ifndef NFQD_NFQCTL_NFQCTL_H
+#define NFQD_NFQCTL_NFQCTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/defs.h"
+#include "policy/conf.h"
+
+#define DEFAULT_CONF	"/etc/nfqd/nfqd.conf"
+
+enum { EX_OK = 0, EX_FAIL = 1, EX_USAGE = 2 };
+
+/* Options; the bit of each in struct cmd's mask. */
+enum {
+	OPT_CONFIG, OPT_NO_RELOAD, OPT_DIRECTION, OPT_TICKET, OPT_OWNER,
+	OPT_EXPIRES, OPT_COMMENT, OPT_JSON, OPT_EXPIRED, OPT_EXPIRING,
+	OPT_HELP, OPT_VERSION, OPT_FOR, OPT_REASON, OPT_LIMIT, OPT_SINCE,
+	OPT_SOCKET, OPT_STRICT, NOPTS
+};
+#define B(o)	(1u << (o))
+
+#define MAXPOS	8
+#define MAXSOCKS	32	/* --socket, one per daemon */
+
+struct args {
+	const char	*config;
+	const char	*val[NOPTS];	/* option arguments */
+	unsigned	 seen;		/* B(OPT_*) given */
+	const char	*pos[MAXPOS];	/* after the command's words */
+	int		 npos;
+	const char	*socks[MAXSOCKS];	/* --socket, in order */
+	int		 nsocks;
+};
+
+/* The configuration of -c, once a command has loaded it. */
+extern struct conf	 conf;
+
+struct cJSON;
+struct exc_entry;
+struct excedit;
+
+/* nfqctl.c */
+void	 say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	 usage_exit(const char *fmt, ...)
+	    __attribute__((noreturn, format(printf, 1, 2)));
+int	 load_conf(const struct args *a);
+
+/* nfqctl_exc.c */
+int	 cmd_add(const struct args *a);
+int	 cmd_set(const struct args *a);
+int	 cmd_remove(const struct args *a);
+int	 cmd_list(const struct args *a);
+int	 cmd_export(const struct args *a);
+int	 cmd_check(const struct args *a);
+int	 cmd_import(const struct args *a);
+
+/* nfqctl_daemon.c */
+enum { CTL_OK, CTL_NODAEMON, CTL_ERROR };
+int	 ctl_ask(const struct conf *c, struct cJSON *req,
+	    struct cJSON **reply, char *err, size_t errlen);
+int	 reload_said(const struct cJSON *reply);
+struct cJSON	*new_req(const char *cmd);
+int	 cmd_status(const struct args *a);
+int	 cmd_reload(const struct args *a);
+int	 cmd_flows(const struct args *a);
+int	 cmd_exceptions(const struct args *a);
+int	 cmd_quar_add(const struct args *a);
+int	 cmd_quar_remove(const struct args *a);
+int	 cmd_quar_list(const struct args *a);
+int	 cmd_census(const struct args *a);
+
+/* nfqctl_policy.c */
+int	 cmd_test(const struct args *a);
+
+/* nfqctl_out.c */
+bool	 reply_ok(const struct cJSON *o);
+const char	*reply_str(const struct cJSON *o, const char *key);
+double	 reply_num(const struct cJSON *o, const char *key);
+int64_t	 days_left(const struct exc_entry *e, int64_t now);
+void	 list_table(const struct excedit *x, const bool *sel, int64_t now);
+void	 left_text(int64_t s, char *buf, size_t len);
+void	 short_ts(const char *ts, char *buf, size_t len);
+
+#endif
