@@ -15,33 +15,10 @@
 #include <unistd.h>
 
 #include "control/excedit_int.h"
+#include "base/text.h"
 
 #define DEF_COL1	20	/* layout of an empty file: the sample's */
 #define DEF_COL2	10
-
-/* Copy s[0..n) into out (cap bytes), invalid UTF-8 bytes as '?'. */
-static void
-utf8_clean(const char *s, size_t n, char *out, size_t cap)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i = 0, o = 0, k;
-	uint32_t		 c;
-
-	while (i < n) {
-		k = utf8_seq(p + i, n - i, &c);
-		if (o + (k ? k : 1) >= cap)
-			break;
-		if (k == 0) {
-			out[o++] = '?';
-			i++;
-		} else {
-			memcpy(out + o, p + i, k);
-			o += k;
-			i += k;
-		}
-	}
-	out[o] = '\0';
-}
 
 /* The comment text of a line, after its '#', trimmed; "" if none. */
 static void

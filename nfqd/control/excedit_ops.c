@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "control/excedit_int.h"
+#include "base/text.h"
 
 /* exc_lint's warnings, as excedit's. */
 static void

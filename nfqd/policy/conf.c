@@ -20,7 +20,7 @@
 #include "base/lpm.h"
 #include "base/prom.h"
 #include "base/tz.h"
-#include "policy/exceptions.h"
+#include "base/text.h"
 #include "policy/quarantine.h"
 #include "base/files.h"
 #include "sink/sink.h"

@@ -52,10 +52,6 @@ int	 exc_parse(const char *line, const struct tz *tz, struct exc_entry *e,
 	    size_t *comment, char *err, size_t errlen);
 void	 exc_free(struct exc_list *l);
 const char	*exc_dir_name(uint8_t d);
-size_t	 exc_bom(const char *s, size_t len);
-int	 line_scan(const char *s, size_t *content, size_t *comment, char *err,
-	    size_t errlen);
-size_t	 utf8_seq(const unsigned char *p, size_t n, uint32_t *cp);
 int	 exc_check_text(const char *key, const char *v, char *out, char *err,
 	    size_t errlen);
 int	 exc_check_date(const char *key, const char *v, char out[11],
