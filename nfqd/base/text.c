@@ -48,7 +48,7 @@ utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
 
 /* 3 when s starts with a UTF-8 byte-order mark (Notepad's), else 0. */
 size_t
-exc_bom(const char *s, size_t len)
+utf8_bom(const char *s, size_t len)
 {
 	return len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
 }

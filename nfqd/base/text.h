@@ -15,7 +15,7 @@ size_t	 utf8_seq(const unsigned char *p, size_t n, uint32_t *cp);
 /* s[0..n) into out (cap bytes), each byte that is not UTF-8 as '?'. */
 void	 utf8_clean(const char *s, size_t n, char *out, size_t cap);
 /* 3 when s starts with a UTF-8 byte-order mark (Notepad's), else 0. */
-size_t	 exc_bom(const char *s, size_t len);
+size_t	 utf8_bom(const char *s, size_t len);
 /*
  * One line (its end, if any, is not content): *content the bytes before
  * its comment, *comment the offset of the comment's '#' or (size_t)-1.

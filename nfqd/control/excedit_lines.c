@@ -509,7 +509,7 @@ xe_read(struct excedit *x, char *err, size_t errlen)
 	buf = x->orig;
 	end = buf + x->origlen;
 	x->eol = "\n";
-	if (exc_bom(buf, x->origlen) > 0) {
+	if (utf8_bom(buf, x->origlen) > 0) {
 		x->bom = true;
 		buf += 3;
 	}

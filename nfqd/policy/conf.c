@@ -1,6 +1,6 @@
 /*
  * nfqd.conf: "key = value" lines, '#' comments, in the grammar of
- * exceptions.conf (line_scan, exceptions.c): a comment starts at the
+ * exceptions.conf (line_scan, base/text.c): a comment starts at the
  * start of a line or after a space or tab; a UTF-8 byte-order mark is
  * skipped; a control or non-ASCII byte outside a comment is an error.
  * Every error names file:line and what is wrong; nothing is half-loaded.
@@ -869,7 +869,7 @@ conf_load_flags(const char *path, struct conf *c, unsigned flags, char *err,
 			snprintf(msg, sizeof(msg), "NUL byte in line");
 			goto bad;
 		}
-		s = line + (lineno == 1 ? exc_bom(line, (size_t)len) : 0);
+		s = line + (lineno == 1 ? utf8_bom(line, (size_t)len) : 0);
 		if (line_scan(s, &content, &comment, msg, sizeof(msg)) == -1)
 			goto bad;
 		s[content] = '\0';

@@ -9,7 +9,8 @@
  *    tab; anywhere else it is part of the word (ticket=INC#4711).
  *  - Outside a comment a line holds printable ASCII, spaces and tabs; any
  *    other byte is an error naming its code and column.  A UTF-8
- *    byte-order mark at the start of the file is skipped (exc_bom).
+ *    byte-order mark at the start of the file is skipped.  (Both rules
+ *    are nfqd.conf's too: line_scan and utf8_bom, base/text.c.)
  *  - An attribute is given once.  A trailing comment that holds one
  *    (`ticket=INC #4711 owner=x`) is an error: it would not be read.
  *  - An entry stays inside the campus: one that contains an internal
@@ -398,7 +399,7 @@ exc_load(const char *path, const struct conf *c, unsigned flags,
 			    lineno);
 			goto fail;
 		}
-		s = line + (lineno == 1 ? exc_bom(line, (size_t)len) : 0);
+		s = line + (lineno == 1 ? utf8_bom(line, (size_t)len) : 0);
 		switch (exc_parse_line(s, tz, &e, msg, sizeof(msg))) {
 		case -1:
 			snprintf(err, errlen, "%s:%u: %s", path, lineno, msg);
