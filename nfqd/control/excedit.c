@@ -57,16 +57,6 @@ xe_msg(const struct excedit *x, int level, const char *fmt, ...)
 	x->o.msg(x->o.arg, level, buf);
 }
 
-/* The date in the zone at now, YYYY-MM-DD. */
-void
-excedit_today(const struct tz *tz, int64_t now, char *buf, size_t len)
-{
-	int	 y, m, d;
-
-	tz_civil_from_days(tz_day_of(tz, now), &y, &m, &d);
-	snprintf(buf, len, "%04d-%02d-%02d", y, m, d);
-}
-
 /* SUDO_USER when set, else the name of the real uid, else "uid N". */
 void
 excedit_who(char *buf, size_t len)
@@ -145,7 +135,9 @@ excedit_open(const struct excedit_opts *o, char *err, size_t errlen)
 	x->o = *o;
 	x->tz = o->conf != NULL ? o->conf->tz : NULL;
 	x->lockfd = -1;
-	excedit_today(x->tz, o->now, x->today, sizeof(x->today));
+	/* The day in the zone (where expiry days end), YYYY-MM-DD. */
+	when_format(tz_day_of(x->tz, o->now) * 86400, WHEN_DATE, x->today,
+	    sizeof(x->today));
 	if (snprintf(x->name, sizeof(x->name), "%s", o->path) >=
 	    (int)sizeof(x->name)) {
 		snprintf(err, errlen, "%.64s...: path too long", o->path);

@@ -36,7 +36,6 @@
 #include "base/defs.h"
 #include "policy/policy.h"
 
-#define EXCEDIT_COMMENTMAX	200	/* bytes of comment text add accepts */
 #define EXCEDIT_COMMENTLEN	1024	/* room for a hand-written one */
 
 enum excedit_level { EXCEDIT_INFO, EXCEDIT_WARN, EXCEDIT_ERROR };
@@ -110,7 +109,5 @@ void		 excedit_get(const struct excedit *x, size_t k,
 char		*excedit_json(const struct excedit *x, const bool *select);
 
 void		 excedit_who(char *buf, size_t len);
-void		 excedit_today(const struct tz *tz, int64_t now, char *buf,
-		    size_t len);
 
 #endif

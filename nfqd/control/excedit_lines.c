@@ -123,30 +123,18 @@ xe_parse(struct excedit *x, size_t i, char *err, size_t errlen)
 {
 	struct xline	*l = &x->l[i];
 	char		 msg[ERRLEN] = "";
-	const char	*p;
 
-	if (memchr(l->s, '\0', l->len) != NULL) {
-		snprintf(err, errlen, "%s:%zu: NUL byte in line", x->name, i + 1);
-		return -1;
-	}
-	switch (exc_parse(l->s, x->tz, &l->e, &l->cpos, msg, sizeof(msg))) {
+	switch (exc_check_line(l->s, l->len, x->o.conf, &l->e, &l->cpos, msg,
+	    sizeof(msg))) {
 	case -1:
 		snprintf(err, errlen, "%s:%zu: %s", x->name, i + 1, msg);
 		return -1;
 	case 1:
-		if (exc_check_scope(x->o.conf, &l->e.pfx, msg,
-		    sizeof(msg)) == -1) {
-			snprintf(err, errlen, "%s:%zu: %s", x->name, i + 1,
-			    msg);
-			return -1;
-		}
 		l->kind = XL_ENTRY;
 		l->e.line = (unsigned)(i + 1);
 		break;
-	default:
-		for (p = l->s; *p == ' ' || *p == '\t' || *p == '\r'; p++)
-			;
-		l->kind = *p == '#' ? XL_COMMENT : XL_BLANK;
+	default:	/* nothing but blanks before its comment, if any */
+		l->kind = l->cpos != NO_COMMENT ? XL_COMMENT : XL_BLANK;
 	}
 	return 0;
 }

@@ -81,59 +81,6 @@ xv_or(const char *s)
 	return s != NULL ? s : "";
 }
 
-static int
-xv_comment(const char *v, char *out, char *err, size_t errlen)
-{
-	const unsigned char	*p;
-	size_t			 len, i, k, n;
-	uint32_t		 c;
-	const char		*w;
-
-	while (*v == ' ' || *v == '\t')
-		v++;
-	len = strlen(v);
-	while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
-		len--;
-	p = (const unsigned char *)v;
-	for (i = 0; i < len; i += k) {
-		if (p[i] < 0x20 || p[i] == 0x7f) {
-			snprintf(err, errlen, "comment has a control character "
-			    "(byte 0x%02x): one line of printable text", p[i]);
-			return -1;
-		}
-		if ((k = utf8_seq(p + i, len - i, &c)) == 0) {
-			snprintf(err, errlen, "comment is not valid UTF-8 "
-			    "(byte 0x%02x at offset %zu)", p[i], i);
-			return -1;
-		}
-	}
-	if (len > EXCEDIT_COMMENTMAX) {
-		snprintf(err, errlen, "comment is too long (%zu bytes, at most "
-		    "%d)", len, EXCEDIT_COMMENTMAX);
-		return -1;
-	}
-	/* It follows the attributes: a word in it must not read as one. */
-	for (w = v; w < v + len; w += n) {
-		while (w < v + len && (*w == ' ' || *w == '\t' || *w == '#'))
-			w++;
-		n = strcspn(w, " \t");
-		if (n > (size_t)(v + len - w))
-			n = (size_t)(v + len - w);
-		if ((strncmp(w, "ticket=", 7) == 0 || strncmp(w, "owner=",
-		    6) == 0 || strncmp(w, "expires=", 8) == 0 ||
-		    strncmp(w, "added=", 6) == 0)) {
-			snprintf(err, errlen, "comment holds '%.*s', which "
-			    "reads as an attribute that nfqd would not read "
-			    "there: give it as an option, or reword the "
-			    "comment", (int)(n > 60 ? 60 : n), w);
-			return -1;
-		}
-	}
-	memcpy(out, v, len);
-	out[len] = '\0';
-	return 0;
-}
-
 /* What entry line i says, as an xnew. */
 void
 xe_old(const struct excedit *x, size_t i, struct xnew *o)
@@ -238,7 +185,7 @@ xe_check(const struct excedit *x, const struct excedit_req *r,
 	v = xv_or(r->comment);
 	if (old != NULL && strcmp(v, old->comment) == 0)
 		memcpy(n->comment, old->comment, sizeof(n->comment));
-	else if (xv_comment(v, n->comment, err, errlen) == -1)
+	else if (exc_check_comment(v, n->comment, err, errlen) == -1)
 		return -1;
 	return 0;
 }

@@ -89,7 +89,6 @@ int	 cmd_test(const struct args *a);
 bool	 reply_ok(const struct cJSON *o);
 const char	*reply_str(const struct cJSON *o, const char *key);
 double	 reply_num(const struct cJSON *o, const char *key);
-int64_t	 days_left(const struct exc_entry *e, int64_t now);
 void	 list_table(const struct excedit *x, const bool *sel, int64_t now);
 void	 left_text(int64_t s, char *buf, size_t len);
 void	 short_ts(const char *ts, char *buf, size_t len);

@@ -538,7 +538,8 @@ cmd_list(const struct args *a)
 		expired = in.e.expires_at != 0 && now >= in.e.expires_at;
 		sel[k] = ((a->seen & B(OPT_EXPIRED)) && expired) ||
 		    ((a->seen & B(OPT_EXPIRING)) && !expired &&
-		    in.e.expires_at != 0 && days_left(&in.e, now) <= days);
+		    in.e.expires_at != 0 &&
+		    exc_days_left(conf.tz, &in.e, now) <= days);
 		n += sel[k];
 	}
 	if (a->seen & B(OPT_JSON)) {

@@ -52,18 +52,6 @@ list_row(const char *const *cell, const int *w)
 	printf("%s\n", cell[n - 1]);
 }
 
-/* Days from today (in the configured zone) to the entry's last day. */
-int64_t
-days_left(const struct exc_entry *e, int64_t now)
-{
-	int64_t		 t;
-	const char	*end;
-
-	if (when_parse(e->expires, &t, &end) == -1)
-		return 0;
-	return t / 86400 - tz_day_of(conf.tz, now);
-}
-
 static void
 list_status(const struct exc_entry *e, int64_t now, char *buf, size_t len)
 {
@@ -73,7 +61,7 @@ list_status(const struct exc_entry *e, int64_t now, char *buf, size_t len)
 		snprintf(buf, len, "-");
 	else if (now >= e->expires_at)
 		snprintf(buf, len, "expired");
-	else if ((days = days_left(e, now)) <= 0)
+	else if ((days = exc_days_left(conf.tz, e, now)) <= 0)
 		snprintf(buf, len, "last day");
 	else
 		snprintf(buf, len, "%lld day%s left", (long long)days,

@@ -144,6 +144,20 @@ exc_check_dir(const char *v, enum exc_dir *out, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Days from now's day (in tz) to the last day of e: 0 on that day,
+ * negative once it is over, INT64_MAX when e does not expire.
+ */
+int64_t
+exc_days_left(const struct tz *tz, const struct exc_entry *e, int64_t now)
+{
+	int64_t	 day;
+
+	if (date_day(e->expires, &day) == -1)
+		return INT64_MAX;
+	return day - tz_day_of(tz, now);
+}
+
 /* The unix time at which an entry expiring at the end of day ends. */
 int64_t
 exc_expires_at(const struct tz *tz, int64_t day)
@@ -167,31 +181,91 @@ attr_of(const char *w)
 	return NULL;
 }
 
+/*
+ * The comment rule: no word of a comment (s[0..len), words between
+ * spaces, tabs and '#') may read as an attribute, since nfqd does not
+ * read it there.  The first that does, its length in *n; NULL if none.
+ */
+static const char *
+comment_attr(const char *s, size_t len, size_t *n)
+{
+	const char	*p = s, *e = s + len, *w;
+
+	for (;;) {
+		while (p < e && (*p == '#' || *p == ' ' || *p == '\t'))
+			p++;
+		if (p == e)
+			return NULL;
+		for (w = p; p < e && *p != ' ' && *p != '\t'; p++)
+			;
+		*n = (size_t)(p - w);
+		if (attr_of(w) != NULL)
+			return w;
+	}
+}
+
 /* A trailing comment must not hold an attribute: it would not be read. */
 static int
 comment_check(const char *s, size_t at, char *err, size_t errlen)
 {
-	const char	*p = s + at, *w;
+	const char	*w;
 	size_t		 n;
 
-	for (;;) {
-		while (*p == '#' || *p == ' ' || *p == '\t')
-			p++;
-		if (*p == '\0' || *p == '\n' || *p == '\r')
-			return 0;
-		w = p;
-		n = strcspn(w, " \t\r\n");
-		if (attr_of(w) != NULL) {
-			snprintf(err, errlen, "'%.*s' is in the comment that "
-			    "starts at column %zu, so it is not read: if the "
-			    "'#' belongs to a value, write it without the "
-			    "space before it (ticket=INC#4711); else put the "
-			    "comment after the attributes",
-			    (int)(n > 60 ? 60 : n), w, at + 1);
+	if ((w = comment_attr(s + at, strcspn(s + at, "\r\n"), &n)) == NULL)
+		return 0;
+	snprintf(err, errlen, "'%.*s' is in the comment that starts at column "
+	    "%zu, so it is not read: if the '#' belongs to a value, write it "
+	    "without the space before it (ticket=INC#4711); else put the "
+	    "comment after the attributes", (int)(n > 60 ? 60 : n), w, at + 1);
+	return -1;
+}
+
+/*
+ * A comment for an entry's line, as an edit gives it: trimmed into out,
+ * one line of printable UTF-8, at most EXC_COMMENTMAX bytes, and no word
+ * in it that reads as an attribute (the line holds it after them).
+ */
+int
+exc_check_comment(const char *v, char out[EXC_COMMENTMAX + 1], char *err,
+    size_t errlen)
+{
+	const unsigned char	*p;
+	size_t			 len, i, k, n;
+	uint32_t		 c;
+	const char		*w;
+
+	while (*v == ' ' || *v == '\t')
+		v++;
+	len = strlen(v);
+	while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+		len--;
+	p = (const unsigned char *)v;
+	for (i = 0; i < len; i += k) {
+		if (p[i] < 0x20 || p[i] == 0x7f) {
+			snprintf(err, errlen, "comment has a control character "
+			    "(byte 0x%02x): one line of printable text", p[i]);
 			return -1;
 		}
-		p = w + n;
+		if ((k = utf8_seq(p + i, len - i, &c)) == 0) {
+			snprintf(err, errlen, "comment is not valid UTF-8 "
+			    "(byte 0x%02x at offset %zu)", p[i], i);
+			return -1;
+		}
 	}
+	if (len > EXC_COMMENTMAX) {
+		snprintf(err, errlen, "comment is too long (%zu bytes, at most "
+		    "%d)", len, EXC_COMMENTMAX);
+		return -1;
+	}
+	if ((w = comment_attr(v, len, &n)) != NULL) {
+		snprintf(err, errlen, "comment holds '%.*s', which reads as an "
+		    "attribute that nfqd would not read there: give it as an "
+		    "option, or reword the comment", (int)(n > 60 ? 60 : n), w);
+		return -1;
+	}
+	memcpy(out, v, len);
+	out[len] = '\0';
+	return 0;
 }
 
 /*
@@ -369,6 +443,30 @@ exc_check_scope(const struct conf *c, const struct prefix *p, char *err,
 
 /* ---- the file ---- */
 
+/*
+ * One line of the file as every reader takes it: no NUL byte in its len
+ * bytes, exc_parse (in c's zone), and inside the campus (c's
+ * internal-networks; c NULL: UTC, and no campus).  Returns what
+ * exc_parse returns; the message has no file:line.
+ */
+int
+exc_check_line(const char *line, size_t len, const struct conf *c,
+    struct exc_entry *e, size_t *comment, char *err, size_t errlen)
+{
+	int	 r;
+
+	if (memchr(line, '\0', len) != NULL) {
+		memset(e, 0, sizeof(*e));
+		*comment = (size_t)-1;
+		snprintf(err, errlen, "NUL byte in line");
+		return -1;
+	}
+	r = exc_parse(line, c != NULL ? c->tz : NULL, e, comment, err, errlen);
+	if (r == 1 && exc_check_scope(c, &e->pfx, err, errlen) == -1)
+		return -1;
+	return r;
+}
+
 int
 exc_load(const char *path, const struct conf *c, unsigned flags,
     struct exc_list *l, char *err, size_t errlen)
@@ -376,12 +474,11 @@ exc_load(const char *path, const struct conf *c, unsigned flags,
 	FILE		*f;
 	char		*line = NULL, msg[ERRLEN], a[PREFIX_STRLEN];
 	const char	*s;
-	size_t		 cap = 0, dup[2];
+	size_t		 cap = 0, dup[2], comment;
 	ssize_t		 len;
 	unsigned	 lineno = 0;
 	size_t		 alloc = 0;
 	struct exc_entry e, *nv;
-	const struct tz	*tz = c != NULL ? c->tz : NULL;
 
 	memset(l, 0, sizeof(*l));
 	if ((f = fopen(path, "r")) == NULL) {
@@ -394,23 +491,14 @@ exc_load(const char *path, const struct conf *c, unsigned flags,
 	while ((len = getline(&line, &cap, f)) != -1) {
 		lineno++;
 		msg[0] = '\0';
-		if (memchr(line, '\0', (size_t)len) != NULL) {
-			snprintf(err, errlen, "%s:%u: NUL byte in line", path,
-			    lineno);
-			goto fail;
-		}
 		s = line + (lineno == 1 ? utf8_bom(line, (size_t)len) : 0);
-		switch (exc_parse_line(s, tz, &e, msg, sizeof(msg))) {
+		switch (exc_check_line(s, (size_t)(line + len - s), c, &e,
+		    &comment, msg, sizeof(msg))) {
 		case -1:
 			snprintf(err, errlen, "%s:%u: %s", path, lineno, msg);
 			goto fail;
 		case 0:
 			continue;
-		}
-		if (c != NULL && exc_check_scope(c, &e.pfx, msg,
-		    sizeof(msg)) == -1) {
-			snprintf(err, errlen, "%s:%u: %s", path, lineno, msg);
-			goto fail;
 		}
 		e.line = lineno;
 		if (l->n == alloc) {
@@ -531,7 +619,7 @@ lint_entry(struct lint *w, const struct conf *c, const struct exc_entry *e,
 	char		 a[PREFIX_STRLEN], b[PREFIX_STRLEN], list[256];
 	struct prefix	 v4;
 	size_t		 which = 0;
-	int64_t		 day, today;
+	int64_t		 left;
 	const struct tz	*tz = c != NULL ? c->tz : NULL;
 	unsigned	 before = w->n;
 
@@ -567,15 +655,14 @@ lint_entry(struct lint *w, const struct conf *c, const struct exc_entry *e,
 		    a);
 		return w->n - before;
 	}
-	today = tz_day_of(tz, now);
-	if (date_day(e->expires, &day) == 0 && day - today < EXPIRING_DAYS) {
-		if (day == today)
+	if ((left = exc_days_left(tz, e, now)) < EXPIRING_DAYS) {
+		if (left == 0)
 			snprintf(b, sizeof(b), "today");
-		else if (day == today + 1)
+		else if (left == 1)
 			snprintf(b, sizeof(b), "tomorrow");
 		else
 			snprintf(b, sizeof(b), "in %lld days",
-			    (long long)(day - today));
+			    (long long)left);
 		lint_say(w, "%s:%u: %s expires at the end of %s (%s), %s: "
 		    "renew it in time (nfqctl exception set %s --expires "
 		    "YYYY-MM-DD) or let it lapse", name, e->line, a, e->expires,
