@@ -216,88 +216,96 @@ opt_name(int o)
 	return "?";
 }
 
-int
-main(int argc, char **argv)
+/* One option (getopt_long's ch, its argument) into a. */
+static void
+opt_take(struct args *a, int ch, const char *arg, const char *given)
 {
-	struct args		 a;
-	const char		*words[MAXPOS + 2];
-	const struct cmd	*c;
-	int			 ch, nw = 0, o, last, i;
-	size_t			 k;
+	int	 o;
 
-	memset(&a, 0, sizeof(a));
+	switch (ch) {
+	case 'c':
+		a->config = arg;
+		return;
+	case ':':
+		usage_exit("%s needs a value", given);
+	case '?':
+		usage_exit("unknown option '%s'", given);
+	}
+	o = ch - 256;
+	if (o == OPT_SOCKET) {		/* may repeat */
+		if (a->nsocks == MAXSOCKS)
+			usage_exit("at most %d --socket", MAXSOCKS);
+		a->socks[a->nsocks++] = arg;
+		a->seen |= B(o);
+		return;
+	}
+	if (a->seen & B(o))
+		usage_exit("--%s given twice", opt_name(o));
+	a->seen |= B(o);
+	a->val[o] = arg;
+}
+
+/*
+ * The command line: options anywhere ("+": no reordering, so this works
+ * the same under POSIXLY_CORRECT) into a, the other words in order into
+ * words.  Returns how many words, or -1 after -h or -V (said).
+ */
+static int
+args_read(int argc, char **argv, struct args *a, const char **words)
+{
+	int	 ch, nw = 0, last;
+
 	opterr = 0;
-	/*
-	 * Options anywhere ("+": no reordering, so this works the same
-	 * under POSIXLY_CORRECT): collect the other words in order.
-	 */
 	for (;;) {
 		last = optind;
 		ch = getopt_long(argc, argv, "+:c:hV", longopts, NULL);
-		if (ch == -1) {
-			if (optind >= argc)
-				break;
-			if (optind == last + 1 && strcmp(argv[last], "--") == 0) {
-				while (optind < argc && nw < MAXPOS + 2)
-					words[nw++] = argv[optind++];
-				break;
-			}
-			if (nw == MAXPOS + 2)
-				usage_exit("too many arguments");
-			words[nw++] = argv[optind++];
+		if (ch == 'h' || ch == 'V') {
+			if (ch == 'h')
+				fputs(usage_text, stdout);
+			else
+				printf("nfqctl %s\n", NFQD_VERSION);
+			return -1;
+		}
+		if (ch != -1) {
+			opt_take(a, ch, optarg, argv[last]);
 			continue;
 		}
-		switch (ch) {
-		case 'c':
-			a.config = optarg;
+		if (optind >= argc)
 			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return EX_OK;
-		case 'V':
-			printf("nfqctl %s\n", NFQD_VERSION);
-			return EX_OK;
-		case ':':
-			usage_exit("%s needs a value", argv[last]);
-		case '?':
-			usage_exit("unknown option '%s'", argv[last]);
-		default:
-			o = ch - 256;
-			if (o == OPT_SOCKET) {		/* may repeat */
-				if (a.nsocks == MAXSOCKS)
-					usage_exit("at most %d --socket",
-					    MAXSOCKS);
-				a.socks[a.nsocks++] = optarg;
-				a.seen |= B(o);
-				break;
-			}
-			if (a.seen & B(o))
-				usage_exit("--%s given twice", opt_name(o));
-			a.seen |= B(o);
-			a.val[o] = optarg;
+		if (optind == last + 1 && strcmp(argv[last], "--") == 0) {
+			while (optind < argc && nw < MAXPOS + 2)
+				words[nw++] = argv[optind++];
+			break;
 		}
+		if (nw == MAXPOS + 2)
+			usage_exit("too many arguments");
+		words[nw++] = argv[optind++];
 	}
-	if (nw == 0) {
-		fputs(usage_text, stderr);
-		return EX_USAGE;
-	}
-	for (k = 0; k < NCMDS; k++) {
-		c = &cmds[k];
+	return nw;
+}
+
+/* The command the first words name; exit 2 when none does. */
+static const struct cmd *
+cmd_find(const char **words, int nw)
+{
+	const struct cmd	*c;
+	bool			 exc = strcmp(words[0], "exception") == 0;
+	bool			 quar = strcmp(words[0], "quarantine") == 0;
+
+	for (c = cmds; c < cmds + NCMDS; c++)
 		if (strcmp(words[0], c->w1) == 0 && (c->w2 == NULL ||
 		    (nw > 1 && strcmp(words[1], c->w2) == 0)))
 			break;
-	}
-	if (k == NCMDS) {
-		if (strcmp(words[0], "exception") == 0 && nw == 1)
+	if (c == cmds + NCMDS) {
+		if (exc && nw == 1)
 			usage_exit("exception needs a command: add, remove, "
 			    "list, check, import or export");
-		if (strcmp(words[0], "exception") == 0)
-			usage_exit("unknown command 'exception %s'", words[1]);
-		if (strcmp(words[0], "quarantine") == 0 && nw == 1)
+		if (quar && nw == 1)
 			usage_exit("quarantine needs a command: add, remove or "
 			    "list");
-		if (strcmp(words[0], "quarantine") == 0)
-			usage_exit("unknown command 'quarantine %s'", words[1]);
+		if (exc || quar)
+			usage_exit("unknown command '%s %s'", words[0],
+			    words[1]);
 		usage_exit("unknown command '%s'", words[0]);
 	}
 	/*
@@ -310,9 +318,26 @@ main(int argc, char **argv)
 		    "'exception " : "", strcmp(words[0], "exceptions") == 0 ?
 		    words[1] : "", strcmp(words[0], "exceptions") == 0 ? "'?)" :
 		    "");
-	cur = c;
-	i = c->w2 == NULL ? 1 : 2;
-	for (; i < nw; i++)
+	return c;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct args		 a;
+	const char		*words[MAXPOS + 2];
+	const struct cmd	*c;
+	int			 nw, o, i;
+
+	memset(&a, 0, sizeof(a));
+	if ((nw = args_read(argc, argv, &a, words)) == -1)
+		return EX_OK;
+	if (nw == 0) {
+		fputs(usage_text, stderr);
+		return EX_USAGE;
+	}
+	cur = c = cmd_find(words, nw);
+	for (i = c->w2 == NULL ? 1 : 2; i < nw; i++)
 		a.pos[a.npos++] = words[i];
 	if (a.npos < c->minpos || a.npos > c->maxpos)
 		usage_exit("wrong number of arguments");
