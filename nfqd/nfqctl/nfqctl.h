@@ -90,7 +90,9 @@ bool	 reply_ok(const struct cJSON *o);
 const char	*reply_str(const struct cJSON *o, const char *key);
 double	 reply_num(const struct cJSON *o, const char *key);
 void	 list_table(const struct excedit *x, const bool *sel, int64_t now);
-void	 left_text(int64_t s, char *buf, size_t len);
-void	 short_ts(const char *ts, char *buf, size_t len);
+/* The tables of status --socket, quarantine list and census. */
+void	 status_table(const struct cJSON *all);
+void	 quar_table(const struct cJSON *arr);
+void	 census_table(const struct cJSON *reply, bool since);
 
 #endif

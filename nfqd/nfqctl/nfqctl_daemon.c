@@ -312,21 +312,7 @@ status_many(const struct args *a)
 		cJSON_free(s);
 		cJSON_Delete(x);
 	} else {
-		printf("%-32s  %-20s  %10s  %s\n", "SOCKET", "HOST",
-		    "EXCEPTIONS", "SHA256");
-		cJSON_ArrayForEach(d, all) {
-			if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d,
-			    "ok"))) {
-				printf("%-32s  %-20s  %10s  %s\n",
-				    reply_str(d, "socket"), "-", "-",
-				    reply_str(d, "error"));
-				continue;
-			}
-			printf("%-32s  %-20s  %10.0f  %s\n",
-			    reply_str(d, "socket"), reply_str(d, "host"),
-			    reply_num(d, "exceptions"),
-			    reply_str(d, "exceptions_sha256"));
-		}
+		status_table(all);
 		cJSON_Delete(all);
 	}
 	if (bad > 0)
@@ -397,6 +383,8 @@ cmd_exceptions(const struct args *a)
 {
 	return cmd_listing(a, "exceptions");
 }
+
+/* ---- quarantine ---- */
 
 int
 cmd_quar_add(const struct args *a)
@@ -501,16 +489,55 @@ cmd_quar_remove(const struct args *a)
 	return EX_OK;
 }
 
+/*
+ * No daemon: the quarantines in force in its state file, as the daemon
+ * would answer quarantine list; NULL after saying why.
+ */
+static cJSON *
+quar_saved(void)
+{
+	struct quar_list	 l;
+	cJSON			*reply, *arr, *o;
+	char			 err[ERRLEN], path[MAX_PATH], h[PREFIX_STRLEN],
+				 u[48];
+	int64_t			 now = (int64_t)time(NULL);
+	size_t			 i;
+
+	quar_path(&conf, path, sizeof(path));
+	if (quar_load(path, &l, err, sizeof(err)) == -1) {
+		say("%s", err);
+		return NULL;
+	}
+	reply = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(reply, "quarantines");
+	for (i = 0; arr != NULL && i < l.n; i++) {
+		if (l.v[i].until <= now)
+			continue;
+		o = cJSON_CreateObject();
+		host_format(&l.v[i].pfx, h, sizeof(h));
+		cJSON_AddStringToObject(o, "host", h);
+		/* As the daemon says them (EVE timestamps). */
+		ts_format(l.v[i].since * 1000000, u, sizeof(u));
+		cJSON_AddStringToObject(o, "since", u);
+		ts_format(l.v[i].until * 1000000, u, sizeof(u));
+		cJSON_AddStringToObject(o, "until", u);
+		cJSON_AddNumberToObject(o, "seconds_left",
+		    (double)(l.v[i].until - now));
+		cJSON_AddStringToObject(o, "reason", l.v[i].reason);
+		cJSON_AddStringToObject(o, "who", l.v[i].who);
+		cJSON_AddItemToArray(arr, o);
+	}
+	quar_free(&l);
+	say("no running daemon: from %s", path);
+	return reply;
+}
+
 int
 cmd_quar_list(const struct args *a)
 {
-	struct quar_list	 l;
-	cJSON			*req, *reply, *arr, *o, *e;
-	char			 err[ERRLEN], path[MAX_PATH], h[PREFIX_STRLEN],
-				 u[48], left[32], *s;
-	int64_t			 now = (int64_t)time(NULL);
-	size_t			 i, n = 0;
-	int			 rc;
+	cJSON	*req, *reply, *arr;
+	char	*s;
+	int	 rc;
 
 	if (load_conf(a) == -1)
 		return EX_USAGE;
@@ -519,61 +546,20 @@ cmd_quar_list(const struct args *a)
 	cJSON_AddStringToObject(req, "op", "list");
 	if ((rc = ask_daemon(req, &reply)) == CTL_ERROR)
 		return EX_FAIL;
-	if (rc == CTL_NODAEMON) {
-		/* The state file, as the daemon will find it. */
-		quar_path(&conf, path, sizeof(path));
-		if (quar_load(path, &l, err, sizeof(err)) == -1) {
-			say("%s", err);
-			return EX_FAIL;
-		}
-		reply = cJSON_CreateObject();
-		arr = cJSON_AddArrayToObject(reply, "quarantines");
-		for (i = 0; arr != NULL && i < l.n; i++) {
-			if (l.v[i].until <= now)
-				continue;
-			o = cJSON_CreateObject();
-			host_format(&l.v[i].pfx, h, sizeof(h));
-			cJSON_AddStringToObject(o, "host", h);
-			/* As the daemon says them (EVE timestamps). */
-			ts_format(l.v[i].since * 1000000, u, sizeof(u));
-			cJSON_AddStringToObject(o, "since", u);
-			ts_format(l.v[i].until * 1000000, u, sizeof(u));
-			cJSON_AddStringToObject(o, "until", u);
-			cJSON_AddNumberToObject(o, "seconds_left",
-			    (double)(l.v[i].until - now));
-			cJSON_AddStringToObject(o, "reason", l.v[i].reason);
-			cJSON_AddStringToObject(o, "who", l.v[i].who);
-			cJSON_AddItemToArray(arr, o);
-		}
-		quar_free(&l);
-		say("no running daemon: from %s", path);
-	}
+	if (rc == CTL_NODAEMON && (reply = quar_saved()) == NULL)
+		return EX_FAIL;
 	arr = cJSON_GetObjectItemCaseSensitive(reply, "quarantines");
 	if (a->seen & B(OPT_JSON)) {
 		if ((s = cJSON_PrintUnformatted(arr)) != NULL)
 			printf("%s\n", s);
 		cJSON_free(s);
-	} else {
-		cJSON_ArrayForEach(e, arr) {
-			if (n++ == 0)
-				printf("%-20s  %-20s  %-9s  %-12s  %s\n", "HOST",
-				    "UNTIL", "LEFT", "WHO", "REASON");
-			left_text((int64_t)reply_num(e, "seconds_left"), left,
-			    sizeof(left));
-			/* 2026-11-22T11:58:27.000000+0000: to the second. */
-			snprintf(u, sizeof(u), "%.10s %.8sZ",
-			    reply_str(e, "until"), reply_str(e, "until") +
-			    (strlen(reply_str(e, "until")) > 11 ? 11 : 0));
-			printf("%-20s  %-20s  %-9s  %-12s  %s\n",
-			    reply_str(e, "host"), u, left,
-			    reply_str(e, "who"), reply_str(e, "reason"));
-		}
-		if (n == 0)
-			say("no host in quarantine");
-	}
+	} else
+		quar_table(arr);
 	cJSON_Delete(reply);
 	return fflush(stdout) == 0 ? EX_OK : EX_FAIL;
 }
+
+/* ---- census ---- */
 
 /*
  * No daemon: the census as it last saved it (<state-dir>/census.json,
@@ -637,10 +623,10 @@ census_saved(const struct args *a, uint32_t days)
 int
 cmd_census(const struct args *a)
 {
-	cJSON		*req, *reply, *arr, *h, *in, *out, *x;
-	char		 f[24], l[24], *end, *s;
+	cJSON		*req, *reply;
+	char		*end, *s;
 	unsigned long	 days = 0;
-	int		 rc, n = 0;
+	int		 rc;
 
 	if (load_conf(a) == -1)
 		return EX_USAGE;
@@ -670,51 +656,7 @@ cmd_census(const struct args *a)
 		cJSON_Delete(reply);
 		return fflush(stdout) == 0 ? EX_OK : EX_FAIL;
 	}
-	arr = cJSON_GetObjectItemCaseSensitive(reply, "hosts");
-	cJSON_ArrayForEach(h, arr) {
-		if (n++ == 0)
-			printf("%-39s %8s %8s %8s %8s  %-16s  %-16s  %s\n",
-			    "HOST", "IN-OK", "IN-BLK", "OUT-OK", "OUT-BLK",
-			    "FIRST SEEN", "LAST SEEN", "EXCEPTION");
-		in = cJSON_GetObjectItemCaseSensitive(h, "inbound");
-		out = cJSON_GetObjectItemCaseSensitive(h, "outbound");
-		x = cJSON_GetObjectItemCaseSensitive(h, "exception");
-		short_ts(reply_str(h, "first_seen"), f, sizeof(f));
-		short_ts(reply_str(h, "last_seen"), l, sizeof(l));
-		printf("%-39s %8.0f %8.0f %8.0f %8.0f  %-16s  %-16s  %s%s%s%s\n",
-		    reply_str(h, "host"), reply_num(in, "allowed"),
-		    reply_num(in, "blocked"), reply_num(out, "allowed"),
-		    reply_num(out, "blocked"), f, l,
-		    reply_str(h, "exception_directions"),
-		    cJSON_IsObject(x) ? " (" : "",
-		    cJSON_IsObject(x) ? reply_str(x, "entry") : "",
-		    cJSON_IsObject(x) ? ")" : "");
-	}
-	if (n == 0)
-		say("no campus host spoke SMTP across the border%s",
-		    days > 0 ? " in that time" : " yet");
-	n = 0;
-	arr = cJSON_GetObjectItemCaseSensitive(reply, "unused_exceptions");
-	cJSON_ArrayForEach(x, arr) {
-		if (n++ == 0)
-			printf("\nexceptions unused for %.0f days (candidates "
-			    "for removal):\n%-43s %-9s %-12s %-14s %s\n",
-			    reply_num(reply, "unused_days"), "ENTRY",
-			    "DIRECTION", "TICKET", "OWNER", "LAST USED");
-		printf("%-43s %-9s %-12s %-14s %s\n", reply_str(x, "entry"),
-		    reply_str(x, "direction"), reply_str(x, "ticket")[0] ?
-		    reply_str(x, "ticket") : "-", reply_str(x, "owner")[0] ?
-		    reply_str(x, "owner") : "-",
-		    cJSON_IsString(cJSON_GetObjectItemCaseSensitive(x,
-		    "last_used")) ? reply_str(x, "last_used") : "never (since "
-		    "counting began)");
-	}
-	if (reply_num(reply, "overflow") > 0)
-		say("warning: %.0f connections of hosts beyond census-hosts "
-		    "(%.0f) were not counted", reply_num(reply, "overflow"),
-		    reply_num(reply, "hosts_max"));
-	short_ts(reply_str(reply, "counting_since"), f, sizeof(f));
-	say("counting since %s UTC", f);
+	census_table(reply, days > 0);
 	cJSON_Delete(reply);
 	return fflush(stdout) == 0 ? EX_OK : EX_FAIL;
 }
