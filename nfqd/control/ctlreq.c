@@ -364,9 +364,12 @@ static const struct {
 	int		(*check)(const struct members *, struct ctl_req *,
 			    char *, size_t);
 } cmd_checks[] = {
-	{ "status", check_plain },		{ "reload", check_plain },
-	{ "flows", check_listing },		{ "exceptions", check_listing },
-	{ "census", check_census },		{ "quarantine", check_quarantine },
+	{ "status", check_plain },
+	{ "reload", check_plain },
+	{ "flows", check_listing },
+	{ "exceptions", check_listing },
+	{ "census", check_census },
+	{ "quarantine", check_quarantine },
 	{ "exception", check_exception },
 };
 

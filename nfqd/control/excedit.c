@@ -333,7 +333,7 @@ excedit_json(const struct excedit *x, const bool *select)
 	b.cap = 64;
 	if ((b.p = malloc(b.cap)) == NULL)
 		return NULL;
-	sb_add(&b, "[");
+	xe_sb_add(&b, "[");
 	for (k = 0; k < x->nent; k++) {
 		if (select != NULL && !select[k])
 			continue;
@@ -342,6 +342,6 @@ excedit_json(const struct excedit *x, const bool *select)
 			return NULL;
 		}
 	}
-	sb_add(&b, "%s]\n", b.len > 1 ? "\n" : "");
+	xe_sb_add(&b, "%s]\n", b.len > 1 ? "\n" : "");
 	return b.p;
 }

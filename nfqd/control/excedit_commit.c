@@ -27,7 +27,7 @@ xe_unchanged(struct excedit *x, char *err, size_t errlen)
 	int	 fd, same;
 
 	if ((fd = open(x->real, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    read_fd(fd, &buf, &len) == -1) {
+	    xe_read_fd(fd, &buf, &len) == -1) {
 		snprintf(err, errlen, "%s: %s", x->name, strerror(errno));
 		if (fd != -1)
 			close(fd);

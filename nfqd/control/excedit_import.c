@@ -205,7 +205,7 @@ static int
 imp_cmp(const void *a, const void *b)
 {
 	const struct ximp *const *x = a, *const *y = b;
-	int	 c = pfx_cmp(&(*x)->pfx, &(*y)->pfx);
+	int	 c = xe_pfx_cmp(&(*x)->pfx, &(*y)->pfx);
 
 	return c != 0 ? c : (*x)->pos - (*y)->pos;
 }
@@ -229,7 +229,7 @@ imp_same(const struct excedit_req *r, const struct xnew *old)
 static bool
 xnew_equal(const struct xnew *a, const struct xnew *b)
 {
-	return pfx_equal(&a->pfx, &b->pfx) && a->dir == b->dir &&
+	return xe_pfx_equal(&a->pfx, &b->pfx) && a->dir == b->dir &&
 	    strcmp(a->ticket, b->ticket) == 0 &&
 	    strcmp(a->owner, b->owner) == 0 &&
 	    strcmp(a->expires, b->expires) == 0 &&
@@ -442,7 +442,7 @@ struct imp {
 	struct excedit_stats *st;
 	struct ximp	*m;		/* the elements, in the array's order */
 	size_t		 n;
-	bool		 fast;		/* read by imp_fast: addresses to parse */
+	bool		 fast;		/* by imp_fast: addresses to parse */
 	ssize_t		*who;		/* line index -> element, or -1 */
 	struct xplan	*plan;
 	size_t		 nplan;
@@ -572,7 +572,7 @@ imp_match(struct imp *im)
 	qsort(sorted, im->n, sizeof(*sorted), imp_cmp);
 	for (i = 1; i < im->n; i++)
 		if (sorted[i]->ok && sorted[i - 1]->ok &&
-		    pfx_equal(&sorted[i]->pfx, &sorted[i - 1]->pfx)) {
+		    xe_pfx_equal(&sorted[i]->pfx, &sorted[i - 1]->pfx)) {
 			host_format(&sorted[i]->pfx, a, sizeof(a));
 			xe_msg(x, EXCEDIT_ERROR, "%s: entry %d: %s is also "
 			    "entry %d", im->name, sorted[i]->pos, a,
@@ -777,6 +777,6 @@ out:
 		free(im.m[i].n);
 	free(im.m);
 	free(im.who);
-	plan_free(im.plan, im.nplan);
+	xe_plan_free(im.plan, im.nplan);
 	return rc;
 }

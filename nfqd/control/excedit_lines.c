@@ -57,7 +57,7 @@ xl_has_end(const struct xline *l)
 }
 
 int
-pfx_cmp(const struct prefix *a, const struct prefix *b)
+xe_pfx_cmp(const struct prefix *a, const struct prefix *b)
 {
 	if (a->addr.af != b->addr.af)
 		return a->addr.af < b->addr.af ? -1 : 1;
@@ -67,9 +67,9 @@ pfx_cmp(const struct prefix *a, const struct prefix *b)
 }
 
 bool
-pfx_equal(const struct prefix *a, const struct prefix *b)
+xe_pfx_equal(const struct prefix *a, const struct prefix *b)
 {
-	return pfx_cmp(a, b) == 0;
+	return xe_pfx_cmp(a, b) == 0;
 }
 
 /* ---- the lines ---- */
@@ -385,7 +385,7 @@ xe_layout(struct excedit *x)
 }
 
 void __attribute__((format(printf, 2, 3)))
-sb_add(struct sb *b, const char *fmt, ...)
+xe_sb_add(struct sb *b, const char *fmt, ...)
 {
 	va_list	 ap;
 	int	 n;
@@ -407,7 +407,7 @@ sb_pad(struct sb *b, int used, bool abs, int col, int min)
 
 	if (n < 1)
 		n = min < 1 ? 1 : min;
-	sb_add(b, "%*s", n, "");
+	xe_sb_add(b, "%*s", n, "");
 }
 
 /* The entry's line, in the file's layout, with the file's line end. */
@@ -420,23 +420,23 @@ xe_format(const struct excedit *x, const struct xnew *e, char *out,
 	const char	*d = exc_dir_name(e->dir);
 
 	host_format(&e->pfx, a, sizeof(a));
-	sb_add(&b, "%s", a);
+	xe_sb_add(&b, "%s", a);
 	sb_pad(&b, (int)strlen(a), x->lay.abs1, x->lay.col1, x->lay.min1);
-	sb_add(&b, "%s", d);
+	xe_sb_add(&b, "%s", d);
 	sb_pad(&b, (int)strlen(d), x->lay.abs2, x->lay.col2, x->lay.min2);
 	if (e->ticket[0])
-		sb_add(&b, "ticket=%s ", e->ticket);
+		xe_sb_add(&b, "ticket=%s ", e->ticket);
 	if (e->owner[0])
-		sb_add(&b, "owner=%s ", e->owner);
+		xe_sb_add(&b, "owner=%s ", e->owner);
 	if (e->expires[0])
-		sb_add(&b, "expires=%s ", e->expires);
+		xe_sb_add(&b, "expires=%s ", e->expires);
 	if (e->added[0])
-		sb_add(&b, "added=%s ", e->added);
+		xe_sb_add(&b, "added=%s ", e->added);
 	while (b.len > 0 && out[b.len - 1] == ' ')
 		out[--b.len] = '\0';
 	if (e->comment[0])
-		sb_add(&b, "  # %s", e->comment);
-	sb_add(&b, "%s", x->eol);
+		xe_sb_add(&b, "  # %s", e->comment);
+	xe_sb_add(&b, "%s", x->eol);
 	if (b.over || b.len >= LINE_LEN)
 		return -1;
 	return 0;
@@ -444,7 +444,7 @@ xe_format(const struct excedit *x, const struct xnew *e, char *out,
 
 /* The whole of fd into *buf (malloc'd, NUL-terminated); -1 with errno. */
 int
-read_fd(int fd, char **buf, size_t *len)
+xe_read_fd(int fd, char **buf, size_t *len)
 {
 	char	*nb;
 	size_t	 cap = 0;
@@ -486,7 +486,7 @@ xe_read(struct excedit *x, char *err, size_t errlen)
 	size_t		 nl;
 
 	if ((fd = open(x->real, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    fstat(fd, &x->st) == -1 || read_fd(fd, &x->orig, &x->origlen) ==
+	    fstat(fd, &x->st) == -1 || xe_read_fd(fd, &x->orig, &x->origlen) ==
 	    -1) {
 		snprintf(err, errlen, "%s: %s", x->name, strerror(errno));
 		if (fd != -1)

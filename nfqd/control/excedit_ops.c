@@ -202,7 +202,7 @@ xe_line(const struct excedit *x, const struct xnew *n, char *line,
 		return -1;
 	}
 	if (exc_parse_line(line, x->tz, e, msg, sizeof(msg)) != 1 ||
-	    !pfx_equal(&e->pfx, &n->pfx) || e->dir != n->dir ||
+	    !xe_pfx_equal(&e->pfx, &n->pfx) || e->dir != n->dir ||
 	    strcmp(e->ticket, n->ticket) != 0 ||
 	    strcmp(e->owner, n->owner) != 0 ||
 	    strcmp(e->expires, n->expires) != 0) {
@@ -481,7 +481,7 @@ xe_apply(struct excedit *x, struct xplan *plan, size_t nplan, char *err,
 }
 
 void
-plan_free(struct xplan *plan, size_t n)
+xe_plan_free(struct xplan *plan, size_t n)
 {
 	for (size_t j = 0; plan != NULL && j < n; j++)
 		free(plan[j].rep);
@@ -546,7 +546,7 @@ excedit_set(struct excedit *x, const struct excedit_req *r, char *err,
 	}
 	if ((rc = xe_change(x, i, &n, plan, "set", err, errlen)) == 0)
 		rc = xe_apply(x, plan, nplan, err, errlen);
-	plan_free(plan, nplan);
+	xe_plan_free(plan, nplan);
 	if (rc == -1)
 		return -1;
 	x->last_line = (unsigned)i + 1;

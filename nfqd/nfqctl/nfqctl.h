@@ -49,13 +49,15 @@ struct args {
 extern struct conf	 conf;
 
 struct cJSON;
-struct exc_entry;
 struct excedit;
 
 /* nfqctl.c */
+/* A line to stderr, "nfqctl: " first. */
 void	 say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The problem, then the command's synopsis; exit 2. */
 void	 usage_exit(const char *fmt, ...)
 	    __attribute__((noreturn, format(printf, 1, 2)));
+/* conf from -c; -1 after saying why. */
 int	 load_conf(const struct args *a);
 
 /* nfqctl_exc.c */
@@ -69,9 +71,12 @@ int	 cmd_import(const struct args *a);
 
 /* nfqctl_daemon.c */
 enum { CTL_OK, CTL_NODAEMON, CTL_ERROR };
+/* req to c's control socket: CTL_OK with *reply, or why not. */
 int	 ctl_ask(const struct conf *c, struct cJSON *req,
 	    struct cJSON **reply, char *err, size_t errlen);
+/* The daemon's answer to a reload, in a sentence; the exit status. */
 int	 reload_said(const struct cJSON *reply);
+/* {"cmd":cmd}, or NULL after saying why. */
 struct cJSON	*new_req(const char *cmd);
 int	 cmd_status(const struct args *a);
 int	 cmd_reload(const struct args *a);
@@ -86,9 +91,11 @@ int	 cmd_census(const struct args *a);
 int	 cmd_test(const struct args *a);
 
 /* nfqctl_out.c */
+/* An answer's "ok", and its key as a string ("") or a number (0). */
 bool	 reply_ok(const struct cJSON *o);
 const char	*reply_str(const struct cJSON *o, const char *key);
 double	 reply_num(const struct cJSON *o, const char *key);
+/* exception list: the entries with sel[k], as a table. */
 void	 list_table(const struct excedit *x, const bool *sel, int64_t now);
 /* The tables of status --socket, quarantine list and census. */
 void	 status_table(const struct cJSON *all);

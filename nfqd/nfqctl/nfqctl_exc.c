@@ -34,14 +34,12 @@ struct notes {
 	unsigned n;
 };
 static struct notes	 notes[2];	/* 0: warnings, 1: what was done */
-static unsigned		 nwarn;
 
 /* A warning, as nfqd -n writes them: "warning: FILE:LINE: ...". */
 static void
 warn_line(void *arg, const char *text)
 {
 	(void)arg;
-	nwarn++;
 	fprintf(stderr, "warning: %s\n", text);
 }
 

@@ -268,22 +268,8 @@ exc_check_comment(const char *v, char out[EXC_COMMENTMAX + 1], char *err,
 	return 0;
 }
 
-/*
- * One line into an entry (tz: the zone `expires` days end in; NULL: UTC).
- * Returns 1 for an entry, 0 for a blank or comment line, -1 with a
- * message (no file:line) on error.
- */
-int
-exc_parse_line(const char *line, const struct tz *tz, struct exc_entry *e,
-    char *err, size_t errlen)
-{
-	size_t	 comment;
-
-	return exc_parse(line, tz, e, &comment, err, errlen);
-}
-
-/* exc_parse_line, and where the line's comment starts (line_scan). */
-int
+/* One line into e, as exc_parse_line; *comment as line_scan finds it. */
+static int
 exc_parse(const char *line, const struct tz *tz, struct exc_entry *e,
     size_t *comment, char *err, size_t errlen)
 {
@@ -370,6 +356,20 @@ exc_parse(const char *line, const struct tz *tz, struct exc_entry *e,
 	    comment_check(line, *comment, err, errlen) == -1)
 		return -1;
 	return 1;
+}
+
+/*
+ * One line into an entry (tz: the zone `expires` days end in; NULL: UTC).
+ * Returns 1 for an entry, 0 for a blank or comment line, -1 with a
+ * message (no file:line) on error.
+ */
+int
+exc_parse_line(const char *line, const struct tz *tz, struct exc_entry *e,
+    char *err, size_t errlen)
+{
+	size_t	 comment;
+
+	return exc_parse(line, tz, e, &comment, err, errlen);
 }
 
 /* ---- the campus ---- */

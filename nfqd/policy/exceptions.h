@@ -44,14 +44,15 @@ enum { EXC_INSIDE, EXC_EQUAL, EXC_OUTSIDE, EXC_CONTAINS };
 #define EXC_ANY_MODE	0x1		/* exc_load: a checkout copy */
 #define EXC_LINT_EXPIRY	0x1		/* exc_lint_entry: expired, expiring */
 
-typedef void (*exc_warn_cb)(void *, const char *);
+typedef void (*exc_warn_cb)(void *arg, const char *text);
 int	 exc_load(const char *path, const struct conf *c, unsigned flags,
 	    struct exc_list *l, char *err, size_t errlen);
 int	 exc_parse_line(const char *line, const struct tz *tz,
 	    struct exc_entry *e, char *err, size_t errlen);
-int	 exc_parse(const char *line, const struct tz *tz, struct exc_entry *e,
-	    size_t *comment, char *err, size_t errlen);
-/* A line of the file, len bytes: exc_parse, and no NUL, inside c's campus. */
+/*
+ * A line of the file, len bytes: exc_parse_line (and where its comment
+ * starts), no NUL byte, and inside c's campus.
+ */
 int	 exc_check_line(const char *line, size_t len, const struct conf *c,
 	    struct exc_entry *e, size_t *comment, char *err, size_t errlen);
 void	 exc_free(struct exc_list *l);
