@@ -260,7 +260,7 @@ struct quick {
 	const char	*p, *e;
 };
 
-static void
+static inline void
 quick_ws(struct quick *q)
 {
 	while (q->p < q->e && (*q->p == ' ' || *q->p == '\t' ||
@@ -269,7 +269,7 @@ quick_ws(struct quick *q)
 }
 
 /* Is the next byte, after blanks, c?  Then it is read. */
-static bool
+static inline bool
 quick_is(struct quick *q, char c)
 {
 	quick_ws(q);

@@ -11,6 +11,7 @@
 #ifndef NFQD_CONTROL_EXCEDIT_INT_H
 #define NFQD_CONTROL_EXCEDIT_INT_H
 
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -98,6 +99,30 @@ struct xplan {
 	char		*rep;		/* malloc'd new text, with its end */
 };
 
+/* Here, so that an import's sort and matching inline them. */
+static inline int
+xe_pfx_cmp(const struct prefix *a, const struct prefix *b)
+{
+	if (a->addr.af != b->addr.af)
+		return a->addr.af < b->addr.af ? -1 : 1;
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	return memcmp(a->addr.b, b->addr.b, 16);
+}
+
+static inline bool
+xe_pfx_equal(const struct prefix *a, const struct prefix *b)
+{
+	return xe_pfx_cmp(a, b) == 0;
+}
+
+/* s, or "" for NULL. */
+static inline const char *
+xv_or(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
 /* excedit.c */
 /* A message to opts.msg, at level (enum excedit_level). */
 void	 xe_msg(const struct excedit *x, int level, const char *fmt, ...)
@@ -111,8 +136,6 @@ void	 xe_unlock(struct excedit *x);
 void	 xl_text(const struct xline *l, char *out, size_t cap);
 bool	 xl_has_end(const struct xline *l);
 void	 xl_free(struct xline *l);
-int	 xe_pfx_cmp(const struct prefix *a, const struct prefix *b);
-bool	 xe_pfx_equal(const struct prefix *a, const struct prefix *b);
 /* The whole of fd into *buf (malloc'd, NUL-terminated); -1 with errno. */
 int	 xe_read_fd(int fd, char **buf, size_t *len);
 /* The file into x's lines, each classified (xe_parse). */
@@ -150,8 +173,6 @@ int	 xe_format(const struct excedit *x, const struct xnew *e, char *out,
 	    size_t cap);
 
 /* excedit_ops.c: validation and edits */
-/* s, or "" for NULL. */
-const char	*xv_or(const char *s);
 /* What entry line i says, as an xnew. */
 void	 xe_old(const struct excedit *x, size_t i, struct xnew *o);
 /* r validated into n; with old, a field as old has it is taken as is. */

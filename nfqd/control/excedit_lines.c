@@ -56,22 +56,6 @@ xl_has_end(const struct xline *l)
 	return l->len > 0 && l->s[l->len - 1] == '\n';
 }
 
-int
-xe_pfx_cmp(const struct prefix *a, const struct prefix *b)
-{
-	if (a->addr.af != b->addr.af)
-		return a->addr.af < b->addr.af ? -1 : 1;
-	if (a->len != b->len)
-		return a->len < b->len ? -1 : 1;
-	return memcmp(a->addr.b, b->addr.b, 16);
-}
-
-bool
-xe_pfx_equal(const struct prefix *a, const struct prefix *b)
-{
-	return xe_pfx_cmp(a, b) == 0;
-}
-
 /* ---- the lines ---- */
 
 /* After any change: the entries, their line numbers, their runs. */

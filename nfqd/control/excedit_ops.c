@@ -75,12 +75,6 @@ xe_warn_fresh(struct excedit *x)
 
 /* ---- validation ---- */
 
-const char *
-xv_or(const char *s)
-{
-	return s != NULL ? s : "";
-}
-
 /* What entry line i says, as an xnew. */
 void
 xe_old(const struct excedit *x, size_t i, struct xnew *o)
