@@ -513,7 +513,7 @@ xe_read(struct excedit *x, char *err, size_t errlen)
 	return 0;
 }
 
-/* ---- add ---- */
+/* ---- line ends ---- */
 
 /* Give line i a line end if it has none. */
 int

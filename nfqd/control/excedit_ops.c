@@ -207,6 +207,8 @@ xe_line(const struct excedit *x, const struct xnew *n, char *line,
 	return 0;
 }
 
+/* ---- add ---- */
+
 /*
  * Append the entries n[0..count) at the end of the file.  After an entry
  * under a comment heading, a blank line first: the new entries are not
@@ -387,6 +389,8 @@ excedit_remove(struct excedit *x, const char *addr, const char *ticket,
 	xe_drop(x, i);
 	return 0;
 }
+
+/* ---- change in place: set, import ---- */
 
 static int
 plan_rep(struct xplan *pl, const char *s)
