@@ -22,6 +22,7 @@
 #include "base/tz.h"
 #include "base/when.h"
 #include "base/files.h"
+#include "base/text.h"
 #include "base/prom.h"
 #include "base/json.h"
 #include "base/communityid.h"

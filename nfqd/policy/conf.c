@@ -1,6 +1,6 @@
 /*
  * nfqd.conf: "key = value" lines, '#' comments, in the grammar of
- * exceptions.conf (line_scan, exceptions.c): a comment starts at the
+ * exceptions.conf (line_scan, base/text.c): a comment starts at the
  * start of a line or after a space or tab; a UTF-8 byte-order mark is
  * skipped; a control or non-ASCII byte outside a comment is an error.
  * Every error names file:line and what is wrong; nothing is half-loaded.
@@ -20,7 +20,7 @@
 #include "base/lpm.h"
 #include "base/prom.h"
 #include "base/tz.h"
-#include "policy/exceptions.h"
+#include "base/text.h"
 #include "policy/quarantine.h"
 #include "base/files.h"
 #include "policy/sinkspec.h"
@@ -972,7 +972,7 @@ conf_load_flags(const char *path, struct conf *c, unsigned flags, char *err,
 			snprintf(msg, sizeof(msg), "NUL byte in line");
 			goto bad;
 		}
-		if (conf_line(c, line + (lineno == 1 ? exc_bom(line,
+		if (conf_line(c, line + (lineno == 1 ? utf8_bom(line,
 		    (size_t)len) : 0), lineno, seen, msg, sizeof(msg)) == -1)
 			goto bad;
 	}

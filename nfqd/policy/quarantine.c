@@ -44,6 +44,7 @@
 #include "policy/exceptions.h"
 #include "base/files.h"
 #include "base/when.h"
+#include "base/text.h"
 
 #define QUAR_FILE_MAX	(8 << 20)	/* bytes of quarantine.json */
 #define QUAR_LOCK_MS	30000
@@ -83,39 +84,18 @@ duration_parse(const char *s, int64_t *out)
 	return 0;
 }
 
-/* Valid UTF-8 without control characters. */
+/* Valid UTF-8 without control characters (C0, DEL or C1). */
 static bool
 text_ok(const char *s)
 {
 	const unsigned char	*p = (const unsigned char *)s;
-	int			 more, i;
-	unsigned		 cp, min;
+	size_t			 n = strlen(s), i, k;
+	uint32_t		 c;
 
-	while (*p) {
-		if (*p < 0x20 || *p == 0x7f)
+	for (i = 0; i < n; i += k)
+		if ((k = utf8_seq(p + i, n - i, &c)) == 0 || c < 0x20 ||
+		    c == 0x7f || (c >= 0x80 && c < 0xa0))
 			return false;
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		if ((*p & 0xe0) == 0xc0) {
-			more = 1; cp = *p & 0x1f; min = 0x80;
-		} else if ((*p & 0xf0) == 0xe0) {
-			more = 2; cp = *p & 0x0f; min = 0x800;
-		} else if ((*p & 0xf8) == 0xf0) {
-			more = 3; cp = *p & 0x07; min = 0x10000;
-		} else
-			return false;
-		for (i = 1; i <= more; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (p[i] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
-		    (cp >= 0x80 && cp < 0xa0))
-			return false;
-		p += more + 1;
-	}
 	return true;
 }
 
