@@ -206,12 +206,19 @@ request_reload(const struct args *a, const char *real, const char *sha)
 	got = reply_str(r, "exceptions_sha256");
 	if (reply_ok(reply) && sha[0] != '\0' && got[0] != '\0' &&
 	    strcmp(got, sha) != 0) {
-		/* Another edit since ours?  Then the file says so now. */
+		/*
+		 * Another edit since ours?  Then the file has moved on from
+		 * what we wrote, and every edit starts from the file as it
+		 * is: the list the daemon runs (or the next one, which that
+		 * edit's own reload asks for) has ours in it.  Only a file
+		 * still as we wrote it, and a daemon that runs something
+		 * else, is a failure.
+		 */
 		if (exc_load(real, &conf, EXC_ANY_MODE, &l, err,
 		    sizeof(err)) == 0 && exc_hash(&l, now) == 0 &&
-		    strcmp(now, got) == 0)
-			say("the daemon runs %s with a later edit in it too",
-			    real);
+		    strcmp(now, sha) != 0)
+			say("%s has a later edit too; the daemon runs it or "
+			    "is asked to by that edit", real);
 		else {
 			say("the daemon on %s reloaded, but the list it runs "
 			    "(sha256 %.16s..., from %s) is not %s as written "
