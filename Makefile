@@ -68,6 +68,7 @@ lib		 = $(foreach l,$(1),$(BUILD)/lib$(l).a)
 LIB		:= $(LAYER_LIBS)
 NFQCTL_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(wildcard nfqd/nfqctl/*.c))
 COLLECT_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(wildcard nfqd/collect/*.c))
+RULES_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(wildcard rules/*.c))
 # Every layer's sources, for the fuzzers' one library (tests/fuzz/fuzz.mk).
 LIB_SRCS	:= $(filter-out $(MAIN_SRCS),$(foreach l,$(LAYERS),$(wildcard nfqd/$(l)/*.c)))
 UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
@@ -114,8 +115,7 @@ $(BIN)/nfqd: $(BUILD)/nfqd/daemon/main.o $(LAYER_LIBS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call libs,$(PKGS_NFQD)) -lpthread
 
-$(BIN)/nfqd-rules: $(BUILD)/rules/nfqd-rules.o \
-    $(call lib,kernel policy base)
+$(BIN)/nfqd-rules: $(RULES_OBJS) $(call lib,kernel policy base)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call libs,$(PKGS_RULES))
