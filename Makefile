@@ -69,6 +69,7 @@ LIB		:= $(LAYER_LIBS)
 NFQCTL_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(wildcard nfqd/nfqctl/*.c))
 COLLECT_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(wildcard nfqd/collect/*.c))
 RULES_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(wildcard rules/*.c))
+PCAPGEN_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(wildcard tools/pcapgen/*.c))
 # Every layer's sources, for the fuzzers' one library (tests/fuzz/fuzz.mk).
 LIB_SRCS	:= $(filter-out $(MAIN_SRCS),$(foreach l,$(LAYERS),$(wildcard nfqd/$(l)/*.c)))
 UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
@@ -130,7 +131,7 @@ $(BIN)/nfqd-collect: $(COLLECT_OBJS) $(call lib,sink policy base)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call libs,$(PKGS_COLLECT)) -lm
 
-$(BIN)/nfqd-pcapgen: $(BUILD)/tools/pcapgen.o
+$(BIN)/nfqd-pcapgen: $(PCAPGEN_OBJS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
