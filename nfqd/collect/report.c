@@ -236,8 +236,8 @@ read_folder(struct report *r, const char *folder, const char *sender)
 	return rc;
 }
 
-int
-rpt_read_dir(struct report *r)
+static int
+read_dir(struct report *r)
 {
 	struct dirent	**names = NULL;
 	struct stat	  st;
@@ -468,7 +468,7 @@ report_main(int argc, char **argv)
 	}
 	r.pol = pol;
 	r.conf = a.conf;
-	if (rpt_read_dir(&r) == -1)
+	if (read_dir(&r) == -1)
 		rc = 1;
 	report_finish(&r, &v);
 	if ((wrc = report_write(&r, &v, &a)) != 0)

@@ -186,9 +186,6 @@ char	*rpt_strdup(const char *s);
 		(v) = rpt_realloc((v), (cap), sizeof(*(v)));		\
 	}								\
 } while (0)
-/* Every daily file under r->dir, counted: 0, or -1 when one could not
- * be read whole (said, and recorded in r->files). */
-int	 rpt_read_dir(struct report *r);
 
 /* ---- report_count.c ---- */
 

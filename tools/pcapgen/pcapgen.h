@@ -200,8 +200,6 @@ void	 tcp_send(struct pg_conn *c, int dir, uint8_t flags,
 void	 tcp_handshake(struct pg_conn *c);
 /* A SYN and n - 1 retransmissions 1, 2, 4, 8 s apart, never answered. */
 void	 syn_attempts(struct pg_conn *c, int n);
-/* len bytes from dir in MSS-sized segments, PSH on the last. */
-void	 tcp_data(struct pg_conn *c, int dir, const void *data, size_t len);
 /* FIN from side first, FIN from the other, last ACK. */
 void	 fin_close(struct pg_conn *c, int first);
 void	 tcp_rst(struct pg_conn *c, int dir);

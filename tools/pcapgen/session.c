@@ -207,7 +207,7 @@ syn_attempts(struct pg_conn *c, int n)
  * the receiver sends a pure ACK after every second segment but lets its
  * next reply acknowledge the end.
  */
-void
+static void
 tcp_data(struct pg_conn *c, int dir, const void *data, size_t len)
 {
 	const uint8_t	*p = data;
