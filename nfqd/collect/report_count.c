@@ -652,8 +652,12 @@ report_finish(struct report *r, struct rpt_view *v)
 	v->reasons = rpt_table_sorted(&r->reasons, &v->nreasons, by_reason);
 	v->routers = rpt_table_sorted(&r->routers, &v->nrouters, rpt_by_key);
 	v->exc = rpt_table_sorted(&r->exc, &v->nexc, by_exc_use);
-	qsort(r->alerts, r->nalerts, sizeof(*r->alerts), by_alert_time);
-	qsort(r->resps, r->nresps, sizeof(*r->resps), by_resp_time);
+	/* qsort wants an array even for none: a period may have neither. */
+	if (r->nalerts > 0)
+		qsort(r->alerts, r->nalerts, sizeof(*r->alerts),
+		    by_alert_time);
+	if (r->nresps > 0)
+		qsort(r->resps, r->nresps, sizeof(*r->resps), by_resp_time);
 }
 
 void
