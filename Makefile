@@ -57,7 +57,8 @@ Q := @
 endif
 
 # One archive per layer of nfqd/ (docs/architecture.md), linked from
-# the highest down; a program's own folder (nfqctl/) is linked whole.
+# the highest down; a program's own folder (nfqctl/, collect/) is linked
+# whole.
 LAYERS		:= daemon control kernel sink engine event policy base
 MAIN_SRCS	:= nfqd/daemon/main.c
 layer_objs	 = $(patsubst %.c,$(BUILD)/%.o,$(filter-out $(MAIN_SRCS),\
@@ -66,6 +67,9 @@ LAYER_LIBS	:= $(foreach l,$(LAYERS),$(BUILD)/lib$(l).a)
 lib		 = $(foreach l,$(1),$(BUILD)/lib$(l).a)
 LIB		:= $(LAYER_LIBS)
 NFQCTL_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(wildcard nfqd/nfqctl/*.c))
+COLLECT_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(wildcard nfqd/collect/*.c))
+RULES_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(wildcard rules/*.c))
+PCAPGEN_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(wildcard tools/pcapgen/*.c))
 # Every layer's sources, for the fuzzers' one library (tests/fuzz/fuzz.mk).
 LIB_SRCS	:= $(filter-out $(MAIN_SRCS),$(foreach l,$(LAYERS),$(wildcard nfqd/$(l)/*.c)))
 UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
@@ -115,8 +119,7 @@ $(BIN)/nfqd: $(BUILD)/nfqd/daemon/main.o $(LAYER_LIBS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call libs,$(PKGS_NFQD)) -lpthread
 
-$(BIN)/nfqd-rules: $(BUILD)/rules/nfqd-rules.o \
-    $(call lib,kernel policy base)
+$(BIN)/nfqd-rules: $(RULES_OBJS) $(call lib,kernel policy base)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call libs,$(PKGS_RULES))
@@ -126,16 +129,12 @@ $(BIN)/nfqctl: $(NFQCTL_OBJS) $(call lib,control kernel event policy base)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call libs,$(PKGS_NFQCTL))
 
-REPORT_OBJS	:= $(BUILD)/tools/report.o $(BUILD)/tools/report_eve.o \
-		   $(BUILD)/tools/report_html.o
-
-$(BIN)/nfqd-collect: $(BUILD)/tools/collect.o $(REPORT_OBJS) \
-    $(call lib,sink policy base)
+$(BIN)/nfqd-collect: $(COLLECT_OBJS) $(call lib,sink policy base)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call libs,$(PKGS_COLLECT)) -lm
 
-$(BIN)/nfqd-pcapgen: $(BUILD)/tools/pcapgen.o
+$(BIN)/nfqd-pcapgen: $(PCAPGEN_OBJS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
@@ -146,8 +145,8 @@ $(BIN)/nfqd-synflood: $(BUILD)/bench/synflood.o
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
 
-# the report's field table, from tools/ (tests/unit/test_report.c)
-$(BUILD)/tests/test_report: $(BUILD)/tools/report_eve.o
+# the report's field table, from collect/ (tests/unit/test_report.c)
+$(BUILD)/tests/test_report: $(BUILD)/nfqd/collect/report_eve.o
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 	@mkdir -p $(@D)

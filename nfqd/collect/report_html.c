@@ -21,7 +21,7 @@
 #include "policy/conf.h"
 #include "policy/exceptions.h"
 #include "policy/policy.h"
-#include "report.h"
+#include "collect/report.h"
 
 /* Okabe-Ito: told apart with every common colour-vision deficiency. */
 #define C_ALLOWED	"#0072b2"
