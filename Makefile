@@ -29,10 +29,17 @@ WARN		:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 		   -Wmissing-prototypes -Wpointer-arith -Wformat=2
 PKGS		:= libpcap libcjson libmnl libnetfilter_queue libndpi libbpf \
 		   libcap-ng libseccomp hiredis rdkafka zlib
+# What each program links: only the libraries its code calls (readelf -d;
+# tests/docs checks it).
+PKGS_NFQD	:= $(PKGS)
+PKGS_RULES	:= libcjson libbpf
+PKGS_NFQCTL	:= libcjson
+PKGS_COLLECT	:= libcjson zlib
 # Recursive (=) so pkg-config runs when a recipe needs it, after deps.
 # -isystem: warnings in the libraries' headers are theirs, not ours.
 PKG_CFLAGS	 = $(patsubst -I%,-isystem %,$(shell $(PKG_CONFIG) --cflags $(PKGS)))
 PKG_LIBS	 = $(shell $(PKG_CONFIG) --libs $(PKGS))
+libs		 = $(shell $(PKG_CONFIG) --libs $(1))
 # Headers by their folder under nfqd/ ("engine/flow.h"); bpf/ from the top.
 ALL_CFLAGS	 = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP \
 		   -Infqd -I. -I$(BPF_OUT)
@@ -49,10 +56,22 @@ else
 Q := @
 endif
 
-MAIN_SRCS	:= nfqd/daemon/main.c nfqd/nfqctl/nfqctl.c
-LIB_SRCS	:= $(filter-out $(MAIN_SRCS),$(wildcard nfqd/*/*.c))
-LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/%.o)
-LIB		:= $(BUILD)/libnfqd.a
+# One archive per layer of nfqd/ (docs/architecture.md), linked from
+# the highest down; a program's own folder (nfqctl/, collect/) is linked
+# whole.
+LAYERS		:= daemon control kernel sink engine event policy base
+MAIN_SRCS	:= nfqd/daemon/main.c
+layer_objs	 = $(patsubst %.c,$(BUILD)/%.o,$(filter-out $(MAIN_SRCS),\
+		   $(wildcard nfqd/$(1)/*.c)))
+LAYER_LIBS	:= $(foreach l,$(LAYERS),$(BUILD)/lib$(l).a)
+lib		 = $(foreach l,$(1),$(BUILD)/lib$(l).a)
+LIB		:= $(LAYER_LIBS)
+NFQCTL_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(wildcard nfqd/nfqctl/*.c))
+COLLECT_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(wildcard nfqd/collect/*.c))
+RULES_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(wildcard rules/*.c))
+PCAPGEN_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(wildcard tools/pcapgen/*.c))
+# Every layer's sources, for the fuzzers' one library (tests/fuzz/fuzz.mk).
+LIB_SRCS	:= $(filter-out $(MAIN_SRCS),$(foreach l,$(LAYERS),$(wildcard nfqd/$(l)/*.c)))
 UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
 UNIT_BINS	:= $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -87,34 +106,35 @@ $(BPF_OUT)/fastpath.skel.h: $(BPF_OUT)/fastpath.bpf.o
 
 $(BUILD)/nfqd/daemon/fastpath.o: $(BPF_OUT)/fastpath.skel.h
 
-$(LIB): $(LIB_OBJS)
+$(foreach l,$(LAYERS),$(eval $(BUILD)/lib$(l).a: $(call layer_objs,$(l))))
+# Every layer in one archive, for the test helpers built outside make
+# (tests/rules' ipset_sync helper, tests/sinks/latency.sh).
+$(BUILD)/libnfqd.a: $(foreach l,$(LAYERS),$(call layer_objs,$(l)))
+$(LAYER_LIBS) $(BUILD)/libnfqd.a:
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(BIN)/nfqd: $(BUILD)/nfqd/daemon/main.o $(LIB)
+$(BIN)/nfqd: $(BUILD)/nfqd/daemon/main.o $(LAYER_LIBS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call libs,$(PKGS_NFQD)) -lpthread
 
-$(BIN)/nfqd-rules: $(BUILD)/rules/nfqd-rules.o $(LIB)
+$(BIN)/nfqd-rules: $(RULES_OBJS) $(call lib,kernel policy base)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call libs,$(PKGS_RULES))
 
-$(BIN)/nfqctl: $(BUILD)/nfqd/nfqctl/nfqctl.o $(LIB)
+$(BIN)/nfqctl: $(NFQCTL_OBJS) $(call lib,control kernel event policy base)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call libs,$(PKGS_NFQCTL))
 
-REPORT_OBJS	:= $(BUILD)/tools/report.o $(BUILD)/tools/report_eve.o \
-		   $(BUILD)/tools/report_html.o
-
-$(BIN)/nfqd-collect: $(BUILD)/tools/collect.o $(REPORT_OBJS) $(LIB)
+$(BIN)/nfqd-collect: $(COLLECT_OBJS) $(call lib,sink policy base)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call libs,$(PKGS_COLLECT)) -lm
 
-$(BIN)/nfqd-pcapgen: $(BUILD)/tools/pcapgen.o
+$(BIN)/nfqd-pcapgen: $(PCAPGEN_OBJS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
@@ -125,8 +145,8 @@ $(BIN)/nfqd-synflood: $(BUILD)/bench/synflood.o
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
 
-# the report's field table, from tools/ (tests/unit/test_report.c)
-$(BUILD)/tests/test_report: $(BUILD)/tools/report_eve.o
+# the report's field table, from collect/ (tests/unit/test_report.c)
+$(BUILD)/tests/test_report: $(BUILD)/nfqd/collect/report_eve.o
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 	@mkdir -p $(@D)
@@ -146,8 +166,10 @@ check: deps
 	@$(MAKE) --no-print-directory fuzz-check
 	@echo "make check: all suites passed (plain, valgrind memcheck and ASan+UBSan; clang build clean; bounded fuzz run)"
 
-test: all $(UNIT_BINS)
+test: all $(UNIT_BINS) $(BUILD)/libnfqd.a
 	@tests/run-unit.sh $(UNIT_BINS)
+	@tests/layers.sh
+	@BIN=$(BIN) tests/linkage.sh
 	@NFQD=$(BIN)/nfqd tests/replay/run.sh
 	@NFQD=$(BIN)/nfqd tests/replay/conform.sh --summary
 	@NFQD=$(BIN)/nfqd tests/replay/input.sh
@@ -216,7 +238,7 @@ test-report: all
 test-nfqctl: all
 	@NFQCTL=$(BIN)/nfqctl NFQD=$(BIN)/nfqd tests/nfqctl/run.sh
 
-test-rules: all
+test-rules: all $(BUILD)/libnfqd.a
 	@NFQD_RULES=$(BIN)/nfqd-rules tests/rules/run.sh
 
 # make check-repeat N=5 [LOAD=1] [SAN=1] [SUITES=unit,replay] [E2E="policy reload"]:
@@ -228,7 +250,7 @@ check-repeat:
 	    $(if $(E2E),-e "$(E2E)")
 
 # What `make test` runs, built (tools/check-repeat.sh builds this first).
-test-progs: all $(UNIT_BINS)
+test-progs: all $(UNIT_BINS) $(BUILD)/libnfqd.a
 
 test-unit: $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)

@@ -3,8 +3,8 @@
 # large generated capture: whole-process wall time, CPU time, peak RSS.
 #
 # The capture: nfqd-pcapgen -b (seed 1, 90,000 connections over 300 s,
-# about 1.15 M packets, IPv4 and IPv6; see tools/pcapgen.c), written to
-# build/bench/replay.pcap once and kept (regenerated when pcapgen is
+# about 1.15 M packets, IPv4 and IPv6; see tools/pcapgen/cap_bench.c),
+# written to build/bench/replay.pcap once and kept (regenerated when pcapgen is
 # newer).  nfqd runs with the sample policy (enforce, classification on),
 # events to a file on the same file system; ndpiReader -q classifies every
 # flow with the same nDPI 4.2, its report to /dev/null.  Both read the

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """pcaptile: a large capture made of real ones, for an independent replay
 benchmark (docs/performance.md): nfqd --replay against ndpiReader on
-traffic nfqd's own generator (tools/pcapgen.c) did not write.
+traffic nfqd's own generator (tools/pcapgen/) did not write.
 
     tools/pcaptile.py -n COPIES -o OUT.pcap IN.pcap...
 

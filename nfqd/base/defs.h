@@ -8,6 +8,7 @@
 #define NFQD_VERSION	"0.1.0"
 #define ERRLEN		512
 #define MAX_PATH	1024
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* Which way a packet goes within its connection: an index of [2] arrays. */
 enum side { TO_SERVER, TO_CLIENT };

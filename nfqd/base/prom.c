@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "base/defs.h"
+#include "base/files.h"
 #include "base/prom.h"
 
 void
@@ -316,57 +317,11 @@ int
 prom_write_file(const struct prom *p, const char *path, char *err,
     size_t errlen)
 {
-	char		 tmp[MAX_PATH + 16];
-	const char	*slash = strrchr(path, '/');
-	size_t		 off, len;
-	ssize_t		 w;
-	int		 fd, n;
-
 	if (p->err[0] != '\0') {
 		snprintf(err, errlen, "%s not written: %s", path, p->err);
 		return -1;
 	}
-	if (slash == NULL)
-		n = snprintf(tmp, sizeof(tmp), ".%s.XXXXXX", path);
-	else
-		n = snprintf(tmp, sizeof(tmp), "%.*s/.%s.XXXXXX",
-		    (int)(slash - path), path, slash + 1);
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		snprintf(err, errlen, "%.64s...: path too long", path);
-		return -1;
-	}
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "cannot create a file beside %s: %s",
-		    path, strerror(errno));
-		return -1;
-	}
-	len = p->len;
-	for (off = 0; off < len; off += (size_t)w)
-		if ((w = write(fd, p->buf + off, len - off)) <= 0) {
-			if (w == -1 && errno == EINTR) {
-				w = 0;
-				continue;
-			}
-			if (w == 0)
-				errno = EIO;
-			goto fail;
-		}
-	if (fchmod(fd, 0644) == -1 || fsync(fd) == -1)
-		goto fail;
-	if (close(fd) == -1) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) == -1)
-		goto fail;
-	return 0;
-fail:
-	snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-	if (fd != -1)
-		close(fd);
-	unlink(tmp);
-	return -1;
+	return file_replace(path, p->buf, p->len, 0644, err, errlen);
 }
 
 /*

@@ -1,6 +1,6 @@
 /*
  * ctlreq.c: the control socket's requests, one grammar for nfqctl and the
- * daemon.
+ * daemon: a JSON object, or words that stand for one, checked once.
  */
 #ifndef NFQD_CONTROL_CTLREQ_H
 #define NFQD_CONTROL_CTLREQ_H
@@ -51,6 +51,7 @@ struct ctl_req {
  */
 int		 ctl_parse(const char *line, size_t len, struct ctl_req *r,
 		    char *err, size_t errlen);
+/* The command's name as the answers give it ("quarantine"), or "?". */
 const char	*ctl_cmd_name(uint8_t c);
 
 #endif

@@ -36,7 +36,6 @@
 #include "base/defs.h"
 #include "policy/policy.h"
 
-#define EXCEDIT_COMMENTMAX	200	/* bytes of comment text add accepts */
 #define EXCEDIT_COMMENTLEN	1024	/* room for a hand-written one */
 
 enum excedit_level { EXCEDIT_INFO, EXCEDIT_WARN, EXCEDIT_ERROR };
@@ -52,7 +51,8 @@ struct excedit_opts {
 	bool			 lock;	/* an edit session (else read only) */
 	bool			 late_lock;	/* with lock: only to write */
 	bool			 want_sha256;	/* excedit_sha256(), then */
-	void			(*msg)(void *, int, const char *);
+	/* What an edit did, warned or found wrong (level: excedit_level). */
+	void			(*msg)(void *arg, int level, const char *text);
 	void			*arg;	/* for msg */
 };
 
@@ -86,31 +86,39 @@ struct excedit_stats {
 
 struct excedit;
 
+/* The file read (and locked, with o->lock but not o->late_lock). */
 struct excedit	*excedit_open(const struct excedit_opts *o, char *err,
 		    size_t errlen);
 void		 excedit_close(struct excedit *x);
 int		 excedit_add(struct excedit *x, const struct excedit_req *r,
 		    char *err, size_t errlen);
+/* The entry of prefix addr, and its own comment line; ticket: audited. */
 int		 excedit_remove(struct excedit *x, const char *addr,
 		    const char *ticket, char *err, size_t errlen);
 int		 excedit_set(struct excedit *x, const struct excedit_req *r,
 		    char *err, size_t errlen);
+/* The list made what the JSON array text says (name: for messages). */
 int		 excedit_import(struct excedit *x, const char *text,
 		    size_t len, const char *name, struct excedit_stats *st,
 		    char *err, size_t errlen);
+/* The edits written, or EXCEDIT_STALE (late lock), or -1: nothing is. */
 int		 excedit_commit(struct excedit *x, char *err, size_t errlen);
 
+/* The path as given, and with its symlinks resolved (the one written). */
 const char	*excedit_path(const struct excedit *x);
 const char	*excedit_real(const struct excedit *x);
+/* The SHA-256 (exchash.c) of the list committed, with want_sha256. */
 const char	*excedit_sha256(const struct excedit *x);
 size_t		 excedit_count(const struct excedit *x);
+/* Has the session something to write? */
 bool		 excedit_changed(const struct excedit *x);
+/* Entry k (0 to excedit_count() - 1), its comment and its line. */
 void		 excedit_get(const struct excedit *x, size_t k,
 		    struct excedit_info *info);
+/* The entries (those with select[k]; NULL: all) as a JSON array. */
 char		*excedit_json(const struct excedit *x, const bool *select);
 
+/* Who edits, for the audit log: SUDO_USER, else the user's name. */
 void		 excedit_who(char *buf, size_t len);
-void		 excedit_today(const struct tz *tz, int64_t now, char *buf,
-		    size_t len);
 
 #endif

@@ -46,6 +46,7 @@
 #include "engine/pkt.h"
 #include "engine/flow.h"
 #include "engine/engine.h"
+#include "kernel/bpfhook.h"
 #include "daemon/fastpath.h"
 #include "fastpath.skel.h"
 #include "bpf/fastpath.h"
@@ -63,10 +64,6 @@ _Static_assert(FP_EXC_INBOUND == EXC_INBOUND, "FP_EXC_INBOUND");
 _Static_assert(FP_EXC_OUTBOUND == EXC_OUTBOUND, "FP_EXC_OUTBOUND");
 _Static_assert(FP_MAX_CAMPUS_IF == MAX_FP_IFACES, "campus-interfaces");
 
-#define FP_TC_HANDLE	0x4e46		/* "NF" */
-#define FP_TC_PRIO	0x4e46
-#define FP_XDP_NAME	"nfqd_xdp"
-#define FP_TC_NAME	"nfqd_tc"
 
 struct fp_iface {
 	char		 name[16];
@@ -104,33 +101,6 @@ struct fastpath {
 	void			(*between)(void *, struct engine *);
 	void			*between_arg;
 };
-
-/* ---- libbpf's messages: debug log; the last warning kept for errors ---- */
-
-static char	fp_last_warn[256];
-
-static int	fp_libbpf_print(enum libbpf_print_level, const char *, va_list)
-		    __attribute__((format(printf, 2, 0)));
-
-static int
-fp_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	char	 buf[1024];
-	size_t	 n;
-
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	n = strlen(buf);
-	while (n > 0 && buf[n - 1] == '\n')
-		buf[--n] = '\0';
-	if (n == 0)
-		return 0;
-	if (level == LIBBPF_WARN)
-		snprintf(fp_last_warn, sizeof(fp_last_warn), "%s", buf);
-	log_debug("libbpf: %s", buf);
-	return 0;
-}
 
 /* ---- clock ---- */
 
@@ -403,7 +373,7 @@ fp_load(const struct conf *c, const char *test, char *err, size_t errlen)
 	struct fastpath	*fp;
 	int		 rc;
 
-	libbpf_set_print(fp_libbpf_print);
+	bpfhook_log_init();
 	if ((fp = calloc(1, sizeof(*fp))) == NULL) {
 		snprintf(err, errlen, "fastpath: out of memory");
 		return NULL;
@@ -411,8 +381,7 @@ fp_load(const struct conf *c, const char *test, char *err, size_t errlen)
 	pthread_mutex_init(&fp->lock, NULL);
 	fp->mode = c->fastpath;
 	fp->gen = 1;		/* the first sync writes generation 0 */
-	fp_last_warn[0] = '\0';
-	if ((fp->skel = fastpath_bpf__open()) == NULL) {
+		if ((fp->skel = fastpath_bpf__open()) == NULL) {
 		snprintf(err, errlen, "fastpath: cannot open the eBPF object: "
 		    "%s", strerror(errno));
 		goto fail;
@@ -434,7 +403,8 @@ fp_load(const struct conf *c, const char *test, char *err, size_t errlen)
 	if ((rc = fastpath_bpf__load(fp->skel)) != 0) {
 		snprintf(err, errlen, "fastpath: the kernel refused the eBPF "
 		    "program (%s)%s%.200s", strerror(-rc),
-		    fp_last_warn[0] ? ": " : "", fp_last_warn);
+		    bpfhook_last_warning()[0] ? ": " : "",
+		    bpfhook_last_warning());
 		goto fail;
 	}
 	return fp;
@@ -545,71 +515,6 @@ fp_attach_one(struct fastpath *fp, struct fp_iface *f, char *err,
 	}
 	f->attached = true;
 	return 0;
-}
-
-/* Is program `id` one of ours (by name)? */
-static bool
-fp_ours(uint32_t id, const char *name)
-{
-	struct bpf_prog_info	 info;
-	uint32_t		 len = sizeof(info);
-	int			 fd;
-	bool			 ours;
-
-	if (id == 0 || (fd = bpf_prog_get_fd_by_id(id)) < 0)
-		return false;
-	memset(&info, 0, sizeof(info));
-	ours = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
-	    strcmp(info.name, name) == 0;
-	close(fd);
-	return ours;
-}
-
-static int
-fp_leftover(int ifindex)
-{
-	DECLARE_LIBBPF_OPTS(bpf_xdp_query_opts, xq);
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-	    .attach_point = BPF_TC_INGRESS);
-	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FP_TC_HANDLE,
-	    .priority = FP_TC_PRIO);
-	int	 n = 0;
-
-	if (bpf_xdp_query(ifindex, 0, &xq) == 0) {
-		if (fp_ours(xq.drv_prog_id, FP_XDP_NAME) &&
-		    bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL) == 0)
-			n++;
-		if (fp_ours(xq.skb_prog_id, FP_XDP_NAME) &&
-		    bpf_xdp_detach(ifindex, XDP_FLAGS_SKB_MODE, NULL) == 0)
-			n++;
-	}
-	if (bpf_tc_query(&hook, &opts) == 0 &&
-	    fp_ours(opts.prog_id, FP_TC_NAME)) {
-		DECLARE_LIBBPF_OPTS(bpf_tc_opts, d, .handle = FP_TC_HANDLE,
-		    .priority = FP_TC_PRIO);
-
-		if (bpf_tc_detach(&hook, &d) == 0)
-			n++;
-	}
-	return n;
-}
-
-int
-fastpath_remove_leftovers(char *err, size_t errlen)
-{
-	struct if_nameindex	*ifs, *i;
-	int			 n = 0;
-
-	libbpf_set_print(fp_libbpf_print);
-	if ((ifs = if_nameindex()) == NULL) {
-		snprintf(err, errlen, "cannot list interfaces: %s",
-		    strerror(errno));
-		return -1;
-	}
-	for (i = ifs; i->if_index != 0; i++)
-		n += fp_leftover((int)i->if_index);
-	if_freenameindex(ifs);
-	return n;
 }
 
 /* ---- the reader: kernel records -> engine -> events ---- */
@@ -831,7 +736,7 @@ fastpath_start(struct policy *pol, struct policy *_Atomic *polp,
 	if (c->fastpath == FASTPATH_OFF)
 		return NULL;
 	/* A killed nfqd's programs first: they hold an old policy. */
-	if ((n = fastpath_remove_leftovers(msg, sizeof(msg))) > 0)
+	if ((n = bpfhook_remove_leftovers(msg, sizeof(msg))) > 0)
 		log_info("fastpath: removed %d program%s left attached by an "
 		    "earlier nfqd", n, n == 1 ? "" : "s");
 	if ((fp = fp_load(c, test, err, errlen)) == NULL)

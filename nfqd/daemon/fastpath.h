@@ -68,11 +68,4 @@ int		 fastpath_map_fd(const struct fastpath *fp, const char *name);
 void		 fastpath_set_clock(struct fastpath *fp, int64_t off_ns);
 void		 fastpath_counters(const struct fastpath *fp, uint64_t *out);
 
-/*
- * Detach nfqd's programs from every interface of this network namespace
- * (a leftover of a daemon that was killed).  Returns how many were
- * removed, or -1 with err.
- */
-int		 fastpath_remove_leftovers(char *err, size_t errlen);
-
 #endif

@@ -1037,92 +1037,87 @@ live_metrics_open(struct live *l, const struct policy *pol)
 		log_warnx("%s; the file is written once it can be", err);
 }
 
-/* Runs until SIGTERM/SIGINT.  Takes ownership of pol. */
-int
-live_run(struct policy *pol, const char *conf_path)
+/* The daemon's state before anything is opened; its signals blocked. */
+static void
+live_init(struct live *l, struct policy *pol, const char *conf_path,
+    sigset_t *set)
 {
-	struct live	 l;
-	sigset_t	 set;
-	siginfo_t	 si;
-	struct timespec	 tick = { 1, 0 };
-	char		 err[ERRLEN];
-	int64_t		 next_stats, next_sync, next_census;
-	char		 census_dir[MAX_PATH];
-	struct reload_result res;
-	unsigned	 i;
-	int		 sig, rc = 0;
-
-	memset(&l, 0, sizeof(l));
-	l.conf_path = conf_path;
-	l.start_us = clock_real_us();
-	l.exc_gen = 1;
-	pthread_mutex_init(&l.reload_lock, NULL);
-	pthread_mutex_init(&l.emit_lock, NULL);
-	pthread_mutex_init(&l.hash_lock, NULL);
-	live_set_hash(&l, pol);
-	pthread_mutex_init(&l.dump.lock, NULL);
-	pthread_cond_init(&l.dump.cond, NULL);
-	l.exc_checked = l.start_us / 1000000;
-	l.exc_next = policy_expired(pol, l.exc_checked, l.exc_checked, NULL,
+	memset(l, 0, sizeof(*l));
+	l->conf_path = conf_path;
+	l->start_us = clock_real_us();
+	l->exc_gen = 1;
+	pthread_mutex_init(&l->reload_lock, NULL);
+	pthread_mutex_init(&l->emit_lock, NULL);
+	pthread_mutex_init(&l->hash_lock, NULL);
+	live_set_hash(l, pol);
+	pthread_mutex_init(&l->dump.lock, NULL);
+	pthread_cond_init(&l->dump.cond, NULL);
+	l->exc_checked = l->start_us / 1000000;
+	l->exc_next = policy_expired(pol, l->exc_checked, l->exc_checked, NULL,
 	    NULL);
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);	/* threads inherit it */
+	sigemptyset(set);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, set, NULL);	/* threads inherit it */
 	signal(SIGPIPE, SIG_IGN);
+}
 
-	if ((l.sinks = sinks_open_opts(&pol->conf, &(struct sink_opts){
+/*
+ * Open everything as root (sinks, state, the control socket, the queues,
+ * the fast path), drop privileges, then start the threads.  -1: logged;
+ * live_cleanup undoes what was done.
+ */
+static int
+live_start(struct live *l, struct policy *pol)
+{
+	char	 err[ERRLEN];
+
+	if ((l->sinks = sinks_open_opts(&pol->conf, &(struct sink_opts){
 	    .buffer = pol->conf.event_buffer }, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
-		policy_free(pol);
-		return 1;
+		return -1;
 	}
-	if ((l.mainq = evq_new(4096)) == NULL) {
+	if ((l->mainq = evq_new(4096)) == NULL) {
 		log_warnx("out of memory");
-		live_cleanup(&l);
-		policy_free(pol);
-		return 1;
+		return -1;
 	}
 	/*
 	 * Quarantine events owed (added while no daemon ran, ended since it
 	 * stopped) are written now; then the kernel's sets follow the list.
 	 */
-	if (live_quar_settle(&l, pol, l.start_us / 1000000, false, err,
+	if (live_quar_settle(l, pol, l->start_us / 1000000, false, err,
 	    sizeof(err)) == -1)
 		log_warnx("quarantine state not settled: %s", err);
-	if (ipset_sync(pol, l.start_us / 1000000, err, sizeof(err)) == -1)
+	if (ipset_sync(pol, l->start_us / 1000000, err, sizeof(err)) == -1)
 		log_warnx("degraded-mode sets not updated (is nfqd-rules "
 		    "installed?): %s", err);
-	live_census_open(&l, pol);
+	live_census_open(l, pol);
 	atomic_store(&live_policy, pol);
 	/*
 	 * Enforcement matters more than control: run without the socket.
 	 * Bound before the queues, so that it is there once they are (its
 	 * thread answers after the privilege drop).
 	 */
-	if ((l.ctl = ctl_open(&pol->conf, live_ctl, &l, err,
+	if ((l->ctl = ctl_open(&pol->conf, live_ctl, l, err,
 	    sizeof(err))) == NULL && err[0] != '\0')
 		log_warnx("no control socket: %s", err);
-	if (live_open_workers(&l, pol) == -1) {
-		live_cleanup(&l);
-		policy_free(pol);
-		return 1;
-	}
-	live_metrics_open(&l, pol);
+	if (live_open_workers(l, pol) == -1)
+		return -1;
+	live_metrics_open(l, pol);
 	/*
 	 * The fast path is an accelerator: without it the queue enforces.
 	 * Loaded before the drop (loading needs more than CAP_NET_ADMIN).
 	 */
-	if ((l.fp = fastpath_start(pol, &live_policy, &live_gen, l.resp, err,
+	if ((l->fp = fastpath_start(pol, &live_policy, &live_gen, l->resp, err,
 	    sizeof(err))) == NULL && err[0] != '\0')
 		log_warnx("%s; falling back to the queue path: every packet "
 		    "is decided by nfqd through NFQUEUE", err);
-	else if (l.fp != NULL) {
-		l.fpdump.dump = &l.dump;
-		l.fpdump.index = FLOW_KERNEL;
-		fastpath_set_between(l.fp, dumper_answer, &l.fpdump);
+	else if (l->fp != NULL) {
+		l->fpdump.dump = &l->dump;
+		l->fpdump.index = FLOW_KERNEL;
+		fastpath_set_between(l->fp, dumper_answer, &l->fpdump);
 		log_info("fastpath: %s on %zu interface%s; blocked SYNs are "
 		    "dropped in the kernel", pol->conf.fastpath == FASTPATH_XDP ?
 		    "xdp" : "tc", pol->conf.nfastpath_ifaces,
@@ -1137,50 +1132,65 @@ live_run(struct policy *pol, const char *conf_path)
 	if (priv_drop(&pol->conf, err, sizeof(err)) == -1 ||
 	    priv_seccomp(&pol->conf, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
-		live_cleanup(&l);
-		policy_free(pol);
-		return 1;
+		return -1;
 	}
-	if (fastpath_run(l.fp) == -1)
+	if (fastpath_run(l->fp) == -1)
 		log_warnx("fastpath: cannot start its reader thread; the kernel "
 		    "still drops, its records wait");
-	if (live_run_workers(&l) == -1) {
-		live_cleanup(&l);
-		policy_free(pol);
-		return 1;
-	}
-	if (pthread_create(&l.writer, NULL, writer_main, &l) != 0)
+	if (live_run_workers(l) == -1)
+		return -1;
+	if (pthread_create(&l->writer, NULL, writer_main, l) != 0)
 		fatalx("cannot start the event writer");
-	if (l.ctl != NULL && ctl_start(l.ctl) == -1) {
+	if (l->ctl != NULL && ctl_start(l->ctl) == -1) {
 		log_warnx("no control socket: cannot start its thread");
-		ctl_close(l.ctl);
-		l.ctl = NULL;
+		ctl_close(l->ctl);
+		l->ctl = NULL;
 	}
 	log_info("started: %u queue%s from %u, %s mode, %zu exceptions, "
-	    "%zu quarantined, control socket %s", l.nw, l.nw == 1 ? "" : "s",
+	    "%zu quarantined, control socket %s", l->nw, l->nw == 1 ? "" : "s",
 	    pol->conf.queue_first, pol->conf.mode == MODE_MONITOR ?
 	    "monitor" : "enforce", pol->exc.n, policy_quar(pol)->n,
-	    l.ctl != NULL ? pol->conf.control_socket : "none");
+	    l->ctl != NULL ? pol->conf.control_socket : "none");
+	return 0;
+}
 
-	next_stats = l.start_us + (int64_t)pol->conf.stats_interval * 1000000;
-	next_sync = l.start_us + IPSET_RESYNC_US;
-	next_census = l.start_us + CENSUS_SAVE_S * INT64_C(1000000);
+/*
+ * The main thread's work until SIGTERM or SIGINT (returned): reloads
+ * (SIGHUP), stats (SIGUSR1, and each stats-interval), exceptions that
+ * expire, the fast path's clock, responses that end, the degraded-mode
+ * sets' resync, the census saved; the metrics and the census are written
+ * outside the reload lock.
+ */
+static int
+live_loop(struct live *l, const sigset_t *set)
+{
+	struct timespec		 tick = { 1, 0 };
+	struct reload_result	 res;
+	struct policy		*pol = atomic_load(&live_policy);
+	char			 err[ERRLEN], census_dir[MAX_PATH];
+	int64_t			 next_stats, next_sync, next_census;
+	siginfo_t		 si;
+	int			 sig;
+
+	next_stats = l->start_us + (int64_t)pol->conf.stats_interval * 1000000;
+	next_sync = l->start_us + IPSET_RESYNC_US;
+	next_census = l->start_us + CENSUS_SAVE_S * INT64_C(1000000);
 	census_dir[0] = '\0';
 	for (;;) {
-		sig = sigtimedwait(&set, &si, &tick);
+		sig = sigtimedwait(set, &si, &tick);
 		if (sig == SIGTERM || sig == SIGINT)
-			break;
-		pthread_mutex_lock(&l.reload_lock);
+			return sig;
+		pthread_mutex_lock(&l->reload_lock);
 		if (sig == SIGHUP) {
-			live_reopen(&l);
-			live_reload(&l, "SIGHUP", &res);
+			live_reopen(l);
+			live_reload(l, "SIGHUP", &res);
 		}
 		else if (sig == SIGUSR1)
-			live_log_stats(&l);
-		live_expiry(&l, clock_real_us() / 1000000);
-		fastpath_clock(l.fp);
-		respond_settle(l.resp, clock_real_us() / 1000000, live_respond,
-		    &l);
+			live_log_stats(l);
+		live_expiry(l, clock_real_us() / 1000000);
+		fastpath_clock(l->fp);
+		respond_settle(l->resp, clock_real_us() / 1000000, live_respond,
+		    l);
 		pol = atomic_load(&live_policy);
 		if (clock_real_us() >= next_sync) {
 			/*
@@ -1201,47 +1211,84 @@ live_run(struct policy *pol, const char *conf_path)
 			    INT64_C(1000000);
 		}
 		if (pol->conf.stats_interval > 0 && clock_real_us() >= next_stats) {
-			live_stats_event(&l, true);
+			live_stats_event(l, true);
 			next_stats = clock_real_us() +
 			    (int64_t)pol->conf.stats_interval * 1000000;
 		} else if (pol->conf.stats_interval == 0)
-			metrics_update(l.metrics, "", NULL);	/* off */
-		pthread_mutex_unlock(&l.reload_lock);
-		metrics_flush(l.metrics);	/* fsync: not under the lock */
+			metrics_update(l->metrics, "", NULL);	/* off */
+		pthread_mutex_unlock(&l->reload_lock);
+		metrics_flush(l->metrics);	/* fsync: not under the lock */
 		if (census_dir[0] != '\0') {
-			live_census_save(&l, census_dir);
+			live_census_save(l, census_dir);
 			census_dir[0] = '\0';
 		}
 	}
+}
 
-	log_info("stopping on signal %d", sig);
-	ctl_close(l.ctl);		/* it uses the workers */
-	l.ctl = NULL;
+/*
+ * The stop, in the order that loses nothing: the control socket (it uses
+ * the workers), the workers, the fast path detached, the last stats (the
+ * kernel still has its counters), the queues unbound (--queue-bypass
+ * takes over), the writer with the last events, the census saved.
+ */
+static void
+live_stop_all(struct live *l)
+{
+	unsigned	 i;
+
+	ctl_close(l->ctl);
+	l->ctl = NULL;
 	atomic_store(&live_stop, 1);
-	for (i = 0; i < l.nw; i++)
-		pthread_join(l.w[i].thread, NULL);
-	fastpath_stop(l.fp);		/* detached; its maps still count */
-	live_stats_event(&l, false);	/* while the kernel still has counters */
-	metrics_flush(l.metrics);
-	for (i = 0; i < l.nw; i++) {
-		queue_close(l.w[i].q);	/* unbind: --queue-bypass takes over */
-		l.w[i].q = NULL;
+	for (i = 0; i < l->nw; i++)
+		pthread_join(l->w[i].thread, NULL);
+	fastpath_stop(l->fp);		/* detached; its maps still count */
+	live_stats_event(l, false);
+	metrics_flush(l->metrics);
+	for (i = 0; i < l->nw; i++) {
+		queue_close(l->w[i].q);
+		l->w[i].q = NULL;
 	}
-	atomic_store(&l.writer_stop, 1);
-	pthread_join(l.writer, NULL);
-	live_census_save(&l, atomic_load(&live_policy)->conf.state_dir);
-	live_log_stats(&l);
-	fastpath_free(l.fp);
-	l.fp = NULL;
-	live_cleanup(&l);
-	policy_free(atomic_load(&live_policy));
+	atomic_store(&l->writer_stop, 1);
+	pthread_join(l->writer, NULL);
+	live_census_save(l, atomic_load(&live_policy)->conf.state_dir);
+	live_log_stats(l);
+	fastpath_free(l->fp);		/* stopped above, not again */
+	l->fp = NULL;
+}
+
+/* What live_init made, and the policy in force, freed. */
+static void
+live_free(struct live *l, struct policy *pol)
+{
+	live_cleanup(l);
+	policy_free(pol);
 	if (nfq_proc != NULL) {
 		fclose(nfq_proc);
 		nfq_proc = NULL;
 	}
-	pthread_mutex_destroy(&l.reload_lock);
-	pthread_mutex_destroy(&l.emit_lock);
-	pthread_mutex_destroy(&l.dump.lock);
-	pthread_cond_destroy(&l.dump.cond);
-	return rc;
+	pthread_mutex_destroy(&l->reload_lock);
+	pthread_mutex_destroy(&l->emit_lock);
+	pthread_mutex_destroy(&l->hash_lock);
+	pthread_mutex_destroy(&l->dump.lock);
+	pthread_cond_destroy(&l->dump.cond);
+}
+
+/* Runs until SIGTERM/SIGINT.  Takes ownership of pol. */
+int
+live_run(struct policy *pol, const char *conf_path)
+{
+	struct live	 l;
+	sigset_t	 set;
+	int		 sig;
+
+	live_init(&l, pol, conf_path, &set);
+	if (live_start(&l, pol) == -1) {
+		live_free(&l, pol);
+		return 1;
+	}
+	sig = live_loop(&l, &set);
+	log_info("stopping on signal %d", sig);
+	live_stop_all(&l);
+	live_free(&l, atomic_load(&live_policy));
+	return 0;
 }

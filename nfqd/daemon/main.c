@@ -201,8 +201,10 @@ main(int argc, char **argv)
 	}
 	log_init(use_syslog && !check && replay == NULL, verbose);
 
-	if ((pol = policy_load(conf, err, sizeof(err))) == NULL) {
+	if ((pol = policy_load(conf, err, sizeof(err))) == NULL ||
+	    sinks_check_specs(&pol->conf, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
+		policy_free(pol);
 		return 2;
 	}
 	if (check) {		/* -n: every warning */

@@ -35,7 +35,9 @@
 #include "base/addr.h"
 #include "base/hash.h"
 #include "base/lpm.h"
+#include "base/files.h"
 #include "base/table.h"
+#include "base/when.h"
 #include "policy/conf.h"
 #include "policy/exceptions.h"
 #include "policy/quarantine.h"
@@ -365,7 +367,7 @@ census_load(struct census *c, const char *path, uint32_t *dropped,
 	int		 i = 0, r, rc = -1;
 
 	*dropped = 0;
-	if ((buf = state_read(path, CENSUS_FILE_MAX, false, err,
+	if ((buf = file_read_text(path, CENSUS_FILE_MAX, false, err,
 	    errlen)) == NULL)
 		return err[0] == '\0' ? 0 : -1;
 	if ((root = cJSON_ParseWithOpts(buf, NULL, 1)) == NULL) {
@@ -413,7 +415,7 @@ out:
 	return rc;
 }
 
-/* Write census.json (state_write: atomically). */
+/* Write census.json (file_write_text: atomically). */
 int
 census_save(struct census *c, const char *dir, char *err, size_t errlen)
 {
@@ -430,7 +432,7 @@ census_save(struct census *c, const char *dir, char *err, size_t errlen)
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/%s", dir, CENSUS_FILE);
-	rc = state_write(dir, path, text, err, errlen);
+	rc = file_write_text(path, text, err, errlen);
 	free(text);
 	return rc;
 }
@@ -498,6 +500,7 @@ census_report(struct census *c, const struct policy *p, uint32_t days,
 				    86400;
 	int32_t			 today = (int32_t)(now / 86400);
 	uint32_t		 i, b, nr = 0;
+	const char		*end;
 	size_t			 k;
 	cJSON			*arr, *h, *x;
 	char			 a[ADDR_STRLEN];
@@ -583,7 +586,7 @@ census_report(struct census *c, const struct policy *p, uint32_t days,
 		    used[k] > cut)
 			continue;
 		/* Too young to judge: added within the period. */
-		if (e->added[0] && date_parse(e->added, &added) == 0 &&
+		if (e->added[0] && when_parse(e->added, &added, &end) == 0 &&
 		    added > cut)
 			continue;
 		if ((x = exc_json(e, now)) == NULL)

@@ -42,6 +42,7 @@
 
 #include "kernel/ipset.h"
 #include "base/defs.h"
+#include "base/when.h"
 #include "base/addr.h"
 #include "policy/conf.h"
 #include "policy/exceptions.h"
@@ -220,9 +221,7 @@ ipset_write(const struct policy *pol, int64_t now, unsigned mask, FILE *f)
 {
 	const char	*p = pol->conf.ipset_prefix;
 	struct elems	 sets[2][IPSET_KINDS];
-	char		 a[PREFIX_STRLEN], ts[32];
-	time_t		 t = (time_t)now;
-	struct tm	 tm;
+	char		 a[PREFIX_STRLEN], ts[WHEN_STRLEN];
 	int		 fi, k, rc = -1, af;
 	const struct elem *el;
 
@@ -241,9 +240,7 @@ ipset_write(const struct policy *pol, int64_t now, unsigned mask, FILE *f)
 				goto out;
 			}
 		}
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(ts, sizeof(ts), "%lld", (long long)now);
+	when_format(now, WHEN_ISO, ts, sizeof(ts));
 
 	fprintf(f, "# nfqd degraded-mode sets for `ipset restore`, from %s "
 	    "at %s\n", pol->conf.exceptions, ts);

@@ -162,53 +162,73 @@ queue_target(const struct conf *c, char *buf, size_t len)
 		    c->queue_first + c->queue_count - 1);
 }
 
-int
-rules_script(const struct conf *c, int family, FILE *f)
-{
+/* What every rule of one family's iptables input is written with. */
+struct ipt {
+	int		 family;	/* 4 or 6 */
 	char		 ports[64 / MULTIPORT_MAX + 1][MULTIPORT_MAX * 6 + 1];
-	char		 q[64], B[16], R[16], A[16], ints[40], in[40], out[40],
-			 quar[40], hb[40];
-	const char	*p = c->ipset_prefix, *block, *final;
-	int		 np, i;
-	bool		 monitor = c->mode == MODE_MONITOR;
+	int		 np;		/* multiport lists */
+	char		 q[64];		/* the NFQUEUE target's options */
+	char		 B[16], R[16], A[16];	/* the marks, 0x... */
+	char		 ints[40], in[40], out[40], quar[40], hb[40]; /* sets */
+	const char	*final;		/* a connection the policy refuses */
+	const char	*block;		/* a refused opening SYN */
+	bool		 monitor;
+};
 
-	if ((family != 4 && family != 6) || c->nports == 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	np = port_lists(c, ports);
-	queue_target(c, q, sizeof(q));
-	snprintf(B, sizeof(B), "0x%x", c->mark_bypass);
-	snprintf(R, sizeof(R), "0x%x", c->mark_reject);
-	snprintf(A, sizeof(A), "0x%x", c->mark_allowed);
-	snprintf(ints, sizeof(ints), "%s-int%d", p, family);
-	snprintf(in, sizeof(in), "%s-in%d", p, family);
-	snprintf(out, sizeof(out), "%s-out%d", p, family);
-	snprintf(quar, sizeof(quar), "%s-q%d", p, family);
-	snprintf(hb, sizeof(hb), "%s-hb%d", p, family);
+static void
+ipt_init(const struct conf *c, int family, struct ipt *t)
+{
+	const char	*p = c->ipset_prefix;
+
+	t->family = family;
+	t->monitor = c->mode == MODE_MONITOR;
+	t->np = port_lists(c, t->ports);
+	queue_target(c, t->q, sizeof(t->q));
+	snprintf(t->B, sizeof(t->B), "0x%x", c->mark_bypass);
+	snprintf(t->R, sizeof(t->R), "0x%x", c->mark_reject);
+	snprintf(t->A, sizeof(t->A), "0x%x", c->mark_allowed);
+	snprintf(t->ints, sizeof(t->ints), "%s-int%d", p, family);
+	snprintf(t->in, sizeof(t->in), "%s-in%d", p, family);
+	snprintf(t->out, sizeof(t->out), "%s-out%d", p, family);
+	snprintf(t->quar, sizeof(t->quar), "%s-q%d", p, family);
+	snprintf(t->hb, sizeof(t->hb), "%s-hb%d", p, family);
 	/* What the kernel does to a connection the policy refuses. */
-	final = monitor ? "-j ACCEPT" : "-j DROP";
-	block = monitor ? "-j ACCEPT" : c->reject ?
+	t->final = t->monitor ? "-j ACCEPT" : "-j DROP";
+	t->block = t->monitor ? "-j ACCEPT" : c->reject ?
 	    "-j REJECT --reject-with tcp-reset" : "-j DROP";
+}
+
+/* The header, and the jumps nfqd-rules adds itself (see the top). */
+static void
+ipt_jumps(const struct conf *c, const struct ipt *t, FILE *f)
+{
+	int	 i, family = t->family;
 
 	fprintf(f, "# nfqd rules for IPv%d: %s --noflush input, from %s\n",
 	    family, family == 4 ? "iptables-restore" : "ip6tables-restore",
 	    c->path);
 	fprintf(f, "# Applied by `nfqd-rules install`, which then adds these "
 	    "jumps (with -C first):\n");
-	for (i = 0; i < np; i++)
+	for (i = 0; i < t->np; i++)
 		fprintf(f, "# jump: filter FORWARD first -p tcp -m multiport "
-		    "--ports %s -j NFQD\n", ports[i]);
+		    "--ports %s -j NFQD\n", t->ports[i]);
 	for (i = 0; family == 6 && i < NEXTHDRS; i++)
 		fprintf(f, "# jump: filter FORWARD first -p %s -j NFQD\n",
 		    nexthdrs[i]);
-	for (i = 0; i < np; i++)
+	for (i = 0; i < t->np; i++)
 		fprintf(f, "# jump: mangle FORWARD last -p tcp -m multiport "
-		    "--ports %s -j NFQD-QUEUE\n", ports[i]);
+		    "--ports %s -j NFQD-QUEUE\n", t->ports[i]);
 	for (i = 0; family == 6 && i < NEXTHDRS; i++)
 		fprintf(f, "# jump: mangle FORWARD last -p %s -j NFQD-QUEUE\n",
 		    nexthdrs[i]);
 	fprintf(f, "# jump: mangle POSTROUTING first -j NFQD-SAVE\n");
+}
+
+/* The mangle table: NFQD-QUEUE (and its steering), NFQD-SAVE. */
+static void
+ipt_mangle(const struct conf *c, const struct ipt *t, FILE *f)
+{
+	const char	*B = t->B, *R = t->R, *A = t->A;
 
 	fprintf(f, "*mangle\n"
 	    ":NFQD-QDST - [0:0]\n"
@@ -222,21 +242,28 @@ rules_script(const struct conf *c, int family, FILE *f)
 	if (c->queue_count > 1) {
 		/* The campus end, both ways (steer_buckets). */
 		fprintf(f, "-A NFQD-QUEUE -m set --match-set %s src -m set "
-		    "--match-set %s dst -j NFQUEUE %s --queue-bypass\n", ints,
-		    ints, q);
+		    "--match-set %s dst -j NFQUEUE %s --queue-bypass\n",
+		    t->ints, t->ints, t->q);
 		fprintf(f, "-A NFQD-QUEUE -m set --match-set %s src "
-		    "-g NFQD-QSRC\n", ints);
+		    "-g NFQD-QSRC\n", t->ints);
 		fprintf(f, "-A NFQD-QUEUE -m set --match-set %s dst "
-		    "-g NFQD-QDST\n", ints);
+		    "-g NFQD-QDST\n", t->ints);
 	}
-	fprintf(f, "-A NFQD-QUEUE -j NFQUEUE %s --queue-bypass\n", q);
+	fprintf(f, "-A NFQD-QUEUE -j NFQUEUE %s --queue-bypass\n", t->q);
 	fprintf(f, "-A NFQD-SAVE -p tcp -m mark --mark %s/%s -j CONNMARK "
 	    "--save-mark --nfmask %s --ctmask %s\n", B, B, B, B);
 	fprintf(f, "-A NFQD-SAVE -p tcp -m mark --mark %s/%s -j CONNMARK "
 	    "--save-mark --nfmask %s --ctmask %s\n", A, A, A, A);
 	if (c->queue_count > 1)
-		steer_chains(c, family, f);
+		steer_chains(c, t->family, f);
 	fprintf(f, "COMMIT\n");
+}
+
+/* The filter table's NFQD (what the daemon said) and NFQD-DACCEPT. */
+static void
+ipt_decide(const struct conf *c, const struct ipt *t, FILE *f)
+{
+	const char	*B = t->B, *R = t->R, *A = t->A;
 
 	fprintf(f, "*filter\n"
 	    ":NFQD - [0:0]\n"
@@ -251,6 +278,16 @@ rules_script(const struct conf *c, int family, FILE *f)
 	fprintf(f, "-A NFQD -j NFQD-DEGRADED\n");
 	fprintf(f, "-A NFQD-DACCEPT -j CONNMARK --set-xmark %s/%s\n", A, A);
 	fprintf(f, "-A NFQD-DACCEPT -j ACCEPT\n");
+}
+
+/* NFQD-DEGRADED: the policy from the ipsets, then the filter's COMMIT. */
+static void
+ipt_degraded(const struct conf *c, const struct ipt *t, FILE *f)
+{
+	const char	*final = t->final, *block = t->block;
+	const char	*ints = t->ints;
+	int		 i;
+
 	/* Only an opening SYN is judged here (see the top of the file). */
 	fprintf(f, "-A NFQD-DEGRADED -m conntrack --ctstate INVALID,UNTRACKED "
 	    "%s\n", final);
@@ -259,43 +296,59 @@ rules_script(const struct conf *c, int family, FILE *f)
 	 * An IPv4-mapped or -compatible address: nfqd decides it as the
 	 * IPv4 host it carries (addr_unmap); the sets cannot, so refused.
 	 */
-	for (i = 0; family == 6 && i < 4; i++)
+	for (i = 0; t->family == 6 && i < 4; i++)
 		fprintf(f, "-A NFQD-DEGRADED -%c %s %s\n", i % 2 ? 'd' : 's',
 		    i < 2 ? "::ffff:0.0.0.0/96" : "::/96", final);
 	fprintf(f, "-A NFQD-DEGRADED -p tcp -m tcp ! --tcp-flags "
 	    "FIN,SYN,RST,ACK SYN %s\n", final);
 	fprintf(f, "-A NFQD-DEGRADED -p tcp");
-	for (i = 0; i < np; i++)
-		fprintf(f, " -m multiport ! --dports %s", ports[i]);
+	for (i = 0; i < t->np; i++)
+		fprintf(f, " -m multiport ! --dports %s", t->ports[i]);
 	fprintf(f, " %s\n", block);
 	/* Quarantine: to or from the host, whatever else applies. */
-	if (!monitor)
+	if (!t->monitor)
 		for (i = 0; i < 2; i++)
 			fprintf(f, "-A NFQD-DEGRADED %s-m set --match-set %s %s "
-			    "%s\n", c->reject ? "-p tcp " : "", quar,
+			    "%s\n", c->reject ? "-p tcp " : "", t->quar,
 			    i ? "dst" : "src", block);
 	/* A harvest block: the source, to campus, whatever else applies. */
-	if (!monitor)
+	if (!t->monitor)
 		fprintf(f, "-A NFQD-DEGRADED %s-m set --match-set %s src -m set "
-		    "--match-set %s dst %s\n", c->reject ? "-p tcp " : "", hb,
-		    ints, block);
+		    "--match-set %s dst %s\n", c->reject ? "-p tcp " : "",
+		    t->hb, ints, block);
 	fprintf(f, "-A NFQD-DEGRADED -m set --match-set %s src -m set "
 	    "--match-set %s dst -j NFQD-DACCEPT\n", ints, ints);
 	/* iptables-save puts -p first: so do we, for status to compare. */
 	fprintf(f, "-A NFQD-DEGRADED %s-m set ! --match-set %s src -m set "
 	    "! --match-set %s dst %s\n",
-	    c->transit == TRANSIT_BLOCK && c->reject && !monitor ?
+	    c->transit == TRANSIT_BLOCK && c->reject && !t->monitor ?
 	    "-p tcp " : "", ints, ints,
 	    c->transit == TRANSIT_ALLOW ? "-j NFQD-DACCEPT" : block);
 	fprintf(f, "-A NFQD-DEGRADED -m set ! --match-set %s src -m set "
-	    "--match-set %s dst -j NFQD-DACCEPT\n", ints, in);
+	    "--match-set %s dst -j NFQD-DACCEPT\n", ints, t->in);
 	fprintf(f, "-A NFQD-DEGRADED -m set --match-set %s src -m set "
-	    "! --match-set %s dst -j NFQD-DACCEPT\n", out, ints);
-	if (c->reject && !monitor)
+	    "! --match-set %s dst -j NFQD-DACCEPT\n", t->out, ints);
+	if (c->reject && !t->monitor)
 		fprintf(f, "-A NFQD-DEGRADED -p tcp -j REJECT --reject-with "
 		    "tcp-reset\n");
 	fprintf(f, "-A NFQD-DEGRADED %s\n", final);
 	fprintf(f, "COMMIT\n");
+}
+
+int
+rules_script(const struct conf *c, int family, FILE *f)
+{
+	struct ipt	 t;
+
+	if ((family != 4 && family != 6) || c->nports == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	ipt_init(c, family, &t);
+	ipt_jumps(c, &t, f);
+	ipt_mangle(c, &t, f);
+	ipt_decide(c, &t, f);
+	ipt_degraded(c, &t, f);
 	if (fflush(f) == EOF || ferror(f))
 		return -1;
 	return 0;
@@ -309,27 +362,40 @@ rules_script(const struct conf *c, int family, FILE *f)
  * accepts in that hook, so the queue is in a chain of its own at mangle
  * priority and the decision in one at filter priority.
  */
-int
-rules_nft(const struct conf *c, FILE *f)
-{
-	char		 B[16], R[16], A[16], ports[64 * 6 + 1], a[PREFIX_STRLEN];
-	const char	*final, *block;
-	size_t		 i, len = 0;
-	bool		 monitor = c->mode == MODE_MONITOR, first;
 
-	if (c->nports == 0) {
-		errno = EINVAL;
-		return -1;
-	}
+/* What every rule of the nftables ruleset is written with. */
+struct nft {
+	char		 ports[64 * 6 + 1];	/* "25, 465" */
+	char		 B[16], R[16], A[16];	/* the marks, 0x%08x */
+	const char	*final;		/* a connection the policy refuses */
+	const char	*block;		/* a refused opening SYN */
+	bool		 monitor;
+};
+
+static void
+nft_init(const struct conf *c, struct nft *t)
+{
+	size_t	 i, len = 0;
+
+	t->monitor = c->mode == MODE_MONITOR;
 	for (i = 0; i < c->nports; i++)
-		len += (size_t)snprintf(ports + len, sizeof(ports) - len, "%s%u",
-		    i ? ", " : "", c->ports[i]);
-	snprintf(B, sizeof(B), "0x%08x", c->mark_bypass);
-	snprintf(R, sizeof(R), "0x%08x", c->mark_reject);
-	snprintf(A, sizeof(A), "0x%08x", c->mark_allowed);
-	final = monitor ? "accept" : "drop";
-	block = monitor ? "accept" : c->reject ?
+		len += (size_t)snprintf(t->ports + len, sizeof(t->ports) - len,
+		    "%s%u", i ? ", " : "", c->ports[i]);
+	snprintf(t->B, sizeof(t->B), "0x%08x", c->mark_bypass);
+	snprintf(t->R, sizeof(t->R), "0x%08x", c->mark_reject);
+	snprintf(t->A, sizeof(t->A), "0x%08x", c->mark_allowed);
+	t->final = t->monitor ? "accept" : "drop";
+	t->block = t->monitor ? "accept" : c->reject ?
 	    "meta l4proto tcp reject with tcp reset" : "drop";
+}
+
+/* The header, and the sets: int4/6 filled here, the rest declared. */
+static void
+nft_sets(const struct conf *c, FILE *f)
+{
+	char	 a[PREFIX_STRLEN];
+	size_t	 i;
+	bool	 first;
 
 	fprintf(f, "# nfqd rules for nftables (nft -f), from %s\n", c->path);
 	fprintf(f, "# Loading this file replaces table inet nfqd.\n");
@@ -358,14 +424,20 @@ rules_nft(const struct conf *c, FILE *f)
 			    "\t\tflags interval, timeout\n\t}\n\n",
 			    k == 3 ? "hb" : k == 2 ? "q" : k ? "out" : "in", af,
 			    af == 4 ? "ipv4_addr" : "ipv6_addr");
+}
 
-	/* Queue: every port-25 packet not yet decided. */
+/* Queue: every port-25 packet not yet decided. */
+static void
+nft_queue(const struct conf *c, const struct nft *t, FILE *f)
+{
+	const char	*B = t->B, *R = t->R, *A = t->A;
+
 	fprintf(f, "\tchain forward_mangle {\n"
 	    "\t\ttype filter hook forward priority mangle; policy accept;\n"
 	    "\t\ttcp dport { %s } goto enqueue\n"
 	    "\t\ttcp sport { %s } goto enqueue\n"
 	    "\t\tmeta nfproto ipv6 meta l4proto { %s } goto enqueue\n"
-	    "\t}\n\n", ports, ports, NEXTHDRS_NFT);
+	    "\t}\n\n", t->ports, t->ports, NEXTHDRS_NFT);
 	fprintf(f, "\tchain enqueue {\n"
 	    "\t\tct mark & %s == %s return\n"
 	    "\t\tmeta mark & %s == %s return\n"
@@ -393,13 +465,19 @@ rules_nft(const struct conf *c, FILE *f)
 		    c->queue_first, c->queue_first + c->queue_count - 1);
 	}
 	fprintf(f, "\t}\n\n");
+}
 
-	/* Decision: what the daemon said, else the degraded policy. */
+/* Decision: what the daemon said, else the degraded policy. */
+static void
+nft_decide(const struct conf *c, const struct nft *t, FILE *f)
+{
+	const char	*B = t->B, *R = t->R, *A = t->A;
+
 	fprintf(f, "\tchain forward_filter {\n"
 	    "\t\ttype filter hook forward priority filter; policy accept;\n"
 	    "\t\ttcp dport { %s } goto decide\n"
 	    "\t\ttcp sport { %s } goto decide\n"
-	    "\t}\n\n", ports, ports);
+	    "\t}\n\n", t->ports, t->ports);
 	fprintf(f, "\tchain decide {\n");
 	if (c->reject)
 		fprintf(f, "\t\tmeta mark & %s == %s meta l4proto tcp reject "
@@ -412,6 +490,14 @@ rules_nft(const struct conf *c, FILE *f)
 	fprintf(f, "\tchain daccept {\n"
 	    "\t\tct mark set ct mark | %s\n"
 	    "\t\taccept\n\t}\n\n", A);
+}
+
+/* The degraded policy, as NFQD-DEGRADED says it. */
+static void
+nft_degraded(const struct conf *c, const struct nft *t, FILE *f)
+{
+	const char	*final = t->final, *block = t->block;
+
 	fprintf(f, "\tchain degraded {\n"
 	    "\t\tct state invalid,untracked %s\n"
 	    "\t\tmeta l4proto != tcp %s\n"
@@ -419,8 +505,8 @@ rules_nft(const struct conf *c, FILE *f)
 	    "\t\tip6 daddr { ::ffff:0.0.0.0/96, ::/96 } %s\n"
 	    "\t\ttcp flags & (fin | syn | rst | ack) != syn %s\n"
 	    "\t\ttcp dport != { %s } %s\n", final, final, final, final,
-	    final, ports, block);
-	for (int af = 4; af <= 6 && !monitor; af += 2) {
+	    final, t->ports, block);
+	for (int af = 4; af <= 6 && !t->monitor; af += 2) {
 		const char *ip = af == 4 ? "ip" : "ip6";
 
 		fprintf(f, "\t\t%s saddr @q%d %s\n\t\t%s daddr @q%d %s\n", ip,
@@ -441,10 +527,28 @@ rules_nft(const struct conf *c, FILE *f)
 		fprintf(f, "\t\t%s saddr @out%d %s daddr != @int%d goto "
 		    "daccept\n", ip, af, ip, af);
 	}
-	if (c->reject && !monitor)
+	if (c->reject && !t->monitor)
 		fprintf(f, "\t\tmeta l4proto tcp reject with tcp reset\n");
 	fprintf(f, "\t\t%s\n\t}\n\n", final);
+}
 
+int
+rules_nft(const struct conf *c, FILE *f)
+{
+	struct nft	 t;
+	const char	*B, *A;
+
+	if (c->nports == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	nft_init(c, &t);
+	B = t.B;
+	A = t.A;
+	nft_sets(c, f);
+	nft_queue(c, &t, f);
+	nft_decide(c, &t, f);
+	nft_degraded(c, &t, f);
 	fprintf(f, "\tchain postrouting {\n"
 	    "\t\ttype filter hook postrouting priority mangle; policy accept;\n"
 	    "\t\tmeta l4proto tcp meta mark & %s == %s ct mark set ct mark | "

@@ -12,6 +12,7 @@
 #include "base/defs.h"
 #include "base/addr.h"
 #include "base/files.h"
+#include "base/when.h"
 #include "policy/exceptions.h"
 #include "policy/policy.h"
 
@@ -24,29 +25,11 @@
 static int
 announce_time(const char *s, int64_t *t)
 {
-	char		 day[11];
-	int		 hh, mm;
-	int64_t		 d;
+	const char	*end;
 
-	if (strlen(s) < 10)
+	if (when_parse(s, t, &end) == -1 || *end != '\0' ||
+	    (end - s != 10 && end - s != 16))
 		return -1;
-	memcpy(day, s, 10);
-	day[10] = '\0';
-	if (date_parse(day, &d) == -1)
-		return -1;
-	if (s[10] == '\0') {
-		*t = d;
-		return 0;
-	}
-	if (strlen(s) != 16 || s[10] != 'T' || s[13] != ':' ||
-	    !isdigit((unsigned char)s[11]) || !isdigit((unsigned char)s[12]) ||
-	    !isdigit((unsigned char)s[14]) || !isdigit((unsigned char)s[15]))
-		return -1;
-	hh = (s[11] - '0') * 10 + s[12] - '0';
-	mm = (s[14] - '0') * 10 + s[15] - '0';
-	if (hh > 23 || mm > 59)
-		return -1;
-	*t = d + hh * 3600 + mm * 60;
 	return 0;
 }
 

@@ -1,6 +1,6 @@
 /*
  * nfqd.conf: "key = value" lines, '#' comments, in the grammar of
- * exceptions.conf (line_scan, exceptions.c): a comment starts at the
+ * exceptions.conf (line_scan, base/text.c): a comment starts at the
  * start of a line or after a space or tab; a UTF-8 byte-order mark is
  * skipped; a control or non-ASCII byte outside a comment is an error.
  * Every error names file:line and what is wrong; nothing is half-loaded.
@@ -20,10 +20,10 @@
 #include "base/lpm.h"
 #include "base/prom.h"
 #include "base/tz.h"
-#include "policy/exceptions.h"
+#include "base/text.h"
 #include "policy/quarantine.h"
 #include "base/files.h"
-#include "sink/sink.h"
+#include "policy/sinkspec.h"
 
 #define LINE_MAX_LEN	4096
 
@@ -224,7 +224,7 @@ set_events(struct conf *c, char *v, char *err, size_t errlen)
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - c->path),
 		    c->path);
 	for (i = 0; i < n; i++) {
-		if (sink_spec_check(items[i], c->events[i],
+		if (sinkspec_check(items[i], c->events[i],
 		    sizeof(c->events[i]), slash != NULL ? dir : NULL, err,
 		    errlen) == -1)
 			return -1;
@@ -244,7 +244,7 @@ set_event_buffer(struct conf *c, char *v, char *err, size_t errlen)
 {
 	uint64_t	 n;
 
-	if (sink_size_parse(v, &n, err, errlen) == -1)
+	if (sinkspec_size(v, &n, err, errlen) == -1)
 		return -1;
 	c->event_buffer = (uint32_t)n;
 	return 0;
@@ -850,6 +850,109 @@ conf_tz(struct conf *c, unsigned line, char *err, size_t errlen)
 }
 
 /*
+ * One line of nfqd.conf (its BOM gone, NUL-terminated): a blank or
+ * comment line, or KEY = VALUE set once.  -1 with msg.
+ */
+static int
+conf_line(struct conf *c, char *s, unsigned lineno, unsigned *seen,
+    char *msg, size_t msglen)
+{
+	char	*k, *v, *eq;
+	size_t	 i, content, comment;
+
+	if (line_scan(s, &content, &comment, msg, msglen) == -1)
+		return -1;
+	s[content] = '\0';
+	if ((s = conf_strip(s)) == NULL)
+		return 0;
+	if ((eq = strchr(s, '=')) == NULL) {
+		snprintf(msg, msglen, "expected 'key = value', got '%.80s'", s);
+		return -1;
+	}
+	*eq = '\0';
+	k = conf_strip(s);
+	v = conf_strip(eq + 1);
+	if (k == NULL || v == NULL) {
+		snprintf(msg, msglen, "%s", k == NULL ?
+		    "missing key before '='" : "missing value after '='");
+		return -1;
+	}
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(k, conf_keys[i].name) == 0)
+			break;
+	if (i == NKEYS) {
+		snprintf(msg, msglen, "unknown key '%.80s'", k);
+		return -1;
+	}
+	if (seen[i]) {
+		snprintf(msg, msglen, "%s set twice (first on line %u)", k,
+		    seen[i]);
+		return -1;
+	}
+	seen[i] = lineno;
+	return conf_keys[i].set(c, v, msg, msglen);
+}
+
+/*
+ * What only the whole file says: keys that go together, required keys,
+ * the time zone (after every key it may depend on), the list's real path.
+ */
+static int
+conf_finish(struct conf *c, const unsigned *seen, char *err, size_t errlen)
+{
+	const char	*path = c->path;
+	char		*real;
+	size_t		 i;
+
+	if (c->mark_bypass == c->mark_reject ||
+	    c->mark_bypass == c->mark_allowed ||
+	    c->mark_reject == c->mark_allowed) {
+		snprintf(err, errlen, "%s: mark-bypass, mark-reject and "
+		    "mark-allowed must be three different bits", path);
+		return -1;
+	}
+	if (c->metrics[0] != '\0' && c->stats_interval == 0) {
+		snprintf(err, errlen, "%s: metrics needs stats-interval above 0 "
+		    "(the file is written with each stats event)", path);
+		return -1;
+	}
+	if (c->fastpath != FASTPATH_OFF && c->nfastpath_ifaces == 0) {
+		snprintf(err, errlen, "%s: fastpath = %s needs "
+		    "fastpath-interfaces (the border interfaces)", path,
+		    c->fastpath == FASTPATH_TC ? "tc" : "xdp");
+		return -1;
+	}
+	for (i = 0; i < NKEYS; i++) {
+		if (conf_keys[i].required && !seen[i]) {
+			snprintf(err, errlen, "%s: %s is not set", path,
+			    conf_keys[i].name);
+			return -1;
+		}
+		if (conf_keys[i].set == set_internal)
+			c->internal_line = seen[i];
+		if (conf_keys[i].set == set_events)
+			c->events_line = seen[i];	/* sinks_check_specs */
+		if (conf_keys[i].set == set_timezone &&
+		    conf_tz(c, seen[i], err, errlen) == -1)
+			return -1;
+	}
+	/*
+	 * The list's real path, which nfqctl compares with the file it
+	 * edited.  Only for an absolute path: a relative one would need
+	 * getcwd(), which a reloading daemon's seccomp filter does not allow.
+	 */
+	snprintf(c->exceptions_real, sizeof(c->exceptions_real), "%s",
+	    c->exceptions);
+	if (c->exceptions[0] == '/' && (real = realpath(c->exceptions,
+	    NULL)) != NULL) {
+		if (strlen(real) < sizeof(c->exceptions_real))
+			strcpy(c->exceptions_real, real);
+		free(real);
+	}
+	return 0;
+}
+
+/*
  * flags: CONF_ANY_MODE for a copy being checked (nfqctl exception check
  * -c): its mode is the checkout's business, not the daemon's.
  */
@@ -858,8 +961,8 @@ conf_load_flags(const char *path, struct conf *c, unsigned flags, char *err,
     size_t errlen)
 {
 	FILE		*f;
-	char		*line = NULL, *s, *k, *v, *eq, msg[ERRLEN], *real;
-	size_t		 cap = 0, i, content, comment;
+	char		*line = NULL, msg[ERRLEN];
+	size_t		 cap = 0;
 	ssize_t		 len;
 	unsigned	 lineno = 0, seen[NKEYS] = { 0 };
 
@@ -886,88 +989,16 @@ conf_load_flags(const char *path, struct conf *c, unsigned flags, char *err,
 			snprintf(msg, sizeof(msg), "NUL byte in line");
 			goto bad;
 		}
-		s = line + (lineno == 1 ? exc_bom(line, (size_t)len) : 0);
-		if (line_scan(s, &content, &comment, msg, sizeof(msg)) == -1)
-			goto bad;
-		s[content] = '\0';
-		if ((s = conf_strip(s)) == NULL)
-			continue;
-		if ((eq = strchr(s, '=')) == NULL) {
-			snprintf(msg, sizeof(msg),
-			    "expected 'key = value', got '%.80s'", s);
-			goto bad;
-		}
-		*eq = '\0';
-		k = conf_strip(s);
-		v = conf_strip(eq + 1);
-		if (k == NULL || v == NULL) {
-			snprintf(msg, sizeof(msg), "%s", k == NULL ?
-			    "missing key before '='" : "missing value after '='");
-			goto bad;
-		}
-		for (i = 0; i < NKEYS; i++)
-			if (strcmp(k, conf_keys[i].name) == 0)
-				break;
-		if (i == NKEYS) {
-			snprintf(msg, sizeof(msg), "unknown key '%.80s'", k);
-			goto bad;
-		}
-		if (seen[i]) {
-			snprintf(msg, sizeof(msg), "%s set twice "
-			    "(first on line %u)", k, seen[i]);
-			goto bad;
-		}
-		seen[i] = lineno;
-		if (conf_keys[i].set(c, v, msg, sizeof(msg)) == -1)
+		if (conf_line(c, line + (lineno == 1 ? utf8_bom(line,
+		    (size_t)len) : 0), lineno, seen, msg, sizeof(msg)) == -1)
 			goto bad;
 	}
 	if (ferror(f)) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
-	if (c->mark_bypass == c->mark_reject ||
-	    c->mark_bypass == c->mark_allowed ||
-	    c->mark_reject == c->mark_allowed) {
-		snprintf(err, errlen, "%s: mark-bypass, mark-reject and "
-		    "mark-allowed must be three different bits", path);
+	if (conf_finish(c, seen, err, errlen) == -1)
 		goto fail;
-	}
-	if (c->metrics[0] != '\0' && c->stats_interval == 0) {
-		snprintf(err, errlen, "%s: metrics needs stats-interval above 0 "
-		    "(the file is written with each stats event)", path);
-		goto fail;
-	}
-	if (c->fastpath != FASTPATH_OFF && c->nfastpath_ifaces == 0) {
-		snprintf(err, errlen, "%s: fastpath = %s needs "
-		    "fastpath-interfaces (the border interfaces)", path,
-		    c->fastpath == FASTPATH_TC ? "tc" : "xdp");
-		goto fail;
-	}
-	for (i = 0; i < NKEYS; i++) {
-		if (conf_keys[i].required && !seen[i]) {
-			snprintf(err, errlen, "%s: %s is not set", path,
-			    conf_keys[i].name);
-			goto fail;
-		}
-		if (conf_keys[i].set == set_internal)
-			c->internal_line = seen[i];
-		if (conf_keys[i].set == set_timezone &&
-		    conf_tz(c, seen[i], err, errlen) == -1)
-			goto fail;
-	}
-	/*
-	 * The list's real path, which nfqctl compares with the file it
-	 * edited.  Only for an absolute path: a relative one would need
-	 * getcwd(), which a reloading daemon's seccomp filter does not allow.
-	 */
-	snprintf(c->exceptions_real, sizeof(c->exceptions_real), "%s",
-	    c->exceptions);
-	if (c->exceptions[0] == '/' && (real = realpath(c->exceptions,
-	    NULL)) != NULL) {
-		if (strlen(real) < sizeof(c->exceptions_real))
-			strcpy(c->exceptions_real, real);
-		free(real);
-	}
 	free(line);
 	fclose(f);
 	return 0;

@@ -44,6 +44,7 @@ struct conf {
 	enum transit	 transit;
 	char		 events[MAX_SINKS][MAX_PATH];
 	size_t		 nevents;
+	unsigned	 events_line;	/* of `events` in path, 0: none */
 	uint32_t	 event_buffer;		/* bytes per network sink */
 	uint32_t	 max_flows;
 	uint32_t	 timeout_new;		/* seconds */

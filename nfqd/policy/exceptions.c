@@ -9,7 +9,8 @@
  *    tab; anywhere else it is part of the word (ticket=INC#4711).
  *  - Outside a comment a line holds printable ASCII, spaces and tabs; any
  *    other byte is an error naming its code and column.  A UTF-8
- *    byte-order mark at the start of the file is skipped (exc_bom).
+ *    byte-order mark at the start of the file is skipped.  (Both rules
+ *    are nfqd.conf's too: line_scan and utf8_bom, base/text.c.)
  *  - An attribute is given once.  A trailing comment that holds one
  *    (`ticket=INC #4711 owner=x`) is an error: it would not be read.
  *  - An entry stays inside the campus: one that contains an internal
@@ -33,8 +34,10 @@
 #include "base/addr.h"
 #include "base/lpm.h"
 #include "base/tz.h"
+#include "base/when.h"
 #include "policy/conf.h"
 #include "base/files.h"
+#include "base/text.h"
 
 #define EXPIRING_DAYS	14	/* exc_lint: "expires in N days" */
 
@@ -49,189 +52,15 @@ exc_dir_name(uint8_t d)
 	return "?";
 }
 
-/* YYYY-MM-DD, a real day from 1970 on: its day number in *day. */
+/* YYYY-MM-DD and nothing else, a real day from 1970 on: its number. */
 static int
 date_day(const char *s, int64_t *day)
 {
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-	int	 y, m, d, dim;
+	int64_t	 t;
 
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+	if (date_parse(s, &t) == -1)
 		return -1;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return -1;
-	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
-	    (s[3] - '0');
-	m = (s[5] - '0') * 10 + (s[6] - '0');
-	d = (s[8] - '0') * 10 + (s[9] - '0');
-	if (y < 1970 || m < 1 || m > 12 || d < 1)
-		return -1;
-	dim = mdays[m - 1];
-	if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
-		dim = 29;
-	if (d > dim)
-		return -1;
-	*day = tz_days_from_civil(y, m, d);
-	return 0;
-}
-
-/*
- * YYYY-MM-DD to the unix time of that day's 00:00 UTC (announcements,
- * quarantine state, the collector).  Arithmetic, not timegm().
- */
-int
-date_parse(const char *s, int64_t *out)
-{
-	int64_t	 day;
-
-	if (date_day(s, &day) == -1)
-		return -1;
-	*out = day * 86400;
-	return 0;
-}
-
-/* ---- bytes ---- */
-
-/* Bytes of the UTF-8 sequence at p (at most n), 0 if invalid; *cp. */
-size_t
-utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
-{
-	size_t		 need, i;
-	uint32_t	 c;
-
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	}
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		need = 2;
-		c = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		need = 3;
-		c = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		need = 4;
-		c = p[0] & 0x07;
-	} else
-		return 0;
-	if (n < need)
-		return 0;
-	for (i = 1; i < need; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (p[i] & 0x3f);
-	}
-	if ((need == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
-	    (need == 4 && (c < 0x10000 || c > 0x10ffff)))
-		return 0;
-	*cp = c;
-	return need;
-}
-
-/* 3 when s starts with a UTF-8 byte-order mark (Notepad's), else 0. */
-size_t
-exc_bom(const char *s, size_t len)
-{
-	return len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
-}
-
-/* Characters that look like nothing, or like ASCII, in an editor. */
-static const char *
-char_name(uint32_t c)
-{
-	static const struct {
-		uint32_t	 c;
-		const char	*name;
-	} names[] = {
-		{ 0x00a0, "no-break space" }, { 0x00ad, "soft hyphen" },
-		{ 0x200b, "zero-width space" }, { 0x200c, "zero-width "
-		    "non-joiner" }, { 0x200d, "zero-width joiner" },
-		{ 0x200e, "left-to-right mark" }, { 0x2010, "hyphen" },
-		{ 0x2011, "non-breaking hyphen" }, { 0x2013, "en dash" },
-		{ 0x2014, "em dash" }, { 0x2018, "left single quote" },
-		{ 0x2019, "right single quote" }, { 0x201c, "left double "
-		    "quote" }, { 0x201d, "right double quote" },
-		{ 0x2028, "line separator" }, { 0x202f, "narrow no-break "
-		    "space" }, { 0x2060, "word joiner" }, { 0x3000,
-		    "ideographic space" }, { 0xfeff, "byte-order mark" },
-	};
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].c == c)
-			return names[i].name;
-	return NULL;
-}
-
-/* The message for the byte at s[i], column i + 1. */
-static void
-byte_err(const char *s, size_t i, size_t len, char *err, size_t errlen)
-{
-	static const char why[] = "outside a comment a line holds printable "
-	    "ASCII, spaces and tabs only";
-	const unsigned char	*p = (const unsigned char *)s + i;
-	const char		*name;
-	char			 bytes[24];
-	uint32_t		 c;
-	size_t			 k;
-
-	if (*p < 0x80) {
-		snprintf(err, errlen, "control character 0x%02x%s at column "
-		    "%zu: %s", *p, *p == '\r' ? " (a carriage return)" : "",
-		    i + 1, why);
-		return;
-	}
-	if ((k = utf8_seq(p, len - i, &c)) == 0) {
-		snprintf(err, errlen, "byte 0x%02x at column %zu is not "
-		    "UTF-8 (a Latin-1 file?): %s", *p, i + 1, why);
-		return;
-	}
-	name = char_name(c);
-	for (size_t j = 0, o = 0; j < k; j++, o = 5 * j - 1)
-		snprintf(bytes + o, sizeof(bytes) - o, "%s0x%02x", j ? " " :
-		    "", p[j]);
-	snprintf(err, errlen, "non-ASCII character U+%04X (%s%s%sbytes %s) "
-	    "at column %zu: %s", (unsigned)c, name ? "a " : "", name ? name :
-	    "", name ? "; " : "", bytes, i + 1, why);
-}
-
-/*
- * The one scan of a line (nfqd.conf's too): *content the bytes before its
- * comment or line end, *comment the offset of the comment's '#' (or
- * (size_t)-1).  -1 with a message for a byte that has no place outside a
- * comment.
- */
-int
-line_scan(const char *s, size_t *content, size_t *comment, char *err,
-    size_t errlen)
-{
-	size_t		 len = strlen(s), i;
-	unsigned char	 c;
-	bool		 blank = true;	/* the line's start, or after one */
-
-	if (len > 0 && s[len - 1] == '\n')
-		len--;
-	if (len > 0 && s[len - 1] == '\r')
-		len--;
-	*comment = (size_t)-1;
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)s[i];
-		if (c == ' ' || c == '\t') {
-			blank = true;
-			continue;
-		}
-		if (c < 0x21 || c > 0x7e) {
-			byte_err(s, i, strlen(s), err, errlen);
-			return -1;
-		}
-		if (c == '#' && blank) {
-			*comment = i;
-			break;
-		}
-		blank = false;
-	}
-	*content = i;
+	*day = t / 86400;
 	return 0;
 }
 
@@ -315,6 +144,20 @@ exc_check_dir(const char *v, enum exc_dir *out, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Days from now's day (in tz) to the last day of e: 0 on that day,
+ * negative once it is over, INT64_MAX when e does not expire.
+ */
+int64_t
+exc_days_left(const struct tz *tz, const struct exc_entry *e, int64_t now)
+{
+	int64_t	 day;
+
+	if (date_day(e->expires, &day) == -1)
+		return INT64_MAX;
+	return day - tz_day_of(tz, now);
+}
+
 /* The unix time at which an entry expiring at the end of day ends. */
 int64_t
 exc_expires_at(const struct tz *tz, int64_t day)
@@ -338,49 +181,95 @@ attr_of(const char *w)
 	return NULL;
 }
 
+/*
+ * The comment rule: no word of a comment (s[0..len), words between
+ * spaces, tabs and '#') may read as an attribute, since nfqd does not
+ * read it there.  The first that does, its length in *n; NULL if none.
+ */
+static const char *
+comment_attr(const char *s, size_t len, size_t *n)
+{
+	const char	*p = s, *e = s + len, *w;
+
+	for (;;) {
+		while (p < e && (*p == '#' || *p == ' ' || *p == '\t'))
+			p++;
+		if (p == e)
+			return NULL;
+		for (w = p; p < e && *p != ' ' && *p != '\t'; p++)
+			;
+		*n = (size_t)(p - w);
+		if (attr_of(w) != NULL)
+			return w;
+	}
+}
+
 /* A trailing comment must not hold an attribute: it would not be read. */
 static int
 comment_check(const char *s, size_t at, char *err, size_t errlen)
 {
-	const char	*p = s + at, *w;
+	const char	*w;
 	size_t		 n;
 
-	for (;;) {
-		while (*p == '#' || *p == ' ' || *p == '\t')
-			p++;
-		if (*p == '\0' || *p == '\n' || *p == '\r')
-			return 0;
-		w = p;
-		n = strcspn(w, " \t\r\n");
-		if (attr_of(w) != NULL) {
-			snprintf(err, errlen, "'%.*s' is in the comment that "
-			    "starts at column %zu, so it is not read: if the "
-			    "'#' belongs to a value, write it without the "
-			    "space before it (ticket=INC#4711); else put the "
-			    "comment after the attributes",
-			    (int)(n > 60 ? 60 : n), w, at + 1);
-			return -1;
-		}
-		p = w + n;
-	}
+	if ((w = comment_attr(s + at, strcspn(s + at, "\r\n"), &n)) == NULL)
+		return 0;
+	snprintf(err, errlen, "'%.*s' is in the comment that starts at column "
+	    "%zu, so it is not read: if the '#' belongs to a value, write it "
+	    "without the space before it (ticket=INC#4711); else put the "
+	    "comment after the attributes", (int)(n > 60 ? 60 : n), w, at + 1);
+	return -1;
 }
 
 /*
- * One line into an entry (tz: the zone `expires` days end in; NULL: UTC).
- * Returns 1 for an entry, 0 for a blank or comment line, -1 with a
- * message (no file:line) on error.
+ * A comment for an entry's line, as an edit gives it: trimmed into out,
+ * one line of printable UTF-8, at most EXC_COMMENTMAX bytes, and no word
+ * in it that reads as an attribute (the line holds it after them).
  */
 int
-exc_parse_line(const char *line, const struct tz *tz, struct exc_entry *e,
-    char *err, size_t errlen)
+exc_check_comment(const char *v, char out[EXC_COMMENTMAX + 1], char *err,
+    size_t errlen)
 {
-	size_t	 comment;
+	const unsigned char	*p;
+	size_t			 len, i, k, n;
+	uint32_t		 c;
+	const char		*w;
 
-	return exc_parse(line, tz, e, &comment, err, errlen);
+	while (*v == ' ' || *v == '\t')
+		v++;
+	len = strlen(v);
+	while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+		len--;
+	p = (const unsigned char *)v;
+	for (i = 0; i < len; i += k) {
+		if (p[i] < 0x20 || p[i] == 0x7f) {
+			snprintf(err, errlen, "comment has a control character "
+			    "(byte 0x%02x): one line of printable text", p[i]);
+			return -1;
+		}
+		if ((k = utf8_seq(p + i, len - i, &c)) == 0) {
+			snprintf(err, errlen, "comment is not valid UTF-8 "
+			    "(byte 0x%02x at offset %zu)", p[i], i);
+			return -1;
+		}
+	}
+	if (len > EXC_COMMENTMAX) {
+		snprintf(err, errlen, "comment is too long (%zu bytes, at most "
+		    "%d)", len, EXC_COMMENTMAX);
+		return -1;
+	}
+	if ((w = comment_attr(v, len, &n)) != NULL) {
+		snprintf(err, errlen, "comment holds '%.*s', which reads as an "
+		    "attribute that nfqd would not read there: give it as an "
+		    "option, or reword the comment", (int)(n > 60 ? 60 : n), w);
+		return -1;
+	}
+	memcpy(out, v, len);
+	out[len] = '\0';
+	return 0;
 }
 
-/* exc_parse_line, and where the line's comment starts (line_scan). */
-int
+/* One line into e, as exc_parse_line; *comment as line_scan finds it. */
+static int
 exc_parse(const char *line, const struct tz *tz, struct exc_entry *e,
     size_t *comment, char *err, size_t errlen)
 {
@@ -469,6 +358,20 @@ exc_parse(const char *line, const struct tz *tz, struct exc_entry *e,
 	return 1;
 }
 
+/*
+ * One line into an entry (tz: the zone `expires` days end in; NULL: UTC).
+ * Returns 1 for an entry, 0 for a blank or comment line, -1 with a
+ * message (no file:line) on error.
+ */
+int
+exc_parse_line(const char *line, const struct tz *tz, struct exc_entry *e,
+    char *err, size_t errlen)
+{
+	size_t	 comment;
+
+	return exc_parse(line, tz, e, &comment, err, errlen);
+}
+
 /* ---- the campus ---- */
 
 /*
@@ -540,6 +443,30 @@ exc_check_scope(const struct conf *c, const struct prefix *p, char *err,
 
 /* ---- the file ---- */
 
+/*
+ * One line of the file as every reader takes it: no NUL byte in its len
+ * bytes, exc_parse (in c's zone), and inside the campus (c's
+ * internal-networks; c NULL: UTC, and no campus).  Returns what
+ * exc_parse returns; the message has no file:line.
+ */
+int
+exc_check_line(const char *line, size_t len, const struct conf *c,
+    struct exc_entry *e, size_t *comment, char *err, size_t errlen)
+{
+	int	 r;
+
+	if (memchr(line, '\0', len) != NULL) {
+		memset(e, 0, sizeof(*e));
+		*comment = (size_t)-1;
+		snprintf(err, errlen, "NUL byte in line");
+		return -1;
+	}
+	r = exc_parse(line, c != NULL ? c->tz : NULL, e, comment, err, errlen);
+	if (r == 1 && exc_check_scope(c, &e->pfx, err, errlen) == -1)
+		return -1;
+	return r;
+}
+
 int
 exc_load(const char *path, const struct conf *c, unsigned flags,
     struct exc_list *l, char *err, size_t errlen)
@@ -547,12 +474,11 @@ exc_load(const char *path, const struct conf *c, unsigned flags,
 	FILE		*f;
 	char		*line = NULL, msg[ERRLEN], a[PREFIX_STRLEN];
 	const char	*s;
-	size_t		 cap = 0, dup[2];
+	size_t		 cap = 0, dup[2], comment;
 	ssize_t		 len;
 	unsigned	 lineno = 0;
 	size_t		 alloc = 0;
 	struct exc_entry e, *nv;
-	const struct tz	*tz = c != NULL ? c->tz : NULL;
 
 	memset(l, 0, sizeof(*l));
 	if ((f = fopen(path, "r")) == NULL) {
@@ -565,23 +491,14 @@ exc_load(const char *path, const struct conf *c, unsigned flags,
 	while ((len = getline(&line, &cap, f)) != -1) {
 		lineno++;
 		msg[0] = '\0';
-		if (memchr(line, '\0', (size_t)len) != NULL) {
-			snprintf(err, errlen, "%s:%u: NUL byte in line", path,
-			    lineno);
-			goto fail;
-		}
-		s = line + (lineno == 1 ? exc_bom(line, (size_t)len) : 0);
-		switch (exc_parse_line(s, tz, &e, msg, sizeof(msg))) {
+		s = line + (lineno == 1 ? utf8_bom(line, (size_t)len) : 0);
+		switch (exc_check_line(s, (size_t)(line + len - s), c, &e,
+		    &comment, msg, sizeof(msg))) {
 		case -1:
 			snprintf(err, errlen, "%s:%u: %s", path, lineno, msg);
 			goto fail;
 		case 0:
 			continue;
-		}
-		if (c != NULL && exc_check_scope(c, &e.pfx, msg,
-		    sizeof(msg)) == -1) {
-			snprintf(err, errlen, "%s:%u: %s", path, lineno, msg);
-			goto fail;
 		}
 		e.line = lineno;
 		if (l->n == alloc) {
@@ -702,7 +619,7 @@ lint_entry(struct lint *w, const struct conf *c, const struct exc_entry *e,
 	char		 a[PREFIX_STRLEN], b[PREFIX_STRLEN], list[256];
 	struct prefix	 v4;
 	size_t		 which = 0;
-	int64_t		 day, today;
+	int64_t		 left;
 	const struct tz	*tz = c != NULL ? c->tz : NULL;
 	unsigned	 before = w->n;
 
@@ -738,15 +655,14 @@ lint_entry(struct lint *w, const struct conf *c, const struct exc_entry *e,
 		    a);
 		return w->n - before;
 	}
-	today = tz_day_of(tz, now);
-	if (date_day(e->expires, &day) == 0 && day - today < EXPIRING_DAYS) {
-		if (day == today)
+	if ((left = exc_days_left(tz, e, now)) < EXPIRING_DAYS) {
+		if (left == 0)
 			snprintf(b, sizeof(b), "today");
-		else if (day == today + 1)
+		else if (left == 1)
 			snprintf(b, sizeof(b), "tomorrow");
 		else
 			snprintf(b, sizeof(b), "in %lld days",
-			    (long long)(day - today));
+			    (long long)left);
 		lint_say(w, "%s:%u: %s expires at the end of %s (%s), %s: "
 		    "renew it in time (nfqctl exception set %s --expires "
 		    "YYYY-MM-DD) or let it lapse", name, e->line, a, e->expires,

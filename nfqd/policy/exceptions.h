@@ -40,29 +40,35 @@ struct exc_list {
 /* exc_scope(): where an entry lies against internal-networks. */
 enum { EXC_INSIDE, EXC_EQUAL, EXC_OUTSIDE, EXC_CONTAINS };
 #define EXC_LINEMAX	4096		/* bytes of a line, with its end */
+#define EXC_COMMENTMAX	200		/* bytes of a comment an edit writes */
 #define EXC_ANY_MODE	0x1		/* exc_load: a checkout copy */
 #define EXC_LINT_EXPIRY	0x1		/* exc_lint_entry: expired, expiring */
 
-typedef void (*exc_warn_cb)(void *, const char *);
+typedef void (*exc_warn_cb)(void *arg, const char *text);
 int	 exc_load(const char *path, const struct conf *c, unsigned flags,
 	    struct exc_list *l, char *err, size_t errlen);
 int	 exc_parse_line(const char *line, const struct tz *tz,
 	    struct exc_entry *e, char *err, size_t errlen);
-int	 exc_parse(const char *line, const struct tz *tz, struct exc_entry *e,
-	    size_t *comment, char *err, size_t errlen);
+/*
+ * A line of the file, len bytes: exc_parse_line (and where its comment
+ * starts), no NUL byte, and inside c's campus.
+ */
+int	 exc_check_line(const char *line, size_t len, const struct conf *c,
+	    struct exc_entry *e, size_t *comment, char *err, size_t errlen);
 void	 exc_free(struct exc_list *l);
 const char	*exc_dir_name(uint8_t d);
-int	 date_parse(const char *s, int64_t *out);
-size_t	 exc_bom(const char *s, size_t len);
-int	 line_scan(const char *s, size_t *content, size_t *comment, char *err,
-	    size_t errlen);
-size_t	 utf8_seq(const unsigned char *p, size_t n, uint32_t *cp);
 int	 exc_check_text(const char *key, const char *v, char *out, char *err,
 	    size_t errlen);
 int	 exc_check_date(const char *key, const char *v, char out[11],
 	    int64_t *day, char *err, size_t errlen);
 int	 exc_check_dir(const char *v, enum exc_dir *out, char *err, size_t errlen);
+/* An entry's comment as an edit gives it: trimmed into out, checked. */
+int	 exc_check_comment(const char *v, char out[EXC_COMMENTMAX + 1],
+	    char *err, size_t errlen);
 int64_t	 exc_expires_at(const struct tz *tz, int64_t day);
+/* Days from now's local day to e's last day; INT64_MAX: it never ends. */
+int64_t	 exc_days_left(const struct tz *tz, const struct exc_entry *e,
+	    int64_t now);
 int	 exc_scope(const struct conf *c, const struct prefix *p,
 	    size_t *which);
 int	 exc_check_scope(const struct conf *c, const struct prefix *p,

@@ -43,6 +43,8 @@
 #include "policy/conf.h"
 #include "policy/exceptions.h"
 #include "base/files.h"
+#include "base/when.h"
+#include "base/text.h"
 
 #define QUAR_FILE_MAX	(8 << 20)	/* bytes of quarantine.json */
 #define QUAR_LOCK_MS	30000
@@ -82,39 +84,18 @@ duration_parse(const char *s, int64_t *out)
 	return 0;
 }
 
-/* Valid UTF-8 without control characters. */
+/* Valid UTF-8 without control characters (C0, DEL or C1). */
 static bool
 text_ok(const char *s)
 {
 	const unsigned char	*p = (const unsigned char *)s;
-	int			 more, i;
-	unsigned		 cp, min;
+	size_t			 n = strlen(s), i, k;
+	uint32_t		 c;
 
-	while (*p) {
-		if (*p < 0x20 || *p == 0x7f)
+	for (i = 0; i < n; i += k)
+		if ((k = utf8_seq(p + i, n - i, &c)) == 0 || c < 0x20 ||
+		    c == 0x7f || (c >= 0x80 && c < 0xa0))
 			return false;
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		if ((*p & 0xe0) == 0xc0) {
-			more = 1; cp = *p & 0x1f; min = 0x80;
-		} else if ((*p & 0xf0) == 0xe0) {
-			more = 2; cp = *p & 0x0f; min = 0x800;
-		} else if ((*p & 0xf8) == 0xf0) {
-			more = 3; cp = *p & 0x07; min = 0x10000;
-		} else
-			return false;
-		for (i = 1; i <= more; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (p[i] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
-		    (cp >= 0x80 && cp < 0xa0))
-			return false;
-		p += more + 1;
-	}
 	return true;
 }
 
@@ -167,38 +148,14 @@ quar_check(const char *host, const char *dur, const char *reason,
 
 /* ---- times as text: "2026-11-22T10:00:00Z" ---- */
 
-static void
-when_format(int64_t t, char *buf, size_t len)
-{
-	time_t		 tt = (time_t)t;
-	struct tm	 tm;
-
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, len, "%lld", (long long)t);
-}
-
 static int
-when_parse(const char *s, int64_t *out)
+when_parse_iso(const char *s, int64_t *out)
 {
-	char	 day[11];
-	int64_t	 d;
-	int	 h, m, sec;
+	const char	*end;
 
-	if (strlen(s) != 20 || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
-	    s[19] != 'Z')
+	if (when_parse(s, out, &end) == -1 || end - s != 19 ||
+	    strcmp(end, "Z") != 0)
 		return -1;
-	memcpy(day, s, 10);
-	day[10] = '\0';
-	for (int i = 11; i < 19; i++)
-		if (i != 13 && i != 16 && (s[i] < '0' || s[i] > '9'))
-			return -1;
-	h = (s[11] - '0') * 10 + s[12] - '0';
-	m = (s[14] - '0') * 10 + s[15] - '0';
-	sec = (s[17] - '0') * 10 + s[18] - '0';
-	if (date_parse(day, &d) == -1 || h > 23 || m > 59 || sec > 59)
-		return -1;
-	*out = d + h * 3600 + m * 60 + sec;
 	return 0;
 }
 
@@ -292,8 +249,8 @@ quar_entry_json(const cJSON *o, struct quar_entry *e, char *err,
 		snprintf(err, errlen, "%s", msg);
 		return -1;
 	}
-	if (when_parse(since, &e->since) == -1 ||
-	    when_parse(until, &e->until) == -1 || e->until < e->since) {
+	if (when_parse_iso(since, &e->since) == -1 ||
+	    when_parse_iso(until, &e->until) == -1 || e->until < e->since) {
 		snprintf(err, errlen, "bad since/until (YYYY-MM-DDTHH:MM:SSZ, "
 		    "until not before since)");
 		return -1;
@@ -382,59 +339,11 @@ quar_read(const char *path, struct quar_list *l, char *err, size_t errlen)
 	int		 rc;
 
 	memset(l, 0, sizeof(*l));
-	if ((buf = state_read(path, QUAR_FILE_MAX, true, err, errlen)) == NULL)
+	if ((buf = file_read_text(path, QUAR_FILE_MAX, true, err, errlen)) == NULL)
 		return err[0] == '\0' ? quar_index(l, err, errlen) : -1;
 	rc = quar_parse(path, buf, l, err, errlen);
 	free(buf);
 	return rc;
-}
-
-/*
- * A state file's text (malloc'ed, NUL-terminated), at most max bytes and
- * without NUL bytes; decides: a file that decides the policy, refused
- * when others can write it (file_check_mode).  NULL with err "" when
- * there is no file, NULL with "path: why" when it cannot be read or is
- * not text.
- */
-char *
-state_read(const char *path, size_t max, bool decides, char *err,
-    size_t errlen)
-{
-	FILE	*f;
-	char	*buf;
-	size_t	 n;
-
-	err[0] = '\0';
-	if ((f = fopen(path, "re")) == NULL) {
-		if (errno != ENOENT)
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (decides && file_check_mode(fileno(f), path, err, errlen) == -1) {
-		fclose(f);
-		return NULL;
-	}
-	if ((buf = malloc(max + 1)) == NULL) {
-		fclose(f);
-		snprintf(err, errlen, "%s: out of memory", path);
-		return NULL;
-	}
-	n = fread(buf, 1, max + 1, f);
-	if (ferror(f) || n > max) {
-		snprintf(err, errlen, "%s: %s", path, ferror(f) ?
-		    strerror(errno) : "too large");
-		fclose(f);
-		free(buf);
-		return NULL;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	if (memchr(buf, '\0', n) != NULL) {
-		snprintf(err, errlen, "%s: NUL byte (not a state file)", path);
-		free(buf);
-		return NULL;
-	}
-	return buf;
 }
 
 int
@@ -475,7 +384,6 @@ static int
 qs_open(struct quar_session *s, const char *dir, char *err, size_t errlen)
 {
 	char	 lock[MAX_PATH + 32];
-	int	 waited = 0;
 
 	memset(s, 0, sizeof(*s));
 	s->lockfd = -1;
@@ -487,24 +395,11 @@ qs_open(struct quar_session *s, const char *dir, char *err, size_t errlen)
 		return -1;
 	}
 	snprintf(lock, sizeof(lock), "%s.lock", s->path);
-	if ((s->lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) ==
-	    -1) {
-		snprintf(err, errlen, "cannot open %s: %s", lock,
+	if ((s->lockfd = file_lock(lock, 0640, QUAR_LOCK_MS)) == -1) {
+		snprintf(err, errlen, "cannot lock %s: %s", lock,
+		    errno == EWOULDBLOCK ? "held by another edit for 30 s" :
 		    strerror(errno));
 		return -1;
-	}
-	while (flock(s->lockfd, LOCK_EX | LOCK_NB) == -1) {
-		if ((errno != EWOULDBLOCK && errno != EINTR) ||
-		    waited >= QUAR_LOCK_MS) {
-			snprintf(err, errlen, "cannot lock %s: %s", lock,
-			    waited >= QUAR_LOCK_MS ? "held by another edit "
-			    "for 30 s" : strerror(errno));
-			close(s->lockfd);
-			s->lockfd = -1;
-			return -1;
-		}
-		usleep(10000);
-		waited += 10;
 	}
 	if (quar_read(s->path, &s->l, err, errlen) == -1) {
 		close(s->lockfd);
@@ -542,9 +437,9 @@ quar_json(const struct quar_list *l)
 		cJSON_AddItemToArray(arr, o);
 		host_format(&e->pfx, a, sizeof(a));
 		cJSON_AddStringToObject(o, "host", a);
-		when_format(e->since, t, sizeof(t));
+		when_format(e->since, WHEN_ISO, t, sizeof(t));
 		cJSON_AddStringToObject(o, "since", t);
-		when_format(e->until, t, sizeof(t));
+		when_format(e->until, WHEN_ISO, t, sizeof(t));
 		cJSON_AddStringToObject(o, "until", t);
 		cJSON_AddStringToObject(o, "reason", e->reason);
 		cJSON_AddStringToObject(o, "who", e->who);
@@ -562,59 +457,6 @@ quar_json(const struct quar_list *l)
 	return s;
 }
 
-/*
- * Replace path (in dir) with text and a newline: a temporary file in dir,
- * fsync, rename over path, fsync dir.  The state files' one way to be
- * written (quarantine.json, census.json).
- */
-int
-state_write(const char *dir, const char *path, const char *text, char *err,
-    size_t errlen)
-{
-	char		 tmp[MAX_PATH + 32];
-	const char	*name = strrchr(path, '/');
-	size_t		 len = strlen(text);
-	int		 fd, dfd;
-	ssize_t		 w;
-
-	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, name ? name + 1 :
-	    path);
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "cannot create a file in %s: %s", dir,
-		    strerror(errno));
-		return -1;
-	}
-	for (size_t off = 0; off < len; off += (size_t)w)
-		if ((w = write(fd, text + off, len - off)) <= 0) {
-			if (w == -1 && errno == EINTR) {
-				w = 0;
-				continue;
-			}
-			goto fail;
-		}
-	if (write(fd, "\n", 1) != 1 || fchmod(fd, 0640) == -1 ||
-	    fsync(fd) == -1)
-		goto fail;
-	if (close(fd) == -1) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) == -1)
-		goto fail;
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	return 0;
-fail:
-	snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-	if (fd != -1)
-		close(fd);
-	unlink(tmp);
-	return -1;
-}
-
 /* Write the session's list. */
 static int
 qs_write(struct quar_session *s, char *err, size_t errlen)
@@ -626,7 +468,7 @@ qs_write(struct quar_session *s, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	rc = state_write(s->dir, s->path, text, err, errlen);
+	rc = file_write_text(s->path, text, err, errlen);
 	cJSON_free(text);
 	return rc;
 }
@@ -664,7 +506,7 @@ quar_add(const char *dir, const struct quar_entry *e, char *err,
 		const struct quar_entry *o = &s.l.v[k];
 
 		host_format(&o->pfx, a, sizeof(a));
-		when_format(o->until, t, sizeof(t));
+		when_format(o->until, WHEN_ISO, t, sizeof(t));
 		if (o->until > e->since)
 			snprintf(err, errlen, "%s is already in quarantine until "
 			    "%s (by %s: %s); remove it first", a, t, o->who,

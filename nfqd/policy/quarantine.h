@@ -54,9 +54,5 @@ int	 quar_remove(const char *dir, const struct prefix *p, int64_t now,
 int	 quar_settle(const char *dir, int64_t now, struct quar_list *out,
 	    quar_cb cb, void *arg, char *err, size_t errlen);
 int	 duration_parse(const char *s, int64_t *out);
-int	 state_write(const char *dir, const char *path, const char *text,
-	    char *err, size_t errlen);
-char	*state_read(const char *path, size_t max, bool decides, char *err,
-	    size_t errlen);
 
 #endif

@@ -53,7 +53,7 @@ struct metrics_snap {
 int		 metrics_format(struct prom *p, const struct metrics_snap *s);
 int		 metrics_check(const struct conf *c, char *err, size_t errlen);
 
-/* nfqd-collect's counters (tools/collect.c), as its stats line says them. */
+/* nfqd-collect's counters (nfqd/collect/), as its stats line says them. */
 struct metrics_collect {
 	int64_t			 start_us, ts_us;
 	uint64_t		 lines, written, invalid, too_long, partial;

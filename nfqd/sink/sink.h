@@ -42,10 +42,8 @@
 
 #include "base/defs.h"
 #include "policy/conf.h"
+#include "policy/sinkspec.h"
 
-#define SINK_BUFFER_DEFAULT	(4u << 20)	/* event-buffer default */
-#define SINK_BUFFER_MIN		(64u << 10)
-#define SINK_BUFFER_MAX		(1u << 30)
 #define SINK_LINE_MAX		65536		/* longest line, without \n */
 #define SINK_SYSLOG_PATH	"/dev/log"
 #define SINK_BACKOFF_MIN_MS	500
@@ -93,9 +91,11 @@ void		 sinks_write(struct sinks *s, const char *line, size_t len);
 void		 sinks_flush(struct sinks *s);
 void		 sinks_reopen(struct sinks *s);
 uint64_t	 sinks_close(struct sinks *s);	/* lines lost */
+/* sinkspec_check, and each kind's own part: -1 with a message. */
 int		 sink_spec_check(const char *spec, char *out, size_t outlen,
 		    const char *confdir, char *err, size_t errlen);
-int		 sink_size_parse(const char *v, uint64_t *out, char *err,
+/* Every sink of c so: "FILE:LINE: bad event sink ...", before opening. */
+int		 sinks_check_specs(const struct conf *c, char *err,
 		    size_t errlen);
 struct sinks	*sinks_open_opts(const struct conf *c,
 		    const struct sink_opts *o, char *err, size_t errlen);

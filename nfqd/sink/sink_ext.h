@@ -48,7 +48,6 @@ short		 sink_wait(struct sink *k, int ms, int fd, short events,
 		    bool idle);
 void		 sink_settle(struct sink *k, uint64_t written, uint64_t failed,
 		    uint64_t dropped);
-void		 sink_set_connected(struct sink *k, bool up);
 void		 sink_log_tick(struct sink *k);
 void		 sink_state(struct sink *k, bool up, const char *why);
 

@@ -27,7 +27,10 @@
 #    answers -h/--help and -V/--version (exit 0, "PROGRAM VERSION"), and a
 #    usage error exits 2 with the usage on stderr, as the pages' EXIT
 #    STATUS say; each page's SEE ALSO and the unit's Documentation= name
-#    every page; README and the Makefile agree on `make demo` and bpf/.
+#    every page; README and the Makefile agree on `make demo` and bpf/;
+#  - docs/architecture.md against the tree (tests/docs/architecture.py):
+#    every layer folder and module in its table, every file and function
+#    it names there.
 # The programs are taken from the folder of NFQD (bin/ by default).
 # Ends with "docs: N passed, N failed"; exits non-zero on any failure.
 set -u
@@ -294,6 +297,18 @@ else
 		esac
 	done <"$out/programs"
 fi
+
+# ---- docs/architecture.md against the tree ----------------------------
+
+"$PYTHON" "$top/tests/docs/architecture.py" "$top" >"$out/arch" 2>&1 ||
+    echo "FAIL tests/docs/architecture.py exited $?" >>"$out/arch"
+while IFS= read -r line; do
+	case $line in
+	"ok   "*) ok "${line#ok   }" ;;
+	"FAIL "*) bad "${line#FAIL }" ;;
+	*) bad "tests/docs/architecture.py: $line" ;;
+	esac
+done <"$out/arch"
 
 echo "docs: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -141,7 +141,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			nul = true;
 		line = fuzz_strndup(p, (size_t)(nl - p));
 		err[0] = '\0';
-		r = exc_parse_line(line + (p == data ? exc_bom(line,
+		r = exc_parse_line(line + (p == data ? utf8_bom(line,
 		    strlen(line)) : 0), NULL, &e, err, sizeof(err));
 		FUZZ_CHECK(r >= -1 && r <= 1, "exc_parse_line returned %d", r);
 		if (r == -1) {

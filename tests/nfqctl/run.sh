@@ -91,10 +91,12 @@ lines()	{ [ -f "$1" ] && wc -l <"$1" | tr -d ' ' || echo 0; }
 
 # A stand-in daemon on the socket: nfqctl's side of the protocol.
 fake() {	# fake REPLY...: answer one request with each REPLY in turn,
-		# record the requests, one a line, in $T/fake.req
+		# record the requests, one a line, in $T/fake.req; with
+		# FAKE_EDIT=FILE and FAKE_LINE=LINE, a reload request first
+		# appends LINE to FILE (another edit, made meanwhile)
 	rm -f "$T/etc/control.sock" "$T/fake.req"
 	"$PY" - "$T/etc/control.sock" "$T/fake.req" "$@" <<'PY' &
-import socket, sys
+import os, socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.bind(sys.argv[1]); s.listen(1)
 open(sys.argv[2] + ".ready", "w").close()
@@ -113,6 +115,9 @@ for reply in sys.argv[3:]:
         req += d
     out.write(req)
     out.flush()
+    if b'"reload"' in req and os.environ.get("FAKE_EDIT"):
+        with open(os.environ["FAKE_EDIT"], "a") as f:
+            f.write(os.environ["FAKE_LINE"] + "\n")
     c.sendall(reply.encode() + b"\n")
     c.close()
 PY
@@ -599,6 +604,16 @@ fake "$(status_of "$E")" "$(printf '{"ok":true,"cmd":"reload","reload":{"status"
 run exception remove 10.20.9.9
 wait "$FAKE"
 check "the daemon reloaded another list: not reported as done, exit 1" eval 'rc_is 1 && has err "reloaded, but the list it runs (sha256 " && has err "is not $(cd "$T/etc" && pwd -P)/exceptions.conf as written" && lacks err "nfqctl: reloaded:"'
+# Another edit lands between ours and the reload (ten nfqctl at once, a
+# slow daemon): the daemon runs neither our file nor, by the time we look,
+# the file as it is now; the file moved on from ours, so that edit (which
+# started from ours) carries our change, and its own reload asks for it.
+export FAKE_EDIT="$E" FAKE_LINE="10.20.9.7 inbound ticket=NET-2 owner=o"
+fake "$(status_of "$E")" "$(printf '{"ok":true,"cmd":"reload","reload":{"status":"ok","exceptions":7,"exceptions_sha256":"%s","ms":{}}}' "$(sha_of "$T/copy/exceptions.conf")")"
+unset FAKE_EDIT FAKE_LINE
+run exception add 10.20.9.8 --direction both --ticket NET-1 --owner o
+wait "$FAKE"
+check "a later edit meanwhile: ours is in it, said, exit 0" eval 'rc_is 0 && has err "has a later edit too" && lacks err "is not" && grep -q "^10\.20\.9\.8 " "$E" && grep -q "^10\.20\.9\.7 " "$E"'
 
 # 8. check FILE: a checkout copy by content, whatever its mode.
 fresh

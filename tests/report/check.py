@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Checks of `nfqd-collect report` against a count of its own
 (tests/report/run.sh).  The count here is written from docs/events.md and
-the report's documentation, not from tools/report.c: every number the
-report prints must come out the same.
+the report's documentation, not from nfqd/collect/report.c: every number
+the report prints must come out the same.
 
   check.py json DIR REPORT [--since D] [--until D] [--conf CONF]
   check.py text DIR REPORT

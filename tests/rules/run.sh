@@ -6,9 +6,10 @@
 # rules, sets or interfaces.
 #
 #   NFQD_RULES  the program        (default bin/nfqd-rules)
-#   NFQD_LIB    libnfqd.a, for the ipset_sync() helper (default: the one
-#               of NFQD_RULES's build, else build/obj/libnfqd.a; a path
-#               with "asan" links the helper with the sanitizers)
+#   NFQD_LIB    the folder of the layer archives (libkernel.a, ...), for
+#               the ipset_sync() helper (default: the one of NFQD_RULES's
+#               build, else build/obj; a path with "asan" links the
+#               helper with the sanitizers)
 #   NFQD        the daemon, for test 7 (default: nfqd next to NFQD_RULES)
 #   CC          compiler for the helper (default cc)
 #   VERBOSE=1   show every test's output, not only a failed one's
@@ -18,10 +19,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 RULES=${NFQD_RULES:-$top/bin/nfqd-rules}
 case $RULES in /*) ;; *) RULES=$PWD/$RULES ;; esac
-# The library of the same build: build/asan/bin/nfqd-rules with
-# build/asan/libnfqd.a, bin/nfqd-rules with build/obj/libnfqd.a.
-LIB=$(dirname "$(dirname "$RULES")")/libnfqd.a
-[ -f "$LIB" ] || LIB=$top/build/obj/libnfqd.a
+# The layer archives of the same build: build/asan/bin/nfqd-rules with
+# build/asan/lib*.a, bin/nfqd-rules with build/obj/lib*.a.
+LIB=$(dirname "$(dirname "$RULES")")
+[ -f "$LIB/libkernel.a" ] || LIB=$top/build/obj
 LIB=${NFQD_LIB:-$LIB}
 CC=${CC:-cc}
 NFQD=${NFQD:-$(dirname "$RULES")/nfqd}
@@ -831,7 +832,8 @@ t_syncfail() {
 	# shellcheck disable=SC2086
 	# shellcheck disable=SC2046
 	$CC -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $san -I"$top/nfqd" -I"$top" \
-	    -o "$T/sync_fail" "$here/sync_fail.c" "$LIB" \
+	    -o "$T/sync_fail" "$here/sync_fail.c" "$LIB/libkernel.a" \
+	    "$LIB/libpolicy.a" "$LIB/libbase.a" \
 	    $(pkg-config --libs libpcap libcjson libmnl libnetfilter_queue libndpi libcap-ng libseccomp hiredis rdkafka) \
 	    -lpthread ||
 	    { bad "cannot build the helper"; return 1; }

@@ -1,12 +1,12 @@
 /*
- * The report's field table (tools/report_eve.c): where each thing is in
- * an event, read from raw event lines as nfqd writes them.
+ * The report's field table (nfqd/collect/report_eve.c): where each thing
+ * is in an event, read from raw event lines as nfqd writes them.
  */
 #include "util.h"
 
 #include <cjson/cJSON.h>
 
-#include "../../tools/report.h"
+#include "collect/report.h"
 
 static const char alert_line[] =
     "{\"timestamp\":\"2026-09-21T10:21:00.000000+0000\",\"host\":\"vm\","

@@ -436,16 +436,16 @@ test_size_parse(void **state UNUSED)
 	uint64_t	 n;
 	char		 err[ERRLEN];
 
-	assert_int_equal(sink_size_parse("4M", &n, err, sizeof(err)), 0);
+	assert_int_equal(sinkspec_size("4M", &n, err, sizeof(err)), 0);
 	assert_int_equal(n, 4 << 20);
-	assert_int_equal(sink_size_parse("65536", &n, err, sizeof(err)), 0);
+	assert_int_equal(sinkspec_size("65536", &n, err, sizeof(err)), 0);
 	assert_int_equal(n, 65536);
-	assert_int_equal(sink_size_parse("1g", &n, err, sizeof(err)), 0);
+	assert_int_equal(sinkspec_size("1g", &n, err, sizeof(err)), 0);
 	assert_int_equal(n, 1 << 30);
-	assert_int_equal(sink_size_parse("1k", &n, err, sizeof(err)), -1);
-	assert_int_equal(sink_size_parse("2G", &n, err, sizeof(err)), -1);
-	assert_int_equal(sink_size_parse("-1M", &n, err, sizeof(err)), -1);
-	assert_int_equal(sink_size_parse("4MB", &n, err, sizeof(err)), -1);
+	assert_int_equal(sinkspec_size("1k", &n, err, sizeof(err)), -1);
+	assert_int_equal(sinkspec_size("2G", &n, err, sizeof(err)), -1);
+	assert_int_equal(sinkspec_size("-1M", &n, err, sizeof(err)), -1);
+	assert_int_equal(sinkspec_size("4MB", &n, err, sizeof(err)), -1);
 	assert_contains(err, "bad size");
 }
 

@@ -61,7 +61,7 @@ const char	*rv_direction_name(int);
 const char	*rv_alert_kind(const struct cJSON *, char *, size_t);
 const char	*rv_harvest_response(void);
 
-/* ---- report.c: the counts ---- */
+/* ---- the counts (report_count.c) ---- */
 
 /* action columns: allowed, blocked (enforce), would be blocked (monitor) */
 enum { RC_ALLOWED, RC_BLOCKED, RC_WOULD, RC_N };
@@ -160,18 +160,90 @@ struct rpt_view {
 #define TOP_HOSTS	10
 #define TOP_SOURCES	10
 
-void	 rpt_day_format(int64_t, char *, size_t);
-bool	 rpt_day_empty(const struct rpt_day *);
-size_t	 rpt_router_missing(const struct report *, const struct rpt_item *);
-uint64_t rpt_refused(const struct rpt_item *);	/* a host's or source's */
+/* A day as YYYY-MM-DD. */
+void	 rpt_day_format(int64_t day, char *out, size_t len);
+/* No event at all that day. */
+bool	 rpt_day_empty(const struct rpt_day *d);
+/* The days of the period router it sent nothing. */
+size_t	 rpt_router_missing(const struct report *r,
+	    const struct rpt_item *it);
+/* A host's or a source's refused connections. */
+uint64_t rpt_refused(const struct rpt_item *it);
+
+/* ---- report.c: the folder read, and what every file uses ---- */
+
+/* "nfqd-collect: report: " and the message, on stderr. */
+void	 rpt_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* realloc of n times size, or exit(1) out of memory. */
+void	*rpt_realloc(void *p, size_t n, size_t size);
+/* A copy of s (NULL: NULL), its control characters made '?', so that no
+ * output can drive a terminal; or exit(1) out of memory. */
+char	*rpt_strdup(const char *s);
+/* Grow array v of n used and cap kept so that one more fits. */
+#define GROW(v, n, cap) do {						\
+	if ((n) == (cap)) {						\
+		(cap) = (cap) ? (cap) * 2 : 16;				\
+		(v) = rpt_realloc((v), (cap), sizeof(*(v)));		\
+	}								\
+} while (0)
+
+/* ---- report_count.c ---- */
+
+/* "YYYY-MM-DD" at the start of s: its day, or -1. */
+int64_t	 rpt_day_of(const char *s);
+/* One event o of day d, from folder sender (NULL: the top), counted. */
+void	 rpt_count_event(struct report *r, const struct cJSON *o, int64_t d,
+	    const char *sender);
+/* The entry of key in t, added (zero) if need be. */
+struct rpt_item	*rpt_table_get(struct rpt_table *t, const char *key);
+/* The entry of key in t, or NULL. */
+const struct rpt_item *rpt_table_find(const struct rpt_table *t,
+	    const char *key);
+void	 rpt_table_free(struct rpt_table *t);
+/* t's entries (n of them) in a new array sorted by cmp. */
+struct rpt_item	*rpt_table_sorted(const struct rpt_table *t, size_t *n,
+	    int (*cmp)(const void *, const void *));
+/* s, or "-" when it is NULL or empty. */
+const char	*rpt_or_dash(const char *s);
+/* qsort order of rpt_items by key. */
+int	 rpt_by_key(const void *a, const void *b);
+/* The period filled (every day of it), the alerts and responses sorted,
+ * and the views made (v); report_free frees both. */
+void	 report_finish(struct report *r, struct rpt_view *v);
+void	 report_free(struct report *r, struct rpt_view *v);
+
+/* ---- report_text.c: the writers' shared wording, and the text ---- */
+
+/* A day's mode: "enforce", "monitor", "mixed" or "no data". */
+const char	*rpt_day_mode(const struct rpt_day *d);
+/* How a quarantine ended, or why that is not known. */
+const char	*rpt_resp_end(const struct rpt_resp *q);
+/* Exception entry i of the configuration as a prefix in buf when no
+ * event used it; NULL when one did. */
+const char	*rpt_exc_unused(const struct report *r, size_t i, char *buf,
+	    size_t len);
+void	 report_text(const struct report *r, const struct rpt_view *v);
+
+/* ---- report_json.c, report_csv.c ---- */
+
+/* 0, or -1 said. */
+int	 report_json(const struct report *r, const struct rpt_view *v);
+/* Is section one of the tables --csv prints (days, hours, ...)? */
+bool	 report_csv_section(const char *section);
+/* The table section, or nothing when there is no such table. */
+void	 report_csv(const struct report *r, const struct rpt_view *v,
+	    const char *section);
 
 /* ---- report_html.c ---- */
 
-int	 report_html(const struct report *, const struct rpt_view *, FILE *);
+int	 report_html(const struct report *r, const struct rpt_view *v,
+	    FILE *fp);
 
 /* ---- the entry point, from collect.c ---- */
 
-int	 report_main(int, char **);
-void	 report_usage(FILE *);
+/* nfqd-collect report ...: argv[0] is "report"; the exit status. */
+int	 report_main(int argc, char **argv);
+/* The report's usage lines, for nfqd-collect's usage. */
+void	 report_usage(FILE *fp);
 
 #endif

@@ -16,11 +16,12 @@
 #include <string.h>
 
 #include "base/defs.h"
+#include "base/when.h"
 #include "base/addr.h"
 #include "policy/conf.h"
 #include "policy/exceptions.h"
 #include "policy/policy.h"
-#include "report.h"
+#include "collect/report.h"
 
 /* Okabe-Ito: told apart with every common colour-vision deficiency. */
 #define C_ALLOWED	"#0072b2"
@@ -136,21 +137,12 @@ nice_max(uint64_t v)
 static int64_t
 ts_secs(const char *ts)
 {
-	char	 d[11];
-	int64_t	 t;
+	const char	*end;
+	int64_t		 t;
 
-	if (ts == NULL || strnlen(ts, 19) < 19 || ts[10] != 'T')
+	if (ts == NULL || when_parse(ts, &t, &end) == -1 || end - ts != 19)
 		return -1;
-	memcpy(d, ts, 10);
-	d[10] = '\0';
-	if (date_parse(d, &t) == -1)
-		return -1;
-	for (int i = 11; i < 19; i++)
-		if (i != 13 && i != 16 && (ts[i] < '0' || ts[i] > '9'))
-			return -1;
-	return t + ((ts[11] - '0') * 10 + ts[12] - '0') * 3600 +
-	    ((ts[14] - '0') * 10 + ts[15] - '0') * 60 +
-	    (ts[17] - '0') * 10 + ts[18] - '0';
+	return t;
 }
 
 static void
