@@ -160,8 +160,6 @@ struct rpt_view {
 #define TOP_HOSTS	10
 #define TOP_SOURCES	10
 
-/* A day as YYYY-MM-DD. */
-void	 rpt_day_format(int64_t day, char *out, size_t len);
 /* No event at all that day. */
 bool	 rpt_day_empty(const struct rpt_day *d);
 /* The days of the period router it sent nothing. */

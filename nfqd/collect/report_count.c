@@ -9,32 +9,17 @@
 #include <cjson/cJSON.h>
 
 #include "base/defs.h"
-#include "base/when.h"
 #include "base/addr.h"
+#include "collect/collect.h"
 #include "collect/report.h"
 
 /* ---- days ---- */
-
-void
-rpt_day_format(int64_t day, char *out, size_t len)
-{
-	when_format(day * 86400, WHEN_DATE, out, len);
-}
 
 /* "YYYY-MM-DD" at the start of s: its day, or -1. */
 int64_t
 rpt_day_of(const char *s)
 {
-	char	 d[11];
-	int64_t	 t;
-
-	if (s == NULL || strnlen(s, 10) < 10)
-		return -1;
-	memcpy(d, s, 10);
-	d[10] = '\0';
-	if (date_parse(d, &t) == -1)
-		return -1;
-	return t / 86400;
+	return s == NULL ? -1 : day_parse(s, strnlen(s, 10));
 }
 
 /* The hour of an event's timestamp (YYYY-MM-DDTHH...), or -1. */

@@ -10,6 +10,7 @@
 #include "policy/conf.h"
 #include "policy/exceptions.h"
 #include "policy/policy.h"
+#include "collect/collect.h"
 #include "collect/report.h"
 
 static void
@@ -45,7 +46,7 @@ csv_days(const struct report *r, const struct rpt_view *v)
 	printf("date,mode,events,direction,allowed,blocked,"
 	    "would_be_blocked\r\n");
 	for (size_t i = 0; i < r->ndays; i++) {
-		rpt_day_format(r->days[i].day, d, sizeof(d));
+		day_format(r->days[i].day, d, sizeof(d));
 		for (int k = 0; k < RPT_DIRS; k++) {
 			csv_field(d, false);
 			csv_field(rpt_day_mode(&r->days[i]), false);
@@ -66,7 +67,7 @@ csv_hours(const struct report *r, const struct rpt_view *v)
 	(void)v;
 	printf("date,hour,outbound_refused\r\n");
 	for (size_t i = 0; i < r->ndays; i++) {
-		rpt_day_format(r->days[i].day, d, sizeof(d));
+		day_format(r->days[i].day, d, sizeof(d));
 		for (int h = 0; h < 24; h++)
 			printf("%s,%d,%llu\r\n", d, h,
 			    (unsigned long long)r->days[i].out_hour[h]);

@@ -21,6 +21,7 @@
 #include "policy/conf.h"
 #include "policy/exceptions.h"
 #include "policy/policy.h"
+#include "collect/collect.h"
 #include "collect/report.h"
 
 /* Okabe-Ito: told apart with every common colour-vision deficiency. */
@@ -109,7 +110,7 @@ esc(const char *s)
 static const char *
 day_str(int64_t day, char *buf, size_t len)
 {
-	rpt_day_format(day, buf, len);
+	day_format(day, buf, len);
 	return buf;
 }
 

@@ -12,6 +12,7 @@
 #include "policy/conf.h"
 #include "policy/exceptions.h"
 #include "policy/policy.h"
+#include "collect/collect.h"
 #include "collect/report.h"
 
 static void
@@ -41,9 +42,9 @@ json_head(cJSON *o, const struct report *r, const struct rpt_view *v)
 	cJSON_AddStringToObject(o, "dir", r->dir);
 	x = cJSON_AddObjectToObject(o, "period");
 	if (r->ndays > 0) {
-		rpt_day_format(r->first, d, sizeof(d));
+		day_format(r->first, d, sizeof(d));
 		cJSON_AddStringToObject(x, "first", d);
-		rpt_day_format(r->last, d, sizeof(d));
+		day_format(r->last, d, sizeof(d));
 		cJSON_AddStringToObject(x, "last", d);
 	}
 	cJSON_AddNumberToObject(x, "days", (double)r->ndays);
@@ -80,7 +81,7 @@ json_days(cJSON *o, const struct report *r, const struct rpt_view *v)
 		const struct rpt_day *day = &r->days[i];
 
 		x = cJSON_CreateObject();
-		rpt_day_format(day->day, d, sizeof(d));
+		day_format(day->day, d, sizeof(d));
 		cJSON_AddStringToObject(x, "date", d);
 		cJSON_AddStringToObject(x, "mode", rpt_day_mode(day));
 		cJSON_AddNumberToObject(x, "events", (double)day->events);
@@ -238,7 +239,7 @@ json_tables(cJSON *o, const struct report *r, const struct rpt_view *v)
 			for (size_t k = 0; k < it->ndays && !have; k++)
 				have = it->days[k] == day;
 			if (!have) {
-				rpt_day_format(day, d, sizeof(d));
+				day_format(day, d, sizeof(d));
 				cJSON_AddItemToArray(y, cJSON_CreateString(d));
 			}
 		}

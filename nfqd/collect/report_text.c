@@ -11,6 +11,7 @@
 #include "policy/conf.h"
 #include "policy/exceptions.h"
 #include "policy/policy.h"
+#include "collect/collect.h"
 #include "collect/report.h"
 
 #define TEXT_ALERTS_MAX	200
@@ -83,8 +84,8 @@ text_days(const struct report *r, const struct rpt_view *v)
 			for (j = i; j < r->ndays && rpt_day_empty(&r->days[j]);
 			    j++)
 				;
-			rpt_day_format(d->day, a, sizeof(a));
-			rpt_day_format(r->days[j - 1].day, b, sizeof(b));
+			day_format(d->day, a, sizeof(a));
+			day_format(r->days[j - 1].day, b, sizeof(b));
 			if (j - i == 1)
 				printf("  %-10s  NO DATA: no event from any "
 				    "router\n", a);
@@ -94,7 +95,7 @@ text_days(const struct report *r, const struct rpt_view *v)
 			continue;
 		}
 		j = i + 1;
-		rpt_day_format(d->day, a, sizeof(a));
+		day_format(d->day, a, sizeof(a));
 		for (int k = 0; k < RPT_DIRS; k++) {
 			if (d->n[k][0] + d->n[k][1] + d->n[k][2] == 0)
 				continue;
@@ -340,8 +341,8 @@ text_routers(const struct report *r, const struct rpt_view *v)
 			}
 			e = k < it->ndays && it->days[k] <= r->last ?
 			    it->days[k] - 1 : r->last;
-			rpt_day_format(d, a, sizeof(a));
-			rpt_day_format(e, b, sizeof(b));
+			day_format(d, a, sizeof(a));
+			day_format(e, b, sizeof(b));
 			if (e == d)
 				printf(" %s", a);
 			else
@@ -396,8 +397,8 @@ report_text(const struct report *r, const struct rpt_view *v)
 {
 	char	 a[16], b[16];
 
-	rpt_day_format(r->first, a, sizeof(a));
-	rpt_day_format(r->last, b, sizeof(b));
+	day_format(r->first, a, sizeof(a));
+	day_format(r->last, b, sizeof(b));
 	printf("nfqd events in %s: %s .. %s", r->dir,
 	    r->ndays ? a : "-", r->ndays ? b : "-");
 	if (r->ndays > 0)
