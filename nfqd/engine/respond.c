@@ -128,6 +128,18 @@ deciding_exception(const struct policy *p, const struct ip_addr *host,
 }
 
 /* The entry for (a, kind) in force at now; lock held. */
+/* The reason nfqd writes: the response, the alert, its count, its flow. */
+static void
+respond_reason(const struct resp_entry *e, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s: %s alert (sid %u): %llu over %llu in %u s, "
+	    "flow %llu", e->kind == RK_QUARANTINE ? "auto-quarantine" :
+	    "harvest-block", detection_name(e->detection),
+	    detection_sid(e->detection), (unsigned long long)e->count,
+	    (unsigned long long)e->limit, e->window,
+	    (unsigned long long)e->flow_id);
+}
+
 static struct resp_entry *
 find(struct respond *r, const struct ip_addr *a, uint8_t kind)
 {
@@ -244,18 +256,6 @@ respond_alert(struct respond *r, const struct policy *p,
 	out->until = slot->until;
 	out->note = RN_DONE;
 	pthread_mutex_unlock(&r->lock);
-}
-
-/* The reason nfqd writes: the response, the alert, its count, its flow. */
-void
-respond_reason(const struct resp_entry *e, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s: %s alert (sid %u): %llu over %llu in %u s, "
-	    "flow %llu", e->kind == RK_QUARANTINE ? "auto-quarantine" :
-	    "harvest-block", detection_name(e->detection),
-	    detection_sid(e->detection), (unsigned long long)e->count,
-	    (unsigned long long)e->limit, e->window,
-	    (unsigned long long)e->flow_id);
 }
 
 /*

@@ -47,7 +47,6 @@ bool	 respond_check(struct respond *r, const struct ip_addr *client,
 uint32_t	 respond_settle(struct respond *r, int64_t now, respond_cb cb,
 	    void *arg);
 uint64_t	 respond_refused(struct respond *r);
-void	 respond_reason(const struct resp_entry *e, char *buf, size_t len);
 void	 respond_quar_entry(const struct resp_entry *e, struct quar_entry *q);
 const char	*response_name(uint8_t kind);
 const char	*response_note(uint8_t note);

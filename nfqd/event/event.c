@@ -176,10 +176,3 @@ event_release(struct event *ev)
 		ev->quarantine.q = NULL;
 	}
 }
-
-bool
-event_is_suricata(enum ev_type type)
-{
-	return type == EV_FLOW || type == EV_SMTP || type == EV_ALERT ||
-	    type == EV_STATS;
-}

@@ -219,7 +219,5 @@ void	 event_expired_make(struct event *ev, int64_t ts,
 	    const struct exc_entry *e);
 /* Free what an event owns; after formatting it, or instead of it. */
 void	 event_release(struct event *ev);
-/* Suricata's type of event: its schema's object of that name. */
-bool	 event_is_suricata(enum ev_type type);
 
 #endif
