@@ -97,24 +97,21 @@ dump_one(void *arg, const struct flow *f)
 	struct dumper		*w = arg;
 	struct dumpctl		*d = w->dump;
 	struct flow_info	*fi;
-	struct ip_addr		 a, b;
-	uint8_t			 c = f->client;
+	struct flow_tuple	 t;	/* the client as src */
 
-	a.af = b.af = f->key.af;
-	memcpy(a.b, f->key.addr[c], 16);
-	memcpy(b.b, f->key.addr[c ^ 1], 16);
-	if (d->has_host && !prefix_contains(&d->host, &a) &&
-	    !prefix_contains(&d->host, &b))
+	flow_key_tuple(&f->key, f->client, &t);
+	if (d->has_host && !prefix_contains(&d->host, &t.src) &&
+	    !prefix_contains(&d->host, &t.dst))
 		return;
 	d->matched++;
 	if (d->n >= d->max)
 		return;
 	fi = &d->v[d->n++];
 	fi->id = f->id;
-	fi->src = a;
-	fi->dst = b;
-	fi->sport = f->key.port[c];
-	fi->dport = f->key.port[c ^ 1];
+	fi->src = t.src;
+	fi->dst = t.dst;
+	fi->sport = t.sport;
+	fi->dport = t.dport;
 	fi->first_us = f->first_us;
 	fi->last_us = f->last_us;
 	memcpy(fi->bytes, f->bytes, sizeof(fi->bytes));

@@ -281,25 +281,14 @@ static void
 sum_other_port(struct replay_sum *s, enum link link, const uint8_t *data,
     uint32_t caplen, uint32_t len)
 {
-	struct {
-		struct ip_addr	 a, b;
-		uint16_t	 pa, pb;
-	} key;
+	struct flow_key	 key;		/* either end first: the same key */
 	struct pkt	 p;
 	uint64_t	 h, *old;
 	uint32_t	 i, oldcap;
 
 	if (s->other_full || pkt_parse(link, data, caplen, len, &p) != PKT_OK)
 		return;
-	memset(&key, 0, sizeof(key));
-	if (memcmp(&p.src, &p.dst, sizeof(p.src)) < 0 ||
-	    (addr_equal(&p.src, &p.dst) && p.sport < p.dport)) {
-		key.a = p.src; key.pa = p.sport;
-		key.b = p.dst; key.pb = p.dport;
-	} else {
-		key.a = p.dst; key.pa = p.dport;
-		key.b = p.src; key.pb = p.sport;
-	}
+	flow_key_make(&key, &p.src, p.sport, &p.dst, p.dport);
 	h = hash64(&key, sizeof(key), 0x07e4) | 1;	/* 0: an empty slot */
 	if (s->nother * 2 >= s->other_cap) {
 		if (s->other_cap == OTHER_MAX) {

@@ -143,15 +143,13 @@ static bool
 engine_cid(const struct policy *pol, const struct flow_key *k,
     uint8_t cid[COMMUNITY_ID_HASHLEN])
 {
-	struct ip_addr	 a, b;
+	struct flow_tuple	 t;
 
 	if (!pol->conf.community_id)
 		return false;
-	a.af = b.af = k->af;
-	memcpy(a.b, k->addr[0], 16);
-	memcpy(b.b, k->addr[1], 16);
-	community_id_hash((uint16_t)pol->conf.community_id_seed, &a, &b, 6,
-	    k->port[0], k->port[1], cid);
+	flow_key_tuple(k, 0, &t);
+	community_id_hash((uint16_t)pol->conf.community_id_seed, &t.src,
+	    &t.dst, 6, t.sport, t.dport, cid);
 	return true;
 }
 
@@ -160,15 +158,15 @@ static void
 engine_conn_key(const struct flow_key *k, uint8_t client, uint64_t id,
     struct ev_conn *c)
 {
-	uint8_t	 server = client ^ 1;
+	struct flow_tuple	 t;
 
+	flow_key_tuple(k, client, &t);
 	memset(c, 0, sizeof(*c));
 	c->flow_id = id;
-	c->src.af = c->dst.af = k->af;
-	memcpy(c->src.b, k->addr[client], 16);
-	memcpy(c->dst.b, k->addr[server], 16);
-	c->sport = k->port[client];
-	c->dport = k->port[server];
+	c->src = t.src;
+	c->dst = t.dst;
+	c->sport = t.sport;
+	c->dport = t.dport;
 }
 
 /*
@@ -300,21 +298,18 @@ engine_cls_finish(struct engine *e, struct flow *f)
 	struct ev_conn		 conn;
 	struct event		 ev;
 	struct tx_ctx		 tc = { e, f };
-	uint16_t		 sport = f->key.port[f->client ^ 1];
+	struct flow_tuple	 t;
 
 	cls_result(e->dpi, f->cls, &r, engine_smtp_tx, &tc);
 	cls_free(f->cls);
 	f->cls = NULL;
 	memcpy(f->app_proto, r.app_proto, sizeof(f->app_proto));
 	f->risk = r.risk;
+	flow_key_tuple(&f->key, f->client, &t);
 	if (r.smtp != NULL) {
 		struct det_ctx	 dc = { e, f, f->action, f->app_proto };
-		struct ip_addr	 ca, sa;
 
-		ca.af = sa.af = f->key.af;
-		memcpy(ca.b, f->key.addr[f->client], 16);
-		memcpy(sa.b, f->key.addr[f->client ^ 1], 16);
-		detect_smtp(e->det, e->pol, &ca, &sa, f->direction, r.smtp,
+		detect_smtp(e->det, e->pol, &t.src, &t.dst, f->direction, r.smtp,
 		    f->id, e->now, engine_detect_alert, &dc);
 		engine_conn(f, &conn);
 		event_smtp_session_make(&ev, e->now, &conn, r.smtp,
@@ -323,7 +318,7 @@ engine_cls_finish(struct engine *e, struct flow *f)
 	}
 	/* Constant signatures, as in EVE: the protocol is in app_proto. */
 	if (f->app_proto[0] != '\0' &&
-	    !engine_expected_proto(sport, f->app_proto))
+	    !engine_expected_proto(t.dport, f->app_proto))
 		engine_alert(e, f, SID_NON_SMTP,
 		    "nfqd: non-SMTP protocol on an SMTP port");
 	else if (r.unknown_payload)
@@ -539,26 +534,17 @@ pkt_opens(const struct pkt *p)
 	return (p->flags & (TH_SYN | TH_ACK | TH_RST | TH_FIN)) == TH_SYN;
 }
 
-/* Key end `end` as a, the other as b. */
-static void
-key_addrs(const struct flow_key *k, uint8_t end, struct ip_addr *a,
-    struct ip_addr *b)
-{
-	memset(a, 0, sizeof(*a));
-	memset(b, 0, sizeof(*b));
-	a->af = b->af = k->af;
-	memcpy(a->b, k->addr[end], 16);
-	memcpy(b->b, k->addr[end ^ 1], 16);
-}
-
-/* The addresses as the policy sees them (addr_unmap). */
+/* Key end `end` as a, the other as b, as the policy sees them (addr_unmap). */
 static void
 key_policy_addrs(const struct flow_key *k, uint8_t end, struct ip_addr *a,
     struct ip_addr *b)
 {
-	struct ip_addr	 x;
+	struct flow_tuple	 t;
+	struct ip_addr		 x;
 
-	key_addrs(k, end, a, b);
+	flow_key_tuple(k, end, &t);
+	*a = t.src;
+	*b = t.dst;
 	if (addr_unmap(a, &x))
 		*a = x;
 	if (addr_unmap(b, &x))
@@ -616,12 +602,14 @@ engine_decide(struct engine *e, const struct policy *pol,
 {
 	const struct conf	*c = &pol->conf;
 	struct decision		 alt;
+	struct flow_tuple	 t;	/* end as src */
 	uint8_t			 client = NO_CLIENT, x;
 
+	flow_key_tuple(k, end, &t);
 	if (roles == ROLES_SYN || roles == ROLES_REVERSED) {
-		if (conf_is_smtp_port(c, k->port[end ^ 1]))
+		if (conf_is_smtp_port(c, t.dport))
 			client = end, roles = ROLES_SYN;
-		else if (conf_is_smtp_port(c, k->port[end]))
+		else if (conf_is_smtp_port(c, t.sport))
 			client = end ^ 1, roles = ROLES_REVERSED;
 		else
 			return NO_CLIENT;
@@ -643,7 +631,8 @@ engine_decide(struct engine *e, const struct policy *pol,
 	}
 	for (int i = 0; i < 2; i++) {
 		x = i == 0 ? end : end ^ 1;
-		if (!conf_is_smtp_port(c, k->port[x ^ 1]))
+		/* the port x talks to: the other end's */
+		if (!conf_is_smtp_port(c, i == 0 ? t.dport : t.sport))
 			continue;
 		if (client == NO_CLIENT) {
 			engine_judge(e, pol, k, x, d, &rq[0]);
@@ -694,12 +683,12 @@ engine_account(struct engine *e, const struct policy *pol,
     const struct flow_key *k, uint8_t client, uint64_t id,
     const struct decision *d, struct flow *f)
 {
-	struct ip_addr	 ca, sa;
+	struct flow_tuple	 t;
 
 	engine_count(e, d->direction, d->action, d->reason, 1);
-	key_addrs(k, client, &ca, &sa);
-	if (d->action == A_BLOCKED && !summary_admit(e->sum, &ca, d->direction,
-	    &sa, k->port[client ^ 1], (uint8_t)pol->conf.mode, e->now,
+	flow_key_tuple(k, client, &t);
+	if (d->action == A_BLOCKED && !summary_admit(e->sum, &t.src,
+	    d->direction, &t.dst, t.dport, (uint8_t)pol->conf.mode, e->now,
 	    engine_summary_event, e)) {
 		e->st.summarized++;
 		if (f != NULL)
@@ -756,16 +745,7 @@ struct conn {
 static void
 engine_key(struct engine *e, const struct pkt *p, struct conn *c)
 {
-	int	 cmp;
-
-	memset(&c->k, 0, sizeof(c->k));
-	c->k.af = p->src.af;
-	cmp = memcmp(p->src.b, p->dst.b, 16);
-	c->from = cmp < 0 || (cmp == 0 && p->sport <= p->dport) ? 0 : 1;
-	memcpy(c->k.addr[c->from], p->src.b, 16);
-	memcpy(c->k.addr[c->from ^ 1], p->dst.b, 16);
-	c->k.port[c->from] = p->sport;
-	c->k.port[c->from ^ 1] = p->dport;
+	c->from = flow_key_make(&c->k, &p->src, p->sport, &p->dst, p->dport);
 	c->h = flow_hash(e->flows, &c->k);
 }
 
