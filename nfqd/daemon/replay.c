@@ -125,6 +125,9 @@ struct replay {
 	_Atomic int		 done;		/* no more events */
 	int64_t			 now_us;	/* the last packet's time */
 	_Atomic uint64_t	 pushed, popped;	/* the ring's backlog */
+	pthread_t		 writer;
+	struct engine		*e;
+	struct respond		*resp;		/* NULL: no responses */
 };
 
 static void
@@ -835,79 +838,93 @@ replay_fopen(int fd, const char *name, struct replay_gz **zp)
 	return fp;
 }
 
+/* The capture being replayed. */
+struct capture {
+	pcap_t			*pc;
+	enum link		 link;
+	struct replay_gz	*gz;		/* NULL: not gzip */
+	const char		*name;		/* as messages name it */
+	int64_t			 first_us, last_us;	/* its records' span */
+};
+
 /*
- * Returns 0, or 1 for an unreadable or truncated capture.  FILE "-" is
- * standard input.
+ * Open the capture (FILE "-": standard input), gzip or not, and learn
+ * its link type.  -1: logged, nothing left open.
  */
-int
-replay_run(const struct policy *pol, const char *file, struct sinks *sinks)
+static int
+replay_open(const char *file, struct capture *c)
 {
 	char			 errbuf[PCAP_ERRBUF_SIZE];
-	pcap_t			*pc;
-	struct pcap_pkthdr	*hdr;
-	const u_char		*data;
-	struct replay		*r;
-	struct engine		*e;
-	struct respond		*resp = NULL;
-	enum link		 link;
-	pthread_t		 writer;
 	FILE			*fp;
-	struct replay_gz	*gz;
-	const char		*name = file, *tool, *why;
-	const struct stats	*st;
-	int64_t			 first_us = INT64_MIN, last_us = 0;
-	uint64_t		 other;
-	int			 rc = 0, n, fd;
+	const char		*tool, *why;
+	int			 fd;
 	static char		 readbuf[REPLAY_READBUF];
 
+	memset(c, 0, sizeof(*c));
+	c->name = file;
+	c->first_us = INT64_MIN;
 	/*
 	 * A large stdio buffer: libpcap reads each record with fread.  glibc
 	 * ignores the size when setvbuf is given no buffer (it read 4 KB at a
 	 * time), so the buffer is ours; replay runs one capture at a time.
 	 */
 	if (strcmp(file, "-") == 0) {
-		name = "standard input";
+		c->name = "standard input";
 		fd = dup(STDIN_FILENO);
 	} else
 		fd = open(file, O_RDONLY | O_CLOEXEC);
 	if (fd == -1) {
-		log_warnx("%s: %s", name, strerror(errno));
-		return 1;
+		log_warnx("%s: %s", c->name, strerror(errno));
+		return -1;
 	}
-	if ((fp = replay_fopen(fd, name, &gz)) == NULL)
-		return 1;
+	if ((fp = replay_fopen(fd, c->name, &c->gz)) == NULL)
+		return -1;
 	setvbuf(fp, readbuf, _IOFBF, sizeof(readbuf));
 	__fsetlocking(fp, FSETLOCKING_BYCALLER);	/* one reader thread */
-	pc = pcap_fopen_offline_with_tstamp_precision(fp,
+	c->pc = pcap_fopen_offline_with_tstamp_precision(fp,
 	    PCAP_TSTAMP_PRECISION_MICRO, errbuf);
-	if (pc == NULL) {
-		if ((why = replay_gz_why(gz)) != NULL)
-			log_warnx("%s: gzip: %s", name, why);
-		else if (gz == NULL && (tool = replay_hint(fileno(fp))) != NULL)
+	if (c->pc == NULL) {
+		if ((why = replay_gz_why(c->gz)) != NULL)
+			log_warnx("%s: gzip: %s", c->name, why);
+		else if (c->gz == NULL &&
+		    (tool = replay_hint(fileno(fp))) != NULL)
 			log_warnx("%s: %s: it is compressed, and nfqd "
 			    "inflates gzip only: %s %s | nfqd --replay -",
-			    name, errbuf, tool, file);
+			    c->name, errbuf, tool, file);
 		else
-			log_warnx("%s: %s", name, errbuf);
+			log_warnx("%s: %s", c->name, errbuf);
 		fclose(fp);
-		return 1;
+		return -1;
 	}
-	if (replay_link(pcap_datalink(pc), &link) == -1) {
-		log_warnx("%s: unsupported link type %s", name,
-		    pcap_datalink_val_to_name(pcap_datalink(pc)) ?
-		    pcap_datalink_val_to_name(pcap_datalink(pc)) : "unknown");
-		pcap_close(pc);
-		return 1;
+	if (replay_link(pcap_datalink(c->pc), &c->link) == -1) {
+		log_warnx("%s: unsupported link type %s", c->name,
+		    pcap_datalink_val_to_name(pcap_datalink(c->pc)) ?
+		    pcap_datalink_val_to_name(pcap_datalink(c->pc)) :
+		    "unknown");
+		pcap_close(c->pc);
+		return -1;
 	}
+	return 0;
+}
+
+/*
+ * The run's state: the engine, its event ring, the writer thread (started
+ * here), the summary's tables, the response table when auto-quarantine or
+ * harvest-block is on.  NULL: out of memory, logged.
+ */
+static struct replay *
+replay_new(const struct policy *pol, struct sinks *sinks)
+{
+	struct replay	*r;
+
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
 	    (r->q = evq_new(REPLAY_RING)) == NULL ||
-	    (e = engine_new(pol, 0, replay_emit, r)) == NULL) {
+	    (r->e = engine_new(pol, 0, replay_emit, r)) == NULL) {
 		if (r != NULL)
 			evq_free(r->q);
 		free(r);
-		pcap_close(pc);
 		log_warnx("out of memory");
-		return 1;
+		return NULL;
 	}
 	evwriter_init(&r->w, sinks, replay_seen, r);
 	r->sum.hosts.v = table_calloc(HOST_SLOTS, sizeof(*r->sum.hosts.v));
@@ -915,54 +932,109 @@ replay_run(const struct policy *pol, const char *file, struct sinks *sinks)
 	    sizeof(*r->sum.sources.v));
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->cond, NULL);
-	if ((errno = pthread_create(&writer, NULL, replay_writer, r)) != 0)
+	if ((errno = pthread_create(&r->writer, NULL, replay_writer, r)) != 0)
 		fatal("replay: writer thread");
 	if ((pol->conf.auto_quarantine > 0 || pol->conf.harvest_block > 0) &&
-	    (resp = respond_new(pol->conf.response_hosts)) == NULL)
+	    (r->resp = respond_new(pol->conf.response_hosts)) == NULL)
 		log_warnx("out of memory: no auto-quarantine or harvest block");
-	engine_set_respond(e, resp);
-	st = engine_stats(e);
-	while ((n = pcap_next_ex(pc, &hdr, &data)) == 1) {
+	engine_set_respond(r->e, r->resp);
+	return r;
+}
+
+/*
+ * Every record of the capture through the engine, in the capture's
+ * order, responses settled around each.  1: the capture is unreadable
+ * or truncated (logged) after the records read.
+ */
+static int
+replay_read(struct replay *r, const struct policy *pol, struct capture *c)
+{
+	struct pcap_pkthdr	*hdr;
+	const u_char		*data;
+	const struct stats	*st = engine_stats(r->e);
+	const char		*why;
+	uint64_t		 other;
+	int			 n;
+
+	while ((n = pcap_next_ex(c->pc, &hdr, &data)) == 1) {
 		r->now_us = replay_ts(&hdr->ts);
 		/* a capture need not be in time order */
-		if (first_us == INT64_MIN || r->now_us < first_us)
-			first_us = r->now_us;
-		if (r->now_us > last_us)
-			last_us = r->now_us;
+		if (c->first_us == INT64_MIN || r->now_us < c->first_us)
+			c->first_us = r->now_us;
+		if (r->now_us > c->last_us)
+			c->last_us = r->now_us;
 		other = st->other_port;
 		/* Ends that came before this packet, starts it raised. */
-		respond_settle(resp, r->now_us / 1000000, replay_respond, r);
-		engine_packet(e, pol, link, data, hdr->caplen, hdr->len,
+		respond_settle(r->resp, r->now_us / 1000000, replay_respond, r);
+		engine_packet(r->e, pol, c->link, data, hdr->caplen, hdr->len,
 		    &(struct pkt_info){ .ts = r->now_us });
-		respond_settle(resp, r->now_us / 1000000, replay_respond, r);
+		respond_settle(r->resp, r->now_us / 1000000, replay_respond, r);
 		if (st->other_port != other)	/* for the summary */
-			sum_other_port(&r->sum, link, data, hdr->caplen,
+			sum_other_port(&r->sum, c->link, data, hdr->caplen,
 			    hdr->len);
 	}
-	if (n != PCAP_ERROR_BREAK) {
-		if ((why = replay_gz_why(gz)) != NULL)
-			log_warnx("%s: gzip: %s", name, why);
-		else
-			log_warnx("%s: %s", name, pcap_geterr(pc));
-		rc = 1;
-	}
-	engine_flush(e, FE_END_OF_CAPTURE);
-	engine_stats_event(e);
+	if (n == PCAP_ERROR_BREAK)
+		return 0;
+	if ((why = replay_gz_why(c->gz)) != NULL)
+		log_warnx("%s: gzip: %s", c->name, why);
+	else
+		log_warnx("%s: %s", c->name, pcap_geterr(c->pc));
+	return 1;
+}
+
+/*
+ * The end of the capture: the connections still open end (their flow
+ * events), the stats event, the writer drains the ring and stops, the
+ * sinks are flushed, and the summary goes to standard error.
+ */
+static void
+replay_end(struct replay *r, struct sinks *sinks, const struct capture *c)
+{
+	engine_flush(r->e, FE_END_OF_CAPTURE);
+	engine_stats_event(r->e);
 	atomic_store(&r->done, 1);
 	replay_wake(r);
-	pthread_join(writer, NULL);
+	pthread_join(r->writer, NULL);
 	sinks_flush(sinks);
-	replay_summary(r, name, st, first_us == INT64_MIN ? 0 : first_us,
-	    last_us);
-	engine_free(e);
+	replay_summary(r, c->name, engine_stats(r->e), c->first_us ==
+	    INT64_MIN ? 0 : c->first_us, c->last_us);
+}
+
+/* What replay_new made; the writer has stopped. */
+static void
+replay_free(struct replay *r)
+{
+	engine_free(r->e);
 	evq_free(r->q);
 	pthread_cond_destroy(&r->cond);
 	pthread_mutex_destroy(&r->lock);
-	respond_free(resp);
+	respond_free(r->resp);
 	free(r->sum.hosts.v);
 	free(r->sum.sources.v);
 	free(r->sum.other);
 	free(r);
-	pcap_close(pc);
+}
+
+/*
+ * Returns 0, or 1 for an unreadable or truncated capture.  FILE "-" is
+ * standard input.
+ */
+int
+replay_run(const struct policy *pol, const char *file, struct sinks *sinks)
+{
+	struct capture	 c;
+	struct replay	*r;
+	int		 rc;
+
+	if (replay_open(file, &c) == -1)
+		return 1;
+	if ((r = replay_new(pol, sinks)) == NULL) {
+		pcap_close(c.pc);
+		return 1;
+	}
+	rc = replay_read(r, pol, &c);
+	replay_end(r, sinks, &c);
+	replay_free(r);
+	pcap_close(c.pc);
 	return rc;
 }
