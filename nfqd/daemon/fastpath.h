@@ -34,7 +34,7 @@ struct fastpath	*fastpath_start(struct policy *pol,
 uint32_t	 fastpath_flows_share(const struct conf *c);
 /*
  * fn(arg, engine) runs in the reader thread after each batch of records,
- * as a queue worker's batch boundary: live.c answers `flows` there.  Set
+ * as a queue worker's batch boundary: live_worker.c answers `flows` there.  Set
  * before fastpath_run.
  */
 void		 fastpath_set_between(struct fastpath *fp, void (*fn)(void *,

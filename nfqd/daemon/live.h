@@ -1,6 +1,11 @@
 /*
- * What live.c (the workers, the main thread) and livectl.c (the control
- * socket's commands) share: the daemon's state.  Private to the two.
+ * What the live daemon's files share: the daemon's state, and what each
+ * file does for the others -- live.c (the main thread: start, loop,
+ * stop), live_worker.c (the queue workers, `flows` answers),
+ * live_writer.c (the writer thread, the main event queue),
+ * live_reload.c (reloads, quarantines, responses, expiry), live_stats.c
+ * (counters, stats events, metrics) and livectl.c (the control socket's
+ * commands).  Private to them: live_run is in run.h.
  */
 #ifndef NFQD_LIVE_H
 #define NFQD_LIVE_H
@@ -99,7 +104,7 @@ struct live {
 	int64_t			 start_us;
 	uint64_t		 mainq_dropped;
 	uint16_t		 queue_first;
-	pthread_mutex_t		 reload_lock;	/* see the top of the file */
+	pthread_mutex_t		 reload_lock;	/* see the top of live.c */
 	pthread_mutex_t		 emit_lock;	/* mainq: main and ctl threads */
 	pthread_mutex_t		 hash_lock;	/* exc_sha256: any thread */
 	char			 exc_sha256[SHA256_HEXLEN];	/* the list in force */
@@ -121,11 +126,40 @@ struct live {
 
 /* The running policy: workers read it per batch, a reload swaps it. */
 extern struct policy *_Atomic	live_policy;
+/* Its generation: a worker records the one its batch started under. */
+extern _Atomic uint64_t		live_gen;
+/* Set at the stop: the workers and the writer finish. */
+extern _Atomic int		live_stop;
 
+/* live_worker.c */
+int	 live_open_workers(struct live *l, struct policy *pol);
+int	 live_run_workers(struct live *l);
+void	 dumper_answer(void *arg, struct engine *e);
+
+/* live_writer.c */
+void	*writer_main(void *arg);
+void	 live_emit(struct live *l, const struct event *ev);
+void	 live_reopen(struct live *l);
+
+/* live_stats.c */
+void	 live_set_hash(struct live *l, const struct policy *p);
+void	 live_kernel_drops_open(void);
+void	 live_kernel_drops_close(void);
 void	 live_stats(struct live *l, struct stats *sum);
+void	 live_stats_event(struct live *l, bool running);
+void	 live_log_stats(struct live *l);
+void	 live_metrics_open(struct live *l, const struct policy *pol);
+
+/* live_reload.c */
+int	 live_quar_settle(struct live *l, struct policy *p, int64_t now,
+	     bool live, char *err, size_t errlen);
 int	 live_quar_apply(struct live *l, int64_t now, char *err, size_t errlen);
+int	 live_respond(void *arg, uint8_t action, const struct resp_entry *e);
 void	 live_reload(struct live *l, const char *source,
 	     struct reload_result *r);
+void	 live_expiry(struct live *l, int64_t now);
+
+/* livectl.c */
 int	 live_ctl(void *arg, const struct ctl_req *r,
 	     const struct ctl_peer *peer, cJSON *o, char *err, size_t errlen);
 

@@ -10,27 +10,18 @@
  * them, in order.  Unlike live, replay never drops an event: a full ring
  * makes the reader wait for the writer.
  *
- * The capture is a file or standard input ("-"), plain or gzip-compressed:
- * the gzip magic (1f 8b) is looked for rather than the name, and zlib
- * inflates it behind a stdio stream (fopencookie), so libpcap reads it as
- * any other.  A pipe goes through zlib either way (its transparent mode
- * passes plain data on as it is), since its first bytes cannot be read
- * twice; a plain file is read by stdio alone, at full speed.
+ * The capture itself (a file or standard input, plain or gzip) is opened
+ * and read by capture.c.
  */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
-#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <pcap/pcap.h>
-#include <zlib.h>
 
 #include "base/addr.h"
 #include "base/hash.h"
@@ -47,6 +38,7 @@
 #include "engine/respond.h"
 #include "engine/engine.h"
 #include "daemon/run.h"
+#include "daemon/capture.h"
 #include "sink/sink.h"
 #include "base/when.h"
 #include "sink/eve.h"
@@ -55,7 +47,6 @@
 #define TOP_HOSTS	10
 #define HOST_SLOTS	65536		/* campus hosts counted for the summary */
 #define REPLAY_RING	8192		/* events between reader and writer */
-#define REPLAY_READBUF	(1 << 20)	/* stdio buffer of the capture */
 
 #define SUM_ALERTS	32		/* alerts, quarantines listed by name */
 #define SUM_RESPS	16
@@ -125,6 +116,9 @@ struct replay {
 	_Atomic int		 done;		/* no more events */
 	int64_t			 now_us;	/* the last packet's time */
 	_Atomic uint64_t	 pushed, popped;	/* the ring's backlog */
+	pthread_t		 writer;
+	struct engine		*e;
+	struct respond		*resp;		/* NULL: no responses */
 };
 
 static void
@@ -281,25 +275,14 @@ static void
 sum_other_port(struct replay_sum *s, enum link link, const uint8_t *data,
     uint32_t caplen, uint32_t len)
 {
-	struct {
-		struct ip_addr	 a, b;
-		uint16_t	 pa, pb;
-	} key;
+	struct flow_key	 key;		/* either end first: the same key */
 	struct pkt	 p;
 	uint64_t	 h, *old;
 	uint32_t	 i, oldcap;
 
 	if (s->other_full || pkt_parse(link, data, caplen, len, &p) != PKT_OK)
 		return;
-	memset(&key, 0, sizeof(key));
-	if (memcmp(&p.src, &p.dst, sizeof(p.src)) < 0 ||
-	    (addr_equal(&p.src, &p.dst) && p.sport < p.dport)) {
-		key.a = p.src; key.pa = p.sport;
-		key.b = p.dst; key.pb = p.dport;
-	} else {
-		key.a = p.dst; key.pa = p.dport;
-		key.b = p.src; key.pb = p.sport;
-	}
+	flow_key_make(&key, &p.src, p.sport, &p.dst, p.dport);
 	h = hash64(&key, sizeof(key), 0x07e4) | 1;	/* 0: an empty slot */
 	if (s->nother * 2 >= s->other_cap) {
 		if (s->other_cap == OTHER_MAX) {
@@ -681,169 +664,112 @@ replay_summary(struct replay *r, const char *file, const struct stats *st,
 	    (unsigned long long)st->invalid);
 }
 
-static int
-replay_link(int dlt, enum link *link)
+/*
+ * The run's state: the engine, its event ring, the writer thread (started
+ * here), the summary's tables, the response table when auto-quarantine or
+ * harvest-block is on.  NULL: out of memory, logged.
+ */
+static struct replay *
+replay_new(const struct policy *pol, struct sinks *sinks)
 {
-	switch (dlt) {
-	case DLT_EN10MB:	*link = LINK_ETH; return 0;
-	case DLT_LINUX_SLL:	*link = LINK_SLL; return 0;
-	case DLT_LINUX_SLL2:	*link = LINK_SLL2; return 0;
-	case DLT_RAW:
-	case DLT_IPV4:
-	case DLT_IPV6:		*link = LINK_RAW; return 0;
-	case DLT_NULL:
-	case DLT_LOOP:		*link = LINK_NULL; return 0;
+	struct replay	*r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->q = evq_new(REPLAY_RING)) == NULL ||
+	    (r->e = engine_new(pol, 0, replay_emit, r)) == NULL) {
+		if (r != NULL)
+			evq_free(r->q);
+		free(r);
+		log_warnx("out of memory");
+		return NULL;
 	}
-	return -1;
+	evwriter_init(&r->w, sinks, replay_seen, r);
+	r->sum.hosts.v = table_calloc(HOST_SLOTS, sizeof(*r->sum.hosts.v));
+	r->sum.sources.v = table_calloc(HOST_SLOTS,
+	    sizeof(*r->sum.sources.v));
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->cond, NULL);
+	if ((errno = pthread_create(&r->writer, NULL, replay_writer, r)) != 0)
+		fatal("replay: writer thread");
+	if ((pol->conf.auto_quarantine > 0 || pol->conf.harvest_block > 0) &&
+	    (r->resp = respond_new(pol->conf.response_hosts)) == NULL)
+		log_warnx("out of memory: no auto-quarantine or harvest block");
+	engine_set_respond(r->e, r->resp);
+	return r;
 }
 
 /*
- * A packet's time, in microseconds.  A pcapng timestamp is any 64-bit
- * count of any unit, which libpcap hands over as a huge or negative
- * tv_sec: kept to 1970-9999, so that neither this product nor the
- * engine's clock arithmetic overflows.
+ * Every record of the capture through the engine, in the capture's
+ * order, responses settled around each.  1: the capture is unreadable
+ * or truncated (logged) after the records read.
  */
-static int64_t
-replay_ts(const struct timeval *tv)
+static int
+replay_read(struct replay *r, const struct policy *pol, struct capture *c)
 {
-	int64_t	 s = (int64_t)tv->tv_sec;
-
-	if (s < 0)
-		s = 0;
-	else if (s > INT64_C(253402300799))	/* 9999-12-31T23:59:59Z */
-		s = INT64_C(253402300799);
-	return s * 1000000 + (int64_t)tv->tv_usec;
-}
-
-/* ---- the capture: a file or standard input, plain or gzip ---- */
-
-struct replay_gz {
-	gzFile		 gz;
-	int		 err;		/* zlib's error, once one was seen */
-	char		 msg[128];
-};
-
-static ssize_t
-replay_gz_read(void *cookie, char *buf, size_t size)
-{
-	struct replay_gz	*z = cookie;
-	const char		*m;
+	struct pcap_pkthdr	*hdr;
+	const u_char		*data;
+	const struct stats	*st = engine_stats(r->e);
+	const char		*why;
+	uint64_t		 other;
 	int			 n;
 
-	if (size > INT_MAX)
-		size = INT_MAX;
-	if ((n = gzread(z->gz, buf, (unsigned)size)) >= 0)
-		return n;
-	m = gzerror(z->gz, &z->err);
-	if (strncmp(m, "<fd:", 4) == 0 && strstr(m, ">: ") != NULL)
-		m = strstr(m, ">: ") + 3;
-	snprintf(z->msg, sizeof(z->msg), "%s", z->err == Z_ERRNO ?
-	    strerror(errno) : m);
-	return -1;
-}
-
-/* zlib's word on a failed read, or NULL when zlib saw nothing wrong. */
-static const char *
-replay_gz_why(struct replay_gz *z)
-{
-	const char	*m;
-	int		 err;
-
-	if (z == NULL)
-		return NULL;
-	if (z->err != 0)
-		return z->msg;
-	m = gzerror(z->gz, &err);
-	if (err == Z_OK)
-		return NULL;
-	if (strncmp(m, "<fd:", 4) == 0 && strstr(m, ">: ") != NULL)
-		m = strstr(m, ">: ") + 3;	/* gzdopen's name for it */
-	return m;
-}
-
-static int
-replay_gz_close(void *cookie)
-{
-	struct replay_gz	*z = cookie;
-	int			 rc;
-
-	rc = gzclose_r(z->gz);
-	free(z);
-	return rc == Z_OK ? 0 : -1;
-}
-
-/* What libpcap calls an unknown file format may be another compression. */
-static const char *
-replay_hint(int fd)
-{
-	static const struct {
-		const char	*magic, *tool;
-		size_t		 len;
-	} m[] = {
-		{ "\xfd" "7zXZ", "xz -dc", 5 },
-		{ "BZh", "bzip2 -dc", 3 },
-		{ "\x28\xb5\x2f\xfd", "zstd -dc", 4 },
-		{ "\x04\x22\x4d\x18", "lz4 -dc", 4 },
-		{ "PK\x03\x04", "unzip -p", 4 },
-	};
-	char	 b[8];
-	ssize_t	 n;
-	size_t	 i;
-
-	if ((n = pread(fd, b, sizeof(b), 0)) <= 0)
-		return NULL;
-	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++)
-		if ((size_t)n >= m[i].len && memcmp(b, m[i].magic, m[i].len) == 0)
-			return m[i].tool;
-	return NULL;
+	while ((n = pcap_next_ex(c->pc, &hdr, &data)) == 1) {
+		r->now_us = capture_ts(&hdr->ts);
+		/* a capture need not be in time order */
+		if (c->first_us == INT64_MIN || r->now_us < c->first_us)
+			c->first_us = r->now_us;
+		if (r->now_us > c->last_us)
+			c->last_us = r->now_us;
+		other = st->other_port;
+		/* Ends that came before this packet, starts it raised. */
+		respond_settle(r->resp, r->now_us / 1000000, replay_respond, r);
+		engine_packet(r->e, pol, c->link, data, hdr->caplen, hdr->len,
+		    &(struct pkt_info){ .ts = r->now_us });
+		respond_settle(r->resp, r->now_us / 1000000, replay_respond, r);
+		if (st->other_port != other)	/* for the summary */
+			sum_other_port(&r->sum, c->link, data, hdr->caplen,
+			    hdr->len);
+	}
+	if (n == PCAP_ERROR_BREAK)
+		return 0;
+	if ((why = capture_gz_why(c->gz)) != NULL)
+		log_warnx("%s: gzip: %s", c->name, why);
+	else
+		log_warnx("%s: %s", c->name, pcap_geterr(c->pc));
+	return 1;
 }
 
 /*
- * The capture's stream: fd (owned) through stdio, or through zlib when it
- * starts with the gzip magic or cannot be read twice (a pipe).
+ * The end of the capture: the connections still open end (their flow
+ * events), the stats event, the writer drains the ring and stops, the
+ * sinks are flushed, and the summary goes to standard error.
  */
-static FILE *
-replay_fopen(int fd, const char *name, struct replay_gz **zp)
+static void
+replay_end(struct replay *r, struct sinks *sinks, const struct capture *c)
 {
-	unsigned char	 magic[2] = { 0, 0 };
-	struct replay_gz *z;
-	FILE		*fp;
-	bool		 gz;
+	engine_flush(r->e, FE_END_OF_CAPTURE);
+	engine_stats_event(r->e);
+	atomic_store(&r->done, 1);
+	replay_wake(r);
+	pthread_join(r->writer, NULL);
+	sinks_flush(sinks);
+	replay_summary(r, c->name, engine_stats(r->e), c->first_us ==
+	    INT64_MIN ? 0 : c->first_us, c->last_us);
+}
 
-	*zp = NULL;
-	if (pread(fd, magic, sizeof(magic), 0) == -1) {
-		if (errno != ESPIPE) {
-			log_warnx("%s: %s", name, strerror(errno));
-			close(fd);
-			return NULL;
-		}
-		gz = true;		/* a pipe: zlib passes plain data on */
-	} else
-		gz = magic[0] == 0x1f && magic[1] == 0x8b;
-	if (!gz) {
-		if ((fp = fdopen(fd, "rb")) == NULL) {
-			log_warnx("%s: %s", name, strerror(errno));
-			close(fd);
-		}
-		return fp;
-	}
-	if ((z = calloc(1, sizeof(*z))) == NULL ||
-	    (z->gz = gzdopen(fd, "rb")) == NULL) {
-		log_warnx("%s: out of memory", name);
-		free(z);
-		close(fd);
-		return NULL;
-	}
-	gzbuffer(z->gz, REPLAY_READBUF / 4);	/* before the first read */
-	fp = fopencookie(z, "rb", (cookie_io_functions_t){
-	    .read = replay_gz_read, .close = replay_gz_close });
-	if (fp == NULL) {
-		log_warnx("%s: %s", name, strerror(errno));
-		replay_gz_close(z);
-		return NULL;
-	}
-	*zp = z;
-	return fp;
+/* What replay_new made; the writer has stopped. */
+static void
+replay_free(struct replay *r)
+{
+	engine_free(r->e);
+	evq_free(r->q);
+	pthread_cond_destroy(&r->cond);
+	pthread_mutex_destroy(&r->lock);
+	respond_free(r->resp);
+	free(r->sum.hosts.v);
+	free(r->sum.sources.v);
+	free(r->sum.other);
+	free(r);
 }
 
 /*
@@ -853,127 +779,19 @@ replay_fopen(int fd, const char *name, struct replay_gz **zp)
 int
 replay_run(const struct policy *pol, const char *file, struct sinks *sinks)
 {
-	char			 errbuf[PCAP_ERRBUF_SIZE];
-	pcap_t			*pc;
-	struct pcap_pkthdr	*hdr;
-	const u_char		*data;
-	struct replay		*r;
-	struct engine		*e;
-	struct respond		*resp = NULL;
-	enum link		 link;
-	pthread_t		 writer;
-	FILE			*fp;
-	struct replay_gz	*gz;
-	const char		*name = file, *tool, *why;
-	const struct stats	*st;
-	int64_t			 first_us = INT64_MIN, last_us = 0;
-	uint64_t		 other;
-	int			 rc = 0, n, fd;
-	static char		 readbuf[REPLAY_READBUF];
+	struct capture	 c;
+	struct replay	*r;
+	int		 rc;
 
-	/*
-	 * A large stdio buffer: libpcap reads each record with fread.  glibc
-	 * ignores the size when setvbuf is given no buffer (it read 4 KB at a
-	 * time), so the buffer is ours; replay runs one capture at a time.
-	 */
-	if (strcmp(file, "-") == 0) {
-		name = "standard input";
-		fd = dup(STDIN_FILENO);
-	} else
-		fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd == -1) {
-		log_warnx("%s: %s", name, strerror(errno));
+	if (capture_open(file, &c) == -1)
+		return 1;
+	if ((r = replay_new(pol, sinks)) == NULL) {
+		pcap_close(c.pc);
 		return 1;
 	}
-	if ((fp = replay_fopen(fd, name, &gz)) == NULL)
-		return 1;
-	setvbuf(fp, readbuf, _IOFBF, sizeof(readbuf));
-	__fsetlocking(fp, FSETLOCKING_BYCALLER);	/* one reader thread */
-	pc = pcap_fopen_offline_with_tstamp_precision(fp,
-	    PCAP_TSTAMP_PRECISION_MICRO, errbuf);
-	if (pc == NULL) {
-		if ((why = replay_gz_why(gz)) != NULL)
-			log_warnx("%s: gzip: %s", name, why);
-		else if (gz == NULL && (tool = replay_hint(fileno(fp))) != NULL)
-			log_warnx("%s: %s: it is compressed, and nfqd "
-			    "inflates gzip only: %s %s | nfqd --replay -",
-			    name, errbuf, tool, file);
-		else
-			log_warnx("%s: %s", name, errbuf);
-		fclose(fp);
-		return 1;
-	}
-	if (replay_link(pcap_datalink(pc), &link) == -1) {
-		log_warnx("%s: unsupported link type %s", name,
-		    pcap_datalink_val_to_name(pcap_datalink(pc)) ?
-		    pcap_datalink_val_to_name(pcap_datalink(pc)) : "unknown");
-		pcap_close(pc);
-		return 1;
-	}
-	if ((r = calloc(1, sizeof(*r))) == NULL ||
-	    (r->q = evq_new(REPLAY_RING)) == NULL ||
-	    (e = engine_new(pol, 0, replay_emit, r)) == NULL) {
-		if (r != NULL)
-			evq_free(r->q);
-		free(r);
-		pcap_close(pc);
-		log_warnx("out of memory");
-		return 1;
-	}
-	evwriter_init(&r->w, sinks, replay_seen, r);
-	r->sum.hosts.v = table_calloc(HOST_SLOTS, sizeof(*r->sum.hosts.v));
-	r->sum.sources.v = table_calloc(HOST_SLOTS,
-	    sizeof(*r->sum.sources.v));
-	pthread_mutex_init(&r->lock, NULL);
-	pthread_cond_init(&r->cond, NULL);
-	if ((errno = pthread_create(&writer, NULL, replay_writer, r)) != 0)
-		fatal("replay: writer thread");
-	if ((pol->conf.auto_quarantine > 0 || pol->conf.harvest_block > 0) &&
-	    (resp = respond_new(pol->conf.response_hosts)) == NULL)
-		log_warnx("out of memory: no auto-quarantine or harvest block");
-	engine_set_respond(e, resp);
-	st = engine_stats(e);
-	while ((n = pcap_next_ex(pc, &hdr, &data)) == 1) {
-		r->now_us = replay_ts(&hdr->ts);
-		/* a capture need not be in time order */
-		if (first_us == INT64_MIN || r->now_us < first_us)
-			first_us = r->now_us;
-		if (r->now_us > last_us)
-			last_us = r->now_us;
-		other = st->other_port;
-		/* Ends that came before this packet, starts it raised. */
-		respond_settle(resp, r->now_us / 1000000, replay_respond, r);
-		engine_packet(e, pol, link, data, hdr->caplen, hdr->len,
-		    &(struct pkt_info){ .ts = r->now_us });
-		respond_settle(resp, r->now_us / 1000000, replay_respond, r);
-		if (st->other_port != other)	/* for the summary */
-			sum_other_port(&r->sum, link, data, hdr->caplen,
-			    hdr->len);
-	}
-	if (n != PCAP_ERROR_BREAK) {
-		if ((why = replay_gz_why(gz)) != NULL)
-			log_warnx("%s: gzip: %s", name, why);
-		else
-			log_warnx("%s: %s", name, pcap_geterr(pc));
-		rc = 1;
-	}
-	engine_flush(e, FE_END_OF_CAPTURE);
-	engine_stats_event(e);
-	atomic_store(&r->done, 1);
-	replay_wake(r);
-	pthread_join(writer, NULL);
-	sinks_flush(sinks);
-	replay_summary(r, name, st, first_us == INT64_MIN ? 0 : first_us,
-	    last_us);
-	engine_free(e);
-	evq_free(r->q);
-	pthread_cond_destroy(&r->cond);
-	pthread_mutex_destroy(&r->lock);
-	respond_free(resp);
-	free(r->sum.hosts.v);
-	free(r->sum.sources.v);
-	free(r->sum.other);
-	free(r);
-	pcap_close(pc);
+	rc = replay_read(r, pol, &c);
+	replay_end(r, sinks, &c);
+	replay_free(r);
+	pcap_close(c.pc);
 	return rc;
 }

@@ -1,7 +1,7 @@
 /*
- * The two ways main.c runs the pipeline: live (live.c: the NFQUEUE
- * workers, the event writer, signals and reloads) and over a capture
- * (replay.c).
+ * The two ways main.c runs the pipeline: live (live.c and its live_*.c:
+ * the NFQUEUE workers, the event writer, signals and reloads) and over a
+ * capture (replay.c).
  */
 #ifndef NFQD_DAEMON_RUN_H
 #define NFQD_DAEMON_RUN_H

@@ -1,7 +1,8 @@
 /*
- * engine.c: one packet pipeline for every source (NFQUEUE, replay, the
- * fast path's records): parse, check the source's side, find or open the
- * connection, decide, inspect, and the verdict.
+ * engine.c, engine_decide.c, engine_events.c: one packet pipeline for every
+ * source (NFQUEUE, replay, the fast path's records): parse, check the
+ * source's side, find or open the connection, decide, inspect, and the
+ * verdict.
  */
 #ifndef NFQD_ENGINE_ENGINE_H
 #define NFQD_ENGINE_ENGINE_H

@@ -47,6 +47,42 @@ flow_end_name(uint8_t e)
 	return e < sizeof(names) / sizeof(names[0]) ? names[e] : "?";
 }
 
+/*
+ * The key of a packet from src:sport to dst:dport, the lower (address,
+ * port) end first.  Returns the key end the packet came from.
+ */
+uint8_t
+flow_key_make(struct flow_key *k, const struct ip_addr *src, uint16_t sport,
+    const struct ip_addr *dst, uint16_t dport)
+{
+	uint8_t	 from;
+	int	 cmp;
+
+	memset(k, 0, sizeof(*k));
+	k->af = src->af;
+	cmp = memcmp(src->b, dst->b, 16);
+	from = cmp < 0 || (cmp == 0 && sport <= dport) ? 0 : 1;
+	memcpy(k->addr[from], src->b, 16);
+	memcpy(k->addr[from ^ 1], dst->b, 16);
+	k->port[from] = sport;
+	k->port[from ^ 1] = dport;
+	return from;
+}
+
+/* The key's ends, key end src_end (0 or 1) as src, the other as dst. */
+void
+flow_key_tuple(const struct flow_key *k, uint8_t src_end, struct flow_tuple *t)
+{
+	uint8_t	 dst_end = src_end ^ 1;
+
+	memset(t, 0, sizeof(*t));
+	t->src.af = t->dst.af = k->af;
+	memcpy(t->src.b, k->addr[src_end], 16);
+	memcpy(t->dst.b, k->addr[dst_end], 16);
+	t->sport = k->port[src_end];
+	t->dport = k->port[dst_end];
+}
+
 struct flowtab *
 flowtab_new(uint32_t max, const uint32_t timeouts[FS_COUNT], uint64_t seed,
     flow_end_cb end, void *arg)

@@ -25,12 +25,22 @@ enum flow_end {
 	FE_REUSE	/* a new connection (a new SYN) took over its tuple */
 };
 
-/* Key with the lower (address, port) end first, so both directions match. */
+/*
+ * Key with the lower (address, port) end first, so both directions match.
+ * Made by flow_key_make and read by flow_key_tuple: nothing else knows
+ * which end is where.
+ */
 struct flow_key {
 	uint8_t		 af;
 	uint8_t		 pad;
 	uint16_t	 port[2];
 	uint8_t		 addr[2][16];
+};
+
+/* A key's two ends as a connection names them: one end as src. */
+struct flow_tuple {
+	struct ip_addr	 src, dst;
+	uint16_t	 sport, dport;
 };
 
 struct flow {
@@ -71,6 +81,10 @@ typedef void (*flow_end_cb)(void *, struct flow *);
 struct flowtab	*flowtab_new(uint32_t max, const uint32_t timeouts[FS_COUNT],
 	    uint64_t seed, flow_end_cb end, void *arg);
 void	 flowtab_free(struct flowtab *t);
+uint8_t	 flow_key_make(struct flow_key *k, const struct ip_addr *src,
+	    uint16_t sport, const struct ip_addr *dst, uint16_t dport);
+void	 flow_key_tuple(const struct flow_key *k, uint8_t src_end,
+	    struct flow_tuple *t);
 uint32_t	 flow_hash(const struct flowtab *t, const struct flow_key *k);
 struct flow	*flowtab_lookup(struct flowtab *t, const struct flow_key *k,
 	    uint32_t h);

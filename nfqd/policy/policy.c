@@ -53,7 +53,7 @@ roles_name(uint8_t r)
 
 /*
  * The quarantine list workers see now.  The pointer is swapped while they
- * run (live.c), so it is read with acquire; const only for the caller.
+ * run (live_reload.c), so it is read with acquire; const only for the caller.
  */
 const struct quar_list *
 policy_quar(const struct policy *p)

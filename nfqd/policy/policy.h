@@ -57,7 +57,7 @@ struct announce {
  * An immutable snapshot: configuration plus exception list.  The one
  * part that changes in place is the quarantine list (quar): a quarantine
  * added or ended swaps that pointer alone, with the same pass-then-free
- * rule as a reload (live.c); read it with policy_quar().
+ * rule as a reload (live_reload.c); read it with policy_quar().
  */
 struct policy {
 	struct conf	 conf;

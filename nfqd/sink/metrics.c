@@ -1,11 +1,11 @@
 /*
  * nfqd's metrics: the stats event's counters (and what a NOC asks of a
  * daemon beside them: reloads, the list in force, quarantines) in
- * Prometheus' text format, as a node_exporter textfile.  live.c takes one
- * snapshot at each stats interval, makes the stats event from it and hands
- * it here; the file is written after the daemon's lock is released, and a
- * write that fails is logged (rate-limited) and tried again at the next
- * interval: the metrics never hold up enforcement.
+ * Prometheus' text format, as a node_exporter textfile.  live_stats.c
+ * takes one snapshot at each stats interval, makes the stats event from it
+ * and hands it here; the file is written after the daemon's lock is
+ * released, and a write that fails is logged (rate-limited) and tried
+ * again at the next interval: the metrics never hold up enforcement.
  *
  * Per-engine counters carry a `queue` label: the NFQUEUE number of a
  * worker, or "kernel" for the fast path's engine, in exactly the families

@@ -27,7 +27,7 @@ struct metrics_part {
 
 enum { METRICS_SIGHUP, METRICS_SOCKET };	/* reloads[source] */
 
-/* What the daemon keeps for the metrics beyond the stats (live.c). */
+/* What the daemon keeps for the metrics beyond the stats (the live daemon). */
 struct metrics_state {
 	uint64_t		 reloads[2][2];	/* [source][ok] */
 	bool			 reload_ok;	/* the last, or the start */

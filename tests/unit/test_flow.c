@@ -659,12 +659,65 @@ test_100k_through_small_table(void **state UNUSED)
 	flowtab_free(t);
 }
 
+/*
+ * flow_key_make and flow_key_tuple: a connection's two directions make
+ * one key, the end each came from is told, and the tuple read from that
+ * end gives back what went in.
+ */
+static void
+test_key_make_tuple(void **state)
+{
+	struct ip_addr		 c, s, v6c, v6s;
+	struct flow_key		 k1, k2;
+	struct flow_tuple	 t;
+	uint8_t			 from1, from2;
+
+	(void)state;
+	assert_int_equal(addr_parse("198.51.100.7", &c), 0);
+	assert_int_equal(addr_parse("10.20.3.44", &s), 0);
+	from1 = flow_key_make(&k1, &c, 40001, &s, 25);
+	from2 = flow_key_make(&k2, &s, 25, &c, 40001);
+	assert_memory_equal(&k1, &k2, sizeof(k1));
+	assert_int_equal(from1, 1);		/* 10.x is the lower end */
+	assert_int_equal(from2, 0);
+	flow_key_tuple(&k1, from1, &t);
+	assert_true(addr_equal(&t.src, &c));
+	assert_true(addr_equal(&t.dst, &s));
+	assert_int_equal(t.sport, 40001);
+	assert_int_equal(t.dport, 25);
+	flow_key_tuple(&k1, from1 ^ 1, &t);
+	assert_true(addr_equal(&t.src, &s));
+	assert_int_equal(t.sport, 25);
+	assert_int_equal(t.dport, 40001);
+
+	/* one address at both ends: the lower port first */
+	from1 = flow_key_make(&k1, &c, 587, &c, 1025);
+	from2 = flow_key_make(&k2, &c, 1025, &c, 587);
+	assert_memory_equal(&k1, &k2, sizeof(k1));
+	assert_int_equal(from1, 0);
+	assert_int_equal(from2, 1);
+	flow_key_tuple(&k2, from2, &t);
+	assert_int_equal(t.sport, 1025);
+	assert_int_equal(t.dport, 587);
+
+	/* IPv6: the family is kept */
+	assert_int_equal(addr_parse("2001:db8::25", &v6s), 0);
+	assert_int_equal(addr_parse("2001:db8:1::9", &v6c), 0);
+	from1 = flow_key_make(&k1, &v6c, 50000, &v6s, 25);
+	assert_int_equal(k1.af, 6);
+	flow_key_tuple(&k1, from1, &t);
+	assert_int_equal(t.src.af, 6);
+	assert_true(addr_equal(&t.src, &v6c));
+	assert_true(addr_equal(&t.dst, &v6s));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_hash),
+		cmocka_unit_test(test_key_make_tuple),
 		cmocka_unit_test(test_insert_lookup_remove),
 		cmocka_unit_test(test_same_bucket_chains),
 		cmocka_unit_test(test_touch_moves_to_tail),
