@@ -11,6 +11,7 @@
  * full the least recently seen source in the probe window is reused, and
  * its pending count is written out first.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,16 +23,21 @@
 
 #define PROBE	8
 
-/* A source and direction, hashed and compared as its 18 bytes. */
+/*
+ * A source and direction: the key, hashed and compared as its 18 bytes,
+ * which are the first of its entry's summary_rec (src, direction).
+ */
 struct summary_key {
 	struct ip_addr		 src;
 	uint8_t			 dir;
 };
 _Static_assert(sizeof(struct summary_key) == 18, "no padding in the key");
+_Static_assert(offsetof(struct summary_rec, src) == 0 &&
+    offsetof(struct summary_rec, direction) ==
+    offsetof(struct summary_key, dir), "the key leads summary_rec");
 
 struct summary_ent {
-	struct summary_key	 key;
-	struct summary_rec	 rec;		/* what is pending */
+	struct summary_rec	 rec;		/* the key, what is pending */
 	int64_t			 win_start;
 	uint32_t		 win_count;
 };
@@ -55,7 +61,7 @@ summary_new(uint32_t capacity, uint32_t threshold, uint32_t window_s)
 		return NULL;
 	if ((s->v = table_calloc(n, sizeof(*s->v))) == NULL ||
 	    hosttab_init(&s->srcs, s->v, n, sizeof(*s->v),
-	    sizeof(s->v->key), PROBE, 0x5eed) == -1) {
+	    sizeof(struct summary_key), PROBE, 0x5eed) == -1) {
 		free(s->v);
 		free(s);
 		return NULL;
@@ -79,8 +85,6 @@ static void
 summary_out(struct summary_ent *e, summary_cb cb, void *arg)
 {
 	if (e->rec.count > 0) {
-		e->rec.src = e->key.src;
-		e->rec.direction = e->key.dir;
 		cb(arg, &e->rec);
 		e->rec.count = 0;
 		e->rec.ntargets = 0;
