@@ -60,10 +60,43 @@ hosttab_clear(struct hosttab *t)
 	t->n = 0;
 }
 
-static inline void *
-rec(const struct hosttab *t, uint32_t i)
+/*
+ * A slot's record.  Evicting tables: v[slot], and the slot holds a tag of
+ * its key's hash (never 0), so a probe reads a record only when the tags
+ * agree.  Refusing tables: the slot holds the record's index + 1.
+ */
+static inline char *
+rec(const struct hosttab *t, uint32_t slot)
 {
+	uint32_t	 i = t->probe > 0 ? slot : t->slot[slot] - 1;
+
 	return t->v + (size_t)i * t->size;
+}
+
+static inline uint32_t
+tag(uint32_t h)
+{
+	return h | 1;
+}
+
+/* A record's key against key, bytes compared without a call to memcmp. */
+static inline int
+same_key(const struct hosttab *t, const char *r, const char *key)
+{
+	uint64_t	 a[2], b[2];
+	size_t		 i = 0;
+
+	if (t->keylen >= 16) {
+		memcpy(a, r, 16);
+		memcpy(b, key, 16);
+		if (((a[0] ^ b[0]) | (a[1] ^ b[1])) != 0)
+			return 0;
+		i = 16;
+	}
+	for (; i < t->keylen; i++)
+		if (r[i] != key[i])
+			return 0;
+	return 1;
 }
 
 /*
@@ -77,8 +110,8 @@ hosttab_slot(const struct hosttab *t, const void *key, uint32_t h)
 
 	for (i = 0; t->probe == 0 || i < t->probe; i++) {
 		s = (h + i) & t->mask;
-		if (t->slot[s] == 0 ||
-		    memcmp(rec(t, t->slot[s] - 1), key, t->keylen) == 0)
+		if (t->slot[s] == 0 || ((t->probe == 0 ||
+		    t->slot[s] == tag(h)) && same_key(t, rec(t, s), key)))
 			return s;
 	}
 	return UINT32_MAX;
@@ -90,25 +123,24 @@ hosttab_find(const struct hosttab *t, const void *key)
 	uint32_t	 s;
 
 	s = hosttab_slot(t, key, (uint32_t)hash64(key, t->keylen, t->seed));
-
 	if (s == UINT32_MAX || t->slot[s] == 0)
 		return NULL;
-	return rec(t, t->slot[s] - 1);
+	return rec(t, s);
 }
 
 /*
- * Evicting, no room: the least recently seen record in the probe from
- * hash h (the first of equals).
+ * Evicting, no room: the slot of the least recently seen record in the
+ * probe from hash h (the first of equals).
  */
 static uint32_t
 hosttab_victim(const struct hosttab *t, uint32_t h)
 {
-	uint32_t	 i, r, victim = UINT32_MAX;
+	uint32_t	 i, s, victim = h & t->mask;
 
-	for (i = 0; i < t->probe; i++) {
-		r = t->slot[(h + i) & t->mask] - 1;
-		if (victim == UINT32_MAX || t->seen[r] < t->seen[victim])
-			victim = r;
+	for (i = 1; i < t->probe; i++) {
+		s = (h + i) & t->mask;
+		if (t->seen[s] < t->seen[victim])
+			victim = s;
 	}
 	return victim;
 }
@@ -117,31 +149,31 @@ void *
 hosttab_add(struct hosttab *t, const void *key, int64_t now,
     hosttab_evict_cb evict, void *arg)
 {
-	uint32_t	 h, s, r;
+	uint32_t	 h, s;
 	char		*p;
 
 	h = (uint32_t)hash64(key, t->keylen, t->seed);
 	if ((s = hosttab_slot(t, key, h)) != UINT32_MAX && t->slot[s] != 0) {
-		r = t->slot[s] - 1;
-		p = rec(t, r);
+		p = rec(t, s);
 	} else if (s != UINT32_MAX) {
 		if (t->n >= t->cap)
 			return NULL;		/* refusing, full */
-		r = t->n++;
-		t->slot[s] = r + 1;
-		p = rec(t, r);
+		t->n++;
+		t->slot[s] = t->probe > 0 ? tag(h) : t->n;
+		p = rec(t, s);
 		memset(p, 0, t->size);
 		memcpy(p, key, t->keylen);
 	} else {
-		r = hosttab_victim(t, h);
-		p = rec(t, r);
+		s = hosttab_victim(t, h);
+		t->slot[s] = tag(h);
+		p = rec(t, s);
 		if (evict != NULL)
 			evict(arg, p);
 		memset(p, 0, t->size);
 		memcpy(p, key, t->keylen);
 	}
 	if (t->seen != NULL)
-		t->seen[r] = now;
+		t->seen[s] = now;
 	return p;
 }
 
@@ -150,6 +182,6 @@ hosttab_next(const struct hosttab *t, uint32_t *slot)
 {
 	for (; *slot <= t->mask; (*slot)++)
 		if (t->slot[*slot] != 0)
-			return rec(t, t->slot[(*slot)++] - 1);
+			return rec(t, (*slot)++);
 	return NULL;
 }

@@ -6,18 +6,20 @@
  * The caller owns the records: an array of `cap` records of `size` bytes,
  * each beginning with its key (an address, or an address and more), which
  * is hashed and compared as `keylen` bytes: a key struct has no padding,
- * or zeroes it.  The table keeps the slots, each the index of a record or
- * empty, probed linearly from the key's hash64 (`seed`).  Records are
- * added in order, v[0] .. v[n - 1], and never removed (hosttab_clear
- * forgets them all).  A new record is zeroed and its key written.
+ * or zeroes it.  The table keeps the slots, each a record's or empty,
+ * probed linearly from the key's hash64 (`seed`).  A new record is
+ * zeroed and its key written; records are never removed (hosttab_clear
+ * forgets them all).
  *
  * What a table does when a new key finds no room is its kind:
- *  - evicting (probe > 0): cap slots (a power of two), a key looked for in
- *    `probe` slots from its hash; when none is free, the least recently
- *    added-to record among them makes room, the caller told first.  For a
- *    table on the packet path: memory stays flat however many hosts come.
- *  - refusing (probe == 0): at least 2 * cap slots, a key looked for until
- *    an empty slot; once cap records are in, a new key gets NULL.
+ *  - evicting (probe > 0): cap slots (a power of two), slot i's record
+ *    v[i], a key looked for in `probe` slots from its hash; when none is
+ *    free, the least recently seen record among them makes room, the
+ *    caller told first.  For a table on the packet path: memory stays flat
+ *    however many hosts come, and a probe reads adjacent records.
+ *  - refusing (probe == 0): at least 2 * cap slots, records in the order
+ *    added, v[0] .. v[n - 1], a key looked for until an empty slot; once
+ *    cap records are in, a new key gets NULL.
  * Nothing is allocated after hosttab_init.
  */
 #ifndef NFQD_BASE_HOSTTAB_H
@@ -29,8 +31,10 @@
 struct hosttab {
 	char		*v;		/* the caller's records */
 	size_t		 size, keylen;
-	uint32_t	*slot;		/* record index + 1, 0: empty */
-	int64_t		*seen;		/* evicting: each record's last add */
+	uint32_t	*slot;		/* 0: empty; evicting: a tag of the
+					   key's hash, refusing: the record's
+					   index + 1 */
+	int64_t		*seen;		/* evicting: each slot's last add */
 	uint32_t	 mask;		/* slots - 1 */
 	uint32_t	 cap, n;	/* records: room for, in use */
 	uint32_t	 probe;		/* 0: refusing */
