@@ -285,6 +285,7 @@ test_ipv4_apart_from_ipv6(void **state UNUSED)
 	hosttab_free(&t);
 }
 
+/* The same address in two directions: two keys, in both kinds of table. */
 static void
 test_key_with_direction(void **state UNUSED)
 {
@@ -292,26 +293,58 @@ test_key_with_direction(void **state UNUSED)
 	struct hosttab	 t;
 	struct dirkey	 in, out;
 	struct dirrec	*ri, *ro;
+	uint32_t	 probe;
 
 	assert_int_equal(sizeof(struct dirkey), 18);	/* no padding */
+	for (probe = 0; probe <= 8; probe += 8) {
+		assert_int_equal(hosttab_init(&t, v, NELEM(v), sizeof(v[0]),
+		    sizeof(v[0].key), probe, SEED), 0);
+		memset(&in, 0, sizeof(in));
+		in.a = ip("203.0.113.66");
+		in.dir = 1;
+		out = in;
+		out.dir = 2;
+		assert_non_null(ri = hosttab_add(&t, &in, 1, NULL, NULL));
+		assert_null(hosttab_find(&t, &out));
+		assert_non_null(ro = hosttab_add(&t, &out, 2, NULL, NULL));
+		assert_ptr_not_equal(ri, ro);
+		assert_int_equal(ri->key.dir, 1);
+		assert_int_equal(ro->key.dir, 2);
+		assert_true(addr_equal(&ro->key.a, &in.a));
+		ri->count = 3;
+		ro->count = 4;
+		assert_int_equal(((struct dirrec *)hosttab_find(&t,
+		    &in))->count, 3);
+		assert_int_equal(((struct dirrec *)hosttab_find(&t,
+		    &out))->count, 4);
+		hosttab_free(&t);
+	}
+}
+
+/* Two IPv6 addresses one last byte apart, from one home slot. */
+static void
+test_last_byte_apart(void **state UNUSED)
+{
+	static struct rec	 v[64];
+	struct hosttab		 t;
+	struct ip_addr		 a = nth(0, true), b;
+	struct rec		*ra, *rb;
+	uint32_t		 i;
+
 	assert_int_equal(hosttab_init(&t, v, NELEM(v), sizeof(v[0]),
-	    sizeof(v[0].key), 8, SEED), 0);
-	memset(&in, 0, sizeof(in));
-	in.a = ip("203.0.113.66");
-	in.dir = 1;
-	out = in;
-	out.dir = 2;
-	assert_non_null(ri = hosttab_add(&t, &in, 1, NULL, NULL));
-	assert_null(hosttab_find(&t, &out));
-	assert_non_null(ro = hosttab_add(&t, &out, 2, NULL, NULL));
-	assert_ptr_not_equal(ri, ro);
-	assert_int_equal(ri->key.dir, 1);
-	assert_int_equal(ro->key.dir, 2);
-	assert_true(addr_equal(&ro->key.a, &in.a));
-	ri->count = 3;
-	ro->count = 4;
-	assert_int_equal(((struct dirrec *)hosttab_find(&t, &in))->count, 3);
-	assert_int_equal(((struct dirrec *)hosttab_find(&t, &out))->count, 4);
+	    sizeof(v[0].a), 0, SEED), 0);
+	for (i = 1; i < 256; i++) {
+		b = nth(i, true);
+		if (home(&t, &b) == home(&t, &a))
+			break;
+	}
+	assert_true(i < 256);
+	assert_non_null(ra = hosttab_add(&t, &a, 0, NULL, NULL));
+	assert_null(hosttab_find(&t, &b));
+	assert_non_null(rb = hosttab_add(&t, &b, 0, NULL, NULL));
+	assert_ptr_not_equal(ra, rb);
+	assert_ptr_equal(hosttab_find(&t, &a), ra);
+	assert_ptr_equal(hosttab_find(&t, &b), rb);
 	hosttab_free(&t);
 }
 
@@ -400,6 +433,7 @@ main(void)
 		cmocka_unit_test(test_evicts_first_of_equals),
 		cmocka_unit_test(test_ipv4_apart_from_ipv6),
 		cmocka_unit_test(test_key_with_direction),
+		cmocka_unit_test(test_last_byte_apart),
 		cmocka_unit_test(test_collisions_refusing),
 		cmocka_unit_test(test_collisions_evicting),
 	};
