@@ -16,6 +16,7 @@
 #include "base/clock.h"
 #include "base/digest.h"
 #include "base/hash.h"
+#include "base/hosttab.h"
 #include "base/log.h"
 #include "base/lpm.h"
 #include "base/table.h"

@@ -25,6 +25,7 @@
 
 #include "base/addr.h"
 #include "base/hash.h"
+#include "base/hosttab.h"
 #include "base/log.h"
 #include "base/table.h"
 #include "policy/conf.h"
@@ -45,7 +46,8 @@
 #include "sink/evwrite.h"
 
 #define TOP_HOSTS	10
-#define HOST_SLOTS	65536		/* campus hosts counted for the summary */
+#define SUM_HOSTS	32768		/* campus hosts, outside sources
+					   counted for the summary */
 #define REPLAY_RING	8192		/* events between reader and writer */
 
 #define SUM_ALERTS	32		/* alerts, quarantines listed by name */
@@ -54,14 +56,14 @@
 #define OTHER_MAX	(1u << 21)	/* other-port connections told apart */
 
 struct host_count {
-	struct ip_addr	 addr;
+	struct ip_addr	 addr;		/* the key */
 	uint64_t	 n[2];		/* hosts: blocked in, out; sources:
 					   allowed, blocked */
 };
 
 struct host_table {
-	struct host_count	*v;		/* HOST_SLOTS */
-	uint32_t		 n;
+	struct host_count	*v;		/* SUM_HOSTS, NULL: not counted */
+	struct hosttab		 tab;		/* over v */
 	uint64_t		 dropped;
 };
 
@@ -121,29 +123,36 @@ struct replay {
 	struct respond		*resp;		/* NULL: no responses */
 };
 
+/* A summary's table of hosts; without memory, it counts nothing. */
+static void
+host_table_init(struct host_table *t)
+{
+	if ((t->v = table_calloc(SUM_HOSTS, sizeof(*t->v))) != NULL &&
+	    hosttab_init(&t->tab, t->v, SUM_HOSTS, sizeof(*t->v),
+	    sizeof(t->v->addr), 0, 0) == -1) {
+		free(t->v);
+		t->v = NULL;
+	}
+}
+
+static void
+host_table_free(struct host_table *t)
+{
+	hosttab_free(&t->tab);
+	free(t->v);
+}
+
 static void
 sum_count_host(struct host_table *t, const struct ip_addr *a, int i,
     uint64_t n)
 {
-	uint32_t		 k;
 	struct host_count	*h;
 
 	if (t->v == NULL)
 		return;
-	k = (uint32_t)hash64(a, sizeof(*a), 0) & (HOST_SLOTS - 1);
-	for (;; k = (k + 1) & (HOST_SLOTS - 1)) {
-		h = &t->v[k];
-		if (h->addr.af == 0) {
-			if (t->n == HOST_SLOTS / 2) {
-				t->dropped++;
-				return;
-			}
-			h->addr = *a;
-			t->n++;
-			break;
-		}
-		if (addr_equal(&h->addr, a))
-			break;
+	if ((h = hosttab_add(&t->tab, a, 0, NULL, NULL)) == NULL) {
+		t->dropped++;
+		return;
 	}
 	h->n[i] += n;
 }
@@ -451,19 +460,15 @@ source_cmp(const void *a, const void *b)
 	return host_cmp(a, b);
 }
 
-/* The table's entries, sorted, at its start; their number. */
+/* The table's entries sorted (its index no longer finds them); their
+ * number. */
 static uint32_t
 sum_sorted(struct host_table *t, int (*cmp)(const void *, const void *))
 {
-	uint32_t	 i, n = 0;
-
 	if (t->v == NULL)
 		return 0;
-	for (i = 0; i < HOST_SLOTS; i++)
-		if (t->v[i].addr.af != 0)
-			t->v[n++] = t->v[i];
-	qsort(t->v, n, sizeof(*t->v), cmp);
-	return n;
+	qsort(t->v, t->tab.n, sizeof(*t->v), cmp);
+	return t->tab.n;
 }
 
 /* "2026-09-21 10:03:00" of a time in microseconds; the time alone when
@@ -684,9 +689,8 @@ replay_new(const struct policy *pol, struct sinks *sinks)
 		return NULL;
 	}
 	evwriter_init(&r->w, sinks, replay_seen, r);
-	r->sum.hosts.v = table_calloc(HOST_SLOTS, sizeof(*r->sum.hosts.v));
-	r->sum.sources.v = table_calloc(HOST_SLOTS,
-	    sizeof(*r->sum.sources.v));
+	host_table_init(&r->sum.hosts);
+	host_table_init(&r->sum.sources);
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->cond, NULL);
 	if ((errno = pthread_create(&r->writer, NULL, replay_writer, r)) != 0)
@@ -766,8 +770,8 @@ replay_free(struct replay *r)
 	pthread_cond_destroy(&r->cond);
 	pthread_mutex_destroy(&r->lock);
 	respond_free(r->resp);
-	free(r->sum.hosts.v);
-	free(r->sum.sources.v);
+	host_table_free(&r->sum.hosts);
+	host_table_free(&r->sum.sources);
 	free(r->sum.other);
 	free(r);
 }

@@ -23,7 +23,7 @@
 
 #include "engine/detect.h"
 #include "base/addr.h"
-#include "base/hash.h"
+#include "base/hosttab.h"
 #include "base/table.h"
 #include "policy/conf.h"
 #include "policy/exceptions.h"
@@ -41,9 +41,7 @@ struct win {
 };
 
 struct host {
-	struct ip_addr	 a;
-	uint8_t		 used;
-	int64_t		 seen;
+	struct ip_addr	 a;			/* the key */
 	struct win	 w[K_COUNT - 1];	/* counted kinds */
 	int64_t		 alerted[K_COUNT];	/* until when not to repeat */
 	int64_t		 inbound_at;		/* relay: accepted from outside */
@@ -53,7 +51,7 @@ struct host {
 
 struct detect {
 	struct host	*v;
-	uint32_t	 mask;
+	struct hosttab	 hosts;			/* over v */
 	int64_t		 window_us[K_COUNT];
 	uint32_t	 limit[K_COUNT];
 	uint64_t	 max_message;
@@ -69,11 +67,13 @@ detect_new(const struct conf *c)
 		n <<= 1;
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return NULL;
-	if ((d->v = table_calloc(n, sizeof(*d->v))) == NULL) {
+	if ((d->v = table_calloc(n, sizeof(*d->v))) == NULL ||
+	    hosttab_init(&d->hosts, d->v, n, sizeof(*d->v), sizeof(d->v->a),
+	    PROBE, 0xde7ec7) == -1) {
+		free(d->v);
 		free(d);
 		return NULL;
 	}
-	d->mask = n - 1;
 	d->limit[K_ATTEMPTS] = c->bulk_attempts;
 	d->limit[K_MESSAGES] = c->bulk_messages;
 	d->limit[K_RCPTS] = c->bulk_recipients;
@@ -93,6 +93,7 @@ detect_free(struct detect *d)
 {
 	if (d == NULL)
 		return;
+	hosttab_free(&d->hosts);
 	free(d->v);
 	free(d);
 }
@@ -117,32 +118,12 @@ win_add(struct win *w, int64_t window, int64_t now, uint32_t n)
 	    (double)(window - age) / (double)window);
 }
 
+/* The host's record, seen now; a new host, or the least recently seen one
+ * in its probe makes room. */
 static struct host *
 detect_host(struct detect *d, const struct ip_addr *a, int64_t now)
 {
-	struct host	*h, *victim = NULL;
-	uint32_t	 i, k;
-
-	k = (uint32_t)hash64(a, sizeof(*a), 0xde7ec7);
-	for (i = 0; i < PROBE; i++) {
-		h = &d->v[(k + i) & d->mask];
-		if (h->used && addr_equal(&h->a, a))
-			goto found;
-		if (!h->used) {
-			victim = h;
-			break;
-		}
-		if (victim == NULL || h->seen < victim->seen)
-			victim = h;
-	}
-	/* A new host, or the least recently seen one makes room. */
-	h = victim;
-	memset(h, 0, sizeof(*h));
-	h->used = 1;
-	h->a = *a;
-found:
-	h->seen = now;
-	return h;
+	return hosttab_add(&d->hosts, a, now, NULL, NULL);
 }
 
 /* Count, and alert once per window when the count passes its limit. */

@@ -11,28 +11,40 @@
  * full the least recently seen source in the probe window is reused, and
  * its pending count is written out first.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/summary.h"
 #include "base/addr.h"
-#include "base/hash.h"
+#include "base/hosttab.h"
 #include "base/table.h"
 #include "event/event.h"
 
 #define PROBE	8
 
+/*
+ * A source and direction: the key, hashed and compared as its 18 bytes,
+ * which are the first of its entry's summary_rec (src, direction).
+ */
+struct summary_key {
+	struct ip_addr		 src;
+	uint8_t			 dir;
+};
+_Static_assert(sizeof(struct summary_key) == 18, "no padding in the key");
+_Static_assert(offsetof(struct summary_rec, src) == 0 &&
+    offsetof(struct summary_rec, direction) ==
+    offsetof(struct summary_key, dir), "the key leads summary_rec");
+
 struct summary_ent {
-	struct summary_rec	 rec;		/* what is pending */
+	struct summary_rec	 rec;		/* the key, what is pending */
 	int64_t			 win_start;
-	int64_t			 seen;		/* last attempt */
 	uint32_t		 win_count;
-	uint8_t			 used;
 };
 
 struct summary {
 	struct summary_ent	*v;
-	uint32_t		 mask;
+	struct hosttab		 srcs;		/* over v */
 	uint32_t		 threshold;
 	int64_t			 window_us;
 };
@@ -47,11 +59,13 @@ summary_new(uint32_t capacity, uint32_t threshold, uint32_t window_s)
 		n <<= 1;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
-	if ((s->v = table_calloc(n, sizeof(*s->v))) == NULL) {
+	if ((s->v = table_calloc(n, sizeof(*s->v))) == NULL ||
+	    hosttab_init(&s->srcs, s->v, n, sizeof(*s->v),
+	    sizeof(struct summary_key), PROBE, 0x5eed) == -1) {
+		free(s->v);
 		free(s);
 		return NULL;
 	}
-	s->mask = n - 1;
 	s->threshold = threshold;
 	s->window_us = (int64_t)window_s * 1000000;
 	return s;
@@ -62,6 +76,7 @@ summary_free(struct summary *s)
 {
 	if (s == NULL)
 		return;
+	hosttab_free(&s->srcs);
 	free(s->v);
 	free(s);
 }
@@ -76,41 +91,32 @@ summary_out(struct summary_ent *e, summary_cb cb, void *arg)
 	}
 }
 
+struct summary_dest {
+	summary_cb	 cb;
+	void		*arg;
+};
+
+/* A source's entry about to be reused: what it holds goes out first. */
+static void
+summary_evict(void *arg, void *e)
+{
+	struct summary_dest	*o = arg;
+
+	summary_out(e, o->cb, o->arg);
+}
+
+/* The source's entry, seen now. */
 static struct summary_ent *
 summary_find(struct summary *s, const struct ip_addr *src, uint8_t dir,
-    summary_cb cb, void *arg)
+    int64_t now, summary_cb cb, void *arg)
 {
-	struct {
-		struct ip_addr	 a;
-		uint8_t		 dir;
-	} key;
-	struct summary_ent	*e, *victim = NULL;
-	uint32_t		 i, h;
+	struct summary_key	 key;
+	struct summary_dest	 o = { cb, arg };
 
 	memset(&key, 0, sizeof(key));
-	key.a = *src;
+	key.src = *src;
 	key.dir = dir;
-	h = (uint32_t)hash64(&key, sizeof(key), 0x5eed);
-	for (i = 0; i < PROBE; i++) {
-		e = &s->v[(h + i) & s->mask];
-		if (!e->used) {
-			memset(e, 0, sizeof(*e));
-			e->used = 1;
-			e->rec.src = *src;
-			e->rec.direction = dir;
-			return e;
-		}
-		if (e->rec.direction == dir && addr_equal(&e->rec.src, src))
-			return e;
-		if (victim == NULL || e->seen < victim->seen)
-			victim = e;
-	}
-	summary_out(victim, cb, arg);
-	memset(victim, 0, sizeof(*victim));
-	victim->used = 1;
-	victim->rec.src = *src;
-	victim->rec.direction = dir;
-	return victim;
+	return hosttab_add(&s->srcs, &key, now, summary_evict, &o);
 }
 
 /*
@@ -128,8 +134,7 @@ summary_admit(struct summary *s, const struct ip_addr *src, uint8_t dir,
 
 	if (s == NULL || s->threshold == 0)
 		return true;
-	e = summary_find(s, src, dir, cb, arg);
-	e->seen = now;
+	e = summary_find(s, src, dir, now, cb, arg);
 	if (e->win_count == 0 || now - e->win_start >= s->window_us) {
 		e->win_start = now;
 		e->win_count = 0;
@@ -157,13 +162,13 @@ summary_admit(struct summary *s, const struct ip_addr *src, uint8_t dir,
 void
 summary_flush(struct summary *s, summary_cb cb, void *arg)
 {
-	uint32_t	 i;
+	struct summary_ent	*e;
+	uint32_t		 slot = 0;
 
 	if (s == NULL)
 		return;
-	for (i = 0; i <= s->mask; i++)
-		if (s->v[i].used)
-			summary_out(&s->v[i], cb, arg);
+	while ((e = hosttab_next(&s->srcs, &slot)) != NULL)
+		summary_out(e, cb, arg);
 }
 
 /*
@@ -179,8 +184,7 @@ summary_fold(struct summary *s, const struct ip_addr *src, uint8_t dir,
 
 	if (s == NULL || n == 0)
 		return;
-	e = summary_find(s, src, dir, cb, arg);
-	e->seen = now;
+	e = summary_find(s, src, dir, now, cb, arg);
 	if (e->rec.count == 0)
 		e->rec.first_us = now;
 	e->rec.count += (uint32_t)n;

@@ -33,10 +33,9 @@
 #include "event/census.h"
 #include "base/defs.h"
 #include "base/addr.h"
-#include "base/hash.h"
+#include "base/hosttab.h"
 #include "base/lpm.h"
 #include "base/files.h"
-#include "base/table.h"
 #include "base/when.h"
 #include "policy/conf.h"
 #include "policy/exceptions.h"
@@ -48,7 +47,7 @@
 #define CENSUS_FILE_MAX	(256u << 20)
 
 struct census_host {
-	struct ip_addr	 a;
+	struct ip_addr	 a;			/* the key */
 	int64_t		 first, last;		/* unix s */
 	int64_t		 exc_used[2];		/* [in, out]: last allowed by
 						   an exception, 0 never */
@@ -60,8 +59,7 @@ struct census_host {
 struct census {
 	pthread_mutex_t		 lock;
 	struct census_host	*v;
-	uint32_t		*idx;		/* hash: index + 1, 0 empty */
-	uint32_t		 cap, n, mask;
+	struct hosttab		 hosts;		/* over v: census-hosts */
 	uint64_t		 overflow;	/* connections not counted */
 	int64_t			 since;		/* counting since, unix s */
 };
@@ -70,20 +68,16 @@ struct census *
 census_new(uint32_t cap, int64_t now)
 {
 	struct census	*c;
-	uint32_t	 slots = 16;
 
-	while (slots < 2 * (uint64_t)cap)
-		slots <<= 1;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
 	if ((c->v = calloc(cap ? cap : 1, sizeof(*c->v))) == NULL ||
-	    (c->idx = table_calloc(slots, sizeof(*c->idx))) == NULL) {
+	    hosttab_init(&c->hosts, c->v, cap, sizeof(*c->v), sizeof(c->v->a),
+	    0, 0xce05) == -1) {
 		free(c->v);
 		free(c);
 		return NULL;
 	}
-	c->cap = cap;
-	c->mask = slots - 1;
 	c->since = now;
 	pthread_mutex_init(&c->lock, NULL);
 	return c;
@@ -95,8 +89,8 @@ census_free(struct census *c)
 	if (c == NULL)
 		return;
 	pthread_mutex_destroy(&c->lock);
+	hosttab_free(&c->hosts);
 	free(c->v);
-	free(c->idx);
 	free(c);
 }
 
@@ -104,18 +98,9 @@ census_free(struct census *c)
 static struct census_host *
 host_get(struct census *c, const struct ip_addr *a, bool add)
 {
-	uint32_t	 i, k;
-
-	k = (uint32_t)hash64(a, sizeof(*a), 0xce05);
-	for (i = k & c->mask; c->idx[i] != 0; i = (i + 1) & c->mask)
-		if (addr_equal(&c->v[c->idx[i] - 1].a, a))
-			return &c->v[c->idx[i] - 1];
-	if (!add || c->n >= c->cap)
-		return NULL;
-	memset(&c->v[c->n], 0, sizeof(c->v[c->n]));
-	c->v[c->n].a = *a;
-	c->idx[i] = ++c->n;
-	return &c->v[c->n - 1];
+	if (!add)
+		return hosttab_find(&c->hosts, a);
+	return hosttab_add(&c->hosts, a, 0, NULL, NULL);
 }
 
 static void
@@ -203,7 +188,7 @@ census_dump(struct census *c)
 	bool			 first, bad;
 
 	pthread_mutex_lock(&c->lock);
-	n = c->n;
+	n = c->hosts.n;
 	since = c->since;
 	overflow = c->overflow;
 	if ((v = malloc(((size_t)n + 1) * sizeof(*v))) != NULL)
@@ -405,8 +390,7 @@ census_load(struct census *c, const char *path, uint32_t *dropped,
 	rc = 0;
 	goto out;
 reset:
-	memset(c->idx, 0, (size_t)(c->mask + 1) * sizeof(*c->idx));
-	c->n = 0;
+	hosttab_clear(&c->hosts);
 	c->overflow = 0;
 	pthread_mutex_unlock(&c->lock);
 out:
@@ -512,7 +496,7 @@ census_report(struct census *c, const struct policy *p, uint32_t days,
 		return -1;
 	}
 	pthread_mutex_lock(&c->lock);
-	rows = calloc(c->n + 1, sizeof(*rows));
+	rows = calloc(c->hosts.n + 1, sizeof(*rows));
 	used = calloc(p->exc.n + 1, sizeof(*used));
 	if (rows == NULL || used == NULL) {
 		pthread_mutex_unlock(&c->lock);
@@ -521,7 +505,7 @@ census_report(struct census *c, const struct policy *p, uint32_t days,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	for (i = 0; i < c->n; i++) {
+	for (i = 0; i < c->hosts.n; i++) {
 		const struct census_host *ch = &c->v[i];
 		struct row	*r = &rows[nr];
 
@@ -553,8 +537,8 @@ census_report(struct census *c, const struct policy *p, uint32_t days,
 	json_add_ts(o, "counting_since", c->since * 1000000);
 	if (days > 0)
 		json_add_u64(o, "since_days", days);
-	json_add_u64(o, "hosts_tracked", c->n);
-	json_add_u64(o, "hosts_max", c->cap);
+	json_add_u64(o, "hosts_tracked", c->hosts.n);
+	json_add_u64(o, "hosts_max", c->hosts.cap);
 	json_add_u64(o, "overflow", c->overflow);
 	arr = cJSON_AddArrayToObject(o, "hosts");
 	for (i = 0; arr != NULL && i < nr; i++) {
