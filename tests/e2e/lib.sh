@@ -555,6 +555,12 @@ nfqd_stop() {	# [SIGNAL] [WAIT_SECONDS]
 
 nfqd_alive() { [ -n "$NFQD_PID" ] && kill -0 "$NFQD_PID" 2>/dev/null; }
 
+# Is $NFQD the ASan build?  Its RSS then holds ASan's quarantine of freed
+# memory (up to 256 MB, filled by every allocation, freed or not), so a
+# check that RSS stays flat measures ASan, not nfqd: the plain build's run
+# of the same test makes it.  Leaks are LeakSanitizer's and valgrind's.
+nfqd_is_asan() { readelf -s "$NFQD" 2>/dev/null | grep -q __asan_init; }
+
 # Wait (bounded) until CONF's queues are no longer bound.
 wait_unbound() {	# CONF [SECONDS]
 	wait_for "${2:-0}" queues_unbound "$1"
