@@ -11,6 +11,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 limit=${E2E_TEST_TIMEOUT:-300}
 pass=0 fail=0 skip=0
+failed=()
 
 tests=()
 if [ $# -gt 0 ]; then
@@ -51,9 +52,13 @@ for t in "${tests[@]}"; do
 	*)	[ $rc = 124 ] && echo "    (stopped after ${limit}s)" >>"$out/$name.log"
 		echo "FAIL $name (${secs}s, exit $rc)"
 		sed 's/^/    /' "$out/$name.log"
+		failed+=("failed: $name")
+		mapfile -t -O "${#failed[@]}" failed < <(grep -m 5 '^  FAIL' "$out/$name.log")
 		fail=$((fail + 1)) ;;
 	esac
 	[ "${E2E_VERBOSE:-0}" = 1 ] && [ $rc = 0 ] && sed 's/^/    /' "$out/$name.log"
 done
+# The failed checks again, last: a log cut in the middle keeps its end.
+[ $fail = 0 ] || printf '%s\n' "${failed[@]}"
 echo "e2e: $pass passed, $fail failed, $skip skipped"
 [ $fail = 0 ]

@@ -214,9 +214,6 @@ done
     pass "docs/metrics.md names all $(grep -c '^ok ' "$T/doc.out") families" ||
     { fail "docs/metrics.md:"; grep -v '^ok ' "$T/doc.out" | sed 's/^/    /'; }
 
-ls -a "$TF" | grep -q '^\.nfqd' &&
-    fail "a temporary file left in $TF: $(ls -a "$TF" | xargs)" ||
-    pass "no temporary file left beside the textfiles"
 vsay "nfqd.prom: $(wc -c <"$TF/nfqd.prom") bytes, $(grep -c '^nfqd' "$TF/nfqd.prom") samples, $(grep -c '^# TYPE' "$TF/nfqd.prom") families"
 
 # ---- a folder nfqd cannot write: logged once, never fatal, then again ----
@@ -304,4 +301,14 @@ kill -TERM "$COLLECT_PID"
 wait_for 10 prom_is nfqd_collect_running 0 &&
     pass "nfqd-collect's last file, at its stop: nfqd_collect_running 0" ||
     fail "nfqd-collect stopped: $(grep '^nfqd_collect_running' "$TF/nfqd-collect.prom")"
+# Both write their files through a temporary one renamed over it, every
+# second: only once both have exited is a temporary file a leftover.
+exited() {	# PID: gone, or a zombie this shell has not reaped yet
+	! kill -0 "$1" 2>/dev/null || [ "$(ps -o stat= -p "$1" | cut -c1)" = Z ]
+}
+wait_for 10 exited "$COLLECT_PID" ||
+    fail "nfqd-collect still runs 10 s after SIGTERM"
+ls -a "$TF" | grep -q '^\.nfqd' &&
+    fail "a temporary file left in $TF: $(ls -a "$TF" | xargs)" ||
+    pass "no temporary file left beside the textfiles, both stopped"
 finish
