@@ -619,6 +619,8 @@ eve_sink_stat() {	# EVE NAME EXPR
 import json, sys
 last = None
 for line in open(sys.argv[1]):
+    if not line.endswith("\n"):
+        break			# nfqd is writing it
     e = json.loads(line)
     if e["event_type"] == "nfqd_stats" and "sinks" in e["nfqd_stats"]:
         last = e["nfqd_stats"]["sinks"]

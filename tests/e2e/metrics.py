@@ -100,7 +100,15 @@ def compare(url, eve, doc):
     ev = None
     end = time.time() + 30
     while time.time() < end:
-        at = time.time()
+        # Every query at the newest scrape's own time: queried at "now",
+        # a scrape stored between two queries would give the later ones
+        # another snapshot than the first.
+        ts = query(url, "timestamp(nfqd_snapshot_timestamp_seconds)")
+        if len(ts) != 1:
+            bad("Prometheus has %d nfqd_snapshot_timestamp_seconds" %
+                len(ts))
+            return
+        at = float(ts[0][1])
         snap = query(url, "nfqd_snapshot_timestamp_seconds", at)
         if len(snap) != 1:
             bad("Prometheus has %d nfqd_snapshot_timestamp_seconds" %
@@ -109,6 +117,8 @@ def compare(url, eve, doc):
         want = round(float(snap[0][1]) * 1e6)
         before = []
         for line in open(eve, encoding="utf-8"):
+            if not line.endswith("\n"):
+                break		# nfqd is writing it
             e = json.loads(line)
             if e.get("event_type") == "nfqd_stats" and \
                     ts_us(e["timestamp"]) == want:

@@ -164,7 +164,9 @@ FASTPATH=tc make_conf "$T/conf-follow" "$T/eve-follow.json"
 rules_install "$CONF"
 : >"$T/nfqd.err"
 nfqd_start "$CONF"
-"$NFQCTL" -c "$CONF" quarantine add "$GW4" --for 6s --reason "e2e: fastpath" \
+# 12 s: it ends on a whole second, and a refusal's last SYN (swaks'
+# retransmission 3 s after it starts) must still meet it.
+"$NFQCTL" -c "$CONF" quarantine add "$GW4" --for 12s --reason "e2e: fastpath" \
     >/dev/null 2>"$T/ctl.err" || fail "quarantine add: $(cat "$T/ctl.err")"
 run_cases follow-quarantine <<CASES
 refused $GW4    $MTA4   outbound   # the gateway, quarantined

@@ -220,7 +220,28 @@ vsay "nfqd.prom: $(wc -c <"$TF/nfqd.prom") bytes, $(grep -c '^nfqd' "$TF/nfqd.pr
 stats_count() { "$PY" "$E2E_DIR/check.py" count "$EVE" stats; }
 stats_above() { [ "$(stats_count)" -ge "$1" ]; }
 log_has() { grep -q "$1" "$T/nfqd.err"; }
-chmod 0500 "$TF"
+# nfqd rewrites its file every second (create, write, fsync, rename): a
+# chmod during a write fails that write's rename instead of the next
+# create, and strands its temporary file.  Change the mode while every
+# nfqd thread is stopped between two writes.
+stopped() {	# every thread of nfqd: state T
+	! sed 's/.*) //; s/ .*//' /proc/"$NFQD_PID"/task/*/stat | grep -vqx T
+}
+chmod_between_writes() {	# MODE
+	local i
+	for i in $(seq 50); do
+		kill -STOP "$NFQD_PID"
+		if wait_for 5 stopped && ! ls -a "$TF" | grep -q '^\.nfqd\.prom\.'; then
+			chmod "$1" "$TF"
+			kill -CONT "$NFQD_PID"
+			return 0
+		fi
+		kill -CONT "$NFQD_PID"
+		sleep 0.05
+	done
+	return 1
+}
+chmod_between_writes 0500 || fatal "nfqd was always writing its textfile"
 wait_for 10 log_has "metrics: cannot create a file beside $TF/nfqd.prom: Permission denied" ||
     fail "no log line for a write that failed"
 n=$(stats_count)
