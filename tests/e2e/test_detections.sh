@@ -61,6 +61,7 @@ for t in ts: t.join()
 PY
 }
 
+day0=$(date -u +%F)	# census --since 1 is the current UTC day
 run_cases before <<CASES
 deliver $WS4 $GW4 internal	# campus mail, allowed
 deliver $CLI4 $GW4 inbound	# the gateway takes outside mail
@@ -183,8 +184,12 @@ else
 	fail "census table"; ctl_report
 fi
 ctl census --since 1 --json
-[ "$RC" = 0 ] && json 'j["since_days"] == 1 and "'"$GW4"'" in h' &&
-    pass "census --since 1" || { fail "census --since 1"; ctl_report; }
+if [ "$(date -u +%F)" != "$day0" ]; then
+	say "  skip census --since 1: UTC midnight passed since the traffic"
+else
+	[ "$RC" = 0 ] && json 'j["since_days"] == 1 and "'"$GW4"'" in h' &&
+	    pass "census --since 1" || { fail "census --since 1"; ctl_report; }
+fi
 
 # ---- 5. after a restart: the census goes on, the quarantine stays ----
 nfqd_stop TERM 20 || fail "nfqd did not stop within 20 s"
