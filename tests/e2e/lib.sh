@@ -615,14 +615,13 @@ eve_wait() {	# SECONDS N EVE TYPE [KEY=VALUE ...]
 # The entry NAME of nfqd_stats.sinks in EVE's last nfqd_stats event, printed; 0
 # when the Python expression EXPR over it (s) holds.
 eve_sink_stat() {	# EVE NAME EXPR
-	"$PY" - "$@" <<'PY'
-import json, sys
+	"$PY" - "$E2E_DIR" "$@" <<'PY'
+import sys
+sys.path.insert(0, sys.argv.pop(1))
+from check import get, load_jsonl	# a line nfqd is writing: unparsable
 last = None
-for line in open(sys.argv[1]):
-    if not line.endswith("\n"):
-        break			# nfqd is writing it
-    e = json.loads(line)
-    if e["event_type"] == "nfqd_stats" and "sinks" in e["nfqd_stats"]:
+for e in load_jsonl(sys.argv[1]):
+    if get(e, "nfqd_stats.sinks") is not None:
         last = e["nfqd_stats"]["sinks"]
 s = [k for k in (last or []) if k["name"] == sys.argv[2]]
 print("    %s: %s" % (sys.argv[2], s[0] if s else None))

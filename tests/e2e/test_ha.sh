@@ -229,18 +229,9 @@ q4=$(queued plain) q6=$(queued plain6)
 q=$((${q4:-0} + ${q6:-0}))
 resumed=0
 for _ in $(seq 1 30); do
-	resumed=$("$PY" - "$T/r2/eve.json" <<'PY'
-import json, sys
-n = 0
-for line in open(sys.argv[1]):
-    if not line.endswith("\n"):
-        break			# nfqd is writing it
-    e = json.loads(line)
-    if e.get("event_type") == "nfqd_stats":
-        n = max(n, e["nfqd_stats"].get("flow", {}).get("resumed", 0))
-print(n)
-PY
-)
+	resumed=$("$PY" "$E2E_DIR/check.py" stat "$T/r2/eve.json" \
+	    nfqd_stats.flow.resumed)	# a counter: the last is the most
+	resumed=${resumed:-0}
 	[ "$resumed" -gt 0 ] && break
 	sleep 0.1
 done
