@@ -386,27 +386,17 @@ cmd_exceptions(const struct args *a)
 
 /* ---- quarantine ---- */
 
-/*
- * The request both quarantine edits start with, once the host is checked:
- * the configuration loaded (NULL and *rc EX_USAGE if it cannot be), who
- * asks into who, the host as written into h.
- */
+/* The request both quarantine edits start with: op, the host, who asks. */
 static cJSON *
-quar_request(const struct args *a, const char *op, const struct prefix *p,
-    char *who, size_t wholen, char *h, size_t hlen, int *rc)
+quar_request(const char *op, const char *host, const char *who)
 {
 	cJSON	*req;
 
-	*rc = EX_USAGE;
-	if (load_conf(a) == -1)
-		return NULL;
-	excedit_who(who, wholen);
-	host_format(p, h, hlen);
-	*rc = EX_FAIL;
 	if ((req = new_req("quarantine")) == NULL)
 		return NULL;
 	cJSON_AddStringToObject(req, "op", op);
-	cJSON_AddStringToObject(req, "host", a->pos[0]);
+	cJSON_AddStringToObject(req, "host", host);
+	cJSON_AddStringToObject(req, "who", who);
 	return req;
 }
 
@@ -426,12 +416,14 @@ cmd_quar_add(const struct args *a)
 	if (quar_check(a->pos[0], a->val[OPT_FOR], a->val[OPT_REASON], &p,
 	    &secs, err, sizeof(err)) == -1)
 		usage_exit("%s", err);
-	if ((req = quar_request(a, "add", &p, who, sizeof(who), h, sizeof(h),
-	    &rc)) == NULL)
-		return rc;
+	if (load_conf(a) == -1)
+		return EX_USAGE;
+	excedit_who(who, sizeof(who));
+	host_format(&p, h, sizeof(h));
+	if ((req = quar_request("add", a->pos[0], who)) == NULL)
+		return EX_FAIL;
 	cJSON_AddStringToObject(req, "for", a->val[OPT_FOR]);
 	cJSON_AddStringToObject(req, "reason", a->val[OPT_REASON]);
-	cJSON_AddStringToObject(req, "who", who);
 	if ((rc = ask_daemon(req, &reply)) == CTL_ERROR)
 		return EX_FAIL;
 	if (rc == CTL_OK) {
@@ -477,10 +469,12 @@ cmd_quar_remove(const struct args *a)
 	if (quar_check(a->pos[0], NULL, NULL, &p, NULL, err,
 	    sizeof(err)) == -1)
 		usage_exit("%s", err);
-	if ((req = quar_request(a, "remove", &p, who, sizeof(who), h,
-	    sizeof(h), &rc)) == NULL)
-		return rc;
-	cJSON_AddStringToObject(req, "who", who);
+	if (load_conf(a) == -1)
+		return EX_USAGE;
+	excedit_who(who, sizeof(who));
+	host_format(&p, h, sizeof(h));
+	if ((req = quar_request("remove", a->pos[0], who)) == NULL)
+		return EX_FAIL;
 	if ((rc = ask_daemon(req, &reply)) == CTL_ERROR)
 		return EX_FAIL;
 	if (rc == CTL_OK) {
